@@ -1,4 +1,10 @@
 //! memscape: GPU-rendered maps of a process's virtual address space, read from
 //! crash and memory dumps. See ARCHITECTURE.md for the layers and what each owns.
 
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod dump;
+pub mod format;
 pub mod synth;
+pub mod ui;

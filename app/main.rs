@@ -1,1 +1,32 @@
-fn main() {}
+//! The memscape executable: parses the command line, runs a headless command
+//! or opens the window. Errors are printed once, as `error: <file>: <reason>`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use memscape::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let result = match &args.command {
+        Some(command) => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            cli::run(command, &mut out).and_then(|()| Ok(std::io::Write::flush(&mut out)?))
+        }
+        None => memscape::app::run_window(args.dump),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `memscape regions x.dmp | head` closes the pipe early; that is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -1,0 +1,299 @@
+//! The JSON shapes of DESIGN.md's command-line contract. Addresses are
+//! lower-case hex strings, sizes are integers in bytes; field names are fixed.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::dump::time::format_iso8601;
+use crate::dump::{AddressSpace, DebugInfo, Owner, Region};
+use crate::format::hex;
+
+#[derive(Serialize)]
+pub struct InfoJson {
+    pub file: String,
+    pub file_size: u64,
+    pub os: String,
+    pub os_version: String,
+    pub cpu: String,
+    pub cpu_description: String,
+    pub processor_count: u32,
+    pub pointer_bits: u32,
+    pub user_limit: String,
+    pub process_id: Option<u32>,
+    pub process_create_time: Option<String>,
+    pub process_user_time_s: Option<u32>,
+    pub process_kernel_time_s: Option<u32>,
+    pub command_line: Option<String>,
+    pub dump_time: String,
+    pub module_count: usize,
+    pub unloaded_module_count: usize,
+    pub thread_count: usize,
+    pub region_count: usize,
+    pub region_source: &'static str,
+    pub source_entry_count: usize,
+    pub memory_info_states: Option<BTreeMap<&'static str, usize>>,
+    pub bytes_by_kind: BTreeMap<&'static str, u64>,
+    pub regions_by_kind: BTreeMap<&'static str, usize>,
+    pub captured_bytes: u64,
+    pub largest_free: Option<RangeJson>,
+    pub peb: Option<String>,
+    pub heaps: Vec<HeapJson>,
+    pub handle_count: Option<u64>,
+    pub handles_by_type: Option<BTreeMap<String, u64>>,
+    pub streams: Vec<String>,
+    pub exception: Option<ExceptionJson>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct RangeJson {
+    pub base: String,
+    pub size: u64,
+}
+
+#[derive(Serialize)]
+pub struct HeapJson {
+    pub index: usize,
+    pub base: String,
+}
+
+#[derive(Serialize)]
+pub struct ExceptionJson {
+    pub code: String,
+    pub name: String,
+    pub detail: String,
+    pub flags: String,
+    pub address: String,
+    pub instruction_address: Option<String>,
+    pub target_address: Option<String>,
+    pub access: Option<&'static str>,
+    pub parameters: Vec<String>,
+    pub thread_id: u32,
+}
+
+pub fn info(space: &AddressSpace) -> InfoJson {
+    let s = &space.system;
+    let p = &space.process;
+    InfoJson {
+        file: space.path.display().to_string(),
+        file_size: space.file_size_bytes,
+        os: s.os.clone(),
+        os_version: s.os_version.clone(),
+        cpu: s.cpu.clone(),
+        cpu_description: s.cpu_description.clone(),
+        processor_count: s.processor_count,
+        pointer_bits: s.pointer_bits,
+        user_limit: hex(s.user_limit_addr),
+        process_id: p.process_id,
+        process_create_time: p.create_time_unix.map(format_iso8601),
+        process_user_time_s: p.user_time_s,
+        process_kernel_time_s: p.kernel_time_s,
+        command_line: p.command_line.clone(),
+        dump_time: format_iso8601(p.dump_time_unix),
+        module_count: space.modules.len(),
+        unloaded_module_count: space.unloaded_modules.len(),
+        thread_count: space.threads.len(),
+        region_count: space.regions.len(),
+        region_source: space.region_source.name(),
+        source_entry_count: space.source_entry_count,
+        memory_info_states: space.memory_info_states.map(|c| {
+            BTreeMap::from([("FREE", c.free), ("COMMIT", c.commit), ("RESERVE", c.reserve), ("OTHER", c.other)])
+        }),
+        bytes_by_kind: space.bytes_by_kind().into_iter().map(|(k, v)| (k.name(), v)).collect(),
+        regions_by_kind: space.regions_by_kind().into_iter().map(|(k, v)| (k.name(), v)).collect(),
+        captured_bytes: space.captured.total_bytes(),
+        largest_free: space.largest_free().map(|(base, size)| RangeJson { base: hex(base), size }),
+        peb: space.peb_addr.map(hex),
+        heaps: space.heaps.iter().map(|h| HeapJson { index: h.index, base: hex(h.base_addr) }).collect(),
+        handle_count: space.handles.as_ref().map(|h| h.total),
+        handles_by_type: space.handles.as_ref().map(|h| h.by_type.clone()),
+        streams: space.streams.iter().map(|s| s.name.clone()).collect(),
+        exception: space.exception.as_ref().map(|e| ExceptionJson {
+            code: format!("0x{:08x}", e.code),
+            name: e.name.clone(),
+            detail: e.detail.clone(),
+            flags: format!("0x{:x}", e.flags),
+            address: hex(e.address),
+            instruction_address: e.instruction_addr.map(hex),
+            target_address: e.target_addr.map(hex),
+            access: e.access.map(|a| a.name()),
+            parameters: e.parameters.iter().map(|p| hex(*p)).collect(),
+            thread_id: e.thread_id,
+        }),
+        warnings: space.warnings.clone(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct RegionJson {
+    pub base: String,
+    pub end: String,
+    pub size: u64,
+    pub state: &'static str,
+    #[serde(rename = "type")]
+    pub ty: Option<&'static str>,
+    pub protect: String,
+    pub alloc_protect: String,
+    pub alloc_base: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub owner: OwnerJson,
+    pub captured_bytes: u64,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OwnerJson {
+    None,
+    Module { name: String },
+    Heap { index: usize },
+    Thread { id: u32 },
+    File { path: String },
+}
+
+pub fn region(space: &AddressSpace, r: &Region) -> RegionJson {
+    RegionJson {
+        base: hex(r.base_addr),
+        end: hex(r.end_addr()),
+        size: r.size_bytes,
+        state: r.state.name(),
+        ty: r.ty.map(|t| t.name()),
+        protect: r.protect.to_string(),
+        alloc_protect: r.alloc_protect.to_string(),
+        alloc_base: hex(r.alloc_base_addr),
+        kind: r.kind.name(),
+        label: r.label.clone(),
+        owner: match &r.owner {
+            Owner::None => OwnerJson::None,
+            Owner::Module(i) => {
+                OwnerJson::Module { name: space.modules.get(*i).map(|m| m.name.clone()).unwrap_or_default() }
+            }
+            Owner::Heap(i) => OwnerJson::Heap { index: *i },
+            Owner::Thread(id) => OwnerJson::Thread { id: *id },
+            Owner::File(p) => OwnerJson::File { path: p.clone() },
+        },
+        captured_bytes: r.captured_bytes,
+    }
+}
+
+#[derive(Serialize)]
+pub struct ModuleJson {
+    pub name: String,
+    pub path: String,
+    pub base: String,
+    pub end: String,
+    pub size: u64,
+    pub timestamp: u32,
+    pub timestamp_utc: String,
+    pub checksum: String,
+    pub file_version: Option<String>,
+    pub product_version: Option<String>,
+    pub debug_file: Option<String>,
+    pub debug_guid: Option<String>,
+    pub debug_age: Option<u32>,
+    pub build_id: Option<String>,
+    pub debug_id: Option<String>,
+    pub unloaded: bool,
+}
+
+pub fn modules(space: &AddressSpace) -> Vec<ModuleJson> {
+    let loaded = space.modules.iter().map(|m| {
+        let (debug_file, debug_guid, debug_age, build_id) = match &m.debug {
+            Some(DebugInfo::Pdb70 { pdb_name, guid, age }) => {
+                (Some(pdb_name.clone()), Some(guid.clone()), Some(*age), None)
+            }
+            Some(DebugInfo::Pdb20 { pdb_name, signature, age }) => {
+                (Some(pdb_name.clone()), Some(format!("{signature:08x}")), Some(*age), None)
+            }
+            Some(DebugInfo::BuildId(id)) => (None, None, None, Some(id.clone())),
+            None => (None, None, None, None),
+        };
+        ModuleJson {
+            name: m.name.clone(),
+            path: m.path.clone(),
+            base: hex(m.base_addr),
+            end: hex(m.end_addr()),
+            size: m.size_bytes,
+            timestamp: m.timestamp,
+            timestamp_utc: format_iso8601(u64::from(m.timestamp)),
+            checksum: format!("0x{:08x}", m.checksum),
+            file_version: m.file_version.map(|v| v.to_string()),
+            product_version: m.product_version.map(|v| v.to_string()),
+            debug_file,
+            debug_guid,
+            debug_age,
+            build_id,
+            debug_id: m.debug_id.clone(),
+            unloaded: false,
+        }
+    });
+    let unloaded = space.unloaded_modules.iter().map(|m| ModuleJson {
+        name: m.name.clone(),
+        path: m.path.clone(),
+        base: hex(m.base_addr),
+        end: hex(m.base_addr.saturating_add(m.size_bytes)),
+        size: m.size_bytes,
+        timestamp: m.timestamp,
+        timestamp_utc: format_iso8601(u64::from(m.timestamp)),
+        checksum: format!("0x{:08x}", m.checksum),
+        file_version: None,
+        product_version: None,
+        debug_file: None,
+        debug_guid: None,
+        debug_age: None,
+        build_id: None,
+        debug_id: None,
+        unloaded: true,
+    });
+    loaded.chain(unloaded).collect()
+}
+
+#[derive(Serialize)]
+pub struct ThreadJson {
+    pub id: u32,
+    pub name: Option<String>,
+    pub crashed: bool,
+    pub teb: String,
+    pub stack_base: String,
+    pub stack_end: String,
+    pub stack_captured_bytes: u64,
+    pub sp: Option<String>,
+    pub ip: Option<String>,
+    pub ip_module: Option<String>,
+    pub suspend_count: u32,
+    pub priority: u32,
+    pub user_time_ms: Option<u64>,
+    pub kernel_time_ms: Option<u64>,
+    pub create_time: Option<String>,
+    pub start_address: Option<String>,
+    /// The stack trace; null until stack walking (`--stacks`) computes it.
+    pub frames: Option<Vec<serde_json::Value>>,
+}
+
+pub fn threads(space: &AddressSpace) -> Vec<ThreadJson> {
+    space
+        .threads
+        .iter()
+        .map(|t| ThreadJson {
+            id: t.id,
+            name: t.name.clone(),
+            crashed: t.crashed,
+            teb: hex(t.teb_addr),
+            // stack_base is the lowest captured stack address, stack_end one past the highest.
+            stack_base: hex(t.stack_start_addr),
+            stack_end: hex(t.stack_end_addr),
+            stack_captured_bytes: t.stack_captured_bytes,
+            sp: t.sp.map(hex),
+            ip: t.ip.map(hex),
+            ip_module: t.ip.and_then(|ip| space.module_at(ip)).map(|m| m.name.clone()),
+            suspend_count: t.suspend_count,
+            priority: t.priority,
+            user_time_ms: t.user_time_ms,
+            kernel_time_ms: t.kernel_time_ms,
+            create_time: t.create_time_unix.map(format_iso8601),
+            start_address: t.start_addr.map(hex),
+            frames: None,
+        })
+        .collect()
+}

@@ -1,0 +1,28 @@
+//! The command line: clap definitions and the headless commands (info,
+//! regions, modules, threads). Reads the model from dump/; never draws.
+
+mod args;
+mod info;
+mod json;
+mod modules;
+mod regions;
+mod threads;
+
+pub use args::{Cli, Command};
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::dump::AddressSpace;
+
+/// Runs a headless command, writing to `out`.
+pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
+    let open = |p: &std::path::Path| AddressSpace::open(p);
+    match command {
+        Command::Info { dump, json } => info::run(&open(dump)?, *json, out),
+        Command::Regions { dump, json } => regions::run(&open(dump)?, *json, out),
+        Command::Modules { dump, json } => modules::run(&open(dump)?, *json, out),
+        Command::Threads { dump, json } => threads::run(&open(dump)?, *json, out),
+    }
+}

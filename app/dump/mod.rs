@@ -1,0 +1,28 @@
+//! The dump layer: bytes on disk -> [`AddressSpace`], the model every other
+//! layer works from. The ONLY place that names `minidump::` types. It may not
+//! depend on analysis, layout, render, export, ui or cli, nor on egui or wgpu.
+
+mod bytes;
+mod captured;
+mod error;
+mod exception_names;
+mod linux_maps;
+mod model;
+mod open;
+mod read_handles;
+mod read_modules;
+mod read_process;
+mod read_system;
+mod read_threads;
+mod region;
+mod regions;
+pub mod time;
+
+pub use captured::{CapturedMemory, CapturedRange};
+pub use error::DumpError;
+pub use exception_names::exception_name;
+pub use model::{
+    AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
+    ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,
+};
+pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};

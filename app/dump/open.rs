@@ -1,0 +1,260 @@
+//! Opening a dump: memory-map the file, read every stream present, and build
+//! the AddressSpace. Damage inside a stream becomes a warning; only a file
+//! that is not a minidump at all is an error.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minidump::format::MINIDUMP_STREAM_TYPE;
+use minidump::{Minidump, MinidumpMiscInfo, MinidumpSystemInfo};
+
+use super::bytes::DumpBytes;
+use super::captured::{self, CapturedMemory};
+use super::error::DumpError;
+use super::linux_maps;
+use super::model::{AddressSpace, StreamEntry};
+use super::read_handles::read_handles;
+use super::read_modules::{read_modules, read_unloaded_modules};
+use super::read_process::read_process;
+use super::read_system::{self, LimitHints};
+use super::read_threads::{exception_context_pointers, read_exception, read_threads};
+use super::regions::{self, RegionInputs};
+
+impl AddressSpace {
+    /// Memory-maps `path` and reads it.
+    pub fn open(path: impl AsRef<Path>) -> Result<AddressSpace, DumpError> {
+        let path = path.as_ref();
+        let io = |source| DumpError::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len == 0 {
+            return Err(DumpError::Empty { path: path.to_path_buf() });
+        }
+        // SAFETY: the map is read-only; a file changed underneath while open is
+        // outside what memscape can defend against, as for every mmap reader.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(map)))
+    }
+
+    /// Reads a dump held in static memory (the embedded demo dump).
+    pub fn from_static(name: impl Into<PathBuf>, bytes: &'static [u8]) -> Result<AddressSpace, DumpError> {
+        let path = name.into();
+        if bytes.is_empty() {
+            return Err(DumpError::Empty { path });
+        }
+        build(path, DumpBytes::Static(bytes))
+    }
+}
+
+/// Runs the readers, turning a panic inside a third-party parser (a bug, but
+/// one a hostile file must not be able to turn into a crash) into an error.
+fn build(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> {
+    let p = path.clone();
+    match catch_unwind(AssertUnwindSafe(move || read_all(p, bytes))) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown failure".into());
+            Err(DumpError::Corrupt { path, reason: format!("the reader failed on malformed data ({what})") })
+        }
+    }
+}
+
+fn stream_name(stream_type: u32) -> String {
+    use num_traits::FromPrimitive;
+    match MINIDUMP_STREAM_TYPE::from_u32(stream_type) {
+        Some(t) => format!("{t:?}"),
+        None => format!("0x{stream_type:x}"),
+    }
+}
+
+fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> {
+    let file_len = bytes.len() as u64;
+    let dump = Minidump::read(&bytes[..]).map_err(|e| match e {
+        minidump::Error::MissingHeader | minidump::Error::HeaderMismatch => {
+            DumpError::NotAMinidump { path: path.clone(), reason: "no MDMP signature at the start".into() }
+        }
+        minidump::Error::VersionMismatch => {
+            DumpError::NotAMinidump { path: path.clone(), reason: "unsupported minidump version".into() }
+        }
+        other => DumpError::Corrupt { path: path.clone(), reason: other.to_string().to_lowercase() },
+    })?;
+    let mut warnings = Vec::new();
+
+    // The directory: note every stream and any that runs past the end of the file.
+    let mut streams = Vec::new();
+    let mut truncated = Vec::new();
+    for d in dump.all_streams() {
+        let end = u64::from(d.location.rva) + u64::from(d.location.data_size);
+        if end > file_len {
+            truncated.push(stream_name(d.stream_type));
+        }
+        streams.push(StreamEntry {
+            stream_type: d.stream_type,
+            name: stream_name(d.stream_type),
+            size_bytes: d.location.data_size,
+        });
+    }
+    if dump.header.stream_count as usize > streams.len() {
+        warnings.push(format!(
+            "the header lists {} streams but the directory holds {} (truncated dump?)",
+            dump.header.stream_count,
+            streams.len()
+        ));
+    }
+    if !truncated.is_empty() {
+        warnings.push(format!("streams extend past the end of the file (truncated dump): {}", truncated.join(", ")));
+    }
+    streams.sort_by_key(|s| s.stream_type);
+
+    let sys_info = dump.get_stream::<MinidumpSystemInfo>().ok();
+    let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
+    let mut system = read_system::read_system(sys_info.as_ref(), &mut warnings);
+    let process = read_process(&dump, misc.as_ref());
+    let modules = read_modules(&dump, &mut warnings);
+    let unloaded_modules = read_unloaded_modules(&dump, &mut warnings);
+    let (mut threads, stack_ranges) = read_threads(&dump, sys_info.as_ref(), misc.as_ref(), file_len, &mut warnings);
+    let handles = read_handles(&dump, &mut warnings);
+
+    // Pointer width: from SystemInfo, else from what the addresses need.
+    if system.pointer_bits == 0 {
+        let high =
+            modules.iter().map(|m| m.end_addr()).chain(threads.iter().map(|t| t.stack_end_addr)).max().unwrap_or(0);
+        system.pointer_bits = if high > u64::from(u32::MAX) { 64 } else { 32 };
+    }
+    let exception =
+        read_exception(&dump, system.platform, sys_info.as_ref(), misc.as_ref(), system.pointer_bits, &mut warnings);
+    if let Some(ex) = &exception {
+        let ctx = exception_context_pointers(&dump, sys_info.as_ref(), misc.as_ref());
+        match threads.iter_mut().find(|t| t.id == ex.thread_id) {
+            Some(t) => {
+                t.crashed = true;
+                if let Some((ip, sp)) = ctx {
+                    t.ip = Some(ip);
+                    t.sp = Some(sp);
+                }
+            }
+            None => {
+                warnings.push(format!("the exception names thread {} which is not in the thread list", ex.thread_id))
+            }
+        }
+    }
+
+    // Captured memory: both memory lists and the thread stacks.
+    let mut ranges = stack_ranges;
+    if let Ok(s) = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::MemoryListStream as u32) {
+        ranges.extend(captured::read_memory_list(s, file_len, &mut warnings));
+    }
+    if let Ok(s) = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::Memory64ListStream as u32) {
+        ranges.extend(captured::read_memory64_list(s, file_len, &mut warnings));
+    }
+    let captured = CapturedMemory::from_ranges(ranges);
+
+    // The region sources.
+    let memory_info = dump
+        .get_raw_stream(MINIDUMP_STREAM_TYPE::MemoryInfoListStream as u32)
+        .ok()
+        .map(|s| regions::read_memory_info_list(s, &mut warnings));
+    let linux_maps = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::LinuxMaps as u32).ok().map(|s| {
+        let (lines, bad) = linux_maps::parse_maps(s);
+        if bad > 0 {
+            warnings.push(format!("LinuxMaps: {bad} malformed lines skipped"));
+        }
+        lines
+    });
+
+    let memory_info_states = memory_info.as_deref().map(regions::count_states);
+
+    // The user address-space limit.
+    let kernel = read_system::kernel_space_start(system.pointer_bits);
+    let user_end = |end: u64| if end <= kernel { end } else { 0 };
+    let highest = [
+        modules.iter().map(|m| user_end(m.end_addr())).max().unwrap_or(0),
+        threads.iter().map(|t| user_end(t.stack_end_addr)).max().unwrap_or(0),
+        memory_info.as_deref().map(|e| user_end(regions::highest_end(e, system.pointer_bits))).unwrap_or(0),
+        linux_maps.as_deref().and_then(|l| l.iter().map(|l| user_end(l.end)).max()).unwrap_or(0),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0);
+    let raw_version = sys_info.as_ref().map(|s| s.raw.major_version * 100 + s.raw.minor_version).unwrap_or(0);
+    let hints = LimitHints {
+        cpu: sys_info.as_ref().map(|s| s.cpu),
+        highest_end_addr: highest,
+        wow64: system.pointer_bits == 32
+            && modules
+                .iter()
+                .any(|m| m.name.eq_ignore_ascii_case("wow64cpu.dll") || m.name.eq_ignore_ascii_case("wow64.dll")),
+        large_address_aware: large_address_aware(&modules, &captured, &bytes),
+        windows_version: raw_version,
+        kernel_64bit: ["x86_64", "x86_6", "aarch64", "amd64"].iter().any(|k| system.os_version.contains(k)),
+    };
+    let (limit, reason) = read_system::user_limit(system.platform, system.pointer_bits, &hints);
+    system.user_limit_addr = limit;
+    system.user_limit_reason = reason;
+
+    let built = regions::build_regions(
+        RegionInputs {
+            platform: system.platform,
+            pointer_bits: system.pointer_bits,
+            limit,
+            modules: &modules,
+            threads: &threads,
+            captured: &captured,
+            dump: &bytes,
+            memory_info,
+            linux_maps,
+        },
+        &mut warnings,
+    );
+
+    Ok(AddressSpace {
+        path,
+        file_size_bytes: file_len,
+        streams,
+        system,
+        process,
+        modules,
+        unloaded_modules,
+        threads,
+        exception,
+        handles,
+        peb_addr: built.peb_addr,
+        heaps: built.heaps,
+        regions: built.regions,
+        region_source: built.source,
+        source_entry_count: built.source_entry_count,
+        memory_info_states,
+        captured,
+        warnings,
+        bytes,
+    })
+}
+
+/// The main executable's IMAGE_FILE_LARGE_ADDRESS_AWARE bit, when its PE
+/// header is captured.
+fn large_address_aware(modules: &[super::model::Module], mem: &CapturedMemory, dump: &[u8]) -> Option<bool> {
+    let exe = modules.iter().find(|m| m.name.to_ascii_lowercase().ends_with(".exe"))?;
+    let e_lfanew = mem.read_u32(dump, exe.base_addr.checked_add(0x3C)?)?;
+    let pe = exe.base_addr.checked_add(u64::from(e_lfanew))?;
+    if mem.read(dump, pe, 4)? != b"PE\0\0" {
+        return None;
+    }
+    let characteristics = mem.read(dump, pe.checked_add(22)?, 2)?;
+    Some(u16::from_le_bytes([characteristics[0], characteristics[1]]) & 0x20 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names() {
+        assert_eq!(stream_name(4), "ModuleListStream");
+        assert_eq!(stream_name(0xbeef00), "0xbeef00");
+    }
+}

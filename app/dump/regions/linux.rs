@@ -1,0 +1,111 @@
+//! Regions from /proc/pid/maps (the LinuxMaps stream): every mapping, with
+//! the gaps between them free, as the kernel reported them.
+
+use std::collections::HashMap;
+
+use super::painter::Painter;
+use crate::dump::linux_maps::MapsLine;
+use crate::dump::model::{Heap, Module, Thread};
+use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+
+/// Paints every mapping below `limit` and classifies it. Returns the heaps
+/// found ([heap] is glibc's main arena).
+pub(crate) fn paint_linux_maps(
+    p: &mut Painter,
+    lines: &[MapsLine],
+    modules: &[Module],
+    module_index_at: &dyn Fn(u64) -> Option<usize>,
+    threads: &[Thread],
+) -> Vec<Heap> {
+    let mut by_path: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in modules.iter().enumerate() {
+        by_path.entry(m.path.as_str()).or_insert(i);
+    }
+    let mut heaps = Vec::new();
+    for l in lines {
+        let protect = Protection::from_posix(l.read, l.write, l.exec);
+        let no_access = !(l.read || l.write || l.exec);
+        // A file mapping belongs to a module by path (every segment of a .so),
+        // or by address when the module list spells the path differently.
+        let is_file = !l.path.is_empty() && !l.path.starts_with('[');
+        let module = by_path.get(l.path.as_str()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
+        let stack_thread = stack_owner(l, threads);
+        let (kind, ty, owner, label) = if let Some(i) = module {
+            (RegionKind::Image, RegionType::Image, Owner::Module(i), modules[i].name.clone())
+        } else if l.path == "[heap]" {
+            heaps.push(Heap { index: heaps.len(), base_addr: l.start });
+            (RegionKind::Heap, RegionType::Private, Owner::Heap(heaps.len() - 1), "[heap]".to_string())
+        } else if let Some(tid) = stack_thread {
+            let label =
+                if no_access { format!("stack guard of thread {tid}") } else { format!("stack of thread {tid}") };
+            (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label)
+        } else if l.path == "[stack]" || l.path.starts_with("[stack:") {
+            (RegionKind::Stack, RegionType::Private, Owner::None, l.path.clone())
+        } else if l.path == "[vdso]" {
+            (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".to_string())
+        } else if l.path.starts_with('[') {
+            // [vvar], [vsyscall] and friends: kernel-provided, shared.
+            (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.clone())
+        } else if !l.path.is_empty() {
+            let kind = if l.shared && l.write { RegionKind::Shareable } else { RegionKind::MappedFile };
+            (kind, RegionType::Mapped, Owner::File(l.path.clone()), l.path.clone())
+        } else if l.shared {
+            (RegionKind::Shareable, RegionType::Mapped, Owner::None, String::new())
+        } else if no_access {
+            (RegionKind::Reserved, RegionType::Private, Owner::None, String::new())
+        } else {
+            (RegionKind::PrivateData, RegionType::Private, Owner::None, String::new())
+        };
+        p.paint(Region {
+            base_addr: l.start,
+            size_bytes: l.end - l.start,
+            state: if no_access { RegionState::Reserve } else { RegionState::Commit },
+            ty: Some(ty),
+            protect,
+            alloc_protect: protect,
+            alloc_base_addr: l.start,
+            captured_bytes: 0,
+            kind,
+            owner,
+            label,
+        });
+    }
+    mark_stack_guards(p, lines, threads);
+    heaps
+}
+
+/// The thread whose stack lies in this mapping: by [stack:tid], or by the
+/// captured stack range falling inside it.
+fn stack_owner(l: &MapsLine, threads: &[Thread]) -> Option<u32> {
+    if let Some(tid) = l.path.strip_prefix("[stack:").and_then(|s| s.strip_suffix(']')).and_then(|s| s.parse().ok()) {
+        return Some(tid);
+    }
+    if !(l.path.is_empty() || l.path == "[stack]") {
+        return None;
+    }
+    threads
+        .iter()
+        .find(|t| {
+            let probe = t.sp.unwrap_or(t.stack_start_addr);
+            (probe >= l.start && probe < l.end) || (t.stack_start_addr >= l.start && t.stack_start_addr < l.end)
+        })
+        .map(|t| t.id)
+}
+
+/// glibc puts a PROT_NONE guard mapping right below each thread stack: mark it
+/// as that stack's guard.
+fn mark_stack_guards(p: &mut Painter, lines: &[MapsLine], threads: &[Thread]) {
+    for w in lines.windows(2) {
+        let (guard, stack) = (&w[0], &w[1]);
+        if guard.end != stack.start || guard.read || guard.write || guard.exec || !guard.path.is_empty() {
+            continue;
+        }
+        if let Some(tid) = stack_owner(stack, threads) {
+            p.modify(guard.start, guard.end, |r| {
+                r.kind = RegionKind::Stack;
+                r.owner = Owner::Thread(tid);
+                r.label = format!("stack guard of thread {tid}");
+            });
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Regions from the MemoryInfoList stream (VirtualQuery results), with the
+//! kind each MEM_IMAGE / MEM_MAPPED / MEM_PRIVATE region gets before the
+//! Windows objects (stacks, heaps, TEBs, PEB) are marked on top.
+//!
+//! Read here rather than with minidump's MinidumpMemoryInfoList so that a list
+//! cut short by truncation keeps the entries it still holds.
+
+use scroll::Pread;
+
+use super::painter::Painter;
+use crate::dump::model::{MemoryInfoStates, Module};
+use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+
+const MEM_COMMIT: u32 = 0x1000;
+const MEM_RESERVE: u32 = 0x2000;
+const MEM_FREE: u32 = 0x10000;
+const MEM_PRIVATE: u32 = 0x20000;
+const MEM_MAPPED: u32 = 0x40000;
+const MEM_IMAGE: u32 = 0x100_0000;
+
+/// One MINIDUMP_MEMORY_INFO entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemInfoEntry {
+    pub base: u64,
+    pub alloc_base: u64,
+    pub alloc_protect: u32,
+    pub size: u64,
+    pub state: u32,
+    pub protect: u32,
+    pub ty: u32,
+}
+
+/// Reads the entries the stream holds (header: u32 size_of_header, u32
+/// size_of_entry, u64 count).
+pub(crate) fn read_memory_info_list(stream: &[u8], warnings: &mut Vec<String>) -> Vec<MemInfoEntry> {
+    let header = (
+        stream.pread_with::<u32>(0, scroll::LE),
+        stream.pread_with::<u32>(4, scroll::LE),
+        stream.pread_with::<u64>(8, scroll::LE),
+    );
+    let (Ok(header_size), Ok(entry_size), Ok(count)) = header else {
+        warnings.push("MemoryInfoList: stream too short for its header".into());
+        return Vec::new();
+    };
+    let (header_size, entry_size) = (header_size as usize, entry_size as usize);
+    if entry_size < 48 || header_size < 16 || header_size > stream.len() {
+        warnings.push(format!(
+            "MemoryInfoList: implausible header (header {header_size} bytes, entry {entry_size} bytes); list ignored"
+        ));
+        return Vec::new();
+    }
+    let fits = (stream.len() - header_size) / entry_size;
+    if count > fits as u64 {
+        warnings.push(format!("MemoryInfoList: claims {count} entries but the stream holds {fits}; reading {fits}"));
+    }
+    let n = count.min(fits as u64) as usize;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let at = header_size + i * entry_size;
+        let e = &stream[at..at + entry_size];
+        let (Ok(base), Ok(alloc_base), Ok(alloc_protect), Ok(size), Ok(state), Ok(protect), Ok(ty)) = (
+            e.pread_with::<u64>(0, scroll::LE),
+            e.pread_with::<u64>(8, scroll::LE),
+            e.pread_with::<u32>(16, scroll::LE),
+            e.pread_with::<u64>(24, scroll::LE),
+            e.pread_with::<u32>(32, scroll::LE),
+            e.pread_with::<u32>(36, scroll::LE),
+            e.pread_with::<u32>(40, scroll::LE),
+        ) else {
+            break;
+        };
+        out.push(MemInfoEntry { base, alloc_base, alloc_protect, size, state, protect, ty });
+    }
+    out
+}
+
+/// Counts entries by state.
+pub(crate) fn count_states(entries: &[MemInfoEntry]) -> MemoryInfoStates {
+    let mut c = MemoryInfoStates::default();
+    for e in entries {
+        match e.state {
+            MEM_FREE => c.free += 1,
+            MEM_COMMIT => c.commit += 1,
+            MEM_RESERVE => c.reserve += 1,
+            _ => c.other += 1,
+        }
+    }
+    c
+}
+
+/// Whether the stream's entries look like real 32-bit values got sign-extended
+/// (some old writers did so); masks them for 32-bit dumps.
+fn mask(pointer_bits: u32, a: u64) -> u64 {
+    if pointer_bits == 32 { a & 0xFFFF_FFFF } else { a }
+}
+
+/// Paints every entry; later entries win where the list overlaps itself.
+pub(crate) fn paint_memory_info(
+    painter: &mut Painter,
+    entries: &[MemInfoEntry],
+    modules: &[Module],
+    module_index_at: &dyn Fn(u64) -> Option<usize>,
+    pointer_bits: u32,
+    warnings: &mut Vec<String>,
+) {
+    let mut overlaps = 0usize;
+    let mut bad = 0usize;
+    let mut prev_end = 0u64;
+    for e in entries {
+        let base = mask(pointer_bits, e.base);
+        let Some(end) = base.checked_add(e.size).filter(|_| e.size > 0) else {
+            bad += 1;
+            continue;
+        };
+        if base < prev_end {
+            overlaps += 1;
+        }
+        prev_end = prev_end.max(end);
+        painter.paint(region_from_entry(e, base, modules, module_index_at, pointer_bits));
+    }
+    if overlaps > 0 {
+        warnings.push(format!("MemoryInfoList: {overlaps} entries overlap earlier ones (the later entry wins)"));
+    }
+    if bad > 0 {
+        warnings.push(format!("MemoryInfoList: {bad} entries with zero or wrapping sizes skipped"));
+    }
+}
+
+fn region_from_entry(
+    e: &MemInfoEntry,
+    base: u64,
+    modules: &[Module],
+    module_index_at: &dyn Fn(u64) -> Option<usize>,
+    pointer_bits: u32,
+) -> Region {
+    let state = match e.state {
+        MEM_COMMIT => RegionState::Commit,
+        MEM_RESERVE => RegionState::Reserve,
+        MEM_FREE => RegionState::Free,
+        _ => RegionState::Unknown,
+    };
+    let ty = match e.ty {
+        MEM_IMAGE => Some(RegionType::Image),
+        MEM_MAPPED => Some(RegionType::Mapped),
+        MEM_PRIVATE => Some(RegionType::Private),
+        _ => None,
+    };
+    let protect = Protection(e.protect);
+    let alloc_base = mask(pointer_bits, e.alloc_base);
+    let mut owner = Owner::None;
+    let mut label = String::new();
+    let kind = match (state, ty) {
+        (RegionState::Free, _) => RegionKind::Free,
+        (_, Some(RegionType::Image)) => {
+            if let Some(i) = module_index_at(base).or_else(|| module_index_at(alloc_base)) {
+                owner = Owner::Module(i);
+                label = modules[i].name.clone();
+            } else {
+                label = "image without a module record".into();
+            }
+            RegionKind::Image
+        }
+        (RegionState::Reserve, _) => RegionKind::Reserved,
+        // A minidump does not name the file behind a view; read-only views are
+        // almost always data files (locale.nls, fonts), writable ones are
+        // pagefile-backed shared sections, which VMMap calls Shareable.
+        (_, Some(RegionType::Mapped)) if protect.is_writable() => RegionKind::Shareable,
+        (_, Some(RegionType::Mapped)) => RegionKind::MappedFile,
+        (RegionState::Commit, Some(RegionType::Private)) => RegionKind::PrivateData,
+        _ => RegionKind::Unknown,
+    };
+    Region {
+        base_addr: base,
+        size_bytes: e.size,
+        state,
+        ty,
+        protect,
+        alloc_protect: Protection(e.alloc_protect),
+        alloc_base_addr: alloc_base,
+        captured_bytes: 0,
+        kind,
+        owner,
+        label,
+    }
+}
+
+/// The highest end address the entries mention.
+pub(crate) fn highest_end(entries: &[MemInfoEntry], pointer_bits: u32) -> u64 {
+    entries.iter().filter_map(|e| mask(pointer_bits, e.base).checked_add(e.size)).max().unwrap_or(0)
+}
+
+/// Free space that starts inside a 64 KiB allocation granule: the rest of that
+/// granule cannot be allocated (VMMap's "Unusable").
+pub(crate) fn mark_unusable(painter: &mut Painter, free_starts: &[(u64, u64)]) {
+    const GRANULE: u64 = 0x10000;
+    for &(base, end) in free_starts {
+        if base % GRANULE == 0 {
+            continue;
+        }
+        let granule_end = (base / GRANULE + 1) * GRANULE;
+        painter.modify(base, end.min(granule_end), |r| {
+            r.kind = RegionKind::Unusable;
+            r.label = "rest of a 64 KiB allocation granule".into();
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(entries: &[[u64; 7]], claim: u64) -> Vec<u8> {
+        let mut s = Vec::new();
+        s.extend_from_slice(&16u32.to_le_bytes());
+        s.extend_from_slice(&48u32.to_le_bytes());
+        s.extend_from_slice(&claim.to_le_bytes());
+        for e in entries {
+            s.extend_from_slice(&e[0].to_le_bytes());
+            s.extend_from_slice(&e[1].to_le_bytes());
+            s.extend_from_slice(&(e[2] as u32).to_le_bytes());
+            s.extend_from_slice(&0u32.to_le_bytes());
+            s.extend_from_slice(&e[3].to_le_bytes());
+            s.extend_from_slice(&(e[4] as u32).to_le_bytes());
+            s.extend_from_slice(&(e[5] as u32).to_le_bytes());
+            s.extend_from_slice(&(e[6] as u32).to_le_bytes());
+            s.extend_from_slice(&0u32.to_le_bytes());
+        }
+        s
+    }
+
+    #[test]
+    fn reads_entries_and_bounds_the_count() {
+        let s = stream(&[[0x1000, 0x1000, 4, 0x2000, 0x1000, 4, 0x20000]], 1000);
+        let mut w = Vec::new();
+        let e = read_memory_info_list(&s, &mut w);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].size, 0x2000);
+        assert_eq!(e[0].ty, MEM_PRIVATE);
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn kinds_from_state_and_type() {
+        let none = |_| None;
+        let e = |state, protect, ty| MemInfoEntry {
+            base: 0x1000,
+            alloc_base: 0x1000,
+            alloc_protect: 4,
+            size: 0x1000,
+            state,
+            protect,
+            ty,
+        };
+        let k = |x: MemInfoEntry| region_from_entry(&x, x.base, &[], &none, 64).kind;
+        assert_eq!(k(e(MEM_FREE, 1, 0)), RegionKind::Free);
+        assert_eq!(k(e(MEM_RESERVE, 0, MEM_PRIVATE)), RegionKind::Reserved);
+        assert_eq!(k(e(MEM_COMMIT, 4, MEM_PRIVATE)), RegionKind::PrivateData);
+        assert_eq!(k(e(MEM_COMMIT, 2, MEM_MAPPED)), RegionKind::MappedFile);
+        assert_eq!(k(e(MEM_COMMIT, 4, MEM_MAPPED)), RegionKind::Shareable);
+        assert_eq!(k(e(MEM_COMMIT, 0x20, MEM_IMAGE)), RegionKind::Image);
+    }
+}

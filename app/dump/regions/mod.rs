@@ -1,0 +1,95 @@
+//! The region map: one ordered, gap-free list over [0, user limit), built from
+//! the best source the dump has (MemoryInfoList, LinuxMaps, or synthesized
+//! from modules, stacks and captured ranges), with stacks, heaps, TEBs and the
+//! PEB marked on it and the captured bytes of each region counted.
+
+mod linux;
+mod memory_info;
+mod painter;
+mod synthesized;
+mod windows;
+
+pub(crate) use memory_info::{MemInfoEntry, count_states, highest_end, read_memory_info_list};
+
+use crate::dump::captured::CapturedMemory;
+use crate::dump::linux_maps::MapsLine;
+use crate::dump::model::{Heap, Module, Platform, RegionSource, Thread};
+use crate::dump::region::{Region, RegionKind, RegionState};
+use painter::Painter;
+
+pub(crate) struct RegionInputs<'a> {
+    pub platform: Platform,
+    pub pointer_bits: u32,
+    pub limit: u64,
+    pub modules: &'a [Module],
+    pub threads: &'a [Thread],
+    pub captured: &'a CapturedMemory,
+    pub dump: &'a [u8],
+    pub memory_info: Option<Vec<MemInfoEntry>>,
+    pub linux_maps: Option<Vec<MapsLine>>,
+}
+
+pub(crate) struct BuiltRegions {
+    pub regions: Vec<Region>,
+    pub source: RegionSource,
+    pub source_entry_count: usize,
+    pub peb_addr: Option<u64>,
+    pub heaps: Vec<Heap>,
+}
+
+fn module_index_at(modules: &[Module], addr: u64) -> Option<usize> {
+    let i = modules.partition_point(|m| m.base_addr <= addr);
+    (i > 0 && modules[i - 1].contains(addr)).then(|| i - 1)
+}
+
+pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -> BuiltRegions {
+    let find_module = |addr: u64| module_index_at(inp.modules, addr);
+    let (peb_addr, mut heaps) = if inp.platform == Platform::Windows {
+        match windows::find_peb(inp.threads, inp.captured, inp.dump, inp.pointer_bits, inp.limit) {
+            Some(peb) => {
+                (Some(peb), windows::read_heaps(peb, inp.captured, inp.dump, inp.pointer_bits, inp.limit, warnings))
+            }
+            None => (None, Vec::new()),
+        }
+    } else {
+        (None, Vec::new())
+    };
+
+    let (painter, source, count) = match (inp.memory_info, inp.linux_maps) {
+        (Some(entries), _) if !entries.is_empty() => {
+            let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown));
+            memory_info::paint_memory_info(&mut p, &entries, inp.modules, &find_module, inp.pointer_bits, warnings);
+            let free: Vec<(u64, u64)> =
+                p.iter().filter(|r| r.state == RegionState::Free).map(|r| (r.base_addr, r.end_addr())).collect();
+            memory_info::mark_unusable(&mut p, &free);
+            windows::mark_objects_by_allocation(&mut p, inp.threads, &heaps, peb_addr, inp.pointer_bits);
+            (p, RegionSource::MemoryInfoList, entries.len())
+        }
+        (_, Some(lines)) if !lines.is_empty() => {
+            let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Free, RegionState::Free));
+            let kernel = crate::dump::read_system::kernel_space_start(inp.pointer_bits);
+            let user: Vec<MapsLine> = lines.iter().filter(|l| l.start < kernel.min(inp.limit)).cloned().collect();
+            heaps = linux::paint_linux_maps(&mut p, &user, inp.modules, &find_module, inp.threads);
+            (p, RegionSource::LinuxMaps, lines.len())
+        }
+        _ => {
+            let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown));
+            let s = synthesized::SynthInputs {
+                platform: inp.platform,
+                pointer_bits: inp.pointer_bits,
+                modules: inp.modules,
+                threads: inp.threads,
+                captured: inp.captured,
+                heaps: &heaps,
+                peb: peb_addr,
+            };
+            synthesized::paint_synthesized(&mut p, &s);
+            (p, RegionSource::Synthesized, 0)
+        }
+    };
+    let mut regions = painter.into_regions();
+    for r in &mut regions {
+        r.captured_bytes = inp.captured.captured_in(r.base_addr, r.end_addr());
+    }
+    BuiltRegions { regions, source, source_entry_count: count, peb_addr, heaps }
+}
