@@ -311,10 +311,10 @@ impl AddressSpace {
                     Some((b, s)) if b + s == r.base_addr => (b, s + r.size_bytes),
                     _ => (r.base_addr, r.size_bytes),
                 });
-                if let Some(cur) = run {
-                    if best.is_none_or(|(_, bs)| cur.1 > bs) {
-                        best = Some(cur);
-                    }
+                if let Some(cur) = run
+                    && best.is_none_or(|(_, bs)| cur.1 > bs)
+                {
+                    best = Some(cur);
                 }
             } else {
                 run = None;

@@ -21,13 +21,13 @@ pub(crate) fn read_process<T: std::ops::Deref<Target = [u8]>>(
         p.user_time_s = misc.raw.process_user_time().copied();
         p.kernel_time_s = misc.raw.process_kernel_time().copied();
     }
-    if p.process_id.is_none() {
-        if let Ok(status) = dump.get_stream::<MinidumpLinuxProcStatus>() {
-            p.process_id = status
-                .iter()
-                .find(|(k, _)| k.as_bytes() == b"Pid")
-                .and_then(|(_, v)| std::str::from_utf8(v.as_bytes()).ok()?.trim().parse().ok());
-        }
+    if p.process_id.is_none()
+        && let Ok(status) = dump.get_stream::<MinidumpLinuxProcStatus>()
+    {
+        p.process_id = status
+            .iter()
+            .find(|(k, _)| k.as_bytes() == b"Pid")
+            .and_then(|(_, v)| std::str::from_utf8(v.as_bytes()).ok()?.trim().parse().ok());
     }
     let cmdline_type = minidump::format::MINIDUMP_STREAM_TYPE::LinuxCmdLine as u32;
     if let Ok(raw) = dump.get_raw_stream(cmdline_type) {

@@ -66,7 +66,11 @@ pub(crate) fn read_threads<T: std::ops::Deref<Target = [u8]>>(
             let info = infos.as_ref().and_then(|i| i.get_thread_info(raw.thread_id));
             Thread {
                 id: raw.thread_id,
-                name: names.as_ref().and_then(|n| n.get_name(raw.thread_id)).map(|n| n.into_owned()),
+                name: names
+                    .as_ref()
+                    .and_then(|n| n.get_name(raw.thread_id))
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.into_owned()),
                 crashed: false,
                 teb_addr: raw.teb,
                 stack_start_addr: stack_start,

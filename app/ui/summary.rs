@@ -79,6 +79,9 @@ pub fn legend_ui(ui: &mut Ui, space: &AddressSpace) {
     let bytes = space.bytes_by_kind();
     let counts = space.regions_by_kind();
     let total: u64 = bytes.values().sum();
+    let busy: u64 =
+        bytes.iter().filter(|(k, _)| !matches!(k, RegionKind::Free | RegionKind::Unknown)).map(|(_, b)| *b).sum();
+    let pct = |part: u64, whole: u64| format!("{:.2}%", part as f64 * 100.0 / whole.max(1) as f64);
     TableBuilder::new(ui)
         .id_salt("legend")
         .striped(true)
@@ -86,9 +89,10 @@ pub fn legend_ui(ui: &mut Ui, space: &AddressSpace) {
         .column(Column::auto().at_least(90.0))
         .column(Column::auto().at_least(60.0))
         .column(Column::auto().at_least(80.0))
+        .column(Column::auto().at_least(70.0))
         .column(Column::remainder())
         .header(18.0, |mut h| {
-            for title in ["", "Kind", "Regions", "Size", "Share"] {
+            for title in ["", "Kind", "Regions", "Size", "% of busy", "% of total"] {
                 h.col(|ui| {
                     ui.strong(title);
                 });
@@ -114,7 +118,11 @@ pub fn legend_ui(ui: &mut Ui, space: &AddressSpace) {
                         ui.label(human_size(bytes[&kind]));
                     });
                     row.col(|ui| {
-                        ui.label(format!("{:.3}%", bytes[&kind] as f64 * 100.0 / total.max(1) as f64));
+                        let of_busy = !matches!(kind, RegionKind::Free | RegionKind::Unknown);
+                        ui.label(if of_busy { pct(bytes[&kind], busy) } else { String::new() });
+                    });
+                    row.col(|ui| {
+                        ui.label(pct(bytes[&kind], total));
                     });
                 });
             }

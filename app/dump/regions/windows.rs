@@ -99,10 +99,10 @@ pub(crate) fn read_heaps(
         }
         _ => {}
     }
-    if heaps.is_empty() {
-        if let Some(base) = ptr(peb + o.peb_process_heap).filter(|b| *b != 0 && *b < limit) {
-            heaps.push(Heap { index: 0, base_addr: base });
-        }
+    if heaps.is_empty()
+        && let Some(base) = ptr(peb + o.peb_process_heap).filter(|b| *b != 0 && *b < limit)
+    {
+        heaps.push(Heap { index: 0, base_addr: base });
     }
     heaps
 }
@@ -170,9 +170,19 @@ pub(crate) fn heap_label(index: usize) -> String {
     if index == 0 { "process heap (heap 0)".into() } else { format!("heap {index}") }
 }
 
-/// TEBs and the PEB occupy part of a region: split them out.
+/// KUSER_SHARED_DATA: the page the kernel shares with every process, at the
+/// same address on every Windows since NT.
+const KUSER_SHARED_DATA: u64 = 0x7FFE_0000;
+
+/// TEBs and the PEB occupy part of a region: split them out. Also names the
+/// KUSER_SHARED_DATA page.
 pub(crate) fn mark_teb_peb(p: &mut Painter, threads: &[Thread], peb: Option<u64>, pointer_bits: u32) {
     let o = offsets(pointer_bits);
+    p.modify(KUSER_SHARED_DATA, KUSER_SHARED_DATA + 0x1000, |r| {
+        if r.state == RegionState::Commit && r.label.is_empty() {
+            r.label = "KUSER_SHARED_DATA".into();
+        }
+    });
     for t in threads.iter().filter(|t| t.teb_addr != 0) {
         let label = format!("TEB of thread {}", thread_label(t.id));
         p.modify(t.teb_addr, t.teb_addr.saturating_add(o.teb_size), |r| {
