@@ -54,7 +54,7 @@ impl CapturedMemory {
                         out.push(CapturedRange {
                             base_addr: last.end_addr(),
                             size_bytes: end - last.end_addr(),
-                            file_offset: r.file_offset + skip,
+                            file_offset: r.file_offset.saturating_add(skip),
                         });
                     }
                 }

@@ -8,7 +8,8 @@ pub enum DumpError {
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
+        // Not #[source]: the message already carries it, and the CLI prints
+        // the chain, which would say it twice.
         source: std::io::Error,
     },
     #[error("{}: not a minidump ({reason})", path.display())]

@@ -74,20 +74,20 @@ pub(crate) fn read_heaps(
 ) -> Vec<Heap> {
     let o = offsets(pointer_bits);
     let ptr = |addr: u64| mem.read_pointer(dump, addr, pointer_bits);
-    let count = mem.read_u32(dump, peb + o.peb_number_of_heaps);
-    let array = ptr(peb + o.peb_process_heaps);
+    let count = mem.read_u32(dump, peb.saturating_add(o.peb_number_of_heaps));
+    let array = ptr(peb.saturating_add(o.peb_process_heaps));
     let mut heaps = Vec::new();
     match (count, array) {
         (Some(n), Some(array)) if n <= MAX_HEAPS => {
             let step = u64::from(pointer_bits / 8);
             for i in 0..u64::from(n) {
-                match ptr(array + i * step) {
+                let slot = array.saturating_add(i * step);
+                match ptr(slot) {
                     Some(base) if base != 0 && base < limit => heaps.push(Heap { index: i as usize, base_addr: base }),
                     Some(_) => {}
                     None => {
                         warnings.push(format!(
-                            "PEB.ProcessHeaps lists {n} heaps but entry {i} at 0x{:x} is not captured",
-                            array + i * step
+                            "PEB.ProcessHeaps lists {n} heaps but entry {i} at 0x{slot:x} is not captured"
                         ));
                         break;
                     }
@@ -100,7 +100,7 @@ pub(crate) fn read_heaps(
         _ => {}
     }
     if heaps.is_empty()
-        && let Some(base) = ptr(peb + o.peb_process_heap).filter(|b| *b != 0 && *b < limit)
+        && let Some(base) = ptr(peb.saturating_add(o.peb_process_heap)).filter(|b| *b != 0 && *b < limit)
     {
         heaps.push(Heap { index: 0, base_addr: base });
     }
