@@ -1,0 +1,693 @@
+//! The demo process's address space, allocation by allocation, in the order a
+//! Windows Server 2008 SP2 x64 process running the .NET 4 CLR would make them:
+//! system regions (KUSER_SHARED_DATA, the read-only shared section), the PEB and
+//! TEBs at the top of the 8 TiB user space, images (the EXE and ntdll/kernel32/
+//! user32 below 4 GiB, ASLR-packed DLLs and NGEN images under 0x7FF`00000000),
+//! and bottom-up: NLS and config file views, pagefile-backed sections, heaps with
+//! their extra segments, thread stacks, GC segments, and scattered private data;
+//! the CLR's loader, stub and JIT code heaps sit at 0x7FF`00000000.
+
+use std::ops::Range;
+
+use super::modules::{LoadedModule, MODULES, ModuleDef, Placement, UNLOADED};
+use super::threads::ThreadPlan;
+use crate::synth::error::SynthError;
+use crate::synth::rng::SplitMix64;
+use crate::synth::teb::TEB_SIZE;
+use crate::synth::vspace::{AddressSpace, Allocation};
+use crate::synth::winnt::{
+    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_GUARD,
+    PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, USER_SPACE_END_8TB,
+};
+
+/// `PEB` address.
+pub const PEB_ADDR: u64 = 0x7FF_FFFD_7000;
+/// TEB of the first thread; the others descend in steps of 0x2000.
+const FIRST_TEB: u64 = 0x7FF_FFFD_E000;
+/// Thread-list indices after which a TEB slot is left free (threads that exited).
+const EXITED_AFTER: [usize; 2] = [5, 14];
+/// `KUSER_SHARED_DATA` as mapped in every process.
+pub const KUSER_SHARED_DATA: u64 = 0x7FFE_0000;
+/// `PEB.ReadOnlySharedMemoryBase`.
+pub const READ_ONLY_SHARED: u64 = 0x7EFE_0000;
+/// Top of the ASLR image area the DLLs are packed under.
+const HIGH_IMAGE_TOP: u64 = 0x7FE_FF7C_0000;
+/// Where the CLR's loader and code heaps start.
+const CLR_AREA: u64 = 0x7FF_0000_0000;
+/// First address handed out bottom-up.
+const LOW_START: u64 = 0x1_0000;
+
+/// One NT heap: where it is and what its header must say.
+#[derive(Debug, Clone)]
+pub struct HeapPlan {
+    /// What created it.
+    pub label: &'static str,
+    /// Heap base (handle).
+    pub base: u64,
+    /// `_HEAP.Flags`.
+    pub flags: u32,
+    /// Reserved bytes of the first segment.
+    pub reserved_bytes: u64,
+    /// Committed bytes of the first segment.
+    pub committed_bytes: u64,
+    /// Extra segments: `(base, reserved, committed)`.
+    pub segments: Vec<(u64, u64, u64)>,
+}
+
+/// One thread's stack allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackRange {
+    /// Allocation base (`TEB.DeallocationStack`).
+    pub alloc_base: u64,
+    /// Lowest committed byte above the guard region (`NtTib.StackLimit`).
+    pub limit: u64,
+    /// One past the top (`NtTib.StackBase`).
+    pub base: u64,
+}
+
+/// Everything placed.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The allocations.
+    pub space: AddressSpace,
+    /// Loaded modules, in load order.
+    pub modules: Vec<LoadedModule>,
+    /// Unloaded modules: `(name, base, size, timestamp)`.
+    pub unloaded: Vec<(&'static str, u64, u32, u32)>,
+    /// Heaps in `PEB.ProcessHeaps` order; heap 0 is the process heap.
+    pub heaps: Vec<HeapPlan>,
+    /// Per thread (thread-list order).
+    pub stacks: Vec<StackRange>,
+    /// Per thread.
+    pub tebs: Vec<u64>,
+    /// Committed JIT code.
+    pub jit_code: Range<u64>,
+    /// Committed part of the GC's small-object segment.
+    pub gc_gen0: Range<u64>,
+}
+
+impl Layout {
+    /// The module called `file`.
+    pub fn module(&self, file: &str) -> Option<&LoadedModule> {
+        self.modules.iter().find(|m| m.def.file == file)
+    }
+}
+
+/// Bottom-up placement with the occasional hole, as `VirtualAlloc(NULL, ...)` does
+/// after some frees.
+struct Low {
+    next: u64,
+}
+
+impl Low {
+    fn place(
+        &mut self,
+        space: &mut AddressSpace,
+        rng: &mut SplitMix64,
+        mut alloc: Allocation,
+    ) -> Result<u64, SynthError> {
+        let size = alloc.size_bytes();
+        let gap = if rng.chance(22) {
+            rng.range(1, 4) * GRAN
+        } else {
+            0
+        };
+        let base = space
+            .find_free_up(self.next + gap, size, GRAN)
+            .ok_or_else(|| SynthError::NoRoom {
+                what: alloc.label.clone(),
+                size,
+            })?;
+        alloc.base = base;
+        space.add(alloc)?;
+        self.next = base + size;
+        Ok(base)
+    }
+}
+
+fn private(label: &str) -> Allocation {
+    Allocation::new(0, MEM_PRIVATE, PAGE_READWRITE, label)
+}
+
+fn mapped(label: &str, size: u64, protect: u32) -> Allocation {
+    Allocation::new(0, MEM_MAPPED, protect, label).commit(size, protect)
+}
+
+/// A private allocation of the kind native code and the CLR scatter everywhere.
+fn private_data(rng: &mut SplitMix64) -> Allocation {
+    let a = private("private data");
+    match rng.below(100) {
+        // One page: the rest of the 64 KiB granule becomes unusable.
+        0..=29 => a.commit(PAGE_SIZE, PAGE_READWRITE),
+        // A few pages, also leaving an unusable tail.
+        30..=44 => a.commit(rng.range(2, 10) * PAGE_SIZE, PAGE_READWRITE),
+        // One granule, partly committed.
+        45..=64 => {
+            let c = rng.range(1, 16) * PAGE_SIZE;
+            a.commit(c, PAGE_READWRITE).reserve(GRAN - c)
+        }
+        // One granule, fully committed.
+        65..=76 => a.commit(GRAN, PAGE_READWRITE),
+        // A bigger reservation with a committed head.
+        77..=88 => {
+            let size = rng.range(2, 16) * GRAN;
+            let c = rng.range(1, size / PAGE_SIZE / 2) * PAGE_SIZE;
+            a.commit(c, PAGE_READWRITE).reserve(size - c)
+        }
+        // Committed, then a read-only page (VirtualProtect'ed), then reserve.
+        89..=94 => {
+            let c = rng.range(1, 6) * PAGE_SIZE;
+            a.commit(c, PAGE_READWRITE)
+                .commit(PAGE_SIZE, PAGE_READONLY)
+                .reserve(GRAN - c - PAGE_SIZE)
+        }
+        // A pure reservation.
+        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "reserved")
+            .reserve(rng.range(1, 32) * GRAN),
+    }
+}
+
+/// One allocation of the CLR's loader / stub / code heaps.
+fn clr_heap_chunk(rng: &mut SplitMix64) -> Allocation {
+    let rw = Allocation::new(0, MEM_PRIVATE, PAGE_READWRITE, "CLR loader heap");
+    let rwx = Allocation::new(0, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, "CLR stub/code heap");
+    match rng.below(100) {
+        0..=34 => {
+            let size = rng.range(1, 5) * GRAN;
+            let c = rng.range(1, size / PAGE_SIZE + 1) * PAGE_SIZE;
+            rw.commit(c, PAGE_READWRITE).reserve(size - c)
+        }
+        35..=54 => {
+            let c = rng.range(1, 16) * PAGE_SIZE;
+            rwx.commit(c, PAGE_EXECUTE_READWRITE).reserve(GRAN - c)
+        }
+        55..=69 => {
+            let c = rng.range(1, 8) * PAGE_SIZE;
+            rwx.commit(PAGE_SIZE, PAGE_READWRITE)
+                .commit(c, PAGE_EXECUTE_READWRITE)
+                .reserve(GRAN - c - PAGE_SIZE)
+        }
+        70..=84 => rw.commit(rng.range(1, 10) * PAGE_SIZE, PAGE_READWRITE),
+        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "CLR reserved range")
+            .reserve(rng.range(1, 16) * GRAN),
+    }
+}
+
+fn heap_allocation(label: &str, reserved: u64, parts: &[(u64, bool)], exec: bool) -> Allocation {
+    let protect = if exec {
+        PAGE_EXECUTE_READWRITE
+    } else {
+        PAGE_READWRITE
+    };
+    let mut a = Allocation::new(0, MEM_PRIVATE, protect, label);
+    let mut used = 0;
+    for &(size, committed) in parts {
+        a = if committed {
+            a.commit(size, protect)
+        } else {
+            a.reserve(size)
+        };
+        used += size;
+    }
+    a.reserve(reserved - used)
+}
+
+fn stack_allocation(plan: &ThreadPlan) -> Allocation {
+    let d = &plan.def;
+    Allocation::new(
+        0,
+        MEM_PRIVATE,
+        PAGE_READWRITE,
+        format!("stack of thread {:#x}", d.tid),
+    )
+    .reserve(d.reserve_bytes - d.guard_bytes - plan.commit_bytes)
+    .commit(d.guard_bytes, PAGE_READWRITE | PAGE_GUARD)
+    .commit(plan.commit_bytes, PAGE_READWRITE)
+}
+
+fn stack_range(plan: &ThreadPlan, alloc_base: u64) -> StackRange {
+    let base = alloc_base + plan.def.reserve_bytes;
+    StackRange {
+        alloc_base,
+        limit: base - plan.commit_bytes,
+        base,
+    }
+}
+
+/// Lay out the whole address space for `threads`.
+pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> {
+    let mut space = AddressSpace::new(USER_SPACE_END_8TB);
+    let mut rng = SplitMix64::for_name(seed, "layout");
+    let mut image_rng = SplitMix64::for_name(seed, "images");
+
+    system_regions(&mut space)?;
+    let tebs = place_tebs(&mut space, threads.len())?;
+    let modules = place_fixed_and_high_images(&mut space, &mut image_rng)?;
+    let jit_code = clr_area(&mut space, &mut rng)?;
+
+    // Bottom-up, in the order the process made its allocations.
+    let mut low = Low { next: LOW_START };
+    let mut heaps: Vec<HeapPlan> = Vec::new();
+    let mut stacks: Vec<Option<StackRange>> = vec![None; threads.len()];
+    let mut low_modules: Vec<LoadedModule> = Vec::new();
+    let noise = |space: &mut AddressSpace, low: &mut Low, rng: &mut SplitMix64, n: u64| {
+        for _ in 0..n {
+            let a = private_data(rng);
+            low.place(space, rng, a)?;
+        }
+        Ok::<(), SynthError>(())
+    };
+    let place_heap = |space: &mut AddressSpace,
+                      low: &mut Low,
+                      rng: &mut SplitMix64,
+                      label: &'static str,
+                      flags: u32,
+                      reserved: u64,
+                      parts: &[(u64, bool)]|
+     -> Result<HeapPlan, SynthError> {
+        let exec = flags & 0x4_0000 != 0;
+        let a = heap_allocation(label, reserved, parts, exec);
+        let base = low.place(space, rng, a)?;
+        let committed = parts.iter().filter(|p| p.1).map(|p| p.0).sum();
+        Ok(HeapPlan {
+            label,
+            base,
+            flags,
+            reserved_bytes: reserved,
+            committed_bytes: committed,
+            segments: Vec::new(),
+        })
+    };
+    let mut place_stack =
+        |space: &mut AddressSpace, low: &mut Low, rng: &mut SplitMix64, i: usize| {
+            if let Some(plan) = threads.get(i) {
+                let a = stack_allocation(plan);
+                let base = low.place(space, rng, a)?;
+                if let Some(slot) = stacks.get_mut(i) {
+                    *slot = Some(stack_range(plan, base));
+                }
+            }
+            Ok::<(), SynthError>(())
+        };
+    let mut place_low_module = |space: &mut AddressSpace,
+                                low: &mut Low,
+                                rng: &mut SplitMix64,
+                                img: &mut SplitMix64,
+                                file: &str| {
+        let def = low_module(file)?;
+        let probe = LoadedModule::new(def, 0, &mut img.clone());
+        let size = u64::from(probe.image.size_of_image);
+        let base = space
+            .find_free_up(low.next + GRAN * rng.below(3), size, GRAN)
+            .ok_or_else(|| SynthError::NoRoom {
+                what: file.to_string(),
+                size,
+            })?;
+        let module = LoadedModule::new(def, base, img);
+        space.add(module.image.allocation())?;
+        low.next = base + size;
+        low_modules.push(module);
+        Ok::<(), SynthError>(())
+    };
+
+    noise(&mut space, &mut low, &mut rng, 2)?;
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("locale.nls", 0x67000, PAGE_READONLY),
+    )?;
+    place_stack(&mut space, &mut low, &mut rng, 0)?;
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "process heap",
+        0x0000_0002,
+        0x10_0000,
+        &[(0x32000, true), (0x4000, false), (0x19000, true)],
+    )?);
+    noise(&mut space, &mut low, &mut rng, 3)?;
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("sortdefault.nls", 0x2C3000, PAGE_READONLY),
+    )?;
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "msvcrt CRT heap",
+        0x0000_1002,
+        0x1_0000,
+        &[(0x6000, true)],
+    )?);
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("WaWorkerHost.exe.config", 0x2000, PAGE_READONLY),
+    )?;
+    noise(&mut space, &mut low, &mut rng, 6)?;
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "ole32/rpcrt4 heap",
+        0x0000_1002,
+        0x1_0000,
+        &[(0x3000, true)],
+    )?);
+    // CLR start-up.
+    low.place(&mut space, &mut rng, {
+        mapped(
+            "Cor_Private_IPCBlock_v4_2736 (pagefile-backed)",
+            0x4000,
+            PAGE_READWRITE,
+        )
+    })?;
+    low.place(&mut space, &mut rng, {
+        mapped(
+            "Cor_SxSPublic_IPCBlock (pagefile-backed)",
+            0x1000,
+            PAGE_READWRITE,
+        )
+    })?;
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "CLR executable heap",
+        0x0004_1002,
+        0x1_0000,
+        &[(0x5000, true)],
+    )?);
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "MSVCR100_CLR0400 CRT heap",
+        0x0000_1002,
+        0x10_0000,
+        &[(0x21000, true)],
+    )?);
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("machine.config", 0x9000, PAGE_READONLY),
+    )?;
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("mscorrc.dll (data file)", 0x2C000, PAGE_READONLY),
+    )?;
+    place_stack(&mut space, &mut low, &mut rng, 1)?;
+    place_stack(&mut space, &mut low, &mut rng, 2)?;
+    place_stack(&mut space, &mut low, &mut rng, 3)?;
+    noise(&mut space, &mut low, &mut rng, 8)?;
+    low.place(&mut space, &mut rng, {
+        private("GC card and brick tables")
+            .commit(0x3000, PAGE_READWRITE)
+            .reserve(0x6A000)
+    })?;
+    let soh = low.place(&mut space, &mut rng, {
+        private("GC small object heap segment")
+            .commit(0x1A3_E000, PAGE_READWRITE)
+            .reserve(0x1000_0000 - 0x1A3_E000)
+    })?;
+    low.place(&mut space, &mut rng, {
+        private("GC large object heap segment")
+            .commit(0x4A_1000, PAGE_READWRITE)
+            .reserve(0x800_0000 - 0x4A_1000)
+    })?;
+    let mut img = image_rng.clone();
+    place_low_module(
+        &mut space,
+        &mut low,
+        &mut rng,
+        &mut img,
+        "Microsoft.WindowsAzure.ServiceRuntime.dll",
+    )?;
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("sorttbls.nlp", 0x5000, PAGE_READONLY),
+    )?;
+    low.place(
+        &mut space,
+        &mut rng,
+        mapped("SortDefault.nlp", 0x24D000, PAGE_READONLY),
+    )?;
+    for i in 4..7 {
+        place_stack(&mut space, &mut low, &mut rng, i)?;
+        noise(&mut space, &mut low, &mut rng, 4)?;
+    }
+    heaps.push(place_heap(
+        &mut space,
+        &mut low,
+        &mut rng,
+        "MSVCR80 CRT heap (WaRuntimeProxy)",
+        0x0000_1002,
+        0x10_0000,
+        &[(0x9C000, true)],
+    )?);
+    low.place(&mut space, &mut rng, {
+        mapped("Microsoft.VC80.CRT.manifest", 0x1000, PAGE_READONLY)
+    })?;
+    low.place(&mut space, &mut rng, {
+        mapped(
+            "windows_shell_global_counters (pagefile-backed)",
+            0x1000,
+            PAGE_READWRITE,
+        )
+    })?;
+    for i in 7..13 {
+        place_stack(&mut space, &mut low, &mut rng, i)?;
+        noise(&mut space, &mut low, &mut rng, 3)?;
+    }
+    place_low_module(
+        &mut space,
+        &mut low,
+        &mut rng,
+        &mut img,
+        "Microsoft.WindowsAzure.Diagnostics.dll",
+    )?;
+    place_low_module(
+        &mut space,
+        &mut low,
+        &mut rng,
+        &mut img,
+        "Microsoft.WindowsAzure.StorageClient.dll",
+    )?;
+    for i in 13..threads.len() {
+        noise(&mut space, &mut low, &mut rng, 5)?;
+        place_stack(&mut space, &mut low, &mut rng, i)?;
+    }
+    // Heap growth: extra segments double in size (1 MiB, 2 MiB, 4 MiB).
+    let mut grow = |space: &mut AddressSpace,
+                    low: &mut Low,
+                    rng: &mut SplitMix64,
+                    heap: usize,
+                    reserved: u64,
+                    committed: u64| {
+        let a = private("heap segment")
+            .commit(committed, PAGE_READWRITE)
+            .reserve(reserved - committed);
+        let base = low.place(space, rng, a)?;
+        if let Some(h) = heaps.get_mut(heap) {
+            h.segments.push((base, reserved, committed));
+        }
+        Ok::<(), SynthError>(())
+    };
+    grow(&mut space, &mut low, &mut rng, 0, 0x20_0000, 0x1E_7000)?;
+    noise(&mut space, &mut low, &mut rng, 40)?;
+    grow(&mut space, &mut low, &mut rng, 5, 0x20_0000, 0x6_1000)?;
+    noise(&mut space, &mut low, &mut rng, 60)?;
+    grow(&mut space, &mut low, &mut rng, 0, 0x40_0000, 0x8_E000)?;
+    noise(&mut space, &mut low, &mut rng, 160)?;
+
+    let stacks = stacks
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.ok_or_else(|| SynthError::Inconsistent {
+                what: format!("thread #{i}"),
+                why: "its stack was never placed".to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // Module list order is load order, whatever the placement was.
+    let mut all: Vec<LoadedModule> = modules.into_iter().chain(low_modules).collect();
+    all.sort_by_key(|m| MODULES.iter().position(|d| std::ptr::eq(d, m.def)));
+    let unloaded = place_unloaded(&space, &all)?;
+
+    Ok(Layout {
+        space,
+        modules: all,
+        unloaded,
+        heaps,
+        stacks,
+        tebs,
+        jit_code,
+        gc_gen0: soh + 0x1000..soh + 0x1A3_E000,
+    })
+}
+
+fn low_module(file: &str) -> Result<&'static ModuleDef, SynthError> {
+    MODULES
+        .iter()
+        .find(|d| d.file == file && d.at == Placement::Low)
+        .ok_or_else(|| SynthError::Inconsistent {
+            what: file.to_string(),
+            why: "not a bottom-up module of the table".to_string(),
+        })
+}
+
+/// KUSER_SHARED_DATA, the read-only shared section and the reservation after it.
+fn system_regions(space: &mut AddressSpace) -> Result<(), SynthError> {
+    space.add(
+        Allocation::new(
+            READ_ONLY_SHARED,
+            MEM_MAPPED,
+            PAGE_READONLY,
+            "read-only shared memory (CSRSS)",
+        )
+        .commit(0x5000, PAGE_READONLY)
+        .reserve(0xF_B000),
+    )?;
+    space.add(
+        Allocation::new(0x7F0E_0000, MEM_PRIVATE, PAGE_NOACCESS, "reserved").reserve(0xF0_0000),
+    )?;
+    space.add(
+        Allocation::new(
+            KUSER_SHARED_DATA,
+            MEM_PRIVATE,
+            PAGE_READONLY,
+            "KUSER_SHARED_DATA",
+        )
+        .commit(PAGE_SIZE, PAGE_READONLY)
+        .reserve(0xF000),
+    )
+}
+
+/// The PEB and one TEB per thread, descending, skipping the PEB and the slots of
+/// threads that have exited.
+fn place_tebs(space: &mut AddressSpace, count: usize) -> Result<Vec<u64>, SynthError> {
+    space.add_aligned(
+        Allocation::new(PEB_ADDR, MEM_PRIVATE, PAGE_READWRITE, "PEB")
+            .commit(PAGE_SIZE, PAGE_READWRITE),
+        PAGE_SIZE,
+    )?;
+    let mut tebs = Vec::with_capacity(count);
+    let mut at = FIRST_TEB;
+    for i in 0..count {
+        while !space.is_free(at, TEB_SIZE) {
+            at -= TEB_SIZE;
+        }
+        space.add_aligned(
+            Allocation::new(
+                at,
+                MEM_PRIVATE,
+                PAGE_READWRITE,
+                format!("TEB of thread #{i}"),
+            )
+            .commit(TEB_SIZE, PAGE_READWRITE),
+            PAGE_SIZE,
+        )?;
+        tebs.push(at);
+        at -= TEB_SIZE;
+        if EXITED_AFTER.contains(&i) {
+            at -= TEB_SIZE;
+        }
+    }
+    Ok(tebs)
+}
+
+/// Fixed-base images, then the ASLR-packed ones top-down in load order.
+fn place_fixed_and_high_images(
+    space: &mut AddressSpace,
+    rng: &mut SplitMix64,
+) -> Result<Vec<LoadedModule>, SynthError> {
+    let mut out = Vec::new();
+    let mut top = HIGH_IMAGE_TOP;
+    for def in MODULES {
+        let base = match def.at {
+            Placement::Fixed(base) => base,
+            Placement::High => {
+                let probe = LoadedModule::new(def, 0, &mut rng.clone());
+                let size = u64::from(probe.image.size_of_image).next_multiple_of(GRAN);
+                let gap = if rng.chance(20) {
+                    GRAN * rng.range(1, 3)
+                } else {
+                    0
+                };
+                let base = space.find_free_down(top - gap, size, GRAN).ok_or_else(|| {
+                    SynthError::NoRoom {
+                        what: def.file.to_string(),
+                        size,
+                    }
+                })?;
+                top = base;
+                base
+            }
+            Placement::Low => continue,
+        };
+        let module = LoadedModule::new(def, base, rng);
+        space.add(module.image.allocation())?;
+        out.push(module);
+    }
+    Ok(out)
+}
+
+/// The CLR's heaps at 0x7FF`00000000: the JIT code heap first, then hundreds of
+/// loader, stub and code heap chunks and reservations. Returns the committed
+/// JIT code range.
+fn clr_area(space: &mut AddressSpace, rng: &mut SplitMix64) -> Result<Range<u64>, SynthError> {
+    const JIT_COMMIT: u64 = 0x1_2000;
+    space.add(
+        Allocation::new(
+            CLR_AREA,
+            MEM_PRIVATE,
+            PAGE_EXECUTE_READWRITE,
+            "CLR JIT code heap",
+        )
+        .commit(JIT_COMMIT, PAGE_EXECUTE_READWRITE)
+        .reserve(0x4_0000 - JIT_COMMIT),
+    )?;
+    let mut next = CLR_AREA + 0x4_0000;
+    for _ in 0..430 {
+        if rng.chance(6) {
+            next += GRAN * rng.range(1, 9);
+        }
+        let mut a = clr_heap_chunk(rng);
+        let size = a.size_bytes();
+        a.base = next.next_multiple_of(GRAN);
+        next = a.base + size;
+        space.add(a)?;
+    }
+    Ok(CLR_AREA..CLR_AREA + JIT_COMMIT)
+}
+
+/// Where the unloaded modules used to be: free ranges just under the packed images.
+fn place_unloaded(
+    space: &AddressSpace,
+    modules: &[LoadedModule],
+) -> Result<Vec<(&'static str, u64, u32, u32)>, SynthError> {
+    let mut below = modules
+        .iter()
+        .filter(|m| m.def.at == Placement::High)
+        .map(|m| m.image.base)
+        .min()
+        .unwrap_or(HIGH_IMAGE_TOP);
+    let mut out = Vec::new();
+    for &(name, size, timestamp) in UNLOADED {
+        let base = space
+            .find_free_down(below, u64::from(size), GRAN)
+            .ok_or_else(|| SynthError::NoRoom {
+                what: name.to_string(),
+                size: u64::from(size),
+            })?;
+        out.push((name, base, size, timestamp));
+        below = base;
+    }
+    Ok(out)
+}
