@@ -36,20 +36,19 @@ impl Memory64 {
     pub fn new(mut captures: Vec<Capture>) -> Result<Self, SynthError> {
         captures.sort_by_key(|c| c.base);
         for pair in captures.windows(2) {
-            if let [a, b] = pair {
-                if a.base + a.bytes.len() as u64 > b.base {
-                    return Err(SynthError::Inconsistent {
-                        what: format!("captured memory {} at {:#x}", b.what, b.base),
-                        why: format!("overlaps {} at {:#x}", a.what, a.base),
-                    });
-                }
+            if let [a, b] = pair
+                && a.base + a.bytes.len() as u64 > b.base
+            {
+                return Err(SynthError::Inconsistent {
+                    what: format!("captured memory {} at {:#x}", b.what, b.base),
+                    why: format!("overlaps {} at {:#x}", a.what, a.base),
+                });
             }
         }
-        let data = le_section();
-        let mut section = le_section().D64(captures.len() as u64).D64(&data.start());
+        let mut data = le_section();
+        let mut section = le_section().D64(captures.len() as u64).D64(data.start());
         let mut ranges = Vec::with_capacity(captures.len());
         let mut offset = 0u64;
-        let mut data = data;
         for c in &captures {
             let size = c.bytes.len() as u64;
             section = section.D64(c.base).D64(size);

@@ -371,10 +371,10 @@ impl ImageSpec {
         if let Some(s) = self.section(".reloc") {
             dir(p, 5, s.rva, s.virtual_size);
         }
-        if self.kind.is_managed() {
-            if let Some(t) = text {
-                dir(p, 14, t.rva + 8, 0x48); // IMAGE_COR20_HEADER
-            }
+        if self.kind.is_managed()
+            && let Some(t) = text
+        {
+            dir(p, 14, t.rva + 8, 0x48); // IMAGE_COR20_HEADER
         }
     }
 }

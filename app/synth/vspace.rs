@@ -156,7 +156,7 @@ impl AddressSpace {
         if size == 0 {
             return Err(misplaced("it is empty"));
         }
-        if alloc.base % granularity != 0 {
+        if !alloc.base.is_multiple_of(granularity) {
             return Err(misplaced("its base is not aligned"));
         }
         if alloc.parts.iter().any(|p| p.size_bytes % PAGE_SIZE != 0) {
@@ -184,10 +184,10 @@ impl AddressSpace {
 
     fn overlapping(&self, base: u64, size: u64) -> Option<&Allocation> {
         let end = base + size;
-        if let Some((_, below)) = self.allocations.range(..=base).next_back() {
-            if below.end() > base {
-                return Some(below);
-            }
+        if let Some((_, below)) = self.allocations.range(..=base).next_back()
+            && below.end() > base
+        {
+            return Some(below);
         }
         self.allocations
             .range(base..end)

@@ -50,14 +50,17 @@ const RES: &str = r"\Device\HarddiskVolume1";
 const BNO: &str = r"\BaseNamedObjects";
 const HKLM: &str = r"\REGISTRY\MACHINE";
 
-fn named(kind: &Kind, names: &[String]) -> Vec<(&'static str, u32, (u64, u64), Option<String>)> {
+/// An object to open: type name, granted access, pointer-count range, name.
+type Object = (&'static str, u32, (u64, u64), Option<String>);
+
+fn named(kind: &Kind, names: &[String]) -> Vec<Object> {
     names
         .iter()
         .map(|n| (kind.type_name, kind.access, kind.pointers, Some(n.clone())))
         .collect()
 }
 
-fn unnamed(kind: &Kind, count: usize) -> Vec<(&'static str, u32, (u64, u64), Option<String>)> {
+fn unnamed(kind: &Kind, count: usize) -> Vec<Object> {
     (0..count)
         .map(|_| (kind.type_name, kind.access, kind.pointers, None))
         .collect()

@@ -34,6 +34,8 @@ pub const READ_ONLY_SHARED: u64 = 0x7EFE_0000;
 const HIGH_IMAGE_TOP: u64 = 0x7FE_FF7C_0000;
 /// Where the CLR's loader and code heaps start.
 const CLR_AREA: u64 = 0x7FF_0000_0000;
+/// Committed part of the GC's first small-object segment.
+const GC_GEN0_COMMIT: u64 = 0x1A3_E000;
 /// First address handed out bottom-up.
 const LOW_START: u64 = 0x1_0000;
 
@@ -93,35 +95,125 @@ impl Layout {
     }
 }
 
-/// Bottom-up placement with the occasional hole, as `VirtualAlloc(NULL, ...)` does
-/// after some frees.
-struct Low {
+/// Bottom-up placement, as `VirtualAlloc(NULL, ...)` and `MapViewOfFile` do, with
+/// the occasional hole left by an earlier free; collects what it placed.
+struct BottomUp<'a> {
+    space: &'a mut AddressSpace,
+    rng: SplitMix64,
+    image_rng: SplitMix64,
+    threads: &'a [ThreadPlan],
     next: u64,
+    heaps: Vec<HeapPlan>,
+    stacks: Vec<Option<StackRange>>,
+    modules: Vec<LoadedModule>,
 }
 
-impl Low {
-    fn place(
-        &mut self,
-        space: &mut AddressSpace,
-        rng: &mut SplitMix64,
-        mut alloc: Allocation,
-    ) -> Result<u64, SynthError> {
+/// `HEAP_CREATE_ENABLE_EXECUTE`.
+const HEAP_CREATE_ENABLE_EXECUTE: u32 = 0x4_0000;
+
+impl BottomUp<'_> {
+    /// Place `alloc` at the next free granule (maybe after a hole); its base.
+    fn place(&mut self, mut alloc: Allocation) -> Result<u64, SynthError> {
         let size = alloc.size_bytes();
-        let gap = if rng.chance(22) {
-            rng.range(1, 4) * GRAN
+        let gap = if self.rng.chance(22) {
+            self.rng.range(1, 4) * GRAN
         } else {
             0
         };
-        let base = space
+        let base = self
+            .space
             .find_free_up(self.next + gap, size, GRAN)
             .ok_or_else(|| SynthError::NoRoom {
                 what: alloc.label.clone(),
                 size,
             })?;
         alloc.base = base;
-        space.add(alloc)?;
+        self.space.add(alloc)?;
         self.next = base + size;
         Ok(base)
+    }
+
+    /// `n` scattered private allocations.
+    fn noise(&mut self, n: u64) -> Result<(), SynthError> {
+        for _ in 0..n {
+            let alloc = private_data(&mut self.rng);
+            self.place(alloc)?;
+        }
+        Ok(())
+    }
+
+    /// A heap: committed and decommitted parts from its base, the rest reserved.
+    fn heap(
+        &mut self,
+        label: &'static str,
+        flags: u32,
+        reserved_bytes: u64,
+        parts: &[(u64, bool)],
+    ) -> Result<(), SynthError> {
+        let exec = flags & HEAP_CREATE_ENABLE_EXECUTE != 0;
+        let base = self.place(heap_allocation(label, reserved_bytes, parts, exec))?;
+        self.heaps.push(HeapPlan {
+            label,
+            base,
+            flags,
+            reserved_bytes,
+            committed_bytes: parts.iter().filter(|p| p.1).map(|p| p.0).sum(),
+            segments: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// An extra segment of heap number `heap` (segments double in size as a heap grows).
+    fn grow(&mut self, heap: usize, reserved: u64, committed: u64) -> Result<(), SynthError> {
+        let base = self.place(
+            private("heap segment")
+                .commit(committed, PAGE_READWRITE)
+                .reserve(reserved - committed),
+        )?;
+        match self.heaps.get_mut(heap) {
+            Some(h) => {
+                h.segments.push((base, reserved, committed));
+                Ok(())
+            }
+            None => Err(SynthError::Inconsistent {
+                what: format!("heap #{heap}"),
+                why: "grown before it was created".to_string(),
+            }),
+        }
+    }
+
+    /// The stack of thread `i`.
+    fn stack(&mut self, i: usize) -> Result<(), SynthError> {
+        let threads = self.threads;
+        if let Some(plan) = threads.get(i) {
+            let base = self.place(stack_allocation(plan))?;
+            if let Some(slot) = self.stacks.get_mut(i) {
+                *slot = Some(stack_range(plan, base));
+            }
+        }
+        Ok(())
+    }
+
+    /// An IL-only assembly, mapped as an image wherever the view fits.
+    fn module(&mut self, file: &str) -> Result<(), SynthError> {
+        let def = low_module(file)?;
+        let size = u64::from(
+            LoadedModule::new(def, 0, &mut self.image_rng.clone())
+                .image
+                .size_of_image,
+        );
+        let base = self
+            .space
+            .find_free_up(self.next + GRAN * self.rng.below(3), size, GRAN)
+            .ok_or_else(|| SynthError::NoRoom {
+                what: file.to_string(),
+                size,
+            })?;
+        let module = LoadedModule::new(def, base, &mut self.image_rng);
+        self.space.add(module.image.allocation())?;
+        self.next = base + size;
+        self.modules.push(module);
+        Ok(())
     }
 }
 
@@ -237,272 +329,132 @@ fn stack_range(plan: &ThreadPlan, alloc_base: u64) -> StackRange {
 /// Lay out the whole address space for `threads`.
 pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> {
     let mut space = AddressSpace::new(USER_SPACE_END_8TB);
-    let mut rng = SplitMix64::for_name(seed, "layout");
+    let rng = SplitMix64::for_name(seed, "layout");
     let mut image_rng = SplitMix64::for_name(seed, "images");
+    let mut clr_rng = SplitMix64::for_name(seed, "clr heaps");
 
     system_regions(&mut space)?;
     let tebs = place_tebs(&mut space, threads.len())?;
     let modules = place_fixed_and_high_images(&mut space, &mut image_rng)?;
-    let jit_code = clr_area(&mut space, &mut rng)?;
+    let jit_code = clr_area(&mut space, &mut clr_rng)?;
 
     // Bottom-up, in the order the process made its allocations.
-    let mut low = Low { next: LOW_START };
-    let mut heaps: Vec<HeapPlan> = Vec::new();
-    let mut stacks: Vec<Option<StackRange>> = vec![None; threads.len()];
-    let mut low_modules: Vec<LoadedModule> = Vec::new();
-    let noise = |space: &mut AddressSpace, low: &mut Low, rng: &mut SplitMix64, n: u64| {
-        for _ in 0..n {
-            let a = private_data(rng);
-            low.place(space, rng, a)?;
-        }
-        Ok::<(), SynthError>(())
+    let mut b = BottomUp {
+        space: &mut space,
+        rng,
+        image_rng,
+        threads,
+        next: LOW_START,
+        heaps: Vec::new(),
+        stacks: vec![None; threads.len()],
+        modules: Vec::new(),
     };
-    let place_heap = |space: &mut AddressSpace,
-                      low: &mut Low,
-                      rng: &mut SplitMix64,
-                      label: &'static str,
-                      flags: u32,
-                      reserved: u64,
-                      parts: &[(u64, bool)]|
-     -> Result<HeapPlan, SynthError> {
-        let exec = flags & 0x4_0000 != 0;
-        let a = heap_allocation(label, reserved, parts, exec);
-        let base = low.place(space, rng, a)?;
-        let committed = parts.iter().filter(|p| p.1).map(|p| p.0).sum();
-        Ok(HeapPlan {
-            label,
-            base,
-            flags,
-            reserved_bytes: reserved,
-            committed_bytes: committed,
-            segments: Vec::new(),
-        })
-    };
-    let mut place_stack =
-        |space: &mut AddressSpace, low: &mut Low, rng: &mut SplitMix64, i: usize| {
-            if let Some(plan) = threads.get(i) {
-                let a = stack_allocation(plan);
-                let base = low.place(space, rng, a)?;
-                if let Some(slot) = stacks.get_mut(i) {
-                    *slot = Some(stack_range(plan, base));
-                }
-            }
-            Ok::<(), SynthError>(())
-        };
-    let mut place_low_module = |space: &mut AddressSpace,
-                                low: &mut Low,
-                                rng: &mut SplitMix64,
-                                img: &mut SplitMix64,
-                                file: &str| {
-        let def = low_module(file)?;
-        let probe = LoadedModule::new(def, 0, &mut img.clone());
-        let size = u64::from(probe.image.size_of_image);
-        let base = space
-            .find_free_up(low.next + GRAN * rng.below(3), size, GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: file.to_string(),
-                size,
-            })?;
-        let module = LoadedModule::new(def, base, img);
-        space.add(module.image.allocation())?;
-        low.next = base + size;
-        low_modules.push(module);
-        Ok::<(), SynthError>(())
-    };
-
-    noise(&mut space, &mut low, &mut rng, 2)?;
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("locale.nls", 0x67000, PAGE_READONLY),
-    )?;
-    place_stack(&mut space, &mut low, &mut rng, 0)?;
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
+    b.noise(2)?;
+    b.place(mapped("locale.nls", 0x6_7000, PAGE_READONLY))?;
+    b.stack(0)?;
+    b.heap(
         "process heap",
         0x0000_0002,
         0x10_0000,
-        &[(0x32000, true), (0x4000, false), (0x19000, true)],
-    )?);
-    noise(&mut space, &mut low, &mut rng, 3)?;
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("sortdefault.nls", 0x2C3000, PAGE_READONLY),
+        &[(0x3_2000, true), (0x4000, false), (0x1_9000, true)],
     )?;
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
-        "msvcrt CRT heap",
-        0x0000_1002,
-        0x1_0000,
-        &[(0x6000, true)],
-    )?);
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("WaWorkerHost.exe.config", 0x2000, PAGE_READONLY),
-    )?;
-    noise(&mut space, &mut low, &mut rng, 6)?;
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
+    b.noise(3)?;
+    b.place(mapped("sortdefault.nls", 0x2C_3000, PAGE_READONLY))?;
+    b.heap("msvcrt CRT heap", 0x0000_1002, 0x1_0000, &[(0x6000, true)])?;
+    b.place(mapped("WaWorkerHost.exe.config", 0x2000, PAGE_READONLY))?;
+    b.noise(6)?;
+    b.heap(
         "ole32/rpcrt4 heap",
         0x0000_1002,
         0x1_0000,
         &[(0x3000, true)],
-    )?);
+    )?;
     // CLR start-up.
-    low.place(&mut space, &mut rng, {
-        mapped(
-            "Cor_Private_IPCBlock_v4_2736 (pagefile-backed)",
-            0x4000,
-            PAGE_READWRITE,
-        )
-    })?;
-    low.place(&mut space, &mut rng, {
-        mapped(
-            "Cor_SxSPublic_IPCBlock (pagefile-backed)",
-            0x1000,
-            PAGE_READWRITE,
-        )
-    })?;
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
+    b.place(mapped(
+        "Cor_Private_IPCBlock_v4_2736 (pagefile-backed)",
+        0x4000,
+        PAGE_READWRITE,
+    ))?;
+    b.place(mapped(
+        "Cor_SxSPublic_IPCBlock (pagefile-backed)",
+        0x1000,
+        PAGE_READWRITE,
+    ))?;
+    b.heap(
         "CLR executable heap",
         0x0004_1002,
         0x1_0000,
         &[(0x5000, true)],
-    )?);
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
+    )?;
+    b.heap(
         "MSVCR100_CLR0400 CRT heap",
         0x0000_1002,
         0x10_0000,
-        &[(0x21000, true)],
-    )?);
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("machine.config", 0x9000, PAGE_READONLY),
+        &[(0x2_1000, true)],
     )?;
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("mscorrc.dll (data file)", 0x2C000, PAGE_READONLY),
-    )?;
-    place_stack(&mut space, &mut low, &mut rng, 1)?;
-    place_stack(&mut space, &mut low, &mut rng, 2)?;
-    place_stack(&mut space, &mut low, &mut rng, 3)?;
-    noise(&mut space, &mut low, &mut rng, 8)?;
-    low.place(&mut space, &mut rng, {
+    b.place(mapped("machine.config", 0x9000, PAGE_READONLY))?;
+    b.place(mapped("mscorrc.dll (data file)", 0x2_C000, PAGE_READONLY))?;
+    for i in 1..4 {
+        b.stack(i)?;
+    }
+    b.noise(8)?;
+    b.place(
         private("GC card and brick tables")
             .commit(0x3000, PAGE_READWRITE)
-            .reserve(0x6A000)
-    })?;
-    let soh = low.place(&mut space, &mut rng, {
+            .reserve(0x6_A000),
+    )?;
+    let soh = b.place(
         private("GC small object heap segment")
-            .commit(0x1A3_E000, PAGE_READWRITE)
-            .reserve(0x1000_0000 - 0x1A3_E000)
-    })?;
-    low.place(&mut space, &mut rng, {
+            .commit(GC_GEN0_COMMIT, PAGE_READWRITE)
+            .reserve(0x1000_0000 - GC_GEN0_COMMIT),
+    )?;
+    b.place(
         private("GC large object heap segment")
             .commit(0x4A_1000, PAGE_READWRITE)
-            .reserve(0x800_0000 - 0x4A_1000)
-    })?;
-    let mut img = image_rng.clone();
-    place_low_module(
-        &mut space,
-        &mut low,
-        &mut rng,
-        &mut img,
-        "Microsoft.WindowsAzure.ServiceRuntime.dll",
+            .reserve(0x800_0000 - 0x4A_1000),
     )?;
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("sorttbls.nlp", 0x5000, PAGE_READONLY),
-    )?;
-    low.place(
-        &mut space,
-        &mut rng,
-        mapped("SortDefault.nlp", 0x24D000, PAGE_READONLY),
-    )?;
+    b.module("Microsoft.WindowsAzure.ServiceRuntime.dll")?;
+    b.place(mapped("sorttbls.nlp", 0x5000, PAGE_READONLY))?;
+    b.place(mapped("SortDefault.nlp", 0x24_D000, PAGE_READONLY))?;
     for i in 4..7 {
-        place_stack(&mut space, &mut low, &mut rng, i)?;
-        noise(&mut space, &mut low, &mut rng, 4)?;
+        b.stack(i)?;
+        b.noise(4)?;
     }
-    heaps.push(place_heap(
-        &mut space,
-        &mut low,
-        &mut rng,
+    b.heap(
         "MSVCR80 CRT heap (WaRuntimeProxy)",
         0x0000_1002,
         0x10_0000,
-        &[(0x9C000, true)],
-    )?);
-    low.place(&mut space, &mut rng, {
-        mapped("Microsoft.VC80.CRT.manifest", 0x1000, PAGE_READONLY)
-    })?;
-    low.place(&mut space, &mut rng, {
-        mapped(
-            "windows_shell_global_counters (pagefile-backed)",
-            0x1000,
-            PAGE_READWRITE,
-        )
-    })?;
+        &[(0x9_C000, true)],
+    )?;
+    b.place(mapped("Microsoft.VC80.CRT.manifest", 0x1000, PAGE_READONLY))?;
+    b.place(mapped(
+        "windows_shell_global_counters (pagefile-backed)",
+        0x1000,
+        PAGE_READWRITE,
+    ))?;
     for i in 7..13 {
-        place_stack(&mut space, &mut low, &mut rng, i)?;
-        noise(&mut space, &mut low, &mut rng, 3)?;
+        b.stack(i)?;
+        b.noise(3)?;
     }
-    place_low_module(
-        &mut space,
-        &mut low,
-        &mut rng,
-        &mut img,
-        "Microsoft.WindowsAzure.Diagnostics.dll",
-    )?;
-    place_low_module(
-        &mut space,
-        &mut low,
-        &mut rng,
-        &mut img,
-        "Microsoft.WindowsAzure.StorageClient.dll",
-    )?;
+    b.module("Microsoft.WindowsAzure.Diagnostics.dll")?;
+    b.module("Microsoft.WindowsAzure.StorageClient.dll")?;
     for i in 13..threads.len() {
-        noise(&mut space, &mut low, &mut rng, 5)?;
-        place_stack(&mut space, &mut low, &mut rng, i)?;
+        b.noise(5)?;
+        b.stack(i)?;
     }
     // Heap growth: extra segments double in size (1 MiB, 2 MiB, 4 MiB).
-    let mut grow = |space: &mut AddressSpace,
-                    low: &mut Low,
-                    rng: &mut SplitMix64,
-                    heap: usize,
-                    reserved: u64,
-                    committed: u64| {
-        let a = private("heap segment")
-            .commit(committed, PAGE_READWRITE)
-            .reserve(reserved - committed);
-        let base = low.place(space, rng, a)?;
-        if let Some(h) = heaps.get_mut(heap) {
-            h.segments.push((base, reserved, committed));
-        }
-        Ok::<(), SynthError>(())
-    };
-    grow(&mut space, &mut low, &mut rng, 0, 0x20_0000, 0x1E_7000)?;
-    noise(&mut space, &mut low, &mut rng, 40)?;
-    grow(&mut space, &mut low, &mut rng, 5, 0x20_0000, 0x6_1000)?;
-    noise(&mut space, &mut low, &mut rng, 60)?;
-    grow(&mut space, &mut low, &mut rng, 0, 0x40_0000, 0x8_E000)?;
-    noise(&mut space, &mut low, &mut rng, 160)?;
+    b.grow(0, 0x20_0000, 0x1E_7000)?;
+    b.noise(40)?;
+    b.grow(5, 0x20_0000, 0x6_1000)?;
+    b.noise(60)?;
+    b.grow(0, 0x40_0000, 0x8_E000)?;
+    b.noise(260)?;
+    let BottomUp {
+        heaps,
+        stacks,
+        modules: low_modules,
+        ..
+    } = b;
 
     let stacks = stacks
         .into_iter()
@@ -528,7 +480,7 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
         stacks,
         tebs,
         jit_code,
-        gc_gen0: soh + 0x1000..soh + 0x1A3_E000,
+        gc_gen0: soh + PAGE_SIZE..soh + GC_GEN0_COMMIT,
     })
 }
 
@@ -654,7 +606,7 @@ fn clr_area(space: &mut AddressSpace, rng: &mut SplitMix64) -> Result<Range<u64>
         .reserve(0x4_0000 - JIT_COMMIT),
     )?;
     let mut next = CLR_AREA + 0x4_0000;
-    for _ in 0..430 {
+    for _ in 0..620 {
         if rng.chance(6) {
             next += GRAN * rng.range(1, 9);
         }
