@@ -9,15 +9,17 @@
 
 use std::ops::Range;
 
-use super::modules::{LoadedModule, MODULES, ModuleDef, Placement, UNLOADED};
+use super::bottomup::BottomUp;
+use super::modules::{LoadedModule, MODULES, Placement, UNLOADED};
+use super::shapes::{clr_heap_chunk, mapped, private};
 use super::threads::ThreadPlan;
 use crate::synth::error::SynthError;
 use crate::synth::rng::SplitMix64;
 use crate::synth::teb::TEB_SIZE;
 use crate::synth::vspace::{AddressSpace, Allocation};
 use crate::synth::winnt::{
-    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_GUARD,
-    PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, USER_SPACE_END_8TB,
+    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_NOACCESS,
+    PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, USER_SPACE_END_8TB,
 };
 
 /// `PEB` address.
@@ -92,237 +94,6 @@ impl Layout {
     /// The module called `file`.
     pub fn module(&self, file: &str) -> Option<&LoadedModule> {
         self.modules.iter().find(|m| m.def.file == file)
-    }
-}
-
-/// Bottom-up placement, as `VirtualAlloc(NULL, ...)` and `MapViewOfFile` do, with
-/// the occasional hole left by an earlier free; collects what it placed.
-struct BottomUp<'a> {
-    space: &'a mut AddressSpace,
-    rng: SplitMix64,
-    image_rng: SplitMix64,
-    threads: &'a [ThreadPlan],
-    next: u64,
-    heaps: Vec<HeapPlan>,
-    stacks: Vec<Option<StackRange>>,
-    modules: Vec<LoadedModule>,
-}
-
-/// `HEAP_CREATE_ENABLE_EXECUTE`.
-const HEAP_CREATE_ENABLE_EXECUTE: u32 = 0x4_0000;
-
-impl BottomUp<'_> {
-    /// Place `alloc` at the next free granule (maybe after a hole); its base.
-    fn place(&mut self, mut alloc: Allocation) -> Result<u64, SynthError> {
-        let size = alloc.size_bytes();
-        let gap = if self.rng.chance(22) {
-            self.rng.range(1, 4) * GRAN
-        } else {
-            0
-        };
-        let base = self
-            .space
-            .find_free_up(self.next + gap, size, GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: alloc.label.clone(),
-                size,
-            })?;
-        alloc.base = base;
-        self.space.add(alloc)?;
-        self.next = base + size;
-        Ok(base)
-    }
-
-    /// `n` scattered private allocations.
-    fn noise(&mut self, n: u64) -> Result<(), SynthError> {
-        for _ in 0..n {
-            let alloc = private_data(&mut self.rng);
-            self.place(alloc)?;
-        }
-        Ok(())
-    }
-
-    /// A heap: committed and decommitted parts from its base, the rest reserved.
-    fn heap(
-        &mut self,
-        label: &'static str,
-        flags: u32,
-        reserved_bytes: u64,
-        parts: &[(u64, bool)],
-    ) -> Result<(), SynthError> {
-        let exec = flags & HEAP_CREATE_ENABLE_EXECUTE != 0;
-        let base = self.place(heap_allocation(label, reserved_bytes, parts, exec))?;
-        self.heaps.push(HeapPlan {
-            label,
-            base,
-            flags,
-            reserved_bytes,
-            committed_bytes: parts.iter().filter(|p| p.1).map(|p| p.0).sum(),
-            segments: Vec::new(),
-        });
-        Ok(())
-    }
-
-    /// An extra segment of heap number `heap` (segments double in size as a heap grows).
-    fn grow(&mut self, heap: usize, reserved: u64, committed: u64) -> Result<(), SynthError> {
-        let base = self.place(
-            private("heap segment")
-                .commit(committed, PAGE_READWRITE)
-                .reserve(reserved - committed),
-        )?;
-        match self.heaps.get_mut(heap) {
-            Some(h) => {
-                h.segments.push((base, reserved, committed));
-                Ok(())
-            }
-            None => Err(SynthError::Inconsistent {
-                what: format!("heap #{heap}"),
-                why: "grown before it was created".to_string(),
-            }),
-        }
-    }
-
-    /// The stack of thread `i`.
-    fn stack(&mut self, i: usize) -> Result<(), SynthError> {
-        let threads = self.threads;
-        if let Some(plan) = threads.get(i) {
-            let base = self.place(stack_allocation(plan))?;
-            if let Some(slot) = self.stacks.get_mut(i) {
-                *slot = Some(stack_range(plan, base));
-            }
-        }
-        Ok(())
-    }
-
-    /// An IL-only assembly, mapped as an image wherever the view fits.
-    fn module(&mut self, file: &str) -> Result<(), SynthError> {
-        let def = low_module(file)?;
-        let size = u64::from(
-            LoadedModule::new(def, 0, &mut self.image_rng.clone())
-                .image
-                .size_of_image,
-        );
-        let base = self
-            .space
-            .find_free_up(self.next + GRAN * self.rng.below(3), size, GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: file.to_string(),
-                size,
-            })?;
-        let module = LoadedModule::new(def, base, &mut self.image_rng);
-        self.space.add(module.image.allocation())?;
-        self.next = base + size;
-        self.modules.push(module);
-        Ok(())
-    }
-}
-
-fn private(label: &str) -> Allocation {
-    Allocation::new(0, MEM_PRIVATE, PAGE_READWRITE, label)
-}
-
-fn mapped(label: &str, size: u64, protect: u32) -> Allocation {
-    Allocation::new(0, MEM_MAPPED, protect, label).commit(size, protect)
-}
-
-/// A private allocation of the kind native code and the CLR scatter everywhere.
-fn private_data(rng: &mut SplitMix64) -> Allocation {
-    let a = private("private data");
-    match rng.below(100) {
-        // One page: the rest of the 64 KiB granule becomes unusable.
-        0..=29 => a.commit(PAGE_SIZE, PAGE_READWRITE),
-        // A few pages, also leaving an unusable tail.
-        30..=44 => a.commit(rng.range(2, 10) * PAGE_SIZE, PAGE_READWRITE),
-        // One granule, partly committed.
-        45..=64 => {
-            let c = rng.range(1, 16) * PAGE_SIZE;
-            a.commit(c, PAGE_READWRITE).reserve(GRAN - c)
-        }
-        // One granule, fully committed.
-        65..=76 => a.commit(GRAN, PAGE_READWRITE),
-        // A bigger reservation with a committed head.
-        77..=88 => {
-            let size = rng.range(2, 16) * GRAN;
-            let c = rng.range(1, size / PAGE_SIZE / 2) * PAGE_SIZE;
-            a.commit(c, PAGE_READWRITE).reserve(size - c)
-        }
-        // Committed, then a read-only page (VirtualProtect'ed), then reserve.
-        89..=94 => {
-            let c = rng.range(1, 6) * PAGE_SIZE;
-            a.commit(c, PAGE_READWRITE)
-                .commit(PAGE_SIZE, PAGE_READONLY)
-                .reserve(GRAN - c - PAGE_SIZE)
-        }
-        // A pure reservation.
-        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "reserved")
-            .reserve(rng.range(1, 32) * GRAN),
-    }
-}
-
-/// One allocation of the CLR's loader / stub / code heaps.
-fn clr_heap_chunk(rng: &mut SplitMix64) -> Allocation {
-    let rw = Allocation::new(0, MEM_PRIVATE, PAGE_READWRITE, "CLR loader heap");
-    let rwx = Allocation::new(0, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, "CLR stub/code heap");
-    match rng.below(100) {
-        0..=34 => {
-            let size = rng.range(1, 5) * GRAN;
-            let c = rng.range(1, size / PAGE_SIZE + 1) * PAGE_SIZE;
-            rw.commit(c, PAGE_READWRITE).reserve(size - c)
-        }
-        35..=54 => {
-            let c = rng.range(1, 16) * PAGE_SIZE;
-            rwx.commit(c, PAGE_EXECUTE_READWRITE).reserve(GRAN - c)
-        }
-        55..=69 => {
-            let c = rng.range(1, 8) * PAGE_SIZE;
-            rwx.commit(PAGE_SIZE, PAGE_READWRITE)
-                .commit(c, PAGE_EXECUTE_READWRITE)
-                .reserve(GRAN - c - PAGE_SIZE)
-        }
-        70..=84 => rw.commit(rng.range(1, 10) * PAGE_SIZE, PAGE_READWRITE),
-        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "CLR reserved range")
-            .reserve(rng.range(1, 16) * GRAN),
-    }
-}
-
-fn heap_allocation(label: &str, reserved: u64, parts: &[(u64, bool)], exec: bool) -> Allocation {
-    let protect = if exec {
-        PAGE_EXECUTE_READWRITE
-    } else {
-        PAGE_READWRITE
-    };
-    let mut a = Allocation::new(0, MEM_PRIVATE, protect, label);
-    let mut used = 0;
-    for &(size, committed) in parts {
-        a = if committed {
-            a.commit(size, protect)
-        } else {
-            a.reserve(size)
-        };
-        used += size;
-    }
-    a.reserve(reserved - used)
-}
-
-fn stack_allocation(plan: &ThreadPlan) -> Allocation {
-    let d = &plan.def;
-    Allocation::new(
-        0,
-        MEM_PRIVATE,
-        PAGE_READWRITE,
-        format!("stack of thread {:#x}", d.tid),
-    )
-    .reserve(d.reserve_bytes - d.guard_bytes - plan.commit_bytes)
-    .commit(d.guard_bytes, PAGE_READWRITE | PAGE_GUARD)
-    .commit(plan.commit_bytes, PAGE_READWRITE)
-}
-
-fn stack_range(plan: &ThreadPlan, alloc_base: u64) -> StackRange {
-    let base = alloc_base + plan.def.reserve_bytes;
-    StackRange {
-        alloc_base,
-        limit: base - plan.commit_bytes,
-        base,
     }
 }
 
@@ -482,16 +253,6 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
         jit_code,
         gc_gen0: soh + PAGE_SIZE..soh + GC_GEN0_COMMIT,
     })
-}
-
-fn low_module(file: &str) -> Result<&'static ModuleDef, SynthError> {
-    MODULES
-        .iter()
-        .find(|d| d.file == file && d.at == Placement::Low)
-        .ok_or_else(|| SynthError::Inconsistent {
-            what: file.to_string(),
-            why: "not a bottom-up module of the table".to_string(),
-        })
 }
 
 /// KUSER_SHARED_DATA, the read-only shared section and the reservation after it.

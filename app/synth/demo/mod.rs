@@ -5,13 +5,17 @@
 //! tables in this folder and a fixed-seed generator, so the file is identical on
 //! every machine; `tests/demo_dump.rs` keeps `assets/demo/azure-worker-crash.dmp`
 //! equal to it.
+//!
+//! Depends only on the `synth` building blocks; nothing outside `synth` is used.
 
+mod bottomup;
 mod code;
 mod handles;
 mod layout;
 mod memory;
 mod modules;
 mod process;
+mod shapes;
 mod sites;
 mod stacks;
 mod threads;
