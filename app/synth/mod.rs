@@ -1,2 +1,33 @@
 //! Deterministic dump generators: the bundled demo dump and (later) big test dumps.
 //! Writes minidumps with minidump-synth; depends on no other layer of memscape.
+//!
+//! The building blocks (address-space model, PE headers, TEB/PEB/heap pages,
+//! stacks, contexts, and the streams minidump-synth cannot write by itself) are
+//! public so other generators can reuse them; [`demo_dump_bytes`] is the bundled
+//! demo dump.
+
+pub mod bytes;
+pub mod comment;
+pub mod context;
+mod demo;
+pub mod error;
+pub mod exception;
+pub mod handles;
+pub mod heap;
+pub mod kuser;
+pub mod memory;
+pub mod module;
+pub mod pe;
+pub mod peb;
+pub mod rng;
+pub mod section;
+pub mod stack;
+pub mod sysinfo;
+pub mod teb;
+pub mod threadinfo;
+pub mod threadlist;
+pub mod vspace;
+pub mod winnt;
+
+pub use demo::{build_demo_dump, demo_dump_bytes};
+pub use error::SynthError;
