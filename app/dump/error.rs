@@ -5,13 +5,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        // Not #[source]: the message already carries it, and the CLI prints
-        // the chain, which would say it twice.
-        source: std::io::Error,
-    },
+    // The I/O error is part of the message, not a `source` (a field by that
+    // name would become one): the CLI prints the chain, which would say it twice.
+    #[error("{}: {err}", path.display())]
+    Io { path: PathBuf, err: std::io::Error },
     #[error("{}: not a minidump ({reason})", path.display())]
     NotAMinidump { path: PathBuf, reason: String },
     #[error("{}: the file is empty", path.display())]

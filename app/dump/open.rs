@@ -25,7 +25,7 @@ impl AddressSpace {
     /// Memory-maps `path` and reads it.
     pub fn open(path: impl AsRef<Path>) -> Result<AddressSpace, DumpError> {
         let path = path.as_ref();
-        let io = |source| DumpError::Io { path: path.to_path_buf(), source };
+        let io = |err| DumpError::Io { path: path.to_path_buf(), err };
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len == 0 {

@@ -1,0 +1,76 @@
+//! The bundled demo dump read through the model and the CLI: the facts the
+//! foundation issue promises (`memscape info --json` shows Image, Heap, Stack,
+//! TEB, PEB, PrivateData and Free each with bytes > 0) and the scenario's story.
+
+use std::process::Command;
+
+use memscape::dump::{AccessKind, AddressSpace, Owner, RegionKind, RegionSource};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+
+#[test]
+fn info_json_shows_every_main_kind() {
+    let out = Command::new(env!("CARGO_BIN_EXE_memscape")).args(["info", "--json", DEMO]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for kind in ["Image", "Heap", "Stack", "TEB", "PEB", "PrivateData", "Free"] {
+        let bytes = info["bytes_by_kind"][kind].as_u64().unwrap_or(0);
+        assert!(bytes > 0, "{kind} has no bytes: {}", info["bytes_by_kind"]);
+    }
+    assert_eq!(info["region_source"], "memory_info_list");
+    assert_eq!(info["exception"]["code"], "0xc0000005");
+    assert_eq!(info["exception"]["name"], "STATUS_ACCESS_VIOLATION");
+    assert_eq!(info["os_version"], "6.0.6002 Service Pack 2");
+    assert_eq!(info["pointer_bits"], 64);
+}
+
+#[test]
+fn the_embedded_copy_is_the_asset() {
+    let embedded = memscape::demo::open_demo().unwrap();
+    let file = AddressSpace::open(DEMO).unwrap();
+    assert_eq!(embedded.regions, file.regions);
+    assert_eq!(embedded.modules, file.modules);
+}
+
+#[test]
+fn the_story_holds_together() {
+    let space = AddressSpace::open(DEMO).unwrap();
+    assert!(space.warnings.is_empty(), "{:?}", space.warnings);
+    assert_eq!(space.region_source, RegionSource::MemoryInfoList);
+    // A worker thread wrote to NULL inside the worker role's own DLL.
+    let ex = space.exception.as_ref().unwrap();
+    assert_eq!(ex.access, Some(AccessKind::Write));
+    assert_eq!(ex.target_addr, Some(0));
+    assert_eq!(space.module_at(ex.address).map(|m| m.name.as_str()), Some("TestWAERWorker.dll"));
+    let crashed = space.crashed_thread().unwrap();
+    assert_eq!(crashed.id, ex.thread_id);
+    assert_eq!(crashed.ip, Some(ex.address));
+    // Cloud modules are there for the Cloud Environment pattern.
+    for name in ["WaWorkerHost.exe", "WaRuntimeProxy.dll", "Microsoft.WindowsAzure.ServiceRuntime.dll", "clr.dll"] {
+        assert!(space.modules.iter().any(|m| m.name == name), "{name} missing");
+    }
+    let ntdll = space.modules.iter().find(|m| m.name == "ntdll.dll").unwrap();
+    assert_eq!(ntdll.file_version.map(|v| v.to_string()).as_deref(), Some("6.0.6002.18446"));
+    assert_eq!(ntdll.timestamp, 0x4DCD_9861);
+    // Six heaps through PEB.ProcessHeaps, each marking its allocation.
+    assert_eq!(space.heaps.len(), 6);
+    for h in &space.heaps {
+        let r = space.region_at(h.base_addr).unwrap();
+        assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::Heap(h.index)), "heap at {:#x}", h.base_addr);
+    }
+    // Every thread: its stack allocation (with a guard page) and its TEB.
+    for t in &space.threads {
+        let stack = space.region_at(t.sp.unwrap()).unwrap();
+        assert_eq!((stack.kind, &stack.owner), (RegionKind::Stack, &Owner::Thread(t.id)), "thread {:#x}", t.id);
+        let guard = space
+            .regions
+            .iter()
+            .any(|r| r.alloc_base_addr == stack.alloc_base_addr && r.protect.is_guard() && r.kind == RegionKind::Stack);
+        assert!(guard, "thread {:#x} has no guard page", t.id);
+        assert_eq!(space.region_at(t.teb_addr).map(|r| r.kind), Some(RegionKind::TEB));
+    }
+    assert_eq!(space.region_at(space.peb_addr.unwrap()).map(|r| r.kind), Some(RegionKind::PEB));
+    // A 2011 Server 2008 x64 process: 8 TiB of user space.
+    assert_eq!(space.system.user_limit_addr, 8 << 40);
+    assert!(space.regions_by_kind()[&RegionKind::Unusable] > 0);
+}
