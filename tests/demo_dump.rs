@@ -20,9 +20,8 @@ use std::sync::OnceLock;
 use minidump::format::{MemoryProtection, MemoryState, MemoryType};
 use minidump::system_info::{Cpu, Os};
 use minidump::{
-    CodeView, Minidump, MinidumpException, MinidumpHandleDataStream, MinidumpMemory64List,
-    MinidumpMemoryInfo, MinidumpMemoryInfoList, MinidumpModuleList, MinidumpSystemInfo,
-    MinidumpThreadInfoList, MinidumpThreadList, Module,
+    CodeView, Minidump, MinidumpException, MinidumpHandleDataStream, MinidumpMemory64List, MinidumpMemoryInfo,
+    MinidumpMemoryInfoList, MinidumpModuleList, MinidumpSystemInfo, MinidumpThreadInfoList, MinidumpThreadList, Module,
 };
 
 const USER_SPACE_END: u64 = 0x7FF_FFFF_0000;
@@ -54,10 +53,7 @@ fn asset_is_the_generator_output() {
         return;
     }
     let on_disk = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} unreadable ({e}); run MEMSCAPE_BLESS=1 cargo test --test demo_dump",
-            path.display()
-        )
+        panic!("{} unreadable ({e}); run MEMSCAPE_BLESS=1 cargo test --test demo_dump", path.display())
     });
     let fresh = generated();
     let first_difference = on_disk.iter().zip(fresh).position(|(a, b)| a != b);
@@ -75,19 +71,12 @@ fn asset_is_the_generator_output() {
 #[test]
 fn generator_is_deterministic() {
     let again = memscape::synth::demo_dump_bytes();
-    assert!(
-        again.as_slice() == generated(),
-        "two calls gave different bytes"
-    );
+    assert!(again.as_slice() == generated(), "two calls gave different bytes");
 }
 
 #[test]
 fn file_is_under_4_mib() {
-    assert!(
-        generated().len() < MAX_FILE_BYTES,
-        "{} bytes",
-        generated().len()
-    );
+    assert!(generated().len() < MAX_FILE_BYTES, "{} bytes", generated().len());
 }
 
 #[test]
@@ -96,33 +85,19 @@ fn system_is_windows_server_2008_sp2_amd64() {
     let info: MinidumpSystemInfo = dump.get_stream().expect("SystemInfo");
     assert_eq!(info.os, Os::Windows);
     assert_eq!(info.cpu, Cpu::X86_64);
-    assert_eq!(
-        (
-            info.raw.major_version,
-            info.raw.minor_version,
-            info.raw.build_number
-        ),
-        (6, 0, 6002)
-    );
+    assert_eq!((info.raw.major_version, info.raw.minor_version, info.raw.build_number), (6, 0, 6002));
     assert_eq!(info.csd_version().as_deref(), Some("Service Pack 2"));
     assert!((2..=4).contains(&info.raw.number_of_processors));
     // x86 CPU information: CPUID vendor, then family/model/stepping.
     assert_eq!(&info.raw.cpu.data[..12], b"GenuineIntel");
-    assert_eq!(
-        info.cpu_info().as_deref(),
-        Some("family 6 model 44 stepping 2")
-    );
+    assert_eq!(info.cpu_info().as_deref(), Some("family 6 model 44 stepping 2"));
 }
 
 #[test]
 fn about_twenty_threads() {
     let dump = dump();
     let threads: MinidumpThreadList = dump.get_stream().expect("ThreadList");
-    assert!(
-        (18..=24).contains(&threads.threads.len()),
-        "{}",
-        threads.threads.len()
-    );
+    assert!((18..=24).contains(&threads.threads.len()), "{}", threads.threads.len());
 }
 
 #[test]
@@ -133,10 +108,7 @@ fn modules_are_the_worker_role_set() {
         .iter()
         .map(|m| {
             let path = m.code_file();
-            path.rsplit('\\')
-                .next()
-                .unwrap_or(&path)
-                .to_ascii_lowercase()
+            path.rsplit('\\').next().unwrap_or(&path).to_ascii_lowercase()
         })
         .collect();
     for wanted in [
@@ -167,40 +139,24 @@ fn modules_are_the_worker_role_set() {
     }
     assert!((25..=40).contains(&names.len()), "{} modules", names.len());
 
-    let ntdll = modules
-        .iter()
-        .find(|m| m.code_file().to_ascii_lowercase().ends_with("\\ntdll.dll"))
-        .expect("ntdll");
+    let ntdll = modules.iter().find(|m| m.code_file().to_ascii_lowercase().ends_with("\\ntdll.dll")).expect("ntdll");
     assert_eq!(ntdll.version().as_deref(), Some("6.0.6002.18446"));
     assert_eq!(ntdll.raw.time_date_stamp, 0x4DCD_9861);
 
     for m in modules.iter() {
-        assert!(
-            matches!(m.codeview_info, Some(CodeView::Pdb70(_))),
-            "{} has no PDB70 record",
-            m.code_file()
-        );
+        assert!(matches!(m.codeview_info, Some(CodeView::Pdb70(_))), "{} has no PDB70 record", m.code_file());
         assert!(m.debug_identifier().is_some(), "{}", m.code_file());
         assert!(m.version().is_some(), "{}", m.code_file());
     }
     // Modules do not overlap.
-    let mut ranges: Vec<(u64, u64)> = modules
-        .iter()
-        .map(|m| {
-            (
-                m.raw.base_of_image,
-                m.raw.base_of_image + u64::from(m.raw.size_of_image),
-            )
-        })
-        .collect();
+    let mut ranges: Vec<(u64, u64)> =
+        modules.iter().map(|m| (m.raw.base_of_image, m.raw.base_of_image + u64::from(m.raw.size_of_image))).collect();
     ranges.sort_unstable();
     assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0));
 }
 
 fn regions(list: &MinidumpMemoryInfoList<'_>) -> Vec<minidump::format::MINIDUMP_MEMORY_INFO> {
-    list.iter()
-        .map(|r: &MinidumpMemoryInfo<'_>| r.raw.clone())
-        .collect()
+    list.iter().map(|r: &MinidumpMemoryInfo<'_>| r.raw.clone()).collect()
 }
 
 #[test]
@@ -223,11 +179,7 @@ fn memory_map_tiles_the_user_address_space() {
     }
     assert_eq!(expected_base, USER_SPACE_END);
     // Some free regions start off the 64 KiB granularity (unusable tails).
-    assert!(
-        regions
-            .iter()
-            .any(|r| r.state == MemoryState::MEM_FREE.bits() && r.base_address % 0x1_0000 != 0)
-    );
+    assert!(regions.iter().any(|r| r.state == MemoryState::MEM_FREE.bits() && r.base_address % 0x1_0000 != 0));
 }
 
 #[test]
@@ -240,16 +192,10 @@ fn exception_is_a_null_write_in_the_worker_dll() {
     assert_eq!(&record.exception_information[..2], &[1, 0]);
 
     let threads: MinidumpThreadList = dump.get_stream().expect("ThreadList");
-    assert!(
-        threads
-            .get_thread(exception.get_crashing_thread_id())
-            .is_some()
-    );
+    assert!(threads.get_thread(exception.get_crashing_thread_id()).is_some());
 
     let modules: MinidumpModuleList = dump.get_stream().expect("ModuleList");
-    let module = modules
-        .module_at_address(record.exception_address)
-        .expect("exception address inside a module");
+    let module = modules.module_at_address(record.exception_address).expect("exception address inside a module");
     assert!(module.code_file().ends_with("\\TestWAERWorker.dll"));
 
     let info: MinidumpSystemInfo = dump.get_stream().expect("SystemInfo");
@@ -258,15 +204,11 @@ fn exception_is_a_null_write_in_the_worker_dll() {
 }
 
 fn read_u64(memory: &MinidumpMemory64List<'_>, addr: u64) -> Option<u64> {
-    memory
-        .memory_at_address(addr)?
-        .get_memory_at_address::<u64>(addr)
+    memory.memory_at_address(addr)?.get_memory_at_address::<u64>(addr)
 }
 
 fn read_u32(memory: &MinidumpMemory64List<'_>, addr: u64) -> Option<u32> {
-    memory
-        .memory_at_address(addr)?
-        .get_memory_at_address::<u32>(addr)
+    memory.memory_at_address(addr)?.get_memory_at_address::<u32>(addr)
 }
 
 #[test]
@@ -280,10 +222,7 @@ fn peb_leads_to_the_heaps() {
     let thread0 = &threads.threads[0];
     let teb = thread0.raw.teb;
     assert_eq!(read_u64(&memory, teb + 0x30), Some(teb), "NtTib.Self");
-    assert_eq!(
-        read_u64(&memory, teb + 0x48),
-        Some(u64::from(thread0.raw.thread_id))
-    );
+    assert_eq!(read_u64(&memory, teb + 0x48), Some(u64::from(thread0.raw.thread_id)));
     let peb = read_u64(&memory, teb + 0x60).expect("TEB.ProcessEnvironmentBlock");
     let heap_count = read_u32(&memory, peb + 0xE8).expect("PEB.NumberOfHeaps");
     assert!(heap_count >= 4, "{heap_count} heaps");
@@ -301,11 +240,7 @@ fn peb_leads_to_the_heaps() {
         assert_eq!(region.allocation_base, heap);
         assert_eq!(region.state, MemoryState::MEM_COMMIT.bits());
         assert_eq!(region._type, MemoryType::MEM_PRIVATE.bits());
-        assert_eq!(
-            read_u32(&memory, heap + 0x10),
-            Some(0xFFEE_FFEE),
-            "segment signature"
-        );
+        assert_eq!(read_u32(&memory, heap + 0x10), Some(0xFFEE_FFEE), "segment signature");
     }
 }
 
@@ -324,14 +259,10 @@ fn stacks_sit_in_guarded_stack_allocations() {
         let region = regions
             .iter()
             .find(|r| r.base_address <= start && start + size <= r.base_address + r.region_size)
-            .unwrap_or_else(|| {
-                panic!("stack of {:#x} not inside one region", thread.raw.thread_id)
-            });
+            .unwrap_or_else(|| panic!("stack of {:#x} not inside one region", thread.raw.thread_id));
         assert_eq!(region.protection, MemoryProtection::PAGE_READWRITE.bits());
         assert!(
-            regions
-                .iter()
-                .any(|r| r.allocation_base == region.allocation_base && r.protection & guard != 0),
+            regions.iter().any(|r| r.allocation_base == region.allocation_base && r.protection & guard != 0),
             "no guard page in the stack allocation of {:#x}",
             thread.raw.thread_id
         );
@@ -341,10 +272,7 @@ fn stacks_sit_in_guarded_stack_allocations() {
         let from_descriptor = &file[rva..rva + size as usize];
         let region64 = memory.memory_at_address(start).expect("stack captured");
         let offset = (start - region64.base_address) as usize;
-        assert_eq!(
-            from_descriptor,
-            &region64.bytes[offset..offset + size as usize]
-        );
+        assert_eq!(from_descriptor, &region64.bytes[offset..offset + size as usize]);
         // TEB agrees with the stack.
         let teb = thread.raw.teb;
         let stack_base = read_u64(&memory, teb + 0x08).expect("NtTib.StackBase");
@@ -361,40 +289,16 @@ fn thread_info_and_handles_parse() {
     let infos: MinidumpThreadInfoList = dump.get_stream().expect("ThreadInfoList");
     assert_eq!(infos.thread_infos.len(), threads.threads.len());
     for thread in &threads.threads {
-        let info = infos
-            .get_thread_info(thread.raw.thread_id)
-            .expect("thread info for every thread");
+        let info = infos.get_thread_info(thread.raw.thread_id).expect("thread info for every thread");
         assert!(info.raw.create_time > 0 && info.raw.start_address != 0);
     }
-    let busiest = infos
-        .thread_infos
-        .iter()
-        .map(|t| t.raw.user_time)
-        .max()
-        .unwrap_or(0);
-    assert!(
-        busiest > 10_000_000 * 3_600,
-        "a thread with over an hour of user time"
-    );
+    let busiest = infos.thread_infos.iter().map(|t| t.raw.user_time).max().unwrap_or(0);
+    assert!(busiest > 10_000_000 * 3_600, "a thread with over an hour of user time");
 
     let handles: MinidumpHandleDataStream = dump.get_stream().expect("HandleData");
     assert!(handles.handles.len() >= 200, "{}", handles.handles.len());
-    for wanted in [
-        "File",
-        "Event",
-        "Key",
-        "Section",
-        "Mutant",
-        "Thread",
-        "ALPC Port",
-    ] {
-        assert!(
-            handles
-                .handles
-                .iter()
-                .any(|h| h.type_name.as_deref() == Some(wanted)),
-            "no {wanted} handle"
-        );
+    for wanted in ["File", "Event", "Key", "Section", "Mutant", "Thread", "ALPC Port"] {
+        assert!(handles.handles.iter().any(|h| h.type_name.as_deref() == Some(wanted)), "no {wanted} handle");
     }
     assert!(handles.handles.iter().any(|h| h.object_name.is_some()));
 }

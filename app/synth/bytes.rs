@@ -12,9 +12,7 @@ pub struct LeBuf {
 impl LeBuf {
     /// `len` zero bytes.
     pub fn zeroed(len: usize) -> Self {
-        Self {
-            bytes: vec![0; len],
-        }
+        Self { bytes: vec![0; len] }
     }
 
     /// Length in bytes.
@@ -29,10 +27,7 @@ impl LeBuf {
 
     /// Copy `data` to `offset`.
     pub fn put(&mut self, offset: usize, data: &[u8]) -> &mut Self {
-        if let Some(dst) = self
-            .bytes
-            .get_mut(offset..offset.saturating_add(data.len()))
-        {
+        if let Some(dst) = self.bytes.get_mut(offset..offset.saturating_add(data.len())) {
             dst.copy_from_slice(data);
         }
         self
@@ -68,10 +63,7 @@ impl LeBuf {
 
     /// Read back a `u64` (0 past the end).
     pub fn get_u64(&self, offset: usize) -> u64 {
-        self.bytes
-            .get(offset..offset + 8)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u64::from_le_bytes)
+        self.bytes.get(offset..offset + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
     }
 
     /// The bytes.

@@ -74,12 +74,7 @@ mod tests {
 
     #[test]
     fn registers_land_at_winnt_offsets() {
-        let regs = Amd64Registers {
-            rsp: 0x1111,
-            rip: 0x2222,
-            r: [0, 0, 0, 0, 0, 0, 0, 0x3333],
-            ..Default::default()
-        };
+        let regs = Amd64Registers { rsp: 0x1111, rip: 0x2222, r: [0, 0, 0, 0, 0, 0, 0, 0x3333], ..Default::default() };
         let bytes = context_amd64_bytes(&regs);
         assert_eq!(bytes.len(), CONTEXT_AMD64_SIZE);
         let at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap_or([0; 8]));

@@ -38,8 +38,5 @@ pub fn exception_stream(facts: &ExceptionFacts, context: &(Label, Label)) -> Sim
     for i in 0..15 {
         section = section.D64(params.get(i).copied().unwrap_or(0));
     }
-    SimpleStream {
-        stream_type: stream::EXCEPTION,
-        section: section.D32(&context.0).D32(&context.1),
-    }
+    SimpleStream { stream_type: stream::EXCEPTION, section: section.D32(&context.0).D32(&context.1) }
 }

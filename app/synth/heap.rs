@@ -33,15 +33,7 @@ pub struct HeapFacts {
     pub keys: (u64, u64),
 }
 
-fn write_segment(
-    p: &mut LeBuf,
-    heap: u64,
-    segment: u64,
-    reserved: u64,
-    committed: u64,
-    flink: u64,
-    blink: u64,
-) {
+fn write_segment(p: &mut LeBuf, heap: u64, segment: u64, reserved: u64, committed: u64, flink: u64, blink: u64) {
     let pages = reserved / PAGE_SIZE;
     let uncommitted = (reserved - committed) / PAGE_SIZE;
     p.u32(0x10, SEGMENT_SIGNATURE)
@@ -64,22 +56,10 @@ pub fn heap_page(f: &HeapFacts) -> Vec<u8> {
     let mut p = LeBuf::zeroed(PAGE_SIZE as usize);
     let head = f.base + SEGMENT_LIST;
     let own_entry = f.base + SEGMENT_LIST_ENTRY;
-    let seg_entries: Vec<u64> = f
-        .extra_segments
-        .iter()
-        .map(|s| s + SEGMENT_LIST_ENTRY)
-        .collect();
+    let seg_entries: Vec<u64> = f.extra_segments.iter().map(|s| s + SEGMENT_LIST_ENTRY).collect();
     let first_extra = seg_entries.first().copied().unwrap_or(head);
     let last = seg_entries.last().copied().unwrap_or(own_entry);
-    write_segment(
-        &mut p,
-        f.base,
-        f.base,
-        f.reserved_bytes,
-        f.committed_bytes,
-        first_extra,
-        head,
-    );
+    write_segment(&mut p, f.base, f.base, f.reserved_bytes, f.committed_bytes, first_extra, head);
     p.u64(0x60, f.base + 0x60) // UCRSegmentList (empty: points at itself)
         .u64(0x68, f.base + 0x60)
         .u32(0x70, f.flags)
@@ -110,10 +90,7 @@ pub fn segment_page(f: &HeapFacts, index: usize, reserved: u64, committed: u64) 
         .chain(std::iter::once(f.base + SEGMENT_LIST))
         .collect();
     let segment = f.extra_segments.get(index).copied().unwrap_or(f.base);
-    let flink = entries
-        .get(index + 2)
-        .copied()
-        .unwrap_or(f.base + SEGMENT_LIST);
+    let flink = entries.get(index + 2).copied().unwrap_or(f.base + SEGMENT_LIST);
     let blink = entries.get(index).copied().unwrap_or(f.base + SEGMENT_LIST);
     write_segment(&mut p, f.base, segment, reserved, committed, flink, blink);
     p.into_vec()

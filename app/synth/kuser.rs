@@ -23,9 +23,7 @@ pub struct KuserFacts {
 
 fn ksystem_time(p: &mut LeBuf, offset: usize, value: u64) {
     let high = (value >> 32) as u32;
-    p.u32(offset, value as u32)
-        .u32(offset + 4, high)
-        .u32(offset + 8, high);
+    p.u32(offset, value as u32).u32(offset + 4, high).u32(offset + 8, high);
 }
 
 /// The page's bytes (x64 Vista offsets).

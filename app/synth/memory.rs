@@ -56,23 +56,13 @@ impl Memory64 {
             data = data.append_bytes(&c.bytes);
             offset += size;
         }
-        Ok(Self {
-            ranges,
-            stream: SimpleStream {
-                stream_type: stream::MEMORY64_LIST,
-                section,
-            },
-            data,
-        })
+        Ok(Self { ranges, stream: SimpleStream { stream_type: stream::MEMORY64_LIST, section }, data })
     }
 
     /// The file offset (as a label resolved when the data block is placed) of the
     /// captured byte at `addr`, if `addr..addr + len` was captured in one range.
     pub fn rva_of(&self, addr: u64, len: u64) -> Option<Label> {
-        let index = self
-            .ranges
-            .partition_point(|r| r.0 <= addr)
-            .checked_sub(1)?;
+        let index = self.ranges.partition_point(|r| r.0 <= addr).checked_sub(1)?;
         let (base, size, offset) = *self.ranges.get(index)?;
         if addr + len > base + size {
             return None;
@@ -95,19 +85,7 @@ impl Memory64 {
 /// The MemoryInfoList stream for `regions`, with the 16-byte header dbghelp writes
 /// (`SizeOfHeader`, `SizeOfEntry`, 64-bit `NumberOfEntries`).
 pub fn memory_info_list(regions: &[MemoryRegion]) -> ExListStream<MemoryInfo> {
-    regions.iter().fold(
-        ExListStream::new_with_header_size(stream::MEMORY_INFO_LIST, 16, 48, LE),
-        |list, r| {
-            list.add(MemoryInfo::new(
-                LE,
-                r.base,
-                r.alloc_base,
-                r.alloc_protect,
-                r.size_bytes,
-                r.state,
-                r.protect,
-                r.ty,
-            ))
-        },
-    )
+    regions.iter().fold(ExListStream::new_with_header_size(stream::MEMORY_INFO_LIST, 16, 48, LE), |list, r| {
+        list.add(MemoryInfo::new(LE, r.base, r.alloc_base, r.alloc_protect, r.size_bytes, r.state, r.protect, r.ty))
+    })
 }

@@ -7,8 +7,7 @@ use super::bytes::LeBuf;
 use super::rng::SplitMix64;
 use super::vspace::Allocation;
 use super::winnt::{
-    MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE,
-    PAGE_WRITECOPY,
+    MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, PAGE_WRITECOPY,
 };
 
 /// What produced the image; decides its sections and header fields.
@@ -127,11 +126,9 @@ impl ImageSpec {
                 (".rsrc", 40, SCN_RDATA),
                 (".reloc", 0, SCN_RELOC),
             ],
-            ImageKind::IlOnlyDll | ImageKind::IlOnlyExe => &[
-                (".text", 900, SCN_CODE),
-                (".rsrc", 60, SCN_RDATA),
-                (".reloc", 0, SCN_RELOC),
-            ],
+            ImageKind::IlOnlyDll | ImageKind::IlOnlyExe => {
+                &[(".text", 900, SCN_CODE), (".rsrc", 60, SCN_RDATA), (".reloc", 0, SCN_RELOC)]
+            }
             ImageKind::NativeImage => &[
                 (".text", 700, SCN_CODE),
                 (".data", 230, SCN_DATA),
@@ -146,11 +143,7 @@ impl ImageSpec {
         let mut left = pages;
         for (i, &(sec_name, share, characteristics)) in plan.iter().enumerate() {
             let remaining_sections = (plan.len() - i - 1) as u64;
-            let want = if i + 1 == plan.len() {
-                left
-            } else {
-                (pages * share / 1000).max(1)
-            };
+            let want = if i + 1 == plan.len() { left } else { (pages * share / 1000).max(1) };
             let n = want.min(left.saturating_sub(remaining_sections)).max(1);
             left = left.saturating_sub(n);
             let slack = rng.below(PAGE_SIZE - 0x10) as u32 & !0xF;
@@ -161,11 +154,7 @@ impl ImageSpec {
             } else {
                 virtual_size.next_multiple_of(0x200)
             };
-            let dirty_pages = if characteristics == SCN_DATA {
-                (1 + rng.below(n)) as u32
-            } else {
-                0
-            };
+            let dirty_pages = if characteristics == SCN_DATA { (1 + rng.below(n)) as u32 } else { 0 };
             sections.push(SectionSpec {
                 name: sec_name,
                 rva: (rva_pages * PAGE_SIZE) as u32,
@@ -210,8 +199,7 @@ impl ImageSpec {
 
     /// The address range of the code section.
     pub fn text_range(&self) -> Option<std::ops::Range<u64>> {
-        self.section(".text")
-            .map(|s| self.base + u64::from(s.rva)..self.base + s.end_rva())
+        self.section(".text").map(|s| self.base + u64::from(s.rva)..self.base + s.end_rva())
     }
 
     /// The mapping as `VirtualQuery` sees it: header page read-only, each section
@@ -219,22 +207,15 @@ impl ImageSpec {
     /// PAGE_READWRITE, untouched ones still PAGE_WRITECOPY), `MEM_IMAGE` with
     /// allocation protection PAGE_EXECUTE_WRITECOPY.
     pub fn allocation(&self) -> Allocation {
-        let mut alloc = Allocation::new(
-            self.base,
-            MEM_IMAGE,
-            PAGE_EXECUTE_WRITECOPY,
-            self.name.clone(),
-        )
-        .commit(PAGE_SIZE, PAGE_READONLY);
+        let mut alloc = Allocation::new(self.base, MEM_IMAGE, PAGE_EXECUTE_WRITECOPY, self.name.clone())
+            .commit(PAGE_SIZE, PAGE_READONLY);
         for s in &self.sections {
             let size = s.mapped_size();
             alloc = match s.characteristics {
                 SCN_CODE => alloc.commit(size, PAGE_EXECUTE_READ),
                 SCN_DATA => {
                     let dirty = (u64::from(s.dirty_pages) * PAGE_SIZE).min(size);
-                    alloc
-                        .commit(dirty, PAGE_READWRITE)
-                        .commit(size - dirty, PAGE_WRITECOPY)
+                    alloc.commit(dirty, PAGE_READWRITE).commit(size - dirty, PAGE_WRITECOPY)
                 }
                 _ => alloc.commit(size, PAGE_READONLY),
             };
@@ -266,11 +247,7 @@ impl ImageSpec {
         let oh = fh + 20;
         let text = self.section(".text");
         let size_of = |pred: &dyn Fn(&SectionSpec) -> bool| -> u32 {
-            self.sections
-                .iter()
-                .filter(|s| pred(s))
-                .map(|s| s.raw_size)
-                .sum()
+            self.sections.iter().filter(|s| pred(s)).map(|s| s.raw_size).sum()
         };
         let code_size = size_of(&|s| s.characteristics == SCN_CODE);
         let init_size = size_of(&|s| s.characteristics != SCN_CODE);
@@ -308,18 +285,9 @@ impl ImageSpec {
             .u16(
                 oh + 70,
                 // DYNAMIC_BASE | NX_COMPAT (| NO_SEH for IL) (| TERMINAL_SERVER_AWARE for EXEs)
-                0x0140
-                    | if self.kind.is_il_only() { 0x0400 } else { 0 }
-                    | if self.kind.is_dll() { 0 } else { 0x8000 },
+                0x0140 | if self.kind.is_il_only() { 0x0400 } else { 0 } | if self.kind.is_dll() { 0 } else { 0x8000 },
             )
-            .u64(
-                oh + 72,
-                if self.kind.is_dll() {
-                    0x4_0000
-                } else {
-                    0x10_0000
-                },
-            ) // SizeOfStackReserve
+            .u64(oh + 72, if self.kind.is_dll() { 0x4_0000 } else { 0x10_0000 }) // SizeOfStackReserve
             .u64(oh + 80, 0x1000) // SizeOfStackCommit
             .u64(oh + 88, 0x10_0000) // SizeOfHeapReserve
             .u64(oh + 96, 0x1000) // SizeOfHeapCommit
@@ -389,12 +357,7 @@ fn write_dos_header(p: &mut LeBuf, e_lfanew: u32) {
         .u16(0x10, 0xB8) // e_sp
         .u16(0x18, 0x40) // e_lfarlc
         .u32(0x3C, e_lfanew);
-    p.put(
-        0x40,
-        &[
-            0x0E, 0x1F, 0xBA, 0x0E, 0x00, 0xB4, 0x09, 0xCD, 0x21, 0xB8, 0x01, 0x4C, 0xCD, 0x21,
-        ],
-    );
+    p.put(0x40, &[0x0E, 0x1F, 0xBA, 0x0E, 0x00, 0xB4, 0x09, 0xCD, 0x21, 0xB8, 0x01, 0x4C, 0xCD, 0x21]);
     p.put(0x4E, b"This program cannot be run in DOS mode.\r\r\n$");
 }
 
@@ -405,22 +368,14 @@ mod tests {
     #[test]
     fn sections_fill_the_image_and_the_header_agrees() {
         let mut rng = SplitMix64::new(1);
-        let spec = ImageSpec::new(
-            "x.dll",
-            0x7FE_F000_0000,
-            0x1A_8000,
-            0x4DCD_9861,
-            0x1B_2F3A,
-            ImageKind::NativeDll,
-            &mut rng,
-        );
+        let spec =
+            ImageSpec::new("x.dll", 0x7FE_F000_0000, 0x1A_8000, 0x4DCD_9861, 0x1B_2F3A, ImageKind::NativeDll, &mut rng);
         assert_eq!(spec.size_of_image, 0x1A_8000);
         assert_eq!(spec.allocation().size_bytes(), 0x1A_8000);
         let page = spec.header_page();
         assert_eq!(&page[0..2], b"MZ");
         assert_eq!(&page[0xE8..0xEC], b"PE\0\0");
-        let u32_at =
-            |o: usize| u32::from_le_bytes([page[o], page[o + 1], page[o + 2], page[o + 3]]);
+        let u32_at = |o: usize| u32::from_le_bytes([page[o], page[o + 1], page[o + 2], page[o + 3]]);
         assert_eq!(u32_at(0xE8 + 8), 0x4DCD_9861);
         assert_eq!(u32_at(0xE8 + 24 + 56), 0x1A_8000);
     }
@@ -428,19 +383,8 @@ mod tests {
     #[test]
     fn tiny_images_still_get_every_section() {
         let mut rng = SplitMix64::new(2);
-        let spec = ImageSpec::new(
-            "n.dll",
-            0x1_0000,
-            0x6000,
-            1,
-            1,
-            ImageKind::NativeDll,
-            &mut rng,
-        );
+        let spec = ImageSpec::new("n.dll", 0x1_0000, 0x6000, 1, 1, ImageKind::NativeDll, &mut rng);
         assert_eq!(spec.sections.len(), 6);
-        assert_eq!(
-            spec.allocation().size_bytes(),
-            u64::from(spec.size_of_image)
-        );
+        assert_eq!(spec.allocation().size_bytes(), u64::from(spec.size_of_image));
     }
 }

@@ -119,9 +119,7 @@ pub fn process_parameters(p: &ProcessParameters, addr: u64, env_addr: u64) -> (V
     let mut next = PARAMS_FIXED;
     let mut string = |b: &mut LeBuf, field: usize, s: &str| {
         let len = b.utf16z(next, s);
-        b.u16(field, len as u16)
-            .u16(field + 2, len as u16 + 2)
-            .u64(field + 8, addr + next as u64);
+        b.u16(field, len as u16).u16(field + 2, len as u16 + 2).u64(field + 8, addr + next as u64);
         next = (next + len + 2).next_multiple_of(8);
     };
     string(&mut b, 0x38, &p.current_directory);
@@ -138,12 +136,7 @@ pub fn process_parameters(p: &ProcessParameters, addr: u64, env_addr: u64) -> (V
     let mut params = b.into_vec();
     params.truncate(next);
 
-    let env_len: usize = p
-        .environment
-        .iter()
-        .map(|s| (s.encode_utf16().count() + 1) * 2)
-        .sum::<usize>()
-        + 2;
+    let env_len: usize = p.environment.iter().map(|s| (s.encode_utf16().count() + 1) * 2).sum::<usize>() + 2;
     let mut e = LeBuf::zeroed(env_len);
     let mut at = 0;
     for s in &p.environment {

@@ -45,9 +45,7 @@ section_backed!(Blob);
 impl Blob {
     /// A blob holding `bytes`.
     pub fn new(bytes: &[u8]) -> Self {
-        Self {
-            section: le_section().append_bytes(bytes),
-        }
+        Self { section: le_section().append_bytes(bytes) }
     }
 
     /// Where the blob will sit in the file, as `(size, rva)` labels for a

@@ -62,12 +62,7 @@ pub struct LocalsPool {
 
 /// Lay out `frames` (innermost first; the last is the thread's start-up function)
 /// under `base`. The innermost frame's locals sit at rsp.
-pub fn build_stack(
-    base: u64,
-    frames: &[Frame],
-    pool: &LocalsPool,
-    rng: &mut SplitMix64,
-) -> StackImage {
+pub fn build_stack(base: u64, frames: &[Frame], pool: &LocalsPool, rng: &mut SplitMix64) -> StackImage {
     let (rsp, frame_addrs, slot_addrs) = positions(base, frames);
     let captured_from = rsp / PAGE_SIZE * PAGE_SIZE;
     let mut bytes = LeBuf::zeroed((base - captured_from) as usize);
@@ -85,11 +80,7 @@ pub fn build_stack(
             bytes.u64(at(slot), frame.ip);
         }
         let start = frame_addrs[i];
-        let end = slot_addrs
-            .get(i + 1)
-            .copied()
-            .flatten()
-            .unwrap_or(base - 0x28);
+        let end = slot_addrs.get(i + 1).copied().flatten().unwrap_or(base - 0x28);
         let mut addr = start;
         while addr < end {
             let v = local_value(rng, pool, start, base);
@@ -97,14 +88,7 @@ pub fn build_stack(
             addr += 8;
         }
     }
-    StackImage {
-        base,
-        rsp,
-        captured_from,
-        bytes,
-        frame_addrs,
-        slot_addrs,
-    }
+    StackImage { base, rsp, captured_from, bytes, frame_addrs, slot_addrs }
 }
 
 /// Bytes between the innermost rsp and the stack base once `frames` are laid out.
@@ -121,11 +105,7 @@ fn positions(base: u64, frames: &[Frame]) -> (u64, Vec<u64>, Vec<Option<u64>>) {
     let mut frame_addrs = vec![0; frames.len()];
     let mut slot_addrs = vec![None; frames.len()];
     for (i, frame) in frames.iter().enumerate().rev() {
-        let locals = if i == 0 && frame.locals_bytes == 0 {
-            0
-        } else {
-            round(frame.locals_bytes)
-        };
+        let locals = if i == 0 && frame.locals_bytes == 0 { 0 } else { round(frame.locals_bytes) };
         cursor -= locals;
         frame_addrs[i] = cursor;
         if i > 0 {
@@ -156,18 +136,9 @@ mod tests {
     #[test]
     fn return_slots_are_8_mod_16_and_hold_the_callers() {
         let frames = [
-            Frame {
-                ip: 0x7700_1000,
-                locals_bytes: 0,
-            },
-            Frame {
-                ip: 0x7700_2000,
-                locals_bytes: 0x40,
-            },
-            Frame {
-                ip: 0x7700_3000,
-                locals_bytes: 0x98,
-            },
+            Frame { ip: 0x7700_1000, locals_bytes: 0 },
+            Frame { ip: 0x7700_2000, locals_bytes: 0x40 },
+            Frame { ip: 0x7700_3000, locals_bytes: 0x98 },
         ];
         let mut rng = SplitMix64::new(3);
         let s = build_stack(0x20_0000, &frames, &LocalsPool::default(), &mut rng);
@@ -176,10 +147,7 @@ mod tests {
         for (i, slot) in s.slot_addrs.iter().enumerate().skip(1) {
             let slot = slot.unwrap_or(0);
             assert_eq!(slot % 16, 8);
-            assert_eq!(
-                s.bytes.get_u64((slot - s.captured_from) as usize),
-                frames[i].ip
-            );
+            assert_eq!(s.bytes.get_u64((slot - s.captured_from) as usize), frames[i].ip);
         }
         assert_eq!(s.slot_addrs[1], Some(s.rsp));
     }

@@ -41,14 +41,8 @@ pub struct SystemFacts {
 /// The stream and the CSD string it refers to (add the string with `add`).
 pub fn system_info(facts: &SystemFacts) -> (SimpleStream, DumpString) {
     let csd = DumpString::new(&facts.csd_version, LE);
-    let vendor_word = |i: usize| {
-        u32::from_le_bytes([
-            facts.vendor[i],
-            facts.vendor[i + 1],
-            facts.vendor[i + 2],
-            facts.vendor[i + 3],
-        ])
-    };
+    let vendor_word =
+        |i: usize| u32::from_le_bytes([facts.vendor[i], facts.vendor[i + 1], facts.vendor[i + 2], facts.vendor[i + 3]]);
     let section = le_section()
         .D16(facts.processor_architecture)
         .D16(facts.processor_level)
@@ -68,11 +62,5 @@ pub fn system_info(facts: &SystemFacts) -> (SimpleStream, DumpString) {
         .D32(facts.version_information)
         .D32(facts.feature_information)
         .D32(facts.amd_extended_cpu_features);
-    (
-        SimpleStream {
-            stream_type: stream::SYSTEM_INFO,
-            section,
-        },
-        csd,
-    )
+    (SimpleStream { stream_type: stream::SYSTEM_INFO, section }, csd)
 }

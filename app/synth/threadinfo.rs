@@ -62,8 +62,7 @@ impl From<&ThreadInfo> for ThreadInfoEntry {
 
 /// The stream for `infos`, in the order given.
 pub fn thread_info_list(infos: &[ThreadInfo]) -> ExListStream<ThreadInfoEntry> {
-    infos.iter().fold(
-        ExListStream::new(stream::THREAD_INFO_LIST, THREAD_INFO_SIZE, LE),
-        |list, info| list.add(ThreadInfoEntry::from(info)),
-    )
+    infos.iter().fold(ExListStream::new(stream::THREAD_INFO_LIST, THREAD_INFO_SIZE, LE), |list, info| {
+        list.add(ThreadInfoEntry::from(info))
+    })
 }

@@ -7,9 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::error::SynthError;
-use super::winnt::{
-    ALLOCATION_GRANULARITY, MEM_COMMIT, MEM_FREE, MEM_RESERVE, PAGE_NOACCESS, PAGE_SIZE,
-};
+use super::winnt::{ALLOCATION_GRANULARITY, MEM_COMMIT, MEM_FREE, MEM_RESERVE, PAGE_NOACCESS, PAGE_SIZE};
 
 /// A run of pages inside an allocation sharing one state and protection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,13 +38,7 @@ pub struct Allocation {
 impl Allocation {
     /// An empty allocation at `base`; add parts with [`Self::commit`] and [`Self::reserve`].
     pub fn new(base: u64, ty: u32, alloc_protect: u32, label: impl Into<String>) -> Self {
-        Self {
-            base,
-            ty,
-            alloc_protect,
-            parts: Vec::new(),
-            label: label.into(),
-        }
+        Self { base, ty, alloc_protect, parts: Vec::new(), label: label.into() }
     }
 
     /// Append `size_bytes` of committed pages with `protect`.
@@ -61,11 +53,7 @@ impl Allocation {
 
     fn part(mut self, size_bytes: u64, state: u32, protect: u32) -> Self {
         if size_bytes > 0 {
-            self.parts.push(Part {
-                size_bytes,
-                state,
-                protect,
-            });
+            self.parts.push(Part { size_bytes, state, protect });
         }
         self
     }
@@ -131,10 +119,7 @@ pub struct AddressSpace {
 impl AddressSpace {
     /// An empty address space `0..end`.
     pub fn new(end: u64) -> Self {
-        Self {
-            end,
-            allocations: BTreeMap::new(),
-        }
+        Self { end, allocations: BTreeMap::new() }
     }
 
     /// One past the highest user-mode address.
@@ -147,12 +132,7 @@ impl AddressSpace {
     /// (not 64 KiB) boundaries; pass `granularity` accordingly.
     pub fn add_aligned(&mut self, alloc: Allocation, granularity: u64) -> Result<(), SynthError> {
         let size = alloc.size_bytes();
-        let misplaced = |why| SynthError::Misplaced {
-            what: alloc.label.clone(),
-            base: alloc.base,
-            size,
-            why,
-        };
+        let misplaced = |why| SynthError::Misplaced { what: alloc.label.clone(), base: alloc.base, size, why };
         if size == 0 {
             return Err(misplaced("it is empty"));
         }
@@ -189,10 +169,7 @@ impl AddressSpace {
         {
             return Some(below);
         }
-        self.allocations
-            .range(base..end)
-            .next()
-            .map(|(_, above)| above)
+        self.allocations.range(base..end).next().map(|(_, above)| above)
     }
 
     /// Whether `base..base + size` touches no allocation.
@@ -228,11 +205,7 @@ impl AddressSpace {
 
     /// The allocation containing `addr`.
     pub fn allocation_at(&self, addr: u64) -> Option<&Allocation> {
-        self.allocations
-            .range(..=addr)
-            .next_back()
-            .map(|(_, a)| a)
-            .filter(|a| addr < a.end())
+        self.allocations.range(..=addr).next_back().map(|(_, a)| a).filter(|a| addr < a.end())
     }
 
     /// All allocations, lowest first.
@@ -254,9 +227,7 @@ impl AddressSpace {
             let first_of_alloc = out.len();
             for part in &alloc.parts {
                 let merges = out.len() > first_of_alloc
-                    && out
-                        .last()
-                        .is_some_and(|r| r.state == part.state && r.protect == part.protect);
+                    && out.last().is_some_and(|r| r.state == part.state && r.protect == part.protect);
                 match out.last_mut() {
                     Some(last) if merges => last.size_bytes += part.size_bytes,
                     _ => out.push(MemoryRegion {
@@ -309,10 +280,7 @@ mod tests {
         assert_eq!(regions.len(), 4);
         assert_eq!(regions[1].size_bytes, 0x2000);
         assert_eq!(regions[3].base, 0x1_5000);
-        assert_eq!(
-            regions.last().map(|r| r.base + r.size_bytes),
-            Some(0x100_0000)
-        );
+        assert_eq!(regions.last().map(|r| r.base + r.size_bytes), Some(0x100_0000));
     }
 
     #[test]
@@ -322,13 +290,7 @@ mod tests {
         let b = Allocation::new(0x3_0000, MEM_PRIVATE, PAGE_READWRITE, "b").reserve(0x1000);
         space.add(a).expect("fits");
         assert!(space.add(b).is_err());
-        assert_eq!(
-            space.find_free_up(0x2_0000, 0x1000, 0x1_0000),
-            Some(0x4_0000)
-        );
-        assert_eq!(
-            space.find_free_down(0x3_0000, 0x1_0000, 0x1_0000),
-            Some(0x1_0000)
-        );
+        assert_eq!(space.find_free_up(0x2_0000, 0x1000, 0x1_0000), Some(0x4_0000));
+        assert_eq!(space.find_free_down(0x3_0000, 0x1_0000, 0x1_0000), Some(0x1_0000));
     }
 }

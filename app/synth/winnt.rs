@@ -109,8 +109,5 @@ pub const fn ticks_from_millis(millis: u64) -> u64 {
 
 /// `VS_FIXEDFILEINFO` version words from a dotted four-part version.
 pub const fn version_words(v: [u16; 4]) -> (u32, u32) {
-    (
-        ((v[0] as u32) << 16) | v[1] as u32,
-        ((v[2] as u32) << 16) | v[3] as u32,
-    )
+    (((v[0] as u32) << 16) | v[1] as u32, ((v[2] as u32) << 16) | v[3] as u32)
 }

@@ -32,18 +32,11 @@ impl BottomUp<'_> {
     /// Place `alloc` at the next free granule (maybe after a hole); its base.
     pub(super) fn place(&mut self, mut alloc: Allocation) -> Result<u64, SynthError> {
         let size = alloc.size_bytes();
-        let gap = if self.rng.chance(22) {
-            self.rng.range(1, 4) * GRAN
-        } else {
-            0
-        };
+        let gap = if self.rng.chance(22) { self.rng.range(1, 4) * GRAN } else { 0 };
         let base = self
             .space
             .find_free_up(self.next + gap, size, GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: alloc.label.clone(),
-                size,
-            })?;
+            .ok_or_else(|| SynthError::NoRoom { what: alloc.label.clone(), size })?;
         alloc.base = base;
         self.space.add(alloc)?;
         self.next = base + size;
@@ -81,17 +74,9 @@ impl BottomUp<'_> {
     }
 
     /// An extra segment of heap number `heap` (segments double in size as a heap grows).
-    pub(super) fn grow(
-        &mut self,
-        heap: usize,
-        reserved: u64,
-        committed: u64,
-    ) -> Result<(), SynthError> {
-        let base = self.place(
-            private("heap segment")
-                .commit(committed, PAGE_READWRITE)
-                .reserve(reserved - committed),
-        )?;
+    pub(super) fn grow(&mut self, heap: usize, reserved: u64, committed: u64) -> Result<(), SynthError> {
+        let base =
+            self.place(private("heap segment").commit(committed, PAGE_READWRITE).reserve(reserved - committed))?;
         match self.heaps.get_mut(heap) {
             Some(h) => {
                 h.segments.push((base, reserved, committed));
@@ -119,18 +104,11 @@ impl BottomUp<'_> {
     /// An IL-only assembly, mapped as an image wherever the view fits.
     pub(super) fn module(&mut self, file: &str) -> Result<(), SynthError> {
         let def = low_module(file)?;
-        let size = u64::from(
-            LoadedModule::new(def, 0, &mut self.image_rng.clone())
-                .image
-                .size_of_image,
-        );
+        let size = u64::from(LoadedModule::new(def, 0, &mut self.image_rng.clone()).image.size_of_image);
         let base = self
             .space
             .find_free_up(self.next + GRAN * self.rng.below(3), size, GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: file.to_string(),
-                size,
-            })?;
+            .ok_or_else(|| SynthError::NoRoom { what: file.to_string(), size })?;
         let module = LoadedModule::new(def, base, &mut self.image_rng);
         self.space.add(module.image.allocation())?;
         self.next = base + size;
@@ -141,19 +119,12 @@ impl BottomUp<'_> {
 
 fn stack_range(plan: &ThreadPlan, alloc_base: u64) -> StackRange {
     let base = alloc_base + plan.def.reserve_bytes;
-    StackRange {
-        alloc_base,
-        limit: base - plan.commit_bytes,
-        base,
-    }
+    StackRange { alloc_base, limit: base - plan.commit_bytes, base }
 }
 
 fn low_module(file: &str) -> Result<&'static ModuleDef, SynthError> {
-    MODULES
-        .iter()
-        .find(|d| d.file == file && d.at == Placement::Low)
-        .ok_or_else(|| SynthError::Inconsistent {
-            what: file.to_string(),
-            why: "not a bottom-up module of the table".to_string(),
-        })
+    MODULES.iter().find(|d| d.file == file && d.at == Placement::Low).ok_or_else(|| SynthError::Inconsistent {
+        what: file.to_string(),
+        why: "not a bottom-up module of the table".to_string(),
+    })
 }

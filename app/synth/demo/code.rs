@@ -7,22 +7,14 @@ use crate::synth::error::SynthError;
 
 /// The address of `code` in `layout`.
 pub fn resolve(layout: &Layout, code: Code) -> Result<u64, SynthError> {
-    let bad = |what: String, why: &str| SynthError::Inconsistent {
-        what,
-        why: why.to_string(),
-    };
+    let bad = |what: String, why: &str| SynthError::Inconsistent { what, why: why.to_string() };
     match code {
         Code::In(module, rva) => {
-            let m = layout
-                .module(module)
-                .ok_or_else(|| bad(module.to_string(), "no such module"))?;
+            let m = layout.module(module).ok_or_else(|| bad(module.to_string(), "no such module"))?;
             let addr = m.image.base + u64::from(rva);
             match m.image.text_range() {
                 Some(text) if text.contains(&addr) => Ok(addr),
-                _ => Err(bad(
-                    format!("{module}+{rva:#x}"),
-                    "outside the module's .text",
-                )),
+                _ => Err(bad(format!("{module}+{rva:#x}"), "outside the module's .text")),
             }
         }
         Code::Jit(offset) => {
@@ -30,10 +22,7 @@ pub fn resolve(layout: &Layout, code: Code) -> Result<u64, SynthError> {
             if layout.jit_code.contains(&addr) {
                 Ok(addr)
             } else {
-                Err(bad(
-                    format!("JIT code +{offset:#x}"),
-                    "outside the committed JIT heap",
-                ))
+                Err(bad(format!("JIT code +{offset:#x}"), "outside the committed JIT heap"))
             }
         }
         Code::Entry(module) => layout

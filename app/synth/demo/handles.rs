@@ -15,11 +15,7 @@ struct Kind {
 }
 
 const fn k(type_name: &'static str, access: u32, pointers: (u64, u64)) -> Kind {
-    Kind {
-        type_name,
-        access,
-        pointers,
-    }
+    Kind { type_name, access, pointers }
 }
 
 const DIRECTORY: Kind = k("Directory", 0x0003, (40, 160));
@@ -54,16 +50,11 @@ const HKLM: &str = r"\REGISTRY\MACHINE";
 type Object = (&'static str, u32, (u64, u64), Option<String>);
 
 fn named(kind: &Kind, names: &[String]) -> Vec<Object> {
-    names
-        .iter()
-        .map(|n| (kind.type_name, kind.access, kind.pointers, Some(n.clone())))
-        .collect()
+    names.iter().map(|n| (kind.type_name, kind.access, kind.pointers, Some(n.clone()))).collect()
 }
 
 fn unnamed(kind: &Kind, count: usize) -> Vec<Object> {
-    (0..count)
-        .map(|_| (kind.type_name, kind.access, kind.pointers, None))
-        .collect()
+    (0..count).map(|_| (kind.type_name, kind.access, kind.pointers, None)).collect()
 }
 
 fn strings(items: &[&str], prefix: &str) -> Vec<String> {
@@ -78,15 +69,9 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
     // Early handles, in order: the loader's, then the console-less session's.
     objects.extend(named(&DIRECTORY, &[r"\KnownDlls".to_string()]));
     objects.extend(named(&FILE_DIR, &[format!(r"{ROLE}\approot")]));
-    objects.extend(named(
-        &KEYED_EVENT,
-        &[r"\KernelObjects\CritSecOutOfMemoryEvent".to_string()],
-    ));
+    objects.extend(named(&KEYED_EVENT, &[r"\KernelObjects\CritSecOutOfMemoryEvent".to_string()]));
     objects.extend(named(&DIRECTORY, &[BNO.to_string()]));
-    objects.extend(named(
-        &WINDOW_STATION,
-        &vec![r"\Windows\WindowStations\Service-0x0-3e7$".to_string(); 2],
-    ));
+    objects.extend(named(&WINDOW_STATION, &vec![r"\Windows\WindowStations\Service-0x0-3e7$".to_string(); 2]));
     objects.extend(named(&DESKTOP, &[r"\Default".to_string()]));
     let mut rest = Vec::new();
     rest.extend(named(
@@ -111,7 +96,12 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
             r"\Device\NamedPipe\WindowsAzureGuestAgent".to_string(),
         ],
     ));
-    rest.extend(named(&FILE_DIR, &[format!(r"{OS}\Windows\winsxs\amd64_microsoft.vc80.crt_1fc8b3b9a1e18e3b_8.0.50727.4053_none_8a1a02152edb659b")]));
+    rest.extend(named(
+        &FILE_DIR,
+        &[format!(
+            r"{OS}\Windows\winsxs\amd64_microsoft.vc80.crt_1fc8b3b9a1e18e3b_8.0.50727.4053_none_8a1a02152edb659b"
+        )],
+    ));
     rest.extend(named(&FILE, &vec![r"\Device\Afd\Endpoint".to_string(); 9]));
     rest.extend(named(
         &KEY,
@@ -143,8 +133,7 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
         &KEY_RW,
         &[
             r"\REGISTRY\USER\S-1-5-18".to_string(),
-            r"\REGISTRY\USER\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings"
-                .to_string(),
+            r"\REGISTRY\USER\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings".to_string(),
             format!(r"{HKLM}\SOFTWARE\Microsoft\Windows Azure\Diagnostics\{dep}"),
         ],
     ));
@@ -179,24 +168,14 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
     rest.extend(named(
         &SECTION,
         &strings(
-            &[
-                r"\Cor_Private_IPCBlock_v4_2736",
-                r"\Cor_SxSPublic_IPCBlock",
-                r"\windows_shell_global_counters",
-            ],
+            &[r"\Cor_Private_IPCBlock_v4_2736", r"\Cor_SxSPublic_IPCBlock", r"\windows_shell_global_counters"],
             BNO,
         ),
     ));
-    rest.extend(named(
-        &SECTION_RO,
-        &strings(&[r"\__ComCatalogCache__"], BNO),
-    ));
+    rest.extend(named(&SECTION_RO, &strings(&[r"\__ComCatalogCache__"], BNO)));
     rest.extend(unnamed(&SECTION, 4));
     rest.extend(unnamed(&SEMAPHORE, 12));
-    rest.extend(named(
-        &SEMAPHORE,
-        &strings(&[r"\shell.{A48F1A32-A340-11D1-BC6B-00A0C90312E1}"], BNO),
-    ));
+    rest.extend(named(&SEMAPHORE, &strings(&[r"\shell.{A48F1A32-A340-11D1-BC6B-00A0C90312E1}"], BNO)));
     rest.extend(unnamed(&ALPC_PORT, 5));
     rest.extend(unnamed(&IO_COMPLETION, 5));
     rest.extend(unnamed(&WORKER_FACTORY, 2));
@@ -220,11 +199,7 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
             if rng.chance(9) {
                 handle += 4 * rng.range(1, 6); // closed handles leave holes
             }
-            let handle_count = if object_name.is_some() {
-                1 + rng.below(3) as u32
-            } else {
-                1
-            };
+            let handle_count = if object_name.is_some() { 1 + rng.below(3) as u32 } else { 1 };
             HandleFacts {
                 handle,
                 type_name,
@@ -240,9 +215,5 @@ pub fn handle_table(seed: u64, pid: u32) -> Vec<HandleFacts> {
 
 /// Handle values of one type, for locals and registers that hold them.
 pub fn handles_of(table: &[HandleFacts], type_name: &str) -> Vec<u64> {
-    table
-        .iter()
-        .filter(|h| h.type_name == type_name)
-        .map(|h| h.handle)
-        .collect()
+    table.iter().filter(|h| h.type_name == type_name).map(|h| h.handle).collect()
 }

@@ -18,8 +18,8 @@ use crate::synth::rng::SplitMix64;
 use crate::synth::teb::TEB_SIZE;
 use crate::synth::vspace::{AddressSpace, Allocation};
 use crate::synth::winnt::{
-    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_NOACCESS,
-    PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, USER_SPACE_END_8TB,
+    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_NOACCESS, PAGE_READONLY,
+    PAGE_READWRITE, PAGE_SIZE, USER_SPACE_END_8TB,
 };
 
 /// `PEB` address.
@@ -123,67 +123,31 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
     b.noise(2)?;
     b.place(mapped("locale.nls", 0x6_7000, PAGE_READONLY))?;
     b.stack(0)?;
-    b.heap(
-        "process heap",
-        0x0000_0002,
-        0x10_0000,
-        &[(0x3_2000, true), (0x4000, false), (0x1_9000, true)],
-    )?;
+    b.heap("process heap", 0x0000_0002, 0x10_0000, &[(0x3_2000, true), (0x4000, false), (0x1_9000, true)])?;
     b.noise(3)?;
     b.place(mapped("sortdefault.nls", 0x2C_3000, PAGE_READONLY))?;
     b.heap("msvcrt CRT heap", 0x0000_1002, 0x1_0000, &[(0x6000, true)])?;
     b.place(mapped("WaWorkerHost.exe.config", 0x2000, PAGE_READONLY))?;
     b.noise(6)?;
-    b.heap(
-        "ole32/rpcrt4 heap",
-        0x0000_1002,
-        0x1_0000,
-        &[(0x3000, true)],
-    )?;
+    b.heap("ole32/rpcrt4 heap", 0x0000_1002, 0x1_0000, &[(0x3000, true)])?;
     // CLR start-up.
-    b.place(mapped(
-        "Cor_Private_IPCBlock_v4_2736 (pagefile-backed)",
-        0x4000,
-        PAGE_READWRITE,
-    ))?;
-    b.place(mapped(
-        "Cor_SxSPublic_IPCBlock (pagefile-backed)",
-        0x1000,
-        PAGE_READWRITE,
-    ))?;
-    b.heap(
-        "CLR executable heap",
-        0x0004_1002,
-        0x1_0000,
-        &[(0x5000, true)],
-    )?;
-    b.heap(
-        "MSVCR100_CLR0400 CRT heap",
-        0x0000_1002,
-        0x10_0000,
-        &[(0x2_1000, true)],
-    )?;
+    b.place(mapped("Cor_Private_IPCBlock_v4_2736 (pagefile-backed)", 0x4000, PAGE_READWRITE))?;
+    b.place(mapped("Cor_SxSPublic_IPCBlock (pagefile-backed)", 0x1000, PAGE_READWRITE))?;
+    b.heap("CLR executable heap", 0x0004_1002, 0x1_0000, &[(0x5000, true)])?;
+    b.heap("MSVCR100_CLR0400 CRT heap", 0x0000_1002, 0x10_0000, &[(0x2_1000, true)])?;
     b.place(mapped("machine.config", 0x9000, PAGE_READONLY))?;
     b.place(mapped("mscorrc.dll (data file)", 0x2_C000, PAGE_READONLY))?;
     for i in 1..4 {
         b.stack(i)?;
     }
     b.noise(8)?;
-    b.place(
-        private("GC card and brick tables")
-            .commit(0x3000, PAGE_READWRITE)
-            .reserve(0x6_A000),
-    )?;
+    b.place(private("GC card and brick tables").commit(0x3000, PAGE_READWRITE).reserve(0x6_A000))?;
     let soh = b.place(
         private("GC small object heap segment")
             .commit(GC_GEN0_COMMIT, PAGE_READWRITE)
             .reserve(0x1000_0000 - GC_GEN0_COMMIT),
     )?;
-    b.place(
-        private("GC large object heap segment")
-            .commit(0x4A_1000, PAGE_READWRITE)
-            .reserve(0x800_0000 - 0x4A_1000),
-    )?;
+    b.place(private("GC large object heap segment").commit(0x4A_1000, PAGE_READWRITE).reserve(0x800_0000 - 0x4A_1000))?;
     b.module("Microsoft.WindowsAzure.ServiceRuntime.dll")?;
     b.place(mapped("sorttbls.nlp", 0x5000, PAGE_READONLY))?;
     b.place(mapped("SortDefault.nlp", 0x24_D000, PAGE_READONLY))?;
@@ -191,18 +155,9 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
         b.stack(i)?;
         b.noise(4)?;
     }
-    b.heap(
-        "MSVCR80 CRT heap (WaRuntimeProxy)",
-        0x0000_1002,
-        0x10_0000,
-        &[(0x9_C000, true)],
-    )?;
+    b.heap("MSVCR80 CRT heap (WaRuntimeProxy)", 0x0000_1002, 0x10_0000, &[(0x9_C000, true)])?;
     b.place(mapped("Microsoft.VC80.CRT.manifest", 0x1000, PAGE_READONLY))?;
-    b.place(mapped(
-        "windows_shell_global_counters (pagefile-backed)",
-        0x1000,
-        PAGE_READWRITE,
-    ))?;
+    b.place(mapped("windows_shell_global_counters (pagefile-backed)", 0x1000, PAGE_READWRITE))?;
     for i in 7..13 {
         b.stack(i)?;
         b.noise(3)?;
@@ -220,12 +175,7 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
     b.noise(60)?;
     b.grow(0, 0x40_0000, 0x8_E000)?;
     b.noise(260)?;
-    let BottomUp {
-        heaps,
-        stacks,
-        modules: low_modules,
-        ..
-    } = b;
+    let BottomUp { heaps, stacks, modules: low_modules, .. } = b;
 
     let stacks = stacks
         .into_iter()
@@ -258,27 +208,15 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
 /// KUSER_SHARED_DATA, the read-only shared section and the reservation after it.
 fn system_regions(space: &mut AddressSpace) -> Result<(), SynthError> {
     space.add(
-        Allocation::new(
-            READ_ONLY_SHARED,
-            MEM_MAPPED,
-            PAGE_READONLY,
-            "read-only shared memory (CSRSS)",
-        )
-        .commit(0x5000, PAGE_READONLY)
-        .reserve(0xF_B000),
+        Allocation::new(READ_ONLY_SHARED, MEM_MAPPED, PAGE_READONLY, "read-only shared memory (CSRSS)")
+            .commit(0x5000, PAGE_READONLY)
+            .reserve(0xF_B000),
     )?;
+    space.add(Allocation::new(0x7F0E_0000, MEM_PRIVATE, PAGE_NOACCESS, "reserved").reserve(0xF0_0000))?;
     space.add(
-        Allocation::new(0x7F0E_0000, MEM_PRIVATE, PAGE_NOACCESS, "reserved").reserve(0xF0_0000),
-    )?;
-    space.add(
-        Allocation::new(
-            KUSER_SHARED_DATA,
-            MEM_PRIVATE,
-            PAGE_READONLY,
-            "KUSER_SHARED_DATA",
-        )
-        .commit(PAGE_SIZE, PAGE_READONLY)
-        .reserve(0xF000),
+        Allocation::new(KUSER_SHARED_DATA, MEM_PRIVATE, PAGE_READONLY, "KUSER_SHARED_DATA")
+            .commit(PAGE_SIZE, PAGE_READONLY)
+            .reserve(0xF000),
     )
 }
 
@@ -286,8 +224,7 @@ fn system_regions(space: &mut AddressSpace) -> Result<(), SynthError> {
 /// threads that have exited.
 fn place_tebs(space: &mut AddressSpace, count: usize) -> Result<Vec<u64>, SynthError> {
     space.add_aligned(
-        Allocation::new(PEB_ADDR, MEM_PRIVATE, PAGE_READWRITE, "PEB")
-            .commit(PAGE_SIZE, PAGE_READWRITE),
+        Allocation::new(PEB_ADDR, MEM_PRIVATE, PAGE_READWRITE, "PEB").commit(PAGE_SIZE, PAGE_READWRITE),
         PAGE_SIZE,
     )?;
     let mut tebs = Vec::with_capacity(count);
@@ -297,13 +234,8 @@ fn place_tebs(space: &mut AddressSpace, count: usize) -> Result<Vec<u64>, SynthE
             at -= TEB_SIZE;
         }
         space.add_aligned(
-            Allocation::new(
-                at,
-                MEM_PRIVATE,
-                PAGE_READWRITE,
-                format!("TEB of thread #{i}"),
-            )
-            .commit(TEB_SIZE, PAGE_READWRITE),
+            Allocation::new(at, MEM_PRIVATE, PAGE_READWRITE, format!("TEB of thread #{i}"))
+                .commit(TEB_SIZE, PAGE_READWRITE),
             PAGE_SIZE,
         )?;
         tebs.push(at);
@@ -328,17 +260,10 @@ fn place_fixed_and_high_images(
             Placement::High => {
                 let probe = LoadedModule::new(def, 0, &mut rng.clone());
                 let size = u64::from(probe.image.size_of_image).next_multiple_of(GRAN);
-                let gap = if rng.chance(20) {
-                    GRAN * rng.range(1, 3)
-                } else {
-                    0
-                };
-                let base = space.find_free_down(top - gap, size, GRAN).ok_or_else(|| {
-                    SynthError::NoRoom {
-                        what: def.file.to_string(),
-                        size,
-                    }
-                })?;
+                let gap = if rng.chance(20) { GRAN * rng.range(1, 3) } else { 0 };
+                let base = space
+                    .find_free_down(top - gap, size, GRAN)
+                    .ok_or_else(|| SynthError::NoRoom { what: def.file.to_string(), size })?;
                 top = base;
                 base
             }
@@ -357,14 +282,9 @@ fn place_fixed_and_high_images(
 fn clr_area(space: &mut AddressSpace, rng: &mut SplitMix64) -> Result<Range<u64>, SynthError> {
     const JIT_COMMIT: u64 = 0x1_2000;
     space.add(
-        Allocation::new(
-            CLR_AREA,
-            MEM_PRIVATE,
-            PAGE_EXECUTE_READWRITE,
-            "CLR JIT code heap",
-        )
-        .commit(JIT_COMMIT, PAGE_EXECUTE_READWRITE)
-        .reserve(0x4_0000 - JIT_COMMIT),
+        Allocation::new(CLR_AREA, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, "CLR JIT code heap")
+            .commit(JIT_COMMIT, PAGE_EXECUTE_READWRITE)
+            .reserve(0x4_0000 - JIT_COMMIT),
     )?;
     let mut next = CLR_AREA + 0x4_0000;
     for _ in 0..620 {
@@ -385,20 +305,13 @@ fn place_unloaded(
     space: &AddressSpace,
     modules: &[LoadedModule],
 ) -> Result<Vec<(&'static str, u64, u32, u32)>, SynthError> {
-    let mut below = modules
-        .iter()
-        .filter(|m| m.def.at == Placement::High)
-        .map(|m| m.image.base)
-        .min()
-        .unwrap_or(HIGH_IMAGE_TOP);
+    let mut below =
+        modules.iter().filter(|m| m.def.at == Placement::High).map(|m| m.image.base).min().unwrap_or(HIGH_IMAGE_TOP);
     let mut out = Vec::new();
     for &(name, size, timestamp) in UNLOADED {
         let base = space
             .find_free_down(below, u64::from(size), GRAN)
-            .ok_or_else(|| SynthError::NoRoom {
-                what: name.to_string(),
-                size: u64::from(size),
-            })?;
+            .ok_or_else(|| SynthError::NoRoom { what: name.to_string(), size: u64::from(size) })?;
         out.push((name, base, size, timestamp));
         below = base;
     }

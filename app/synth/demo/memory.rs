@@ -33,37 +33,21 @@ const PARAMETERS_OFFSET: u64 = 0x2060;
 const PROCESS_HEAP_PAGES: u64 = 4;
 
 fn inconsistent(what: &str, why: &str) -> SynthError {
-    SynthError::Inconsistent {
-        what: what.to_string(),
-        why: why.to_string(),
-    }
+    SynthError::Inconsistent { what: what.to_string(), why: why.to_string() }
 }
 
 /// Every captured range, checked to lie in committed memory.
-pub fn captures(
-    layout: &Layout,
-    threads: &[ThreadScene],
-    tids: &[u32],
-    seed: u64,
-) -> Result<Vec<Capture>, SynthError> {
+pub fn captures(layout: &Layout, threads: &[ThreadScene], tids: &[u32], seed: u64) -> Result<Vec<Capture>, SynthError> {
     let mut rng = SplitMix64::for_name(seed, "captures");
     let mut out = Vec::new();
-    let ntdll = layout
-        .module("ntdll.dll")
-        .ok_or_else(|| inconsistent("ntdll.dll", "not loaded"))?;
+    let ntdll = layout.module("ntdll.dll").ok_or_else(|| inconsistent("ntdll.dll", "not loaded"))?;
     let ntdll_data = ntdll
         .image
         .section(".data")
         .map(|s| ntdll.image.base + u64::from(s.rva))
         .ok_or_else(|| inconsistent("ntdll.dll", "has no .data"))?;
-    let heap0 = layout
-        .heaps
-        .first()
-        .ok_or_else(|| inconsistent("process heap", "missing"))?
-        .base;
-    let exe = layout
-        .module("WaWorkerHost.exe")
-        .ok_or_else(|| inconsistent("WaWorkerHost.exe", "not loaded"))?;
+    let heap0 = layout.heaps.first().ok_or_else(|| inconsistent("process heap", "missing"))?.base;
+    let exe = layout.module("WaWorkerHost.exe").ok_or_else(|| inconsistent("WaWorkerHost.exe", "not loaded"))?;
 
     // PEB.
     let heap_bases: Vec<u64> = layout.heaps.iter().map(|h| h.base).collect();
@@ -72,10 +56,7 @@ pub fn captures(
         ldr: ntdll_data + PEB_LDR_OFFSET,
         process_parameters: heap0 + PARAMETERS_OFFSET,
         process_heap: heap0,
-        locks: (
-            ntdll_data + FAST_PEB_LOCK_OFFSET,
-            ntdll_data + LOADER_LOCK_OFFSET,
-        ),
+        locks: (ntdll_data + FAST_PEB_LOCK_OFFSET, ntdll_data + LOADER_LOCK_OFFSET),
         tls_bitmap: ntdll_data + TLS_BITMAP_OFFSET,
         read_only_shared_memory: READ_ONLY_SHARED,
         number_of_processors: u32::from(PROCESSORS),
@@ -108,10 +89,7 @@ pub fn captures(
     }
     data.u32(TLS_BITMAP_OFFSET as usize, 0x40) // RTL_BITMAP.SizeOfBitMap
         .u64(TLS_BITMAP_OFFSET as usize + 8, PEB_ADDR + 0x80);
-    data.put(
-        HEAP_LIST_OFFSET as usize,
-        &heap_list_bytes(&heap_bases, HEAP_LIST_CAPACITY as usize),
-    );
+    data.put(HEAP_LIST_OFFSET as usize, &heap_list_bytes(&heap_bases, HEAP_LIST_CAPACITY as usize));
     out.push(capture(ntdll_data, data.into_vec(), "ntdll .data"));
 
     // Heaps.
@@ -127,11 +105,8 @@ pub fn captures(
         let mut bytes = heap_page(&facts);
         if i == 0 {
             let mut rest = LeBuf::zeroed(((PROCESS_HEAP_PAGES - 1) * PAGE_SIZE) as usize);
-            let (params, env) = params_bytes(
-                &process_parameters(),
-                heap0 + PARAMETERS_OFFSET,
-                heap0 + ENVIRONMENT_OFFSET,
-            );
+            let (params, env) =
+                params_bytes(&process_parameters(), heap0 + PARAMETERS_OFFSET, heap0 + ENVIRONMENT_OFFSET);
             if ENVIRONMENT_OFFSET + env.len() as u64 > PARAMETERS_OFFSET {
                 return Err(inconsistent("environment block", "overlaps the parameters"));
             }
@@ -141,20 +116,13 @@ pub fn captures(
         }
         out.push(capture(h.base, bytes, h.label));
         for (j, &(base, reserved, committed)) in h.segments.iter().enumerate() {
-            out.push(capture(
-                base,
-                segment_page(&facts, j, reserved, committed),
-                "heap segment",
-            ));
+            out.push(capture(base, segment_page(&facts, j, reserved, committed), "heap segment"));
         }
     }
 
     // TEBs.
     for (i, &teb) in layout.tebs.iter().enumerate() {
-        let range = layout
-            .stacks
-            .get(i)
-            .ok_or_else(|| inconsistent("TEB", "thread without a stack"))?;
+        let range = layout.stacks.get(i).ok_or_else(|| inconsistent("TEB", "thread without a stack"))?;
         let facts = TebFacts {
             teb,
             stack_base: range.base,
@@ -200,10 +168,8 @@ pub fn captures(
     }
 
     for c in &out {
-        let committed = layout
-            .space
-            .allocation_at(c.base)
-            .is_some_and(|a| a.is_committed(c.base, c.bytes.len() as u64));
+        let committed =
+            layout.space.allocation_at(c.base).is_some_and(|a| a.is_committed(c.base, c.bytes.len() as u64));
         if !committed {
             return Err(SynthError::Inconsistent {
                 what: format!("captured {} at {:#x}", c.what, c.base),
@@ -215,9 +181,5 @@ pub fn captures(
 }
 
 fn capture(base: u64, bytes: Vec<u8>, what: &str) -> Capture {
-    Capture {
-        base,
-        bytes,
-        what: what.to_string(),
-    }
+    Capture { base, bytes, what: what.to_string() }
 }

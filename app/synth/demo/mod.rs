@@ -59,11 +59,7 @@ pub fn build_demo_dump() -> Result<Vec<u8>, SynthError> {
 }
 
 /// Heap and GC addresses and handle values for stack locals and registers.
-fn locals_pool(
-    layout: &layout::Layout,
-    table: &[crate::synth::handles::HandleFacts],
-    seed: u64,
-) -> LocalsPool {
+fn locals_pool(layout: &layout::Layout, table: &[crate::synth::handles::HandleFacts], seed: u64) -> LocalsPool {
     let mut rng = SplitMix64::for_name(seed, "pool");
     let mut data_pointers = Vec::new();
     for h in &layout.heaps {
@@ -79,8 +75,5 @@ fn locals_pool(
     let mut handles = handles::handles_of(table, "Event");
     handles.extend(handles::handles_of(table, "Semaphore"));
     handles.extend(handles::handles_of(table, "IoCompletion"));
-    LocalsPool {
-        data_pointers,
-        handles,
-    }
+    LocalsPool { data_pointers, handles }
 }

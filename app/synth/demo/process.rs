@@ -6,8 +6,7 @@
 use crate::synth::peb::ProcessParameters;
 use crate::synth::sysinfo::SystemFacts;
 use crate::synth::winnt::{
-    PROCESSOR_ARCHITECTURE_AMD64, VER_NT_SERVER, VER_PLATFORM_WIN32_NT,
-    VER_SUITE_TERMINAL_SINGLEUSERTS,
+    PROCESSOR_ARCHITECTURE_AMD64, VER_NT_SERVER, VER_PLATFORM_WIN32_NT, VER_SUITE_TERMINAL_SINGLEUSERTS,
 };
 
 /// Seed of the scenario's generator. Changing it changes the bundled file.

@@ -7,8 +7,8 @@ use super::threads::ThreadPlan;
 use crate::synth::rng::SplitMix64;
 use crate::synth::vspace::Allocation;
 use crate::synth::winnt::{
-    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_GUARD,
-    PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE,
+    ALLOCATION_GRANULARITY as GRAN, MEM_MAPPED, MEM_PRIVATE, PAGE_EXECUTE_READWRITE, PAGE_GUARD, PAGE_NOACCESS,
+    PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE,
 };
 
 pub(super) fn private(label: &str) -> Allocation {
@@ -43,13 +43,10 @@ pub(super) fn private_data(rng: &mut SplitMix64) -> Allocation {
         // Committed, then a read-only page (VirtualProtect'ed), then reserve.
         89..=94 => {
             let c = rng.range(1, 6) * PAGE_SIZE;
-            a.commit(c, PAGE_READWRITE)
-                .commit(PAGE_SIZE, PAGE_READONLY)
-                .reserve(GRAN - c - PAGE_SIZE)
+            a.commit(c, PAGE_READWRITE).commit(PAGE_SIZE, PAGE_READONLY).reserve(GRAN - c - PAGE_SIZE)
         }
         // A pure reservation.
-        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "reserved")
-            .reserve(rng.range(1, 32) * GRAN),
+        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "reserved").reserve(rng.range(1, 32) * GRAN),
     }
 }
 
@@ -69,35 +66,19 @@ pub(super) fn clr_heap_chunk(rng: &mut SplitMix64) -> Allocation {
         }
         55..=69 => {
             let c = rng.range(1, 8) * PAGE_SIZE;
-            rwx.commit(PAGE_SIZE, PAGE_READWRITE)
-                .commit(c, PAGE_EXECUTE_READWRITE)
-                .reserve(GRAN - c - PAGE_SIZE)
+            rwx.commit(PAGE_SIZE, PAGE_READWRITE).commit(c, PAGE_EXECUTE_READWRITE).reserve(GRAN - c - PAGE_SIZE)
         }
         70..=84 => rw.commit(rng.range(1, 10) * PAGE_SIZE, PAGE_READWRITE),
-        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "CLR reserved range")
-            .reserve(rng.range(1, 16) * GRAN),
+        _ => Allocation::new(0, MEM_PRIVATE, PAGE_NOACCESS, "CLR reserved range").reserve(rng.range(1, 16) * GRAN),
     }
 }
 
-pub(super) fn heap_allocation(
-    label: &str,
-    reserved: u64,
-    parts: &[(u64, bool)],
-    exec: bool,
-) -> Allocation {
-    let protect = if exec {
-        PAGE_EXECUTE_READWRITE
-    } else {
-        PAGE_READWRITE
-    };
+pub(super) fn heap_allocation(label: &str, reserved: u64, parts: &[(u64, bool)], exec: bool) -> Allocation {
+    let protect = if exec { PAGE_EXECUTE_READWRITE } else { PAGE_READWRITE };
     let mut a = Allocation::new(0, MEM_PRIVATE, protect, label);
     let mut used = 0;
     for &(size, committed) in parts {
-        a = if committed {
-            a.commit(size, protect)
-        } else {
-            a.reserve(size)
-        };
+        a = if committed { a.commit(size, protect) } else { a.reserve(size) };
         used += size;
     }
     a.reserve(reserved - used)
@@ -105,13 +86,8 @@ pub(super) fn heap_allocation(
 
 pub(super) fn stack_allocation(plan: &ThreadPlan) -> Allocation {
     let d = &plan.def;
-    Allocation::new(
-        0,
-        MEM_PRIVATE,
-        PAGE_READWRITE,
-        format!("stack of thread {:#x}", d.tid),
-    )
-    .reserve(d.reserve_bytes - d.guard_bytes - plan.commit_bytes)
-    .commit(d.guard_bytes, PAGE_READWRITE | PAGE_GUARD)
-    .commit(plan.commit_bytes, PAGE_READWRITE)
+    Allocation::new(0, MEM_PRIVATE, PAGE_READWRITE, format!("stack of thread {:#x}", d.tid))
+        .reserve(d.reserve_bytes - d.guard_bytes - plan.commit_bytes)
+        .commit(d.guard_bytes, PAGE_READWRITE | PAGE_GUARD)
+        .commit(plan.commit_bytes, PAGE_READWRITE)
 }

@@ -53,13 +53,10 @@ pub fn build_threads(
     let mut scenes = Vec::with_capacity(plans.len());
     let mut crash = None;
     for (i, plan) in plans.iter().enumerate() {
-        let range = layout
-            .stacks
-            .get(i)
-            .ok_or_else(|| SynthError::Inconsistent {
-                what: format!("thread {:#x}", plan.def.tid),
-                why: "no stack range".to_string(),
-            })?;
+        let range = layout.stacks.get(i).ok_or_else(|| SynthError::Inconsistent {
+            what: format!("thread {:#x}", plan.def.tid),
+            why: "no stack range".to_string(),
+        })?;
         let mut ips = Vec::with_capacity(plan.def.chain.len());
         for &code in &plan.def.chain {
             ips.push(resolve(layout, code)?);
@@ -77,11 +74,7 @@ pub fn build_threads(
         if i == CRASH_THREAD {
             crash = Some(plant_exception(plan, &ips, &mut stack, pool, &mut rng)?);
         }
-        scenes.push(ThreadScene {
-            stack,
-            regs,
-            start_address: resolve(layout, plan.def.start)?,
-        });
+        scenes.push(ThreadScene { stack, regs, start_address: resolve(layout, plan.def.start)? });
     }
     let crash = crash.ok_or_else(|| SynthError::Inconsistent {
         what: "crashing thread".to_string(),
@@ -157,27 +150,18 @@ fn plant_exception(
     rng: &mut SplitMix64,
 ) -> Result<CrashScene, SynthError> {
     let index_of = |code| {
-        plan.def
-            .chain
-            .iter()
-            .position(|&c| c == code)
-            .ok_or_else(|| SynthError::Inconsistent {
-                what: "crashing thread".to_string(),
-                why: format!("{code:?} is not on its stack"),
-            })
+        plan.def.chain.iter().position(|&c| c == code).ok_or_else(|| SynthError::Inconsistent {
+            what: "crashing thread".to_string(),
+            why: format!("{code:?} is not on its stack"),
+        })
     };
     let dispatcher = index_of(s::KI_USER_EXCEPTION_DISPATCHER)?;
     let fault = index_of(s::CORRUPT_STATE_FAULT)?;
     let address = ips.get(fault).copied().unwrap_or(0);
-    let machine_frame = stack
-        .slot_addrs
-        .get(fault)
-        .copied()
-        .flatten()
-        .ok_or_else(|| SynthError::Inconsistent {
-            what: "faulting frame".to_string(),
-            why: "has no return slot".to_string(),
-        })?;
+    let machine_frame = stack.slot_addrs.get(fault).copied().flatten().ok_or_else(|| SynthError::Inconsistent {
+        what: "faulting frame".to_string(),
+        why: "has no return slot".to_string(),
+    })?;
     let fault_rsp = machine_frame + 0x28;
     let regs = Amd64Registers {
         rax: 0, // the NULL pointer being written through
@@ -188,16 +172,7 @@ fn plant_exception(
         rbp: 0,
         rsi: 0x40,
         rdi: pick(rng, &pool.data_pointers),
-        r: [
-            0x40,
-            0,
-            0,
-            0x246,
-            pick(rng, &pool.data_pointers),
-            0,
-            fault_rsp + 0x60,
-            0,
-        ],
+        r: [0x40, 0, 0, 0x246, pick(rng, &pool.data_pointers), 0, fault_rsp + 0x60, 0],
         rip: address,
         eflags: 0x1_0246,
     };
@@ -217,16 +192,7 @@ fn plant_exception(
     stack.patch(context_at + EXCEPTION_RECORD_OFFSET, record.as_slice());
     // MACHINE_FRAME: Rip (already the slot's value), SegCs, EFlags, Rsp, SegSs.
     let mut frame = LeBuf::zeroed(0x20);
-    frame
-        .u64(0x00, 0x33)
-        .u64(0x08, u64::from(regs.eflags))
-        .u64(0x10, fault_rsp)
-        .u64(0x18, 0x2B);
+    frame.u64(0x00, 0x33).u64(0x08, u64::from(regs.eflags)).u64(0x10, fault_rsp).u64(0x18, 0x2B);
     stack.patch(machine_frame + 8, frame.as_slice());
-    Ok(CrashScene {
-        thread: CRASH_THREAD,
-        address,
-        parameters,
-        regs,
-    })
+    Ok(CrashScene { thread: CRASH_THREAD, address, parameters, regs })
 }

@@ -112,11 +112,7 @@ fn t(
         state,
         start,
         reserve_bytes,
-        guard_bytes: if reserve_bytes >= 0x10_0000 {
-            0x3000
-        } else {
-            0x2000
-        },
+        guard_bytes: if reserve_bytes >= 0x10_0000 { 0x3000 } else { 0x2000 },
         priority,
         created_ms,
         user_ms,
@@ -138,13 +134,7 @@ pub fn thread_defs() -> Vec<ThreadDef> {
             s::WORKER_THREAD_START,
         ])
     };
-    let io = || {
-        clr_thread(&[
-            s::NT_REMOVE_IO,
-            s::GET_QUEUED_COMPLETION,
-            s::COMPLETION_PORT_THREAD_START,
-        ])
-    };
+    let io = || clr_thread(&[s::NT_REMOVE_IO, s::GET_QUEUED_COMPLETION, s::COMPLETION_PORT_THREAD_START]);
     let tpp = || native_thread(&[s::NT_WAIT_WORK, s::TPP_WORKER_THREAD]);
     let mut crash = vec![
         s::NT_WAIT_MULTIPLE,
@@ -304,12 +294,7 @@ pub fn thread_defs() -> Vec<ThreadDef> {
         t(
             0x0B10,
             "CLR thread pool gate thread",
-            clr_thread(&[
-                s::NT_DELAY,
-                s::SLEEP_EX,
-                s::CLR_SLEEP_EX,
-                s::GATE_THREAD_START,
-            ]),
+            clr_thread(&[s::NT_DELAY, s::SLEEP_EX, s::CLR_SLEEP_EX, s::GATE_THREAD_START]),
             Waiting(sysno::DELAY_EXECUTION),
             s::INTERMEDIATE_THREAD_PROC_FN,
             K256,
@@ -320,13 +305,7 @@ pub fn thread_defs() -> Vec<ThreadDef> {
         t(
             0x0B18,
             "CLR thread pool timer thread",
-            clr_thread(&[
-                s::NT_DELAY,
-                s::SLEEP_EX,
-                s::CLR_SLEEP_EX,
-                s::TIMER_THREAD_FIRE,
-                s::TIMER_THREAD_START,
-            ]),
+            clr_thread(&[s::NT_DELAY, s::SLEEP_EX, s::CLR_SLEEP_EX, s::TIMER_THREAD_FIRE, s::TIMER_THREAD_START]),
             Waiting(sysno::DELAY_EXECUTION),
             s::INTERMEDIATE_THREAD_PROC_FN,
             K256,
@@ -480,10 +459,7 @@ pub struct ThreadPlan {
 impl ThreadPlan {
     /// The frames, given the address of each chain entry.
     pub fn frames(&self, ips: &[u64]) -> Vec<Frame> {
-        ips.iter()
-            .zip(&self.locals)
-            .map(|(&ip, &locals_bytes)| Frame { ip, locals_bytes })
-            .collect()
+        ips.iter().zip(&self.locals).map(|(&ip, &locals_bytes)| Frame { ip, locals_bytes }).collect()
     }
 }
 
@@ -494,28 +470,14 @@ pub fn plan_threads(rng: &mut SplitMix64) -> Vec<ThreadPlan> {
     thread_defs()
         .into_iter()
         .map(|def| {
-            let locals: Vec<u64> = def
-                .chain
-                .iter()
-                .enumerate()
-                .map(|(i, &code)| locals_for(code, i == 0, def.state, rng))
-                .collect();
-            let frames: Vec<Frame> = locals
-                .iter()
-                .map(|&locals_bytes| Frame {
-                    ip: 0,
-                    locals_bytes,
-                })
-                .collect();
+            let locals: Vec<u64> =
+                def.chain.iter().enumerate().map(|(i, &code)| locals_for(code, i == 0, def.state, rng)).collect();
+            let frames: Vec<Frame> = locals.iter().map(|&locals_bytes| Frame { ip: 0, locals_bytes }).collect();
             let used = stack_extent_bytes(&frames);
             let slack_pages = 1 + rng.below(4);
             let commit_bytes = (used.next_multiple_of(PAGE_SIZE) + slack_pages * PAGE_SIZE)
                 .min(def.reserve_bytes - def.guard_bytes - PAGE_SIZE);
-            ThreadPlan {
-                def,
-                locals,
-                commit_bytes,
-            }
+            ThreadPlan { def, locals, commit_bytes }
         })
         .collect()
 }

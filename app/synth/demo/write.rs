@@ -5,8 +5,7 @@
 //! last, then the header's time stamp set to the crash time.
 
 use minidump_synth::{
-    ExListStream, ListStream, MiscFieldsPowerInfo, MiscFieldsProcessTimes, MiscStream,
-    SynthMinidump, UnloadedModule,
+    ExListStream, ListStream, MiscFieldsPowerInfo, MiscFieldsProcessTimes, MiscStream, SynthMinidump, UnloadedModule,
 };
 
 use super::layout::Layout;
@@ -25,8 +24,8 @@ use crate::synth::sysinfo::system_info;
 use crate::synth::threadinfo::{ThreadInfo, thread_info_list};
 use crate::synth::threadlist::{ThreadEntry, ThreadFields};
 use crate::synth::winnt::{
-    MINIDUMP_FULL_WITH_INFO, NORMAL_PRIORITY_CLASS, STATUS_ACCESS_VIOLATION, STILL_ACTIVE,
-    filetime_from_unix, stream, ticks_from_millis,
+    MINIDUMP_FULL_WITH_INFO, NORMAL_PRIORITY_CLASS, STATUS_ACCESS_VIOLATION, STILL_ACTIVE, filetime_from_unix, stream,
+    ticks_from_millis,
 };
 
 /// Offset of `MINIDUMP_HEADER.TimeDateStamp`.
@@ -59,12 +58,10 @@ pub fn write_dump(s: Scenario<'_>) -> Result<Vec<u8>, SynthError> {
         let context = Blob::new(&context_amd64_bytes(&scene.regs));
         let location = context.location();
         let size = scene.stack.base - scene.stack.rsp;
-        let rva = memory
-            .rva_of(scene.stack.rsp, size)
-            .ok_or_else(|| SynthError::Inconsistent {
-                what: format!("stack of thread {:#x}", plan.def.tid),
-                why: "not captured".to_string(),
-            })?;
+        let rva = memory.rva_of(scene.stack.rsp, size).ok_or_else(|| SynthError::Inconsistent {
+            what: format!("stack of thread {:#x}", plan.def.tid),
+            why: "not captured".to_string(),
+        })?;
         thread_list = thread_list.add(ThreadEntry::new(&ThreadFields {
             id: plan.def.tid,
             suspend_count: 0,
@@ -115,9 +112,7 @@ pub fn write_dump(s: Scenario<'_>) -> Result<Vec<u8>, SynthError> {
     for &(name, base, size, timestamp) in &s.layout.unloaded {
         let path = minidump_synth::DumpString::new(&format!(r"D:\Windows\system32\{name}"), LE);
         let checksum = size - size / 9;
-        unloaded = unloaded.add(UnloadedModule::new(
-            LE, base, size, &path, timestamp, checksum,
-        ));
+        unloaded = unloaded.add(UnloadedModule::new(LE, base, size, &path, timestamp, checksum));
         dump = dump.add(path);
     }
     dump = dump.add_stream(unloaded);
@@ -128,14 +123,10 @@ pub fn write_dump(s: Scenario<'_>) -> Result<Vec<u8>, SynthError> {
     // Exception, with the faulting CONTEXT.
     let exception_context = Blob::new(&context_amd64_bytes(&s.crash.regs));
     let location = exception_context.location();
-    let crash_tid = s
-        .plans
-        .get(s.crash.thread)
-        .map(|p| p.def.tid)
-        .ok_or_else(|| SynthError::Inconsistent {
-            what: "exception".to_string(),
-            why: "names a thread that does not exist".to_string(),
-        })?;
+    let crash_tid = s.plans.get(s.crash.thread).map(|p| p.def.tid).ok_or_else(|| SynthError::Inconsistent {
+        what: "exception".to_string(),
+        why: "names a thread that does not exist".to_string(),
+    })?;
     dump = dump.add(exception_context).add_stream(exception_stream(
         &ExceptionFacts {
             thread_id: crash_tid,
