@@ -99,11 +99,13 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
             size_bytes: d.location.data_size,
         });
     }
-    if dump.header.stream_count as usize > streams.len() {
+    // The directory itself must fit (dbghelp pads it with unused entries, which
+    // all_streams() skips, so count bytes rather than entries).
+    let directory_end = u64::from(dump.header.stream_directory_rva) + u64::from(dump.header.stream_count) * 12;
+    if directory_end > file_len {
         warnings.push(format!(
-            "the header lists {} streams but the directory holds {} (truncated dump?)",
-            dump.header.stream_count,
-            streams.len()
+            "the stream directory ({} entries) runs past the end of the file (truncated dump)",
+            dump.header.stream_count
         ));
     }
     if !truncated.is_empty() {
@@ -181,7 +183,10 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
     .into_iter()
     .max()
     .unwrap_or(0);
-    let raw_version = sys_info.as_ref().map(|s| s.raw.major_version * 100 + s.raw.minor_version).unwrap_or(0);
+    let raw_version = sys_info
+        .as_ref()
+        .map(|s| s.raw.major_version.saturating_mul(100).saturating_add(s.raw.minor_version))
+        .unwrap_or(0);
     let hints = LimitHints {
         cpu: sys_info.as_ref().map(|s| s.cpu),
         highest_end_addr: highest,

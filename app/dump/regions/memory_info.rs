@@ -33,17 +33,23 @@ pub(crate) struct MemInfoEntry {
 /// Reads the entries the stream holds (header: u32 size_of_header, u32
 /// size_of_entry, u64 count).
 pub(crate) fn read_memory_info_list(stream: &[u8], warnings: &mut Vec<String>) -> Vec<MemInfoEntry> {
-    let header = (
-        stream.pread_with::<u32>(0, scroll::LE),
-        stream.pread_with::<u32>(4, scroll::LE),
-        stream.pread_with::<u64>(8, scroll::LE),
-    );
-    let (Ok(header_size), Ok(entry_size), Ok(count)) = header else {
+    let header = (stream.pread_with::<u32>(0, scroll::LE), stream.pread_with::<u32>(4, scroll::LE));
+    let (Ok(header_size), Ok(entry_size)) = header else {
         warnings.push("MemoryInfoList: stream too short for its header".into());
         return Vec::new();
     };
     let (header_size, entry_size) = (header_size as usize, entry_size as usize);
-    if entry_size < 48 || header_size < 16 || header_size > stream.len() {
+    // MINIDUMP_MEMORY_INFO_LIST's count is a u64 (16-byte header), but some
+    // writers (minidump-synth among them) emit a 12-byte header with a u32 count.
+    let count = match header_size {
+        12..=15 => stream.pread_with::<u32>(8, scroll::LE).map(u64::from),
+        _ => stream.pread_with::<u64>(8, scroll::LE),
+    };
+    let Ok(count) = count else {
+        warnings.push("MemoryInfoList: stream too short for its header".into());
+        return Vec::new();
+    };
+    if entry_size < 48 || header_size < 12 || header_size > stream.len() {
         warnings.push(format!(
             "MemoryInfoList: implausible header (header {header_size} bytes, entry {entry_size} bytes); list ignored"
         ));

@@ -55,17 +55,23 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
         (None, Vec::new())
     };
 
-    let (painter, source, count) = match (inp.memory_info, inp.linux_maps) {
-        (Some(entries), _) if !entries.is_empty() => {
+    // /proc/pid/maps beats a MemoryInfoList on Linux: it names files, the heap and
+    // stacks, while the MemoryInfoList minidump-writer derives from it does not.
+    let linux_maps = inp.linux_maps.filter(|l| !l.is_empty());
+    let memory_info = inp.memory_info.filter(|e| !e.is_empty() && linux_maps.is_none());
+    let (painter, source, count) = match (memory_info, linux_maps) {
+        (Some(entries), _) => {
             let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown));
             memory_info::paint_memory_info(&mut p, &entries, inp.modules, &find_module, inp.pointer_bits, warnings);
             let free: Vec<(u64, u64)> =
                 p.iter().filter(|r| r.state == RegionState::Free).map(|r| (r.base_addr, r.end_addr())).collect();
             memory_info::mark_unusable(&mut p, &free);
-            windows::mark_objects_by_allocation(&mut p, inp.threads, &heaps, peb_addr, inp.pointer_bits);
+            if inp.platform == Platform::Windows {
+                windows::mark_objects_by_allocation(&mut p, inp.threads, &heaps, peb_addr, inp.pointer_bits);
+            }
             (p, RegionSource::MemoryInfoList, entries.len())
         }
-        (_, Some(lines)) if !lines.is_empty() => {
+        (None, Some(lines)) => {
             let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Free, RegionState::Free));
             let kernel = crate::dump::read_system::kernel_space_start(inp.pointer_bits);
             let user: Vec<MapsLine> = lines.iter().filter(|l| l.start < kernel.min(inp.limit)).cloned().collect();

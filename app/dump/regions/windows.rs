@@ -178,11 +178,15 @@ const KUSER_SHARED_DATA: u64 = 0x7FFE_0000;
 /// KUSER_SHARED_DATA page.
 pub(crate) fn mark_teb_peb(p: &mut Painter, threads: &[Thread], peb: Option<u64>, pointer_bits: u32) {
     let o = offsets(pointer_bits);
-    p.modify(KUSER_SHARED_DATA, KUSER_SHARED_DATA + 0x1000, |r| {
-        if r.state == RegionState::Commit && r.label.is_empty() {
-            r.label = "KUSER_SHARED_DATA".into();
-        }
-    });
+    // Only a region that starts at the page is named, so nothing is split for a label.
+    if let Some(r) = p.at(KUSER_SHARED_DATA)
+        && r.base_addr == KUSER_SHARED_DATA
+        && r.state == RegionState::Commit
+        && r.label.is_empty()
+    {
+        let end = r.end_addr();
+        p.modify(KUSER_SHARED_DATA, end, |r| r.label = "KUSER_SHARED_DATA".into());
+    }
     for t in threads.iter().filter(|t| t.teb_addr != 0) {
         let label = format!("TEB of thread {}", thread_label(t.id));
         p.modify(t.teb_addr, t.teb_addr.saturating_add(o.teb_size), |r| {

@@ -1,0 +1,149 @@
+//! Helpers shared by the integration tests: finding the dump corpus and reading
+//! its MANIFEST.tsv, unique scratch files, and the invariants every
+//! `AddressSpace` region list must keep (sorted, non-empty, contiguous,
+//! covering exactly 0..user limit).
+#![allow(dead_code)]
+
+pub mod synth;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use memscape::dump::{AddressSpace, RegionKind};
+
+/// The corpus directory from `MEMSCAPE_CORPUS` (a relative path is taken
+/// from the package root, where cargo runs tests). `None` (after printing
+/// "skipped: MEMSCAPE_CORPUS not set") when unset, unless
+/// `MEMSCAPE_REQUIRE_CORPUS=1`, which turns a missing corpus into a failure.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let require = std::env::var("MEMSCAPE_REQUIRE_CORPUS").is_ok_and(|v| v == "1");
+    let Some(raw) = std::env::var_os("MEMSCAPE_CORPUS").filter(|v| !v.is_empty()) else {
+        assert!(!require, "MEMSCAPE_REQUIRE_CORPUS=1 but MEMSCAPE_CORPUS is not set");
+        println!("skipped: MEMSCAPE_CORPUS not set");
+        return None;
+    };
+    let mut dir = PathBuf::from(raw);
+    if dir.is_relative() {
+        dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    }
+    assert!(dir.join("MANIFEST.tsv").is_file(), "MEMSCAPE_CORPUS={} has no MANIFEST.tsv", dir.display());
+    Some(dir)
+}
+
+/// One row of MANIFEST.tsv, by column name.
+#[derive(Clone, Debug)]
+pub struct ManifestRow {
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ManifestRow {
+    pub fn get(&self, column: &str) -> &str {
+        self.fields.get(column).map(String::as_str).unwrap_or_else(|| panic!("MANIFEST.tsv has no column {column:?}"))
+    }
+
+    pub fn file(&self) -> &str {
+        self.get("file")
+    }
+
+    /// A numeric column; `None` for "-".
+    pub fn number(&self, column: &str) -> Option<u64> {
+        let v = self.get(column).trim();
+        if v == "-" || v.is_empty() {
+            return None;
+        }
+        let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => v.parse(),
+        };
+        Some(parsed.unwrap_or_else(|e| panic!("{}: column {column} = {v:?} is not a number: {e}", self.file())))
+    }
+}
+
+/// Reads MANIFEST.tsv (header row first, tab separated).
+pub fn read_manifest(dir: &Path) -> Vec<ManifestRow> {
+    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv readable");
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> =
+        lines.next().expect("MANIFEST.tsv has a header").split('\t').map(str::to_string).collect();
+    let rows: Vec<ManifestRow> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split('\t').collect();
+            let fields = header.iter().cloned().zip(cells.iter().map(|c| c.to_string())).collect();
+            ManifestRow { fields }
+        })
+        .collect();
+    assert!(!rows.is_empty(), "MANIFEST.tsv lists no dumps");
+    rows
+}
+
+/// A fresh path in the system temp directory, unique per process and call.
+pub fn scratch_path(tag: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join("memscape-tests");
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir.join(format!("{tag}-{}-{n}.dmp", std::process::id()))
+}
+
+/// Writes `bytes` to a fresh scratch file.
+pub fn write_scratch(tag: &str, bytes: &[u8]) -> PathBuf {
+    let path = scratch_path(tag);
+    std::fs::write(&path, bytes).expect("write scratch file");
+    path
+}
+
+/// The region-list invariants: sorted, non-empty, contiguous, covering exactly
+/// 0..user_limit_addr, captured bytes within each region, and bytes per kind
+/// adding up to the limit. Returns the first violation.
+pub fn region_invariants(space: &AddressSpace) -> Result<(), String> {
+    let limit = space.system.user_limit_addr;
+    if limit == 0 {
+        return Err("user_limit_addr is 0".into());
+    }
+    if space.regions.is_empty() {
+        return Err("no regions".into());
+    }
+    let mut at = 0u64;
+    for (i, r) in space.regions.iter().enumerate() {
+        if r.size_bytes == 0 {
+            return Err(format!("region {i} at {:#x} is empty", r.base_addr));
+        }
+        if r.base_addr != at {
+            return Err(format!(
+                "region {i} starts at {:#x}, expected {at:#x} ({})",
+                r.base_addr,
+                if r.base_addr > at { "gap" } else { "overlap or out of order" }
+            ));
+        }
+        let Some(end) = r.base_addr.checked_add(r.size_bytes) else {
+            return Err(format!("region {i} at {:#x} size {:#x} wraps", r.base_addr, r.size_bytes));
+        };
+        if r.captured_bytes > r.size_bytes {
+            return Err(format!(
+                "region {i} at {:#x}: captured_bytes {} > size {}",
+                r.base_addr, r.captured_bytes, r.size_bytes
+            ));
+        }
+        at = end;
+    }
+    if at != limit {
+        return Err(format!("regions end at {at:#x}, user limit is {limit:#x}"));
+    }
+    let by_kind = space.bytes_by_kind();
+    let sum: u128 = by_kind.values().map(|v| u128::from(*v)).sum();
+    if sum != u128::from(limit) {
+        return Err(format!("bytes_by_kind sums to {sum:#x}, user limit is {limit:#x}"));
+    }
+    if by_kind.len() != RegionKind::ALL.len() {
+        return Err(format!("bytes_by_kind has {} kinds, expected {}", by_kind.len(), RegionKind::ALL.len()));
+    }
+    Ok(())
+}
+
+/// Panics with the violation when the invariants do not hold.
+pub fn assert_region_invariants(space: &AddressSpace, what: &str) {
+    if let Err(e) = region_invariants(space) {
+        panic!("{what}: {e}");
+    }
+}
