@@ -6,5 +6,7 @@ pub mod cli;
 pub mod demo;
 pub mod dump;
 pub mod format;
+pub mod layout;
+pub mod render;
 pub mod synth;
 pub mod ui;

@@ -1,0 +1,1 @@
+//! The compressed linear address axis shared by the strip and Hilbert layouts (to come).

@@ -1,0 +1,1 @@
+//! Hit testing on a layout's tiles (to come).

@@ -1,0 +1,128 @@
+//! The layout layer: AddressSpace (+ a filter) -> 2D geometry. Pure,
+//! deterministic functions: the same regions give the same tiles, in the same
+//! order. Knows nothing of colours, egui or wgpu (tests/architecture.rs).
+//!
+//! World units are abstract; a view fits `MapLayout::bounds` into its
+//! viewport. Every visible region is drawn by one or more tiles (a region that
+//! wraps a strip row, or covers several Hilbert blocks, has several), and a
+//! tile always names its region by index into `AddressSpace::regions`.
+
+pub mod axis;
+pub mod hilbert;
+pub mod hit;
+pub mod strip;
+pub mod treemap;
+
+use crate::dump::AddressSpace;
+
+/// Which map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewKind {
+    Strip,
+    Hilbert,
+    Treemap,
+}
+
+impl ViewKind {
+    pub const ALL: [ViewKind; 3] = [ViewKind::Strip, ViewKind::Hilbert, ViewKind::Treemap];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewKind::Strip => "strip",
+            ViewKind::Hilbert => "hilbert",
+            ViewKind::Treemap => "treemap",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewKind::Strip => "Strip",
+            ViewKind::Hilbert => "Hilbert",
+            ViewKind::Treemap => "Treemap",
+        }
+    }
+}
+
+/// An axis-aligned rectangle in world units; `min` is the top-left corner
+/// (y grows downwards, as on screen).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Rect {
+    pub min: [f32; 2],
+    pub max: [f32; 2],
+}
+
+impl Rect {
+    pub fn new(x0: f32, y0: f32, x1: f32, y1: f32) -> Rect {
+        Rect { min: [x0, y0], max: [x1, y1] }
+    }
+    pub fn width(&self) -> f32 {
+        self.max[0] - self.min[0]
+    }
+    pub fn height(&self) -> f32 {
+        self.max[1] - self.min[1]
+    }
+    pub fn area(&self) -> f32 {
+        self.width() * self.height()
+    }
+    pub fn contains(&self, p: [f32; 2]) -> bool {
+        p[0] >= self.min[0] && p[0] < self.max[0] && p[1] >= self.min[1] && p[1] < self.max[1]
+    }
+    pub fn center(&self) -> [f32; 2] {
+        [(self.min[0] + self.max[0]) * 0.5, (self.min[1] + self.max[1]) * 0.5]
+    }
+}
+
+/// One drawn piece of a region.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tile {
+    pub rect: Rect,
+    /// Index into `AddressSpace::regions`.
+    pub region: u32,
+    /// The tile stands for a Free/Unknown gap drawn shorter than its true size
+    /// (the view marks it; hover shows the real size from the region).
+    pub compressed: bool,
+}
+
+/// A name to draw over a region when it has room.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapLabel {
+    pub text: String,
+    /// Where the label goes (its centre), in world units.
+    pub anchor: [f32; 2],
+    /// The space it may use, in world units; the view hides it when the text
+    /// does not fit at the current zoom.
+    pub room: Rect,
+    pub region: u32,
+}
+
+/// An address mark along the map (strip rows start, Hilbert block corners).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AddressTick {
+    pub pos: [f32; 2],
+    pub addr: u64,
+}
+
+/// A whole map, ready to colour and draw.
+#[derive(Clone, Debug, Default)]
+pub struct MapLayout {
+    pub tiles: Vec<Tile>,
+    pub labels: Vec<MapLabel>,
+    pub ticks: Vec<AddressTick>,
+    /// The extent of all tiles.
+    pub bounds: Rect,
+}
+
+/// Which regions a layout includes: `visible[i]` for `AddressSpace::regions[i]`.
+pub struct LayoutInput<'a> {
+    pub space: &'a AddressSpace,
+    pub visible: &'a [bool],
+}
+
+/// Lays out one view.
+pub fn layout(kind: ViewKind, input: &LayoutInput<'_>) -> MapLayout {
+    match kind {
+        ViewKind::Strip => strip::layout_strip(input),
+        ViewKind::Hilbert => hilbert::layout_hilbert(input),
+        ViewKind::Treemap => treemap::layout_treemap(input),
+    }
+}
