@@ -1,3 +1,23 @@
 //! The render layer: geometry -> pixels with wgpu. Pipelines, instance
 //! buffers, the 2D camera, egui paint callbacks and offscreen rendering. Sees
 //! layouts and instance data, never the dump (tests/architecture.rs).
+//!
+//! - [`camera2d`]: `Camera2D`, world <-> screen pixels, fit, zoom, pan.
+//! - [`regions`]: `RegionsRenderer` (shaders/regions.wgsl), the map tiles as
+//!   instanced quads.
+//! - [`egui_paint`]: the renderer inside eframe: registration in egui_wgpu's
+//!   callback resources and the `RegionsPaintCallback` a map view paints.
+//! - [`offscreen`]: headless device and offscreen rendering to images.
+//! - [`error`]: `RenderError`.
+
+pub mod camera2d;
+pub mod egui_paint;
+pub mod error;
+pub mod offscreen;
+pub mod regions;
+
+pub use camera2d::{Camera2D, ViewportPx};
+pub use egui_paint::{RegionsPaintCallback, paint_callback, register, upload_instances};
+pub use error::RenderError;
+pub use offscreen::{Gpu, render_egui_offscreen, render_quads_offscreen};
+pub use regions::{QuadInstance, RegionsRenderer};

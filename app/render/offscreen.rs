@@ -1,0 +1,351 @@
+//! Rendering without a window: a headless GPU device ([`Gpu::headless`], no
+//! display server needed; Mesa's lavapipe or llvmpipe do), egui frames
+//! rendered into a texture ([`render_egui_offscreen`]) and bare quads
+//! ([`render_quads_offscreen`]), read back into an [`image::RgbaImage`].
+//!
+//! The target is Rgba8Unorm, the gamma-space format egui_wgpu prefers, so
+//! colour bytes are written as given. The same input gives the same bytes:
+//! egui runs with a fixed time and egui_wgpu's predictable options (no
+//! dithering, software texture filtering).
+
+use super::camera2d::Camera2D;
+use super::error::RenderError;
+use super::regions::{QuadInstance, RegionsRenderer};
+
+/// The offscreen colour format.
+pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+/// A GPU device and its queue, for rendering without a window.
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_info: wgpu::AdapterInfo,
+}
+
+impl Gpu {
+    /// Opens a device without any surface or display: Vulkan first, then GL
+    /// (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF` override the
+    /// choice, as everywhere in wgpu). The device gets the adapter's own
+    /// limits, so big exports can use its largest textures.
+    pub fn headless() -> Result<Gpu, RenderError> {
+        let backends = (wgpu::Backends::VULKAN | wgpu::Backends::GL).with_env();
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        desc.backends = backends;
+        desc.flags = wgpu::InstanceFlags::from_build_config().with_env();
+        let instance = wgpu::Instance::new(desc);
+        let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(&instance, None))
+            .map_err(|e| RenderError::NoAdapter(format!("{e}; backends {backends:?}")))?;
+        let adapter_info = adapter.get_info();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("Gpu::device"),
+            required_features: wgpu::Features::empty(),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        }))?;
+        Ok(Gpu { device, queue, adapter_info })
+    }
+
+    /// The device of a running eframe window, for exports from the GUI.
+    pub fn from_render_state(render_state: &egui_wgpu::RenderState) -> Gpu {
+        Gpu {
+            device: render_state.device.clone(),
+            queue: render_state.queue.clone(),
+            adapter_info: render_state.adapter.get_info(),
+        }
+    }
+
+    /// The largest image side this device renders.
+    pub fn max_size_px(&self) -> u32 {
+        self.device.limits().max_texture_dimension_2d
+    }
+}
+
+/// Runs `run_ui` in a fresh egui context on a `size_px` screen at
+/// `pixels_per_point`, and returns the picture. Two frames are run so that
+/// layouts which size themselves from the previous frame settle; only the
+/// second is drawn. A [`RegionsRenderer`] holding `instances` is registered in
+/// this egui renderer, so the
+/// [`RegionsPaintCallback`](super::egui_paint::RegionsPaintCallback)s that
+/// `run_ui` paints draw them, as [`upload_instances`](super::egui_paint::upload_instances)
+/// arranges in the window.
+///
+/// `background` is the colour the target is cleared to (seen where egui
+/// paints nothing).
+pub fn render_egui_offscreen(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+    background: [u8; 4],
+    instances: &[QuadInstance],
+    mut run_ui: impl FnMut(&mut egui::Ui),
+) -> Result<image::RgbaImage, RenderError> {
+    check_size(gpu, size_px)?;
+    if !(pixels_per_point.is_finite() && pixels_per_point > 0.0) {
+        return Err(RenderError::BadPixelsPerPoint(pixels_per_point));
+    }
+    let device = &gpu.device;
+    let queue = &gpu.queue;
+    let scopes = ErrorScopes::push(device);
+
+    let mut renderer = egui_wgpu::Renderer::new(device, OFFSCREEN_FORMAT, egui_wgpu::RendererOptions::PREDICTABLE);
+    let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+    regions.set_instances(device, queue, instances);
+    renderer.callback_resources.insert(regions);
+
+    let ctx = egui::Context::default();
+    let screen_rect = egui::Rect::from_min_size(
+        egui::Pos2::ZERO,
+        egui::vec2(size_px[0] as f32 / pixels_per_point, size_px[1] as f32 / pixels_per_point),
+    );
+    const FRAMES: usize = 2;
+    let mut last = None;
+    for frame in 0..FRAMES {
+        let mut input = egui::RawInput {
+            screen_rect: Some(screen_rect),
+            max_texture_side: Some(gpu.max_size_px() as usize),
+            time: Some(frame as f64 / 60.0),
+            ..Default::default()
+        };
+        if let Some(viewport) = input.viewports.get_mut(&input.viewport_id) {
+            viewport.native_pixels_per_point = Some(pixels_per_point);
+            viewport.inner_rect = Some(screen_rect);
+            viewport.focused = Some(true);
+        }
+        let mut output = ctx.run_ui(input, &mut run_ui);
+        let mut textures = std::mem::take(&mut output.textures_delta);
+        for (id, deltas) in textures.set.drain() {
+            for delta in &deltas {
+                renderer.update_texture(device, queue, id, delta);
+            }
+        }
+        // Frees apply after painting: at once for a frame that is not drawn.
+        let frees: Vec<egui::TextureId> = textures.free.drain().collect();
+        if frame + 1 < FRAMES {
+            for id in &frees {
+                renderer.free_texture(id);
+            }
+        } else {
+            last = Some((output, frees));
+        }
+    }
+    let Some((output, frees)) = last else {
+        return Err(RenderError::Gpu("egui produced no frame".to_owned()));
+    };
+
+    let ppp = output.pixels_per_point;
+    let primitives = ctx.tessellate(output.shapes, ppp);
+    let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
+    let target = Target::new(device, size_px, "render_egui_offscreen::target");
+
+    let mut encoder = device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_egui_offscreen::encoder") });
+    let mut commands = renderer.update_buffers(device, queue, &mut encoder, &primitives, &screen);
+    {
+        let pass = target.begin_pass(&mut encoder, background, "render_egui_offscreen::pass");
+        let mut pass = pass.forget_lifetime();
+        renderer.render(&mut pass, &primitives, &screen);
+    }
+    target.copy_to_buffer(&mut encoder);
+    commands.push(encoder.finish());
+    queue.submit(commands);
+    let image = target.read(device);
+    for id in &frees {
+        renderer.free_texture(id);
+    }
+    scopes.pop()?;
+    image
+}
+
+/// Draws `instances` alone on a `background`-coloured `size_px` image with
+/// `camera` (the whole image is the viewport). `highlight` is the SELECTED
+/// outline colour.
+pub fn render_quads_offscreen(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    camera: &Camera2D,
+    instances: &[QuadInstance],
+    background: [u8; 4],
+    highlight: [u8; 4],
+) -> Result<image::RgbaImage, RenderError> {
+    check_size(gpu, size_px)?;
+    let device = &gpu.device;
+    let queue = &gpu.queue;
+    let scopes = ErrorScopes::push(device);
+
+    let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+    regions.set_instances(device, queue, instances);
+    regions.prepare(
+        queue,
+        camera,
+        [size_px[0] as f32, size_px[1] as f32],
+        QuadInstance::rgba(highlight),
+        QuadInstance::rgba(background),
+    );
+    let target = Target::new(device, size_px, "render_quads_offscreen::target");
+    let mut encoder = device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_quads_offscreen::encoder") });
+    {
+        let mut pass = target.begin_pass(&mut encoder, background, "render_quads_offscreen::pass");
+        regions.paint(&mut pass);
+    }
+    target.copy_to_buffer(&mut encoder);
+    queue.submit([encoder.finish()]);
+    let image = target.read(device);
+    scopes.pop()?;
+    image
+}
+
+/// Rejects sizes the device cannot render or read back.
+fn check_size(gpu: &Gpu, size_px: [u32; 2]) -> Result<(), RenderError> {
+    let [width_px, height_px] = size_px;
+    if width_px == 0 || height_px == 0 {
+        return Err(RenderError::EmptySize { width_px, height_px });
+    }
+    let limits = gpu.device.limits();
+    let max_px = limits.max_texture_dimension_2d;
+    if width_px > max_px || height_px > max_px {
+        return Err(RenderError::TooLarge { width_px, height_px, max_px });
+    }
+    if padded_bytes_per_row(width_px) * height_px as u64 > limits.max_buffer_size {
+        return Err(RenderError::TooLarge { width_px, height_px, max_px });
+    }
+    Ok(())
+}
+
+/// Bytes per row of the readback buffer: wgpu copies whole rows padded to
+/// 256 bytes.
+fn padded_bytes_per_row(width_px: u32) -> u64 {
+    let unpadded = width_px as u64 * 4;
+    let align = wgpu::COPY_BYTES_PER_ROW_ALIGNMENT as u64;
+    unpadded.div_ceil(align) * align
+}
+
+/// Validation and out-of-memory errors of one render, reported as
+/// [`RenderError::Gpu`] instead of wgpu's default panic.
+struct ErrorScopes {
+    validation: wgpu::ErrorScopeGuard,
+    out_of_memory: wgpu::ErrorScopeGuard,
+}
+
+impl ErrorScopes {
+    fn push(device: &wgpu::Device) -> ErrorScopes {
+        let out_of_memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        ErrorScopes { validation, out_of_memory }
+    }
+
+    fn pop(self) -> Result<(), RenderError> {
+        let validation = pollster::block_on(self.validation.pop());
+        let out_of_memory = pollster::block_on(self.out_of_memory.pop());
+        match validation.or(out_of_memory) {
+            Some(e) => Err(RenderError::Gpu(e.to_string())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A colour texture to render into and the buffer it is read back through.
+struct Target {
+    size_px: [u32; 2],
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    readback: wgpu::Buffer,
+}
+
+impl Target {
+    fn new(device: &wgpu::Device, size_px: [u32; 2], label: &str) -> Target {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d { width: size_px[0], height: size_px[1], depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: OFFSCREEN_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture
+            .create_view(&wgpu::TextureViewDescriptor { label: Some(&format!("{label}_view")), ..Default::default() });
+        let readback = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(&format!("{label}_readback")),
+            size: padded_bytes_per_row(size_px[0]) * size_px[1] as u64,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        Target { size_px, texture, view, readback }
+    }
+
+    fn begin_pass<'e>(
+        &self,
+        encoder: &'e mut wgpu::CommandEncoder,
+        background: [u8; 4],
+        label: &str,
+    ) -> wgpu::RenderPass<'e> {
+        let [r, g, b, a] = background.map(|c| c as f64 / 255.0);
+        encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some(label),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &self.view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        })
+    }
+
+    fn copy_to_buffer(&self, encoder: &mut wgpu::CommandEncoder) {
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &self.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &self.readback,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(padded_bytes_per_row(self.size_px[0]) as u32),
+                    rows_per_image: Some(self.size_px[1]),
+                },
+            },
+            wgpu::Extent3d { width: self.size_px[0], height: self.size_px[1], depth_or_array_layers: 1 },
+        );
+    }
+
+    /// Waits for the GPU and copies the rows out of the readback buffer.
+    fn read(&self, device: &wgpu::Device) -> Result<image::RgbaImage, RenderError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let slice = self.readback.slice(..);
+        slice.map_async(wgpu::MapMode::Read, move |result| {
+            // The receiver waits below; a failed send only means it is gone.
+            let _ = tx.send(result);
+        });
+        device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| RenderError::Readback(e.to_string()))?;
+        match rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(RenderError::Readback(e.to_string())),
+            Err(_) => return Err(RenderError::Readback("the buffer was never mapped".to_owned())),
+        }
+        let [width, height] = self.size_px;
+        let row_bytes = width as usize * 4;
+        let padded = padded_bytes_per_row(width) as usize;
+        let mut pixels = Vec::with_capacity(row_bytes * height as usize);
+        {
+            let mapped = slice.get_mapped_range().map_err(|e| RenderError::Readback(e.to_string()))?;
+            for row in mapped.chunks(padded).take(height as usize) {
+                pixels.extend_from_slice(&row[..row_bytes]);
+            }
+        }
+        self.readback.unmap();
+        image::RgbaImage::from_raw(width, height, pixels)
+            .ok_or_else(|| RenderError::Readback("the buffer is smaller than the image".to_owned()))
+    }
+}

@@ -1,0 +1,297 @@
+//! `RegionsRenderer`: the map views' rectangles, one instanced quad per tile,
+//! drawn with shaders/regions.wgsl through a 2D camera.
+//!
+//! The renderer is built once (pipeline, layouts, buffers) and kept, in the
+//! window inside egui_wgpu's callback resources. The instance buffer is
+//! uploaded only when the layout or its colouring changes
+//! ([`RegionsRenderer::set_instances`]); each frame only the small uniform
+//! (camera, viewport, two colours) is written ([`RegionsRenderer::prepare`]).
+//!
+//! Precision: instances stay in world units on the GPU; the shader subtracts
+//! the camera centre before scaling (`(p - center) * px_per_unit`), so what a
+//! visible quad loses to f32 is one rounding of a small difference, not of a
+//! huge `p * scale`. With integer-aligned world coordinates below 2^24 the
+//! edges are exact; the remaining limit is the camera itself (an f32 centre
+//! moves in steps of one f32 ulp of the world coordinate, i.e. up to 1 unit
+//! near 2^24, which is under a pixel while a unit is under a pixel).
+
+use std::num::NonZeroU64;
+
+use bytemuck::{Pod, Zeroable};
+
+use super::camera2d::Camera2D;
+
+/// One rectangle to draw. Mirrors `InstanceInput` in shaders/regions.wgsl
+/// (vertex buffer, instance step: locations 0..=3).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, Pod, Zeroable)]
+pub struct QuadInstance {
+    /// Top-left corner, world units.
+    pub min: [f32; 2],
+    /// Bottom-right corner, world units.
+    pub max: [f32; 2],
+    /// RGBA8, gamma-space (sRGB-encoded) and premultiplied like egui's
+    /// `Color32`; the bytes r, g, b, a in little-endian order, as
+    /// `u32::from_le_bytes(color32.to_array())` (see [`QuadInstance::rgba`]).
+    pub color: u32,
+    /// [`QuadInstance::SELECTED`] | [`QuadInstance::HOVERED`] | ...
+    pub flags: u32,
+}
+
+impl QuadInstance {
+    /// A bright outline (3 px, inside the edge) in the uniform's highlight colour.
+    pub const SELECTED: u32 = 1;
+    /// A lighter outline (2 px, inside the edge, or inside the selection outline).
+    pub const HOVERED: u32 = 2;
+    /// A diagonal hatch: a free gap drawn shorter than its true size.
+    pub const COMPRESSED: u32 = 4;
+    /// Blended most of the way towards the background (filtered out).
+    pub const DIMMED: u32 = 8;
+
+    pub fn new(min: [f32; 2], max: [f32; 2], color: u32, flags: u32) -> QuadInstance {
+        QuadInstance { min, max, color, flags }
+    }
+
+    /// Packs RGBA bytes (egui's `Color32::to_array()` order) into `color`.
+    pub fn rgba(rgba: [u8; 4]) -> u32 {
+        u32::from_le_bytes(rgba)
+    }
+}
+
+/// The per-frame uniform. Mirrors `Uniforms` in shaders/regions.wgsl
+/// (group 0, binding 0).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, Pod, Zeroable)]
+pub struct RegionsUniforms {
+    pub center: [f32; 2],
+    pub viewport_size_px: [f32; 2],
+    pub px_per_unit: f32,
+    pub highlight: u32,
+    pub background: u32,
+    pub _pad: u32,
+}
+
+/// The pipeline and buffers that draw [`QuadInstance`]s.
+pub struct RegionsRenderer {
+    pipeline: wgpu::RenderPipeline,
+    uniform_buffer: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    instance_buffer: wgpu::Buffer,
+    /// How many instances `instance_buffer` can hold.
+    instance_capacity: usize,
+    /// How many instances the last `set_instances` uploaded.
+    instance_count: u32,
+    /// What `prepare` last wrote (the uniform is not rewritten when unchanged).
+    uniforms: Option<RegionsUniforms>,
+    /// The device's `max_texture_dimension_2d`: the largest viewport side.
+    max_viewport_px: u32,
+}
+
+const SHADER_SOURCE: &str = include_str!("../../shaders/regions.wgsl");
+const INITIAL_CAPACITY: usize = 256;
+const INSTANCE_STRIDE: u64 = std::mem::size_of::<QuadInstance>() as u64;
+
+impl RegionsRenderer {
+    /// Builds the pipeline for a colour target of `target_format` with
+    /// `msaa_samples` samples (0 or 1: no multisampling). Use a non-sRGB
+    /// format (Rgba8Unorm, Bgra8Unorm): colours are written as given.
+    pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat, msaa_samples: u32) -> Self {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("RegionsRenderer::shader"),
+            source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+        });
+
+        let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("RegionsRenderer::bind_group_layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: NonZeroU64::new(std::mem::size_of::<RegionsUniforms>() as u64),
+                },
+                count: None,
+            }],
+        });
+
+        let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("RegionsRenderer::uniform_buffer"),
+            size: std::mem::size_of::<RegionsUniforms>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("RegionsRenderer::bind_group"),
+            layout: &bind_group_layout,
+            entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniform_buffer.as_entire_binding() }],
+        });
+
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("RegionsRenderer::pipeline_layout"),
+            bind_group_layouts: &[Some(&bind_group_layout)],
+            immediate_size: 0,
+        });
+
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("RegionsRenderer::pipeline"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                buffers: &[Some(wgpu::VertexBufferLayout {
+                    array_stride: INSTANCE_STRIDE,
+                    step_mode: wgpu::VertexStepMode::Instance,
+                    attributes: &wgpu::vertex_attr_array![
+                        0 => Float32x2,
+                        1 => Float32x2,
+                        2 => Uint32,
+                        3 => Uint32,
+                    ],
+                })],
+            },
+            primitive: wgpu::PrimitiveState {
+                topology: wgpu::PrimitiveTopology::TriangleStrip,
+                strip_index_format: None,
+                front_face: wgpu::FrontFace::Ccw,
+                cull_mode: None,
+                unclipped_depth: false,
+                polygon_mode: wgpu::PolygonMode::Fill,
+                conservative: false,
+            },
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState {
+                count: msaa_samples.max(1),
+                mask: !0,
+                alpha_to_coverage_enabled: false,
+            },
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: wgpu::PipelineCompilationOptions::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: target_format,
+                    // Colours are premultiplied, as egui's.
+                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+
+        let instance_buffer = create_instance_buffer(device, INITIAL_CAPACITY);
+
+        RegionsRenderer {
+            pipeline,
+            uniform_buffer,
+            bind_group,
+            instance_buffer,
+            instance_capacity: INITIAL_CAPACITY,
+            instance_count: 0,
+            uniforms: None,
+            max_viewport_px: device.limits().max_texture_dimension_2d,
+        }
+    }
+
+    /// Replaces the quads to draw. The buffer grows (to the next power of
+    /// two) only when `instances` does not fit; call this when the layout or
+    /// its colouring changes, not every frame.
+    pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
+        if instances.len() > self.instance_capacity {
+            let capacity = instances.len().next_power_of_two();
+            self.instance_buffer = create_instance_buffer(device, capacity);
+            self.instance_capacity = capacity;
+        }
+        if !instances.is_empty() {
+            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(instances));
+        }
+        self.instance_count = u32::try_from(instances.len()).unwrap_or(u32::MAX);
+    }
+
+    /// How many quads the last [`Self::set_instances`] uploaded.
+    pub fn instance_count(&self) -> u32 {
+        self.instance_count
+    }
+
+    /// The largest viewport side the device accepts, in pixels.
+    pub fn max_viewport_px(&self) -> u32 {
+        self.max_viewport_px
+    }
+
+    /// Writes this frame's uniform: the camera, the size of the viewport the
+    /// pass draws into (physical pixels), the SELECTED outline colour and the
+    /// colour DIMMED quads fade towards (both RGBA8 as [`QuadInstance::color`]).
+    pub fn prepare(
+        &mut self,
+        queue: &wgpu::Queue,
+        camera: &Camera2D,
+        viewport_size_px: [f32; 2],
+        highlight: u32,
+        background: u32,
+    ) {
+        let uniforms = RegionsUniforms {
+            center: camera.center,
+            viewport_size_px: [viewport_size_px[0].max(1.0), viewport_size_px[1].max(1.0)],
+            px_per_unit: camera.px_per_unit,
+            highlight,
+            background,
+            _pad: 0,
+        };
+        if self.uniforms != Some(uniforms) {
+            queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
+            self.uniforms = Some(uniforms);
+        }
+    }
+
+    /// Records the draw into `pass`, whose viewport must be the one given to
+    /// [`Self::prepare`]. Draws nothing before the first `prepare`.
+    pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
+        if self.instance_count == 0 || self.uniforms.is_none() {
+            return;
+        }
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.set_vertex_buffer(0, self.instance_buffer.slice(..self.instance_count as u64 * INSTANCE_STRIDE));
+        pass.draw(0..4, 0..self.instance_count);
+    }
+}
+
+fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("RegionsRenderer::instance_buffer"),
+        size: capacity as u64 * INSTANCE_STRIDE,
+        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_layout_matches_the_shader() {
+        // vec2<f32> min @0, vec2<f32> max @8, u32 color @16, u32 flags @20.
+        assert_eq!(std::mem::size_of::<QuadInstance>(), 24);
+        assert_eq!(std::mem::offset_of!(QuadInstance, max), 8);
+        assert_eq!(std::mem::offset_of!(QuadInstance, color), 16);
+        assert_eq!(std::mem::offset_of!(QuadInstance, flags), 20);
+        // WGSL uniform struct: two vec2 (8-aligned), then four scalars; 32 bytes.
+        assert_eq!(std::mem::size_of::<RegionsUniforms>(), 32);
+        assert_eq!(std::mem::offset_of!(RegionsUniforms, px_per_unit), 16);
+    }
+
+    #[test]
+    fn rgba_packs_red_in_the_low_byte() {
+        assert_eq!(QuadInstance::rgba([0x11, 0x22, 0x33, 0x44]), 0x4433_2211);
+    }
+
+    #[test]
+    fn shader_source_is_embedded() {
+        assert!(SHADER_SOURCE.contains("fn vs_main"));
+        assert!(SHADER_SOURCE.contains("struct InstanceInput"));
+    }
+}

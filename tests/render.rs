@@ -1,0 +1,409 @@
+//! GPU tests of the render layer, run headless (lavapipe or llvmpipe do).
+//! Without an adapter each test prints "skipped: no GPU adapter (...)" and
+//! passes, unless MEMSCAPE_REQUIRE_GPU=1, which makes that a failure.
+//!
+//! The target is a non-sRGB format, so a quad's colour bytes come out exactly
+//! as they went in; positions are worked out with `Camera2D`, as the UI does.
+
+use memscape::render::egui_paint::viewport_px;
+use memscape::render::{
+    Camera2D, Gpu, QuadInstance, RegionsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
+    render_quads_offscreen,
+};
+
+fn gpu() -> Option<Gpu> {
+    match Gpu::headless() {
+        Ok(gpu) => {
+            println!("GPU: {} ({:?})", gpu.adapter_info.name, gpu.adapter_info.backend);
+            Some(gpu)
+        }
+        Err(e) => {
+            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but {e}");
+            println!("skipped: no GPU adapter ({e})");
+            None
+        }
+    }
+}
+
+const SIZE: [u32; 2] = [200, 100];
+const BACKGROUND: [u8; 4] = [20, 22, 28, 255];
+const HIGHLIGHT: [u8; 4] = [255, 220, 0, 255];
+const RED: [u8; 4] = [200, 40, 30, 255];
+const GREEN: [u8; 4] = [40, 180, 60, 255];
+const BLUE: [u8; 4] = [50, 90, 220, 255];
+const GREY: [u8; 4] = [128, 128, 128, 255];
+const WHITE: [u8; 4] = [250, 250, 250, 255];
+
+/// World [0, 100] x [0, 50] fills the 200x100 image: 2 px per unit.
+fn camera() -> Camera2D {
+    Camera2D::new([50.0, 25.0], 2.0)
+}
+
+fn viewport() -> ViewportPx {
+    ViewportPx::from_size([SIZE[0] as f32, SIZE[1] as f32])
+}
+
+fn quad(min: [f32; 2], max: [f32; 2], rgba: [u8; 4], flags: u32) -> QuadInstance {
+    QuadInstance::new(min, max, QuadInstance::rgba(rgba), flags)
+}
+
+/// The pixel a world point falls in.
+fn pixel_of(camera: &Camera2D, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
+    let p = camera.world_to_screen(world, vp);
+    (p[0].floor() as u32, p[1].floor() as u32)
+}
+
+fn at(img: &image::RgbaImage, (x, y): (u32, u32)) -> [u8; 4] {
+    img.get_pixel(x, y).0
+}
+
+fn brightness(c: [u8; 4]) -> u32 {
+    c[0] as u32 + c[1] as u32 + c[2] as u32
+}
+
+fn distance(a: [u8; 4], b: [u8; 4]) -> u32 {
+    (0..3).map(|i| a[i].abs_diff(b[i]) as u32).sum()
+}
+
+fn render(gpu: &Gpu, instances: &[QuadInstance]) -> image::RgbaImage {
+    let img = render_quads_offscreen(gpu, SIZE, &camera(), instances, BACKGROUND, HIGHLIGHT).expect("render");
+    assert_eq!(img.dimensions(), (SIZE[0], SIZE[1]));
+    img
+}
+
+/// Saves the picture under target/ when MEMSCAPE_SAVE_RENDERS=1, to look at.
+fn maybe_save(img: &image::RgbaImage, name: &str) {
+    if std::env::var("MEMSCAPE_SAVE_RENDERS").as_deref() == Ok("1") {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("{name}.png"));
+        img.save(&path).expect("save png");
+        println!("saved {}", path.display());
+    }
+}
+
+#[test]
+fn quads_have_their_exact_colours_at_their_centres() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    let quads = [
+        quad([0.0, 0.0], [20.0, 20.0], RED, 0),
+        quad([30.0, 0.0], [50.0, 20.0], GREEN, 0),
+        quad([60.0, 5.0], [90.0, 45.0], BLUE, 0),
+        // Half transparent (premultiplied) grey over the background.
+        quad([5.0, 30.0], [25.0, 45.0], [64, 64, 64, 128], 0),
+    ];
+    let img = render(&gpu, &quads);
+    maybe_save(&img, "quads");
+    assert_eq!(at(&img, pixel_of(&cam, [10.0, 10.0], vp)), RED);
+    assert_eq!(at(&img, pixel_of(&cam, [40.0, 10.0], vp)), GREEN);
+    assert_eq!(at(&img, pixel_of(&cam, [75.0, 25.0], vp)), BLUE);
+    // Nothing drawn here.
+    assert_eq!(at(&img, pixel_of(&cam, [95.0, 48.0], vp)), BACKGROUND);
+    assert_eq!(at(&img, pixel_of(&cam, [25.0, 10.0], vp)), BACKGROUND);
+    // Premultiplied "over": 64 + bg * (1 - 128/255).
+    let blended = at(&img, pixel_of(&cam, [15.0, 37.0], vp));
+    for i in 0..3 {
+        let expected = 64.0 + BACKGROUND[i] as f32 * (1.0 - 128.0 / 255.0);
+        assert!((blended[i] as f32 - expected).abs() <= 1.0, "{blended:?} channel {i}, expected {expected}");
+    }
+    // Every pixel of the image is the background or one of the quads' own colours
+    // (fill or border): nothing leaks outside a rectangle.
+    let (x0, y0) = pixel_of(&cam, [0.0, 0.0], vp);
+    let (x1, y1) = pixel_of(&cam, [20.0, 20.0], vp);
+    for y in 0..SIZE[1] {
+        for x in 0..SIZE[0] {
+            let inside = (x0..x1).contains(&x) && (y0..y1).contains(&y);
+            if at(&img, (x, y)) == RED {
+                assert!(inside, "red outside its quad at {x},{y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn large_quads_get_a_darker_one_pixel_border() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    // 60x80 px.
+    let img = render(&gpu, &[quad([60.0, 5.0], [90.0, 45.0], GREY, 0)]);
+    maybe_save(&img, "border");
+    let (left, top) = pixel_of(&cam, [60.0, 5.0], vp);
+    let (right, bottom) = pixel_of(&cam, [90.0, 45.0], vp);
+    let mid_y = (top + bottom) / 2;
+    let mid_x = (left + right) / 2;
+    for edge in [(left, mid_y), (right - 1, mid_y), (mid_x, top), (mid_x, bottom - 1)] {
+        let c = at(&img, edge);
+        assert!(brightness(c) < brightness(GREY), "edge pixel {edge:?} is {c:?}, not darker than the fill");
+    }
+    // Exactly one pixel: the next one in is the fill.
+    assert_eq!(at(&img, (left + 1, mid_y)), GREY);
+    assert_eq!(at(&img, (right - 2, mid_y)), GREY);
+    assert_eq!(at(&img, (mid_x, top + 1)), GREY);
+    // And just outside is the background.
+    assert_eq!(at(&img, (left - 1, mid_y)), BACKGROUND);
+}
+
+#[test]
+fn adjacent_quads_stay_distinguishable() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    // Two same-coloured neighbours sharing an edge at x = 50.
+    let img = render(&gpu, &[quad([30.0, 10.0], [50.0, 40.0], GREY, 0), quad([50.0, 10.0], [70.0, 40.0], GREY, 0)]);
+    let (x, y) = pixel_of(&cam, [50.0, 25.0], vp);
+    assert!(brightness(at(&img, (x, y))) < brightness(GREY));
+    assert!(brightness(at(&img, (x - 1, y))) < brightness(GREY));
+}
+
+#[test]
+fn a_selected_quad_shows_the_highlight_near_its_edge() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    let img = render(&gpu, &[quad([60.0, 5.0], [90.0, 45.0], BLUE, QuadInstance::SELECTED)]);
+    maybe_save(&img, "selected");
+    let (left, top) = pixel_of(&cam, [60.0, 5.0], vp);
+    let (right, _) = pixel_of(&cam, [90.0, 45.0], vp);
+    let mid_y = pixel_of(&cam, [75.0, 25.0], vp).1;
+    for x in [left, left + 1, left + 2, right - 1, right - 3] {
+        assert_eq!(at(&img, (x, mid_y)), HIGHLIGHT, "x = {x}");
+    }
+    assert_eq!(at(&img, ((left + right) / 2, top)), HIGHLIGHT);
+    // The inside keeps its colour.
+    assert_eq!(at(&img, pixel_of(&cam, [75.0, 25.0], vp)), BLUE);
+    assert_eq!(at(&img, (left + 5, mid_y)), BLUE);
+}
+
+#[test]
+fn a_hovered_quad_gets_a_lighter_outline() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    let img = render(&gpu, &[quad([60.0, 5.0], [90.0, 45.0], BLUE, QuadInstance::HOVERED)]);
+    let (left, _) = pixel_of(&cam, [60.0, 5.0], vp);
+    let mid_y = pixel_of(&cam, [75.0, 25.0], vp).1;
+    assert!(brightness(at(&img, (left, mid_y))) > brightness(BLUE));
+    assert!(brightness(at(&img, (left + 1, mid_y))) > brightness(BLUE));
+    assert_eq!(at(&img, pixel_of(&cam, [75.0, 25.0], vp)), BLUE);
+}
+
+#[test]
+fn a_sub_pixel_quad_still_covers_a_pixel() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    // 0.2 x 0.1 px on screen.
+    let tiny = quad([75.1, 2.1], [75.2, 2.15], WHITE, 0);
+    let img = render(&gpu, &[tiny]);
+    let covered: Vec<(u32, u32)> =
+        img.enumerate_pixels().filter(|(_, _, p)| p.0 == WHITE).map(|(x, y, _)| (x, y)).collect();
+    assert_eq!(covered, vec![pixel_of(&cam, [75.15, 2.125], vp)]);
+    // A zero-area one, too.
+    let img = render(&gpu, &[quad([10.0, 10.0], [10.0, 10.0], WHITE, 0)]);
+    assert_eq!(img.pixels().filter(|p| p.0 == WHITE).count(), 1);
+}
+
+#[test]
+fn a_compressed_quad_is_hatched() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    let img = render(&gpu, &[quad([60.0, 5.0], [90.0, 45.0], GREY, QuadInstance::COMPRESSED)]);
+    maybe_save(&img, "compressed");
+    let (left, top) = pixel_of(&cam, [60.0, 5.0], vp);
+    let (right, bottom) = pixel_of(&cam, [90.0, 45.0], vp);
+    let mut fill = 0;
+    let mut darker = 0;
+    for y in top + 2..bottom - 2 {
+        for x in left + 2..right - 2 {
+            let c = at(&img, (x, y));
+            if c == GREY {
+                fill += 1;
+            } else if brightness(c) < brightness(GREY) {
+                darker += 1;
+            } else {
+                panic!("unexpected hatch colour {c:?} at {x},{y}");
+            }
+        }
+    }
+    assert!(fill > 0 && darker > 0, "fill {fill}, darker {darker}");
+    // Stripes, not noise: a sizeable share of each.
+    let total = fill + darker;
+    assert!(darker * 10 > total && fill * 10 > total, "fill {fill}, darker {darker}");
+}
+
+#[test]
+fn a_dimmed_quad_is_closer_to_the_background() {
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let vp = viewport();
+    let img = render(
+        &gpu,
+        &[quad([0.0, 0.0], [20.0, 20.0], RED, 0), quad([30.0, 0.0], [50.0, 20.0], RED, QuadInstance::DIMMED)],
+    );
+    let plain = at(&img, pixel_of(&cam, [10.0, 10.0], vp));
+    let dimmed = at(&img, pixel_of(&cam, [40.0, 10.0], vp));
+    assert_eq!(plain, RED);
+    assert!(distance(dimmed, BACKGROUND) < distance(plain, BACKGROUND), "{dimmed:?} vs {plain:?}");
+    assert_ne!(dimmed, BACKGROUND, "dimmed, not hidden");
+}
+
+#[test]
+fn deep_zoom_keeps_edges_in_place() {
+    let Some(gpu) = gpu() else { return };
+    // A world 2^24 units wide, looked at with 64 px per unit near its far end,
+    // where a naive `p * scale + offset` in f32 would be off by tens of pixels.
+    let x = 16_000_000.0_f32;
+    let cam = Camera2D::new([x + 10.0, 12.5], 64.0);
+    let vp = viewport();
+    let quads = [
+        quad([0.0, 0.0], [x + 10.0, 25.0], RED, 0),
+        quad([x + 10.0, 0.0], [x + 11.0, 25.0], GREEN, 0),
+        quad([x + 11.0, 0.0], [16_777_216.0, 25.0], BLUE, 0),
+    ];
+    let img = render_quads_offscreen(&gpu, SIZE, &cam, &quads, BACKGROUND, HIGHLIGHT).expect("render");
+    maybe_save(&img, "deep_zoom");
+    // The 1-unit green quad is exactly 64 px wide, from the middle: pixels
+    // 100..164, its first and last columns the border.
+    let (gx, gy) = pixel_of(&cam, [x + 10.0, 12.5], vp);
+    assert_eq!((gx, gy), (100, 50));
+    for col in gx + 1..gx + 63 {
+        assert_eq!(at(&img, (col, gy)), GREEN, "column {col}");
+    }
+    for col in [gx, gx + 63] {
+        let c = at(&img, (col, gy));
+        assert!(c[1] > c[0] && brightness(c) < brightness(GREEN), "border column {col} is {c:?}");
+    }
+    // The huge quads that reach millions of pixels off screen fill their
+    // visible parts up to the exact edge.
+    assert_eq!(at(&img, (gx - 2, gy)), RED);
+    assert_eq!(at(&img, (gx - 60, gy)), RED);
+    assert_eq!(at(&img, (gx + 65, gy)), BLUE);
+    assert_eq!(at(&img, (gx + 95, gy)), BLUE);
+}
+
+#[test]
+fn renders_are_deterministic_and_sizes_are_checked() {
+    let Some(gpu) = gpu() else { return };
+    let quads = [quad([0.0, 0.0], [20.0, 20.0], RED, QuadInstance::COMPRESSED | QuadInstance::SELECTED)];
+    let a = render(&gpu, &quads);
+    let b = render(&gpu, &quads);
+    assert_eq!(a.as_raw(), b.as_raw());
+
+    let max = gpu.max_size_px();
+    let too_wide = render_quads_offscreen(&gpu, [max + 1, 10], &camera(), &quads, BACKGROUND, HIGHLIGHT);
+    assert!(matches!(too_wide, Err(RenderError::TooLarge { .. })), "{too_wide:?}");
+    let too_tall = render_egui_offscreen(&gpu, [10, max.saturating_mul(2)], 1.0, BACKGROUND, &[], |_| {});
+    assert!(matches!(too_tall, Err(RenderError::TooLarge { .. })), "{too_tall:?}");
+    let empty = render_quads_offscreen(&gpu, [0, 10], &camera(), &quads, BACKGROUND, HIGHLIGHT);
+    assert!(matches!(empty, Err(RenderError::EmptySize { .. })), "{empty:?}");
+    let bad_scale = render_egui_offscreen(&gpu, [10, 10], 0.0, BACKGROUND, &[], |_| {});
+    assert!(matches!(bad_scale, Err(RenderError::BadPixelsPerPoint(_))), "{bad_scale:?}");
+}
+
+/// An egui screen: a central panel with a heading, and a map view of
+/// `MAP_SIZE` points showing the three quads, fitted with a margin.
+struct EguiScene {
+    map_rect: Option<egui::Rect>,
+}
+
+const MAP_SIZE: egui::Vec2 = egui::vec2(160.0, 80.0);
+const PPP: f32 = 1.5;
+
+fn scene_quads() -> Vec<QuadInstance> {
+    vec![
+        quad([0.0, 0.0], [40.0, 40.0], RED, 0),
+        quad([40.0, 0.0], [80.0, 40.0], GREEN, 0),
+        quad([80.0, 0.0], [120.0, 40.0], BLUE, QuadInstance::COMPRESSED),
+    ]
+}
+
+fn scene_camera(rect: egui::Rect) -> Camera2D {
+    Camera2D::fit([0.0, 0.0], [120.0, 40.0], viewport_px(rect, PPP).size, 4.0)
+}
+
+impl EguiScene {
+    fn ui(&mut self, ui: &mut egui::Ui) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.heading("memscape: address space");
+            ui.label("Image  Heap  Stack  Free");
+            let (rect, _) = ui.allocate_exact_size(MAP_SIZE, egui::Sense::hover());
+            let cb = RegionsPaintCallback::new(
+                scene_camera(rect),
+                rect,
+                ui.ctx().pixels_per_point(),
+                QuadInstance::rgba(HIGHLIGHT),
+                QuadInstance::rgba(BACKGROUND),
+            );
+            ui.painter().add(paint_callback(rect, cb));
+            self.map_rect = Some(rect);
+        });
+    }
+}
+
+#[test]
+fn egui_frames_draw_the_paint_callback_where_the_view_is() {
+    let Some(gpu) = gpu() else { return };
+    let size = [480, 300];
+    let mut scene = EguiScene { map_rect: None };
+    let img = render_egui_offscreen(&gpu, size, PPP, BACKGROUND, &scene_quads(), |ui| scene.ui(ui)).expect("render");
+    maybe_save(&img, "egui");
+    assert_eq!(img.dimensions(), (size[0], size[1]));
+    let rect = scene.map_rect.expect("the map view was laid out");
+    let vp = viewport_px(rect, PPP);
+    let cam = scene_camera(rect);
+    assert_eq!(at(&img, pixel_of(&cam, [20.0, 20.0], vp)), RED);
+    assert_eq!(at(&img, pixel_of(&cam, [60.0, 20.0], vp)), GREEN);
+    // Inside the view's margin: the panel, not a quad.
+    let outside = pixel_of(&cam, [-1.0, 20.0], vp);
+    assert!(![RED, GREEN, BLUE].contains(&at(&img, outside)));
+    // No quad colour anywhere outside the view's rect.
+    for (x, y, p) in img.enumerate_pixels() {
+        if [RED, GREEN].contains(&p.0) {
+            assert!(vp.contains([x as f32 + 0.5, y as f32 + 0.5]), "quad colour at {x},{y} outside {vp:?}");
+        }
+    }
+    // The text was drawn: the panel above the map is not a single colour.
+    let above: std::collections::BTreeSet<[u8; 4]> =
+        (0..vp.min[1] as u32).flat_map(|y| (0..size[0]).map(move |x| (x, y))).map(|p| at(&img, p)).collect();
+    assert!(above.len() > 2, "no text above the map: {above:?}");
+
+    // Same input, same bytes.
+    let mut again = EguiScene { map_rect: None };
+    let img2 = render_egui_offscreen(&gpu, size, PPP, BACKGROUND, &scene_quads(), |ui| again.ui(ui)).expect("render");
+    assert_eq!(img.as_raw(), img2.as_raw());
+}
+
+#[test]
+fn a_view_hanging_off_the_screen_is_not_squashed() {
+    let Some(gpu) = gpu() else { return };
+    let size = [200, 100];
+    let ppp = 1.0;
+    // The view's rect starts 60 points left of the screen.
+    let rect = egui::Rect::from_min_size(egui::pos2(-60.0, 10.0), egui::vec2(240.0, 80.0));
+    let vp = viewport_px(rect, ppp);
+    let cam = Camera2D::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
+    let img = render_egui_offscreen(&gpu, size, ppp, BACKGROUND, &scene_quads(), |ui| {
+        let cb =
+            RegionsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
+        let screen = ui.ctx().content_rect();
+        ui.painter().with_clip_rect(screen).add(paint_callback(rect, cb));
+    })
+    .expect("render");
+    maybe_save(&img, "off_screen");
+    // 2 px per unit; the green quad spans world x 40..80, pixels 20..100 (a
+    // viewport clamped to the screen would squash it to 15..75).
+    assert_eq!(cam.px_per_unit, 2.0);
+    let (gx0, gy) = pixel_of(&cam, [40.0, 20.0], vp);
+    let (gx1, _) = pixel_of(&cam, [80.0, 20.0], vp);
+    assert_eq!((gx0, gx1), (20, 100));
+    assert_eq!(at(&img, (gx0 + 1, gy)), GREEN);
+    assert_eq!(at(&img, (gx1 - 2, gy)), GREEN);
+    assert_ne!(at(&img, (gx0 - 1, gy)), GREEN);
+    assert_ne!(at(&img, (gx1 + 1, gy)), GREEN);
+    // The part of the red quad still on screen.
+    let (rx1, _) = pixel_of(&cam, [40.0, 20.0], vp);
+    assert_eq!(at(&img, (rx1 - 3, gy)), RED);
+}
