@@ -18,8 +18,12 @@ fn gpu() -> Option<Gpu> {
             Some(gpu)
         }
         Err(e) => {
-            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but {e}");
-            println!("skipped: no GPU adapter ({e})");
+            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {e}");
+            let why = match e {
+                RenderError::NoAdapter(why) => why,
+                other => other.to_string(),
+            };
+            println!("skipped: no GPU adapter ({why})");
             None
         }
     }
@@ -301,6 +305,27 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     assert!(matches!(empty, Err(RenderError::EmptySize { .. })), "{empty:?}");
     let bad_scale = render_egui_offscreen(&gpu, [10, 10], 0.0, BACKGROUND, &[], |_| {});
     assert!(matches!(bad_scale, Err(RenderError::BadPixelsPerPoint(_))), "{bad_scale:?}");
+}
+
+#[test]
+fn the_pipeline_builds_for_window_formats_and_msaa() {
+    let Some(gpu) = gpu() else { return };
+    // eframe's usual targets, with and without multisampling, and an
+    // instance buffer that has to grow.
+    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    for format in [wgpu::TextureFormat::Bgra8Unorm, wgpu::TextureFormat::Rgba8Unorm] {
+        for msaa in [1, 4] {
+            let mut r = memscape::render::RegionsRenderer::new(&gpu.device, format, msaa);
+            let many: Vec<QuadInstance> =
+                (0..1000).map(|i| quad([i as f32, 0.0], [i as f32 + 1.0, 1.0], RED, 0)).collect();
+            r.set_instances(&gpu.device, &gpu.queue, &many);
+            assert_eq!(r.instance_count(), 1000);
+            r.set_instances(&gpu.device, &gpu.queue, &many[..3]);
+            assert_eq!(r.instance_count(), 3);
+        }
+    }
+    let error = pollster::block_on(scope.pop());
+    assert!(error.is_none(), "{error:?}");
 }
 
 /// An egui screen: a central panel with a heading, and a map view of

@@ -5,6 +5,10 @@
 //! The same arithmetic runs in shaders/regions.wgsl: a world point `p` lands at
 //! `viewport.min + viewport.size / 2 + (p - center) * px_per_unit`. The CPU side
 //! computes in f64 so hit-testing at deep zoom is as exact as the f32 inputs.
+//!
+//! Screen positions here are physical pixels of the render target: an egui
+//! pointer position (points) times `pixels_per_point`, and the view's
+//! viewport from `egui_paint::viewport_px`, which rounds as egui_wgpu does.
 
 /// A rectangle of the render target, in physical pixels: where a map is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]

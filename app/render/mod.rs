@@ -2,13 +2,13 @@
 //! buffers, the 2D camera, egui paint callbacks and offscreen rendering. Sees
 //! layouts and instance data, never the dump (tests/architecture.rs).
 //!
-//! - [`camera2d`]: `Camera2D`, world <-> screen pixels, fit, zoom, pan.
-//! - [`regions`]: `RegionsRenderer` (shaders/regions.wgsl), the map tiles as
+//! - [`camera2d`]: [`Camera2D`], world <-> screen pixels, fit, zoom, pan.
+//! - [`regions`]: [`RegionsRenderer`] (shaders/regions.wgsl), the map tiles as
 //!   instanced quads.
 //! - [`egui_paint`]: the renderer inside eframe: registration in egui_wgpu's
-//!   callback resources and the `RegionsPaintCallback` a map view paints.
+//!   callback resources and the [`RegionsPaintCallback`] a map view paints.
 //! - [`offscreen`]: headless device and offscreen rendering to images.
-//! - [`error`]: `RenderError`.
+//! - [`error`]: [`RenderError`], this layer's errors.
 
 pub mod camera2d;
 pub mod egui_paint;

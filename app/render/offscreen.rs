@@ -23,18 +23,33 @@ pub struct Gpu {
 }
 
 impl Gpu {
-    /// Opens a device without any surface or display: Vulkan first, then GL
-    /// (`WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF` override the
-    /// choice, as everywhere in wgpu). The device gets the adapter's own
-    /// limits, so big exports can use its largest textures.
+    /// Opens a device without any surface or display: Vulkan first (lavapipe
+    /// will do), then GL (llvmpipe through EGL), each tried only when the one
+    /// before has no adapter, so a Vulkan machine never probes EGL. The
+    /// `WGPU_BACKEND` variable replaces that order with its own set, and
+    /// `WGPU_ADAPTER_NAME` / `WGPU_POWER_PREF` pick among adapters, as
+    /// everywhere in wgpu. The device gets the adapter's own limits, so big
+    /// exports can use its largest textures.
     pub fn headless() -> Result<Gpu, RenderError> {
-        let backends = (wgpu::Backends::VULKAN | wgpu::Backends::GL).with_env();
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-        desc.backends = backends;
-        desc.flags = wgpu::InstanceFlags::from_build_config().with_env();
-        let instance = wgpu::Instance::new(desc);
-        let adapter = pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(&instance, None))
-            .map_err(|e| RenderError::NoAdapter(format!("{e}; backends {backends:?}")))?;
+        let attempts = match wgpu::Backends::from_env() {
+            Some(backends) => vec![backends],
+            None => vec![wgpu::Backends::VULKAN, wgpu::Backends::GL],
+        };
+        let mut failures = Vec::new();
+        for backends in attempts {
+            let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+            desc.backends = backends;
+            desc.flags = wgpu::InstanceFlags::from_build_config().with_env();
+            let instance = wgpu::Instance::new(desc);
+            match pollster::block_on(wgpu::util::initialize_adapter_from_env_or_default(&instance, None)) {
+                Ok(adapter) => return Gpu::open(&adapter),
+                Err(e) => failures.push(format!("{backends:?}: {e}")),
+            }
+        }
+        Err(RenderError::NoAdapter(failures.join("; ")))
+    }
+
+    fn open(adapter: &wgpu::Adapter) -> Result<Gpu, RenderError> {
         let adapter_info = adapter.get_info();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("Gpu::device"),

@@ -7,13 +7,20 @@
 //! ([`RegionsRenderer::set_instances`]); each frame only the small uniform
 //! (camera, viewport, two colours) is written ([`RegionsRenderer::prepare`]).
 //!
-//! Precision: instances stay in world units on the GPU; the shader subtracts
-//! the camera centre before scaling (`(p - center) * px_per_unit`), so what a
-//! visible quad loses to f32 is one rounding of a small difference, not of a
-//! huge `p * scale`. With integer-aligned world coordinates below 2^24 the
-//! edges are exact; the remaining limit is the camera itself (an f32 centre
-//! moves in steps of one f32 ulp of the world coordinate, i.e. up to 1 unit
-//! near 2^24, which is under a pixel while a unit is under a pixel).
+//! Precision: instances stay in world units on the GPU and the shader
+//! subtracts the camera centre before scaling, `(p - center) * px_per_unit +
+//! viewport / 2`, never `p * scale + offset`. For a visible quad `p - center`
+//! is a difference of nearby f32s (exact within a factor of two, otherwise off
+//! by half an ulp of the small result), so drawing adds far less than 1/1000
+//! px of error in worlds up to 2^24 units wide at any zoom (tests/render.rs: a
+//! 1-unit quad at x = 16,000,000 covers exactly its 64 pixels at 64 px/unit,
+//! where `p * scale + offset` in f32 would be off by up to 32 px). Corners
+//! far off screen are clamped to a guard band around the viewport, so the
+//! pixel positions the fragment shader interpolates stay small and exact.
+//! What remains is the inputs' own f32 resolution: tile corners (whole
+//! numbers below 2^24 are exact) and [`Camera2D::center`], which moves in
+//! steps of one ulp of its value: 1/2048 unit near 4096 (the strip and Hilbert
+//! worlds are a few thousand units wide), 1 unit near 2^24.
 
 use std::num::NonZeroU64;
 
@@ -199,9 +206,14 @@ impl RegionsRenderer {
     /// Replaces the quads to draw. The buffer grows (to the next power of
     /// two) only when `instances` does not fit; call this when the layout or
     /// its colouring changes, not every frame.
+    ///
+    /// More instances than one buffer of the device's `max_buffer_size` holds
+    /// (about 11 million at 256 MiB) are cut off at that many.
     pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
+        let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
+        let instances = &instances[..instances.len().min(max_instances)];
         if instances.len() > self.instance_capacity {
-            let capacity = instances.len().next_power_of_two();
+            let capacity = instances.len().next_power_of_two().min(max_instances);
             self.instance_buffer = create_instance_buffer(device, capacity);
             self.instance_capacity = capacity;
         }
