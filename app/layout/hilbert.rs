@@ -94,7 +94,11 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
             let ([x, y], side) = hilbert_block(order, at, level);
             let (x, y, side) = (x as f32, y as f32, side as f32);
             run.offer(tiles.len(), side);
-            tiles.push(Tile { rect: Rect::new(x, y, x + side, y + side), region: span.region, compressed: span.compressed });
+            tiles.push(Tile {
+                rect: Rect::new(x, y, x + side, y + side),
+                region: span.region,
+                compressed: span.compressed,
+            });
             at += 1u64 << (2 * level);
         }
     }

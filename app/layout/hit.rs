@@ -48,13 +48,8 @@ impl HitIndex {
             (grid_count(if w > 0.0 { want } else { 1.0 }), grid_count(if h > 0.0 { want } else { 1.0 }))
         };
         let inv = |len: f64, n: usize| if len > 0.0 { (n as f64 / len) as f32 } else { 0.0 };
-        let mut index = HitIndex {
-            origin: b.min,
-            inv_cell: [inv(w, cols), inv(h, rows)],
-            cols,
-            rows,
-            ..HitIndex::default()
-        };
+        let mut index =
+            HitIndex { origin: b.min, inv_cell: [inv(w, cols), inv(h, rows)], cols, rows, ..HitIndex::default() };
 
         // Counting pass, prefix sums, filling pass: tiles land in each cell in drawing order.
         let mut start = vec![0u32; cols * rows + 1];
@@ -108,11 +103,7 @@ impl HitIndex {
         }
         let c = self.cell_index(self.coord(p[1], 1), self.coord(p[0], 0));
         let bucket = &self.cell_tiles[self.cell_start[c] as usize..self.cell_start[c + 1] as usize];
-        bucket
-            .iter()
-            .rev()
-            .map(|&i| i as usize)
-            .find(|&i| layout.tiles.get(i).is_some_and(|t| t.rect.contains(p)))
+        bucket.iter().rev().map(|&i| i as usize).find(|&i| layout.tiles.get(i).is_some_and(|t| t.rect.contains(p)))
     }
 
     /// Indices into `layout.tiles` of the tiles that draw `region`, in drawing order.

@@ -18,6 +18,9 @@
 //! world by a factor of at least [`MIN_AREA_FACTOR`] (the worst case, for
 //! cells so small that padding is capped by the fractions; large cells lose
 //! a few percent).
+//!
+//! `MapLayout::bounds` is the whole world rectangle (the padding and the
+//! kind headers lie outside the tiles' own extent), or empty without tiles.
 
 use std::cmp::Reverse;
 
@@ -25,7 +28,7 @@ use crate::dump::{Owner, RegionKind};
 
 use super::axis::is_gap;
 use super::label::{file_name, thread_word};
-use super::{LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile, tiles_extent};
+use super::{LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile};
 
 pub const WORLD_WIDTH: f64 = 1600.0;
 pub const WORLD_HEIGHT: f64 = 1000.0;
@@ -99,7 +102,8 @@ fn squarify(sizes: &[f64], rect: R, out: &mut Vec<R>) {
             let a = sizes[j] * scale;
             let s = row + a;
             let ratio = ((short * short * big) / (s * s)).max((s * s) / (short * short * a));
-            if j > i && !(ratio <= worst) {
+            // (A NaN ratio, from a degenerate rectangle, also ends the row.)
+            if j > i && (ratio > worst || ratio.is_nan()) {
                 break;
             }
             worst = ratio;
@@ -113,9 +117,9 @@ fn squarify(sizes: &[f64], rect: R, out: &mut Vec<R>) {
         let (from, to) = if wide { (r.y0, r.y1) } else { (r.x0, r.x1) };
         let mut at = from;
         let mut acc = 0.0;
-        for k in i..j {
-            acc += sizes[k];
-            let next = if k + 1 == j { to } else { from + (to - from) * (acc / row_size) };
+        for (k, size) in sizes[i..j].iter().enumerate() {
+            acc += size;
+            let next = if i + k + 1 == j { to } else { from + (to - from) * (acc / row_size) };
             out.push(if wide {
                 R { x0: r.x0, y0: at, x1: r.x0 + thick, y1: next }
             } else {
@@ -250,7 +254,9 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> MapLayout {
         }
     }
 
-    let bounds = tiles_extent(&tiles);
+    // The world, not the tiles' extent: it also holds the padding and the
+    // kind headers, so framing it shows the outer groups' labels.
+    let bounds = if tiles.is_empty() { Rect::default() } else { world.to_rect() };
     MapLayout { tiles, labels, ticks: Vec::new(), bounds }
 }
 
