@@ -6,6 +6,12 @@
 //! viewport. Every visible region is drawn by one or more tiles (a region that
 //! wraps a strip row, or covers several Hilbert blocks, has several), and a
 //! tile always names its region by index into `AddressSpace::regions`.
+//! (The treemap leaves Free and Unknown space out: see `treemap`.)
+//!
+//! The strip and Hilbert maps share one compressed address axis (`axis`);
+//! `hit` finds the region under a point. Layouts read a [`LayoutSource`]
+//! (regions, modules, filter), which a [`LayoutInput`] provides and which
+//! tests and benchmarks can build from a bare region list.
 
 pub mod axis;
 pub mod hilbert;
