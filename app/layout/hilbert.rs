@@ -1,7 +1,218 @@
-//! The hilbert layout (contract only; the implementation lands next).
+//! The Hilbert layout: the compressed address axis ([`super::axis`]) laid
+//! along a Hilbert curve filling a square of `2^order` x `2^order` cells
+//! (one cell per axis unit, one world unit per cell side), `order` the
+//! smallest with `4^order >= total units`. Neighbours in memory stay
+//! neighbours on screen, and every region is one contiguous blob.
+//!
+//! A region's span `[start, end)` is cut greedily into maximal aligned
+//! blocks of `4^j` indices (`start % 4^j == 0`, block inside the span); an
+//! aligned block of the curve is always a `2^j` x `2^j` square, so each
+//! region becomes at most about `6 * order` square tiles whose total area is
+//! exactly its axis length.
+//!
+//! Ticks mark the corner where the curve enters each aligned block of
+//! `4^(order - 3)` cells (an 8 x 8 grid of them over the square), with the
+//! address found there. Labels are as in the strip: one per run of regions
+//! with one name, on its largest square, when that square's side is at
+//! least [`MIN_LABEL_SIDE`] ([`MIN_KIND_LABEL_SIDE`] for regions named only
+//! by their kind).
 
-use super::{LayoutInput, MapLayout};
+use super::axis::{Axis, addr_in_span};
+use super::label::{LabelKey, label_key, label_text};
+use super::{AddressTick, LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile, tiles_extent};
 
-pub fn layout_hilbert(_input: &LayoutInput<'_>) -> MapLayout {
-    MapLayout::default()
+pub const MIN_LABEL_SIDE: f32 = 4.0;
+pub const MIN_KIND_LABEL_SIDE: f32 = 16.0;
+/// Ticks go on blocks this many levels below the whole square (8 x 8 of them).
+pub const TICK_LEVELS_BELOW_TOP: u32 = 3;
+
+/// The smallest `order` with `4^order >= total_units`.
+pub fn hilbert_order(total_units: u64) -> u32 {
+    let mut order = 0;
+    while order < 32 && (1u128 << (2 * order)) < u128::from(total_units) {
+        order += 1;
+    }
+    order
+}
+
+/// The cell `(x, y)` of curve index `d` on a square of side `2^order`
+/// (the classic iterative conversion; `d < 4^order`).
+pub fn hilbert_cell(order: u32, d: u64) -> (u32, u32) {
+    let (mut x, mut y) = (0u32, 0u32);
+    let mut t = d;
+    for level in 0..order {
+        let s = 1u32 << level;
+        let rx = ((t >> 1) & 1) as u32;
+        let ry = ((t ^ u64::from(rx)) & 1) as u32;
+        if ry == 0 {
+            if rx == 1 {
+                x = s - 1 - x;
+                y = s - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        x += s * rx;
+        y += s * ry;
+        t >>= 2;
+    }
+    (x, y)
+}
+
+/// The square of the aligned block of `4^level` indices starting at `d`
+/// (`d % 4^level == 0`): top-left cell and side.
+pub fn hilbert_block(order: u32, d: u64, level: u32) -> ([u32; 2], u32) {
+    let (x, y) = hilbert_cell(order, d);
+    let side = 1u32 << level;
+    let mask = !(side - 1);
+    ([x & mask, y & mask], side)
+}
+
+pub fn layout_hilbert(input: &LayoutInput<'_>) -> MapLayout {
+    layout_hilbert_source(&input.source())
+}
+
+pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
+    let axis = Axis::new(src);
+    let order = hilbert_order(axis.total_units);
+    let mut tiles = Vec::with_capacity(axis.spans.len() * 4);
+    let mut labels = Vec::new();
+    let mut run = LabelRun::default();
+    for span in &axis.spans {
+        let Some(r) = src.regions.get(span.region as usize) else { continue };
+        let key = label_key(r);
+        if key != run.key {
+            run.finish(src, &tiles, &mut labels);
+            run = LabelRun { key, best: None };
+        }
+        let mut at = span.start;
+        while at < span.end {
+            // The largest aligned block that starts here and stays inside the span.
+            let mut level = (at.trailing_zeros() / 2).min(order);
+            while at + (1u64 << (2 * level)) > span.end {
+                level -= 1;
+            }
+            let ([x, y], side) = hilbert_block(order, at, level);
+            let (x, y, side) = (x as f32, y as f32, side as f32);
+            run.offer(tiles.len(), side);
+            tiles.push(Tile {
+                rect: Rect::new(x, y, x + side, y + side),
+                region: span.region,
+                compressed: span.compressed,
+            });
+            at += 1u64 << (2 * level);
+        }
+    }
+    run.finish(src, &tiles, &mut labels);
+
+    let bounds = tiles_extent(&tiles);
+    MapLayout { ticks: ticks(src, &axis, order), tiles, labels, bounds }
+}
+
+/// A run of neighbouring regions with one label key, and its largest square so far.
+#[derive(Default)]
+struct LabelRun<'a> {
+    key: Option<LabelKey<'a>>,
+    /// (tile index, side)
+    best: Option<(usize, f32)>,
+}
+
+impl LabelRun<'_> {
+    fn offer(&mut self, tile: usize, side: f32) {
+        if self.key.is_some() && self.best.is_none_or(|(_, s)| side > s) {
+            self.best = Some((tile, side));
+        }
+    }
+
+    fn finish(&self, src: &LayoutSource<'_>, tiles: &[Tile], labels: &mut Vec<MapLabel>) {
+        let (Some(key), Some((best, side))) = (self.key, self.best) else { return };
+        let min = if key.is_named() { MIN_LABEL_SIDE } else { MIN_KIND_LABEL_SIDE };
+        let tile = &tiles[best];
+        if side < min {
+            return;
+        }
+        let Some(r) = src.regions.get(tile.region as usize) else { return };
+        labels.push(MapLabel {
+            text: label_text(key, r, src.modules),
+            anchor: tile.rect.center(),
+            room: tile.rect,
+            region: tile.region,
+        });
+    }
+}
+
+/// A tick at the entry corner of every aligned block of `4^(order - 3)`
+/// cells that the axis reaches, found in one sweep over the spans.
+fn ticks(src: &LayoutSource<'_>, axis: &Axis, order: u32) -> Vec<AddressTick> {
+    let level = order.saturating_sub(TICK_LEVELS_BELOW_TOP);
+    let step = 1u64 << (2 * level);
+    let mut out = Vec::new();
+    let mut span = 0;
+    let mut index = 0;
+    while index < axis.total_units {
+        while axis.spans[span].end <= index {
+            span += 1;
+        }
+        let s = &axis.spans[span];
+        if let Some(r) = src.regions.get(s.region as usize) {
+            let (x, y) = hilbert_cell(order, index);
+            let ([bx, by], side) = hilbert_block(order, index, level);
+            // The curve enters an aligned block at one of its corners: mark
+            // that corner of the square, not the middle of the entry cell.
+            let cx = if x == bx { bx } else { bx + side };
+            let cy = if y == by { by } else { by + side };
+            out.push(AddressTick { pos: [cx as f32, cy as f32], addr: addr_in_span(s, r, index, axis.unit_bytes()) });
+        }
+        index += step;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_fits_the_units() {
+        assert_eq!(hilbert_order(0), 0);
+        assert_eq!(hilbert_order(1), 0);
+        assert_eq!(hilbert_order(2), 1);
+        assert_eq!(hilbert_order(4), 1);
+        assert_eq!(hilbert_order(5), 2);
+        assert_eq!(hilbert_order(1 << 24), 12);
+    }
+
+    #[test]
+    fn the_curve_visits_every_cell_once_stepping_to_neighbours() {
+        for order in 0..6 {
+            let side = 1u32 << order;
+            let mut seen = vec![false; (side * side) as usize];
+            let mut prev: Option<(u32, u32)> = None;
+            for d in 0..u64::from(side * side) {
+                let (x, y) = hilbert_cell(order, d);
+                assert!(x < side && y < side);
+                let i = (y * side + x) as usize;
+                assert!(!seen[i], "order {order}: ({x}, {y}) twice");
+                seen[i] = true;
+                if let Some((px, py)) = prev {
+                    assert_eq!(px.abs_diff(x) + py.abs_diff(y), 1, "order {order}, d {d}");
+                }
+                prev = Some((x, y));
+            }
+        }
+    }
+
+    #[test]
+    fn aligned_blocks_are_squares() {
+        let order = 5;
+        for level in 0..=order {
+            let len = 1u64 << (2 * level);
+            for start in (0..1u64 << (2 * order)).step_by(len as usize) {
+                let ([bx, by], side) = hilbert_block(order, start, level);
+                for d in start..start + len {
+                    let (x, y) = hilbert_cell(order, d);
+                    assert!(x >= bx && x < bx + side && y >= by && y < by + side, "level {level} d {d}");
+                }
+            }
+        }
+    }
 }

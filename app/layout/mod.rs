@@ -6,14 +6,21 @@
 //! viewport. Every visible region is drawn by one or more tiles (a region that
 //! wraps a strip row, or covers several Hilbert blocks, has several), and a
 //! tile always names its region by index into `AddressSpace::regions`.
+//! (The treemap leaves Free and Unknown space out: see `treemap`.)
+//!
+//! The strip and Hilbert maps share one compressed address axis (`axis`);
+//! `hit` finds the region under a point. Layouts read a [`LayoutSource`]
+//! (regions, modules, filter), which a [`LayoutInput`] provides and which
+//! tests and benchmarks can build from a bare region list.
 
 pub mod axis;
 pub mod hilbert;
 pub mod hit;
+mod label;
 pub mod strip;
 pub mod treemap;
 
-use crate::dump::AddressSpace;
+use crate::dump::{AddressSpace, Module, Region};
 
 /// Which map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -125,4 +132,54 @@ pub fn layout(kind: ViewKind, input: &LayoutInput<'_>) -> MapLayout {
         ViewKind::Hilbert => hilbert::layout_hilbert(input),
         ViewKind::Treemap => treemap::layout_treemap(input),
     }
+}
+
+/// Every region visible: the `visible` filter for a [`LayoutInput`] that shows
+/// the whole space.
+pub fn all_visible(space: &AddressSpace) -> Vec<bool> {
+    vec![true; space.regions.len()]
+}
+
+/// The parts of the model a layout reads. [`LayoutInput::source`] gives one;
+/// tests and benchmarks can build one straight from a region list, without a
+/// dump file behind it.
+#[derive(Clone, Copy, Debug)]
+pub struct LayoutSource<'a> {
+    /// Ordered by address, as `AddressSpace::regions`.
+    pub regions: &'a [Region],
+    /// What `Owner::Module` indexes (module names for labels).
+    pub modules: &'a [Module],
+    /// `visible[i]` for `regions[i]`; a missing entry counts as hidden, so a
+    /// stale filter hides regions rather than panicking.
+    pub visible: &'a [bool],
+}
+
+impl<'a> LayoutSource<'a> {
+    pub fn is_visible(&self, region: usize) -> bool {
+        self.visible.get(region).copied().unwrap_or(false)
+    }
+}
+
+impl<'a> LayoutInput<'a> {
+    pub fn source(&self) -> LayoutSource<'a> {
+        LayoutSource { regions: &self.space.regions, modules: &self.space.modules, visible: self.visible }
+    }
+}
+
+/// [`layout`] from a [`LayoutSource`].
+pub fn layout_source(kind: ViewKind, src: &LayoutSource<'_>) -> MapLayout {
+    match kind {
+        ViewKind::Strip => strip::layout_strip_source(src),
+        ViewKind::Hilbert => hilbert::layout_hilbert_source(src),
+        ViewKind::Treemap => treemap::layout_treemap_source(src),
+    }
+}
+
+/// The smallest rectangle holding every tile (`Rect::default()` for none).
+pub(crate) fn tiles_extent(tiles: &[Tile]) -> Rect {
+    let Some(first) = tiles.first() else { return Rect::default() };
+    tiles.iter().fold(first.rect, |acc, t| Rect {
+        min: [acc.min[0].min(t.rect.min[0]), acc.min[1].min(t.rect.min[1])],
+        max: [acc.max[0].max(t.rect.max[0]), acc.max[1].max(t.rect.max[1])],
+    })
 }
