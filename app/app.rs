@@ -1,17 +1,24 @@
-//! The eframe application: wires the dump layer to the panels. Loads dumps on
-//! a background thread so the window never freezes, keeps the previous dump
-//! open when a new one fails, and shows the error in the window.
+//! The eframe application: wires the dump layer, the layouts and the panels.
+//! Dumps load on a background thread with progress and can be cancelled; the
+//! window never freezes, and a dump that fails leaves the previous one open
+//! with the error shown.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Instant;
 
 use anyhow::Result;
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::demo;
-use crate::dump::{AddressSpace, DumpError};
-use crate::ui;
+use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
+use crate::layout::{self, LayoutInput, ViewKind};
+use crate::ui::filters::{self, Filters};
+use crate::ui::map_view::{self, MapGpu, MapScene, MapViewState};
+use crate::ui::recent::RecentFiles;
+use crate::ui::search::{self, SearchHit};
+use crate::ui::{details, summary, theme};
 
 /// What the user asked to open.
 #[derive(Clone, Debug)]
@@ -28,116 +35,374 @@ impl DumpSource {
         }
     }
 
-    fn load(&self) -> Result<AddressSpace, DumpError> {
+    fn load(&self, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
         match self {
             DumpSource::Demo => demo::open_demo(),
-            DumpSource::File(p) => AddressSpace::open(p),
+            DumpSource::File(p) => AddressSpace::open_with_progress(p, progress),
         }
     }
 }
 
 struct Loading {
-    what: String,
+    source: DumpSource,
     started: Instant,
+    progress: Arc<LoadProgress>,
     rx: Receiver<Result<AddressSpace, DumpError>>,
 }
 
+/// A loaded dump and what is derived from it for the current view.
+struct Document {
+    space: Arc<AddressSpace>,
+    scene: Option<MapScene>,
+    /// The view, filters and colouring `scene` was built for.
+    scene_key: Option<(ViewKind, Filters)>,
+    selected: Option<usize>,
+    map: MapViewState,
+}
+
+pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+
 pub struct MemscapeApp {
-    space: Option<Arc<AddressSpace>>,
+    doc: Option<Document>,
     loading: Option<Loading>,
     error: Option<String>,
+    recent: RecentFiles,
+    view: ViewKind,
+    filters: Filters,
+    search: String,
+    search_note: Option<String>,
+    /// A file dialog running on its own thread.
+    dialog: Option<Receiver<Option<PathBuf>>>,
+    scene_generation: u64,
+    render_state: Option<egui_wgpu::RenderState>,
 }
 
 impl MemscapeApp {
-    pub fn new(source: DumpSource) -> MemscapeApp {
-        let mut app = MemscapeApp { space: None, loading: None, error: None };
+    /// The app on `source`, drawing with the creation context's wgpu state when there is one.
+    pub fn new(cc: &eframe::CreationContext<'_>, source: DumpSource, recent: RecentFiles) -> MemscapeApp {
+        let render_state = cc.wgpu_render_state.clone();
+        if let Some(rs) = &render_state {
+            crate::render::egui_paint::register(rs);
+        }
+        let mut app = MemscapeApp {
+            doc: None,
+            loading: None,
+            error: None,
+            recent,
+            view: ViewKind::Strip,
+            filters: Filters::default(),
+            search: String::new(),
+            search_note: None,
+            dialog: None,
+            scene_generation: 0,
+            render_state,
+        };
         app.start_loading(source);
         app
     }
 
     /// Starts reading `source` on a worker thread; the current dump stays shown.
     pub fn start_loading(&mut self, source: DumpSource) {
+        if let Some(old) = self.loading.take() {
+            old.progress.cancel();
+        }
         let (tx, rx) = channel();
-        let what = source.describe();
-        std::thread::Builder::new()
-            .name("memscape-load".into())
-            .spawn(move || {
-                let _ = tx.send(source.load());
-            })
-            .ok();
-        self.loading = Some(Loading { what, started: Instant::now(), rx });
+        let progress = Arc::new(LoadProgress::new());
+        let worker_progress = Arc::clone(&progress);
+        let worker_source = source.clone();
+        let spawned = std::thread::Builder::new().name("memscape-load".into()).spawn(move || {
+            let _ = tx.send(worker_source.load(&worker_progress));
+        });
+        if let Err(e) = spawned {
+            self.error = Some(format!("{}: could not start loading: {e}", source.describe()));
+            return;
+        }
+        self.loading = Some(Loading { source, started: Instant::now(), progress, rx });
     }
 
     /// The dump on screen, if any.
     pub fn space(&self) -> Option<&AddressSpace> {
-        self.space.as_deref()
+        self.doc.as_ref().map(|d| d.space.as_ref())
+    }
+
+    /// The selected region's index.
+    pub fn selected(&self) -> Option<usize> {
+        self.doc.as_ref().and_then(|d| d.selected)
+    }
+
+    /// Where region `index` is on screen (its largest tile), when the map shows it.
+    pub fn screen_rect_of_region(&self, index: usize) -> Option<egui::Rect> {
+        let doc = self.doc.as_ref()?;
+        doc.map.screen_rect_of(&doc.scene.as_ref()?.layout, index as u32)
+    }
+
+    /// Selects region `index` and centres the map on it, as the search box does.
+    pub fn select_region(&mut self, index: usize) {
+        if let Some(doc) = &mut self.doc {
+            doc.selected = Some(index);
+            if let Some(scene) = &doc.scene {
+                doc.map.focus(&scene.layout, index as u32);
+            }
+        }
+    }
+
+    /// The error on screen, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    pub fn set_view(&mut self, view: ViewKind) {
+        self.view = view;
     }
 
     fn poll_loading(&mut self) {
         let Some(loading) = &self.loading else { return };
         match loading.rx.try_recv() {
             Ok(Ok(space)) => {
-                self.space = Some(Arc::new(space));
+                if let DumpSource::File(p) = &loading.source {
+                    self.recent.add(p);
+                }
+                self.doc = Some(Document {
+                    space: Arc::new(space),
+                    scene: None,
+                    scene_key: None,
+                    selected: None,
+                    map: MapViewState::default(),
+                });
                 self.error = None;
                 self.loading = None;
             }
+            Ok(Err(DumpError::Cancelled { .. })) => self.loading = None,
             Ok(Err(e)) => {
                 self.error = Some(e.to_string());
                 self.loading = None;
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.error = Some(format!("{}: the loader stopped unexpectedly", loading.what));
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => {
+                self.error = Some(format!("{}: the loader stopped unexpectedly", loading.source.describe()));
                 self.loading = None;
             }
         }
+    }
+
+    fn poll_dialog(&mut self) {
+        let Some(rx) = &self.dialog else { return };
+        match rx.try_recv() {
+            Ok(Some(path)) => {
+                self.dialog = None;
+                self.start_loading(DumpSource::File(path));
+            }
+            Ok(None) | Err(TryRecvError::Disconnected) => self.dialog = None,
+            Err(TryRecvError::Empty) => {}
+        }
+    }
+
+    /// The native file dialog blocks, so it runs on its own thread.
+    fn open_dialog(&mut self) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let (tx, rx) = channel();
+        let spawned = std::thread::Builder::new().name("memscape-open".into()).spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .set_title("Open a dump")
+                .add_filter("Minidumps", &["dmp", "mdmp", "dump", "minidump"])
+                .add_filter("All files", &["*"])
+                .pick_file();
+            let _ = tx.send(picked);
+        });
+        if spawned.is_ok() {
+            self.dialog = Some(rx);
+        }
+    }
+
+    /// Rebuilds the scene when the dump, view, filters or colouring changed.
+    fn ensure_scene(&mut self) {
+        let Some(doc) = &mut self.doc else { return };
+        let key = (self.view, self.filters.clone());
+        if doc.scene_key.as_ref() == Some(&key) && doc.scene.is_some() {
+            return;
+        }
+        let view_changed = doc.scene_key.as_ref().is_none_or(|(v, _)| *v != self.view);
+        let visible = self.filters.visible(&doc.space);
+        let layout = layout::layout(self.view, &LayoutInput { space: &doc.space, visible: &visible });
+        self.scene_generation += 1;
+        doc.scene = Some(MapScene::new(&doc.space, layout, self.filters.color_mode, self.scene_generation));
+        doc.scene_key = Some(key);
+        if view_changed {
+            doc.map.reset_camera();
+        }
+    }
+
+    fn run_search(&mut self) {
+        let Some(doc) = &mut self.doc else { return };
+        match search::search(&doc.space, &self.search) {
+            SearchHit::Region(i, what) => {
+                doc.selected = Some(i);
+                if let Some(scene) = &doc.scene {
+                    doc.map.focus(&scene.layout, i as u32);
+                }
+                self.search_note = Some(format!("selected {what}"));
+            }
+            SearchHit::NotFound(why) => self.search_note = Some(why),
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_OPEN))).clicked()
+                {
+                    self.open_dialog();
+                    ui.close();
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.recent.paths().is_empty() {
+                        ui.label("(none yet)");
+                    }
+                    let mut chosen = None;
+                    for p in self.recent.paths() {
+                        if ui.button(p.display().to_string()).clicked() {
+                            chosen = Some(p.clone());
+                        }
+                    }
+                    if let Some(p) = chosen {
+                        self.start_loading(DumpSource::File(p));
+                        ui.close();
+                    }
+                });
+                if ui.button("Open the demo dump").clicked() {
+                    self.start_loading(DumpSource::Demo);
+                    ui.close();
+                }
+            });
+            ui.separator();
+            for v in ViewKind::ALL {
+                ui.selectable_value(&mut self.view, v, v.title());
+            }
+            ui.separator();
+            let find = ui.label("Find");
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("address, module or thread id")
+                        .desired_width(240.0),
+                )
+                .labelled_by(find.id);
+            let go = ui.button("Go").clicked();
+            if go || (response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter))) {
+                self.run_search();
+            }
+            if let Some(note) = &self.search_note {
+                ui.label(RichText::new(note).weak());
+            }
+            if let Some(l) = &self.loading {
+                ui.separator();
+                let (phase, fraction) = l.progress.current();
+                ui.add(egui::ProgressBar::new(fraction).desired_width(120.0).show_percentage());
+                ui.label(format!(
+                    "Loading {}: {phase} ({:.1} s)",
+                    l.source.describe(),
+                    l.started.elapsed().as_secs_f32()
+                ));
+                if ui.button("Cancel").clicked() {
+                    l.progress.cancel();
+                }
+            }
+        });
     }
 }
 
 impl eframe::App for MemscapeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_loading();
+        self.poll_dialog();
+        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_OPEN)) {
+            self.open_dialog();
+        }
         // Files dropped on the window open like File > Open.
-        let dropped: Option<PathBuf> = ui.ctx().input(|i| {
-            i.raw.dropped_files.iter().find_map(|f| Some(f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()))
-        });
+        let dropped = ui
+            .input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).find(|p| !p.as_os_str().is_empty()));
         if let Some(path) = dropped {
             self.start_loading(DumpSource::File(path));
         }
-        egui::Panel::top("top_bar").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("memscape");
-                if let Some(space) = &self.space {
-                    ui.label(format!("— {}", space.path.display()));
-                }
-                if let Some(l) = &self.loading {
-                    ui.spinner();
-                    ui.label(format!("Loading {} ({:.1} s)", l.what, l.started.elapsed().as_secs_f32()));
-                }
-            });
-        });
+        self.ensure_scene();
+
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
         if let Some(err) = self.error.clone() {
             egui::Panel::bottom("error_bar").show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.colored_label(ui::theme::CRASH, format!("error: {err}"));
+                    ui.colored_label(theme::CRASH, format!("error: {err}"));
                     if ui.button("Dismiss").clicked() {
                         self.error = None;
                     }
                 });
             });
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| match &self.space {
-                Some(space) => ui::summary::summary_ui(ui, space),
-                None if self.loading.is_some() => {
+        let Some(doc) = &mut self.doc else {
+            egui::CentralPanel::default().show(ui, |ui| {
+                if self.loading.is_some() {
                     ui.centered_and_justified(|ui| ui.spinner());
+                } else {
+                    ui.label("No dump open. Use File > Open, or drop a minidump on this window.");
                 }
+            });
+            return;
+        };
+        let space = Arc::clone(&doc.space);
+
+        let mut filters_changed = false;
+        egui::Panel::left("left_panel").resizable(true).default_size(330.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                summary::summary_ui(ui, &space);
+                ui.separator();
+                ui.strong("Legend and filters");
+                filters_changed = filters::filters_ui(ui, &space, &mut self.filters);
+            });
+        });
+        let mut link = None;
+        egui::Panel::right("details_panel").resizable(true).default_size(320.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
+                Some(i) => link = details::details_ui(ui, &space, i),
                 None => {
-                    ui.label("No dump open. Drop a minidump on this window.");
+                    ui.heading("Details");
+                    ui.label("Click a region on the map to see it here.");
                 }
             });
         });
-        if self.loading.is_some() {
+        if let Some(i) = link {
+            doc.selected = Some(i);
+            if let Some(scene) = &doc.scene {
+                doc.map.focus(&scene.layout, i as u32);
+            }
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if space.region_source == RegionSource::Synthesized {
+                ui.colored_label(
+                    theme::WARNING,
+                    "No region list in this dump: modules, stacks and captured memory are placed where the dump says; the rest is Unknown, not Free.",
+                );
+            }
+            if let Some(scene) = &doc.scene {
+                let selected = doc.selected.map(|i| i as u32);
+                let gpu = match &self.render_state {
+                    Some(rs) => MapGpu::Window(rs),
+                    None => MapGpu::Cpu,
+                };
+                let r = map_view::map_view_ui(ui, &mut doc.map, &space, scene, selected, gpu);
+                if let Some(c) = r.clicked {
+                    doc.selected = Some(c as usize);
+                }
+            }
+        });
+        if filters_changed {
+            ui.ctx().request_repaint();
+        }
+        if self.loading.is_some() || self.dialog.is_some() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
         }
     }
@@ -150,10 +415,14 @@ pub fn run_window(dump: Option<PathBuf>) -> Result<()> {
         None => DumpSource::Demo,
     };
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1400.0, 900.0]).with_title("memscape"),
+        viewport: egui::ViewportBuilder::default().with_inner_size([1500.0, 920.0]).with_title("memscape"),
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
-    eframe::run_native("memscape", options, Box::new(move |_cc| Ok(Box::new(MemscapeApp::new(source)))))
-        .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+    eframe::run_native(
+        "memscape",
+        options,
+        Box::new(move |cc| Ok(Box::new(MemscapeApp::new(cc, source, RecentFiles::load())))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod dump;
+pub mod export;
 pub mod format;
 pub mod layout;
 pub mod render;

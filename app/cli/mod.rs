@@ -6,6 +6,7 @@ mod info;
 mod json;
 mod modules;
 mod regions;
+mod shot;
 mod threads;
 
 pub use args::{Cli, Command};
@@ -24,5 +25,8 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
         Command::Regions { dump, json } => regions::run(&open(dump)?, *json, out),
         Command::Modules { dump, json } => modules::run(&open(dump)?, *json, out),
         Command::Threads { dump, json } => threads::run(&open(dump)?, *json, out),
+        Command::Shot { dump, view, size, output, select } => {
+            shot::run(&open(dump)?, &shot::ShotOptions { view: *view, size_px: *size, select: *select }, output, out)
+        }
     }
 }

@@ -15,4 +15,6 @@ pub enum DumpError {
     Empty { path: PathBuf },
     #[error("{}: unreadable minidump: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
+    #[error("{}: loading cancelled", path.display())]
+    Cancelled { path: PathBuf },
 }

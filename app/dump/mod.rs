@@ -9,6 +9,7 @@ mod exception_names;
 mod linux_maps;
 mod model;
 mod open;
+mod progress;
 mod read_handles;
 mod read_modules;
 mod read_process;
@@ -25,4 +26,5 @@ pub use model::{
     AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
     ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,
 };
+pub use progress::{LoadProgress, PHASES};
 pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};

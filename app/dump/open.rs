@@ -14,6 +14,7 @@ use super::captured::{self, CapturedMemory};
 use super::error::DumpError;
 use super::linux_maps;
 use super::model::{AddressSpace, StreamEntry};
+use super::progress::LoadProgress;
 use super::read_handles::read_handles;
 use super::read_modules::{read_modules, read_unloaded_modules};
 use super::read_process::read_process;
@@ -24,7 +25,14 @@ use super::regions::{self, RegionInputs};
 impl AddressSpace {
     /// Memory-maps `path` and reads it.
     pub fn open(path: impl AsRef<Path>) -> Result<AddressSpace, DumpError> {
+        AddressSpace::open_with_progress(path, &LoadProgress::new())
+    }
+
+    /// Like [`AddressSpace::open`], reporting phases to `progress` and stopping
+    /// with [`DumpError::Cancelled`] when it is cancelled.
+    pub fn open_with_progress(path: impl AsRef<Path>, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
         let path = path.as_ref();
+        progress.enter(0);
         let io = |err| DumpError::Io { path: path.to_path_buf(), err };
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
@@ -34,7 +42,7 @@ impl AddressSpace {
         // SAFETY: the map is read-only; a file changed underneath while open is
         // outside what memscape can defend against, as for every mmap reader.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(map)))
+        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(map)), progress)
     }
 
     /// Reads a dump held in static memory (the embedded demo dump).
@@ -43,15 +51,15 @@ impl AddressSpace {
         if bytes.is_empty() {
             return Err(DumpError::Empty { path });
         }
-        build(path, DumpBytes::Static(bytes))
+        build(path, DumpBytes::Static(bytes), &LoadProgress::new())
     }
 }
 
 /// Runs the readers, turning a panic inside a third-party parser (a bug, but
 /// one a hostile file must not be able to turn into a crash) into an error.
-fn build(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> {
+fn build(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
     let p = path.clone();
-    match catch_unwind(AssertUnwindSafe(move || read_all(p, bytes))) {
+    match catch_unwind(AssertUnwindSafe(move || read_all(p, bytes, progress))) {
         Ok(result) => result,
         Err(panic) => {
             let what = panic
@@ -72,7 +80,15 @@ fn stream_name(stream_type: u32) -> String {
     }
 }
 
-fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> {
+fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
+    let phase = |step: usize| {
+        if progress.is_cancelled() {
+            return Err(DumpError::Cancelled { path: path.clone() });
+        }
+        progress.enter(step);
+        Ok(())
+    };
+    phase(1)?;
     let file_len = bytes.len() as u64;
     let dump = Minidump::read(&bytes[..]).map_err(|e| match e {
         minidump::Error::MissingHeader | minidump::Error::HeaderMismatch => {
@@ -113,6 +129,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
     }
     streams.sort_by_key(|s| s.stream_type);
 
+    phase(2)?;
     let sys_info = dump.get_stream::<MinidumpSystemInfo>().ok();
     let misc = dump.get_stream::<MinidumpMiscInfo>().ok();
     let mut system = read_system::read_system(sys_info.as_ref(), &mut warnings);
@@ -147,6 +164,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
     }
 
     // Captured memory: both memory lists and the thread stacks.
+    phase(3)?;
     let mut ranges = stack_ranges;
     if let Ok(s) = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::MemoryListStream as u32) {
         ranges.extend(captured::read_memory_list(s, file_len, &mut warnings));
@@ -202,6 +220,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
     system.user_limit_addr = limit;
     system.user_limit_reason = reason;
 
+    phase(4)?;
     let built = regions::build_regions(
         RegionInputs {
             platform: system.platform,
@@ -217,6 +236,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes) -> Result<AddressSpace, DumpError> 
         &mut warnings,
     );
 
+    phase(5)?;
     Ok(AddressSpace {
         path,
         file_size_bytes: file_len,

@@ -1,5 +1,11 @@
-//! The egui layer: panels, the palette (theme), and later the map view widget.
+//! The egui layer: panels, the map view widget, the search box, recent files
+//! and the palette (theme).
 //! May use egui; may not read dumps itself (it gets an AddressSpace from app.rs).
 
+pub mod details;
+pub mod filters;
+pub mod map_view;
+pub mod recent;
+pub mod search;
 pub mod summary;
 pub mod theme;

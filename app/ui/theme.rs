@@ -3,7 +3,7 @@
 
 use egui::Color32;
 
-use crate::dump::RegionKind;
+use crate::dump::{Protection, Region, RegionKind, RegionState};
 
 /// The fill colour of a region kind (dark theme).
 pub fn kind_color(kind: RegionKind) -> Color32 {
@@ -23,6 +23,139 @@ pub fn kind_color(kind: RegionKind) -> Color32 {
     }
 }
 
+/// What the map's colours encode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorMode {
+    #[default]
+    Kind,
+    Protection,
+    State,
+    Captured,
+}
+
+impl ColorMode {
+    pub const ALL: [ColorMode; 4] = [ColorMode::Kind, ColorMode::Protection, ColorMode::State, ColorMode::Captured];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ColorMode::Kind => "Kind",
+            ColorMode::Protection => "Protection",
+            ColorMode::State => "State",
+            ColorMode::Captured => "Captured",
+        }
+    }
+}
+
+/// Protection classes the Protection colouring distinguishes, in legend order.
+pub const PROTECTION_CLASSES: [(&str, Color32); 7] = [
+    ("no access / none", Color32::from_rgb(0x3a, 0x3e, 0x46)),
+    ("read-only", Color32::from_rgb(0x5b, 0x8d, 0xd6)),
+    ("read-write", Color32::from_rgb(0x56, 0xb8, 0x6b)),
+    ("write-copy", Color32::from_rgb(0x9f, 0xc8, 0x5a)),
+    ("execute (+read)", Color32::from_rgb(0xe8, 0x9a, 0x3c)),
+    ("execute + write", Color32::from_rgb(0xe8, 0x4a, 0x4a)),
+    ("guard page", Color32::from_rgb(0xd6, 0x5c, 0xd6)),
+];
+
+fn protection_class(p: Protection) -> usize {
+    let base = p.0 & 0xFF;
+    if p.is_guard() {
+        6
+    } else if base & (Protection::EXECUTE_READWRITE | Protection::EXECUTE_WRITECOPY) != 0 {
+        5
+    } else if p.is_executable() {
+        4
+    } else if base & Protection::WRITECOPY != 0 {
+        3
+    } else if base & Protection::READWRITE != 0 {
+        2
+    } else if base & Protection::READONLY != 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// State colours, in legend order.
+pub const STATE_COLORS: [(&str, Color32); 4] = [
+    ("Commit", Color32::from_rgb(0x4e, 0x8c, 0xf0)),
+    ("Reserve", Color32::from_rgb(0x5a, 0x62, 0x70)),
+    ("Free", Color32::from_rgb(0x26, 0x2a, 0x31)),
+    ("Unknown", Color32::from_rgb(0x3a, 0x3a, 0x3a)),
+];
+
+/// Captured-bytes colours, in legend order.
+pub const CAPTURED_COLORS: [(&str, Color32); 3] = [
+    ("fully captured", Color32::from_rgb(0x4c, 0xc3, 0x6a)),
+    ("partly captured", Color32::from_rgb(0xe5, 0xd3, 0x45)),
+    ("not captured", Color32::from_rgb(0x4a, 0x4f, 0x58)),
+];
+
+/// The legend entry index a region falls in under `mode` (see [`legend`]).
+pub fn legend_index(mode: ColorMode, r: &Region) -> usize {
+    match mode {
+        ColorMode::Kind => RegionKind::ALL.iter().position(|k| *k == r.kind).unwrap_or(0),
+        ColorMode::Protection => {
+            if r.state == RegionState::Free || r.state == RegionState::Unknown {
+                0
+            } else {
+                protection_class(r.protect)
+            }
+        }
+        ColorMode::State => match r.state {
+            RegionState::Commit => 0,
+            RegionState::Reserve => 1,
+            RegionState::Free => 2,
+            RegionState::Unknown => 3,
+        },
+        ColorMode::Captured => {
+            if r.captured_bytes == 0 {
+                2
+            } else if r.captured_bytes >= r.size_bytes {
+                0
+            } else {
+                1
+            }
+        }
+    }
+}
+
+/// The legend of a colour mode: (name, colour) per entry.
+pub fn legend(mode: ColorMode) -> Vec<(&'static str, Color32)> {
+    match mode {
+        ColorMode::Kind => RegionKind::ALL.iter().map(|k| (k.name(), kind_color(*k))).collect(),
+        ColorMode::Protection => PROTECTION_CLASSES.to_vec(),
+        ColorMode::State => STATE_COLORS.to_vec(),
+        ColorMode::Captured => CAPTURED_COLORS.to_vec(),
+    }
+}
+
+/// The fill colour of a region under `mode`. Free space stays the quiet
+/// background colour in every mode.
+pub fn region_color(mode: ColorMode, r: &Region) -> Color32 {
+    if r.kind == RegionKind::Free {
+        return kind_color(RegionKind::Free);
+    }
+    match mode {
+        ColorMode::Kind => kind_color(r.kind),
+        ColorMode::Protection => PROTECTION_CLASSES[legend_index(mode, r)].1,
+        ColorMode::State => STATE_COLORS[legend_index(mode, r)].1,
+        ColorMode::Captured => CAPTURED_COLORS[legend_index(mode, r)].1,
+    }
+}
+
+/// The map's background behind all tiles.
+pub const MAP_BACKGROUND: Color32 = Color32::from_rgb(0x12, 0x14, 0x18);
+/// Outline of the selected region.
+pub const SELECTION: Color32 = Color32::from_rgb(0xff, 0xff, 0xff);
+/// Outline of the hovered region.
+pub const HOVER: Color32 = Color32::from_rgb(0xff, 0xe0, 0x80);
+/// Map labels and ticks.
+pub const MAP_TEXT: Color32 = Color32::from_rgb(0xf0, 0xf0, 0xf0);
+pub const MAP_TICK: Color32 = Color32::from_rgb(0xc8, 0xcf, 0xd8);
+/// Behind tick text, so it reads over any region colour.
+pub const MAP_TICK_BACKING: Color32 = Color32::from_rgba_premultiplied(0x08, 0x0a, 0x0c, 0xc0);
+
 /// Colour for an exception / crash highlight.
 pub const CRASH: Color32 = Color32::from_rgb(0xff, 0x55, 0x55);
 /// Colour for warnings.
@@ -31,6 +164,24 @@ pub const WARNING: Color32 = Color32::from_rgb(0xf0, 0xb4, 0x3c);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legends_cover_every_index() {
+        for mode in ColorMode::ALL {
+            let n = legend(mode).len();
+            let mut r = Region::blank(0, 0x1000, RegionKind::Image, RegionState::Commit);
+            for p in [0u32, 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x104] {
+                r.protect = Protection(p);
+                r.captured_bytes = u64::from(p);
+                assert!(legend_index(mode, &r) < n);
+            }
+        }
+        let mut r = Region::blank(0, 0x1000, RegionKind::Image, RegionState::Commit);
+        r.protect = Protection(0x40);
+        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r)].0, "execute + write");
+        r.protect = Protection(0x104);
+        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r)].0, "guard page");
+    }
 
     #[test]
     fn every_kind_has_its_own_colour() {

@@ -1,0 +1,53 @@
+//! Progress and cancellation for a load running on another thread: the loader
+//! reports which phase it is in, the window shows it and may ask it to stop.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// Shared between the loading thread and whoever watches it.
+#[derive(Debug, Default)]
+pub struct LoadProgress {
+    cancel: AtomicBool,
+    step: AtomicU32,
+    phase: Mutex<&'static str>,
+}
+
+/// The phases `AddressSpace::open_with_progress` goes through, in order.
+pub const PHASES: [&str; 6] = [
+    "mapping the file",
+    "reading the stream directory",
+    "reading modules and threads",
+    "reading captured memory",
+    "building the region map",
+    "done",
+];
+
+impl LoadProgress {
+    pub fn new() -> LoadProgress {
+        LoadProgress::default()
+    }
+
+    /// Asks the loader to stop at its next phase boundary.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// The current phase's name and the fraction of phases done (0..=1).
+    pub fn current(&self) -> (&'static str, f32) {
+        let step = self.step.load(Ordering::Relaxed);
+        let phase = self.phase.lock().map(|p| *p).unwrap_or("");
+        (phase, step as f32 / (PHASES.len() - 1) as f32)
+    }
+
+    pub(crate) fn enter(&self, step: usize) {
+        let step = step.min(PHASES.len() - 1);
+        if let Ok(mut p) = self.phase.lock() {
+            *p = PHASES[step];
+        }
+        self.step.store(step as u32, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,89 @@
+//! The left panel's filters: which kinds the map shows and what its colours
+//! encode, with the legend for the current colouring.
+
+use egui::{RichText, Ui};
+
+use super::theme::{self, ColorMode};
+use crate::dump::{AddressSpace, RegionKind};
+use crate::format::human_size_short;
+
+/// What the map shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filters {
+    /// Indexed like `RegionKind::ALL`.
+    pub show_kind: [bool; RegionKind::ALL.len()],
+    pub color_mode: ColorMode,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind }
+    }
+}
+
+impl Filters {
+    pub fn shows(&self, kind: RegionKind) -> bool {
+        RegionKind::ALL.iter().position(|k| *k == kind).is_some_and(|i| self.show_kind[i])
+    }
+
+    /// One flag per region of `space`.
+    pub fn visible(&self, space: &AddressSpace) -> Vec<bool> {
+        space.regions.iter().map(|r| self.shows(r.kind)).collect()
+    }
+}
+
+/// The legend with bytes per entry, each kind with a checkbox that shows or
+/// hides it. Returns true when anything changed.
+pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters) -> bool {
+    let before = filters.clone();
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Colour by");
+        for mode in ColorMode::ALL {
+            ui.selectable_value(&mut filters.color_mode, mode, mode.title());
+        }
+    });
+    ui.add_space(4.0);
+    let legend = theme::legend(filters.color_mode);
+    let mut bytes = vec![0u64; legend.len()];
+    let mut counts = vec![0usize; legend.len()];
+    for r in &space.regions {
+        if filters.shows(r.kind) {
+            let i = theme::legend_index(filters.color_mode, r);
+            bytes[i] += r.size_bytes;
+            counts[i] += 1;
+        }
+    }
+    let kind_counts = space.regions_by_kind();
+    let kind_bytes = space.bytes_by_kind();
+    egui::Grid::new("legend_grid").num_columns(4).spacing([8.0, 2.0]).striped(true).show(ui, |ui| {
+        for (i, (name, color)) in legend.iter().enumerate() {
+            let (n, b) = match filters.color_mode {
+                ColorMode::Kind => (kind_counts[&RegionKind::ALL[i]], kind_bytes[&RegionKind::ALL[i]]),
+                _ => (counts[i], bytes[i]),
+            };
+            if n == 0 {
+                continue;
+            }
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, *color);
+            if filters.color_mode == ColorMode::Kind {
+                ui.checkbox(&mut filters.show_kind[i], *name);
+            } else {
+                ui.label(*name);
+            }
+            ui.label(RichText::new(n.to_string()).weak());
+            ui.label(human_size_short(b));
+            ui.end_row();
+        }
+    });
+    if filters.color_mode != ColorMode::Kind {
+        ui.collapsing("Kinds shown", |ui| {
+            for (i, kind) in RegionKind::ALL.iter().enumerate() {
+                if kind_counts[kind] > 0 {
+                    ui.checkbox(&mut filters.show_kind[i], kind.name());
+                }
+            }
+        });
+    }
+    *filters != before
+}

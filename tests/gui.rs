@@ -1,0 +1,155 @@
+//! The whole window driven by egui_kittest on wgpu (lavapipe here): open the
+//! demo dump, click a region on the map and find its address and kind in the
+//! details panel; search selects; a broken file shows its error while the
+//! previous dump stays open. Without a GPU adapter these tests say they were
+//! skipped, unless MEMSCAPE_REQUIRE_GPU=1 makes that a failure.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use memscape::app::{DumpSource, MemscapeApp};
+use memscape::dump::RegionKind;
+use memscape::layout::ViewKind;
+use memscape::ui::recent::RecentFiles;
+
+fn gpu_available() -> bool {
+    match memscape::render::offscreen::Gpu::headless() {
+        Ok(_) => true,
+        Err(e) if std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("MEMSCAPE_REQUIRE_GPU=1 but no GPU adapter: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no GPU adapter ({e})");
+            false
+        }
+    }
+}
+
+fn harness(source: DumpSource) -> Harness<'static, MemscapeApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1500.0, 900.0))
+        .wgpu()
+        .build_eframe(|cc| MemscapeApp::new(cc, source, RecentFiles::in_memory()))
+}
+
+/// Steps the app until `done` holds (loading runs on another thread).
+fn step_until(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run_steps(3);
+}
+
+fn click_at(h: &mut Harness<'static, MemscapeApp>, pos: egui::Pos2) {
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    h.drop_at(pos);
+    h.run_steps(2);
+}
+
+#[test]
+fn clicking_a_region_shows_its_details() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    for view in ViewKind::ALL {
+        h.state_mut().set_view(view);
+        h.run_steps(3);
+        // The crashing thread's stack: a region every view draws.
+        let (index, base, kind) = {
+            let space = h.state().space().unwrap();
+            let t = space.crashed_thread().unwrap();
+            let i = space.region_index_at(t.sp.unwrap()).unwrap();
+            (i, space.regions[i].base_addr, space.regions[i].kind)
+        };
+        assert_eq!(kind, RegionKind::Stack);
+        let rect =
+            h.state().screen_rect_of_region(index).unwrap_or_else(|| panic!("{view:?}: the stack is not on screen"));
+        click_at(&mut h, rect.center());
+        assert_eq!(h.state().selected(), Some(index), "{view:?}: the click selected another region");
+        h.get_by_label_contains(&format!("0x{base:x} –"));
+        let tid = h.state().space().unwrap().crashed_thread().unwrap().id;
+        h.get_by_label(&format!("stack of thread 0x{tid:x}"));
+        assert!(h.get_all_by_label("Stack").count() >= 2, "the details panel does not name the kind");
+    }
+}
+
+#[test]
+fn search_selects_a_module() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    let field = h.get_by_label("Find");
+    field.focus();
+    field.type_text("ntdll");
+    h.run_steps(2);
+    h.get_by_label("Go").click();
+    h.run_steps(3);
+    let space = h.state().space().unwrap();
+    let selected = &space.regions[h.state().selected().expect("nothing selected")];
+    let ntdll = space.modules.iter().find(|m| m.name == "ntdll.dll").unwrap();
+    assert_eq!(selected.base_addr, ntdll.base_addr);
+    h.get_by_label_contains("Module ntdll.dll");
+    assert!(h.get_all_by_label_contains("6.0.6002.18446").count() >= 1, "ntdll's version is not shown");
+}
+
+#[test]
+fn a_broken_file_shows_an_error_and_keeps_the_dump() {
+    if !gpu_available() {
+        return;
+    }
+    let broken = std::env::temp_dir().join(format!("memscape-gui-broken-{}.dmp", std::process::id()));
+    std::fs::write(&broken, b"MDMP but not really a minidump at all").unwrap();
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.state_mut().start_loading(DumpSource::File(broken.clone()));
+    step_until(&mut h, "the broken file to fail", |a| !a.is_loading());
+    let _ = std::fs::remove_file(&broken);
+    let err = h.state().error().expect("no error shown").to_string();
+    assert!(err.contains("memscape-gui-broken"), "{err}");
+    h.get_by_label_contains("error: ");
+    let space = h.state().space().expect("the demo dump was closed");
+    assert!(space.modules.iter().any(|m| m.name == "WaWorkerHost.exe"));
+}
+
+#[test]
+fn the_map_draws_region_colours() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    // The treemap has the largest tiles at the fitted zoom.
+    h.state_mut().set_view(ViewKind::Treemap);
+    h.run_steps(3);
+    let image = h.render().expect("render the window");
+    // The largest Image tile on screen; sample inside its 1 px outline, near a
+    // corner, away from any centred label.
+    let (rect, color) = {
+        let app = h.state();
+        let space = app.space().unwrap();
+        let rect = (0..space.regions.len())
+            .filter(|i| space.regions[*i].kind == RegionKind::Image)
+            .filter_map(|i| app.screen_rect_of_region(i))
+            .max_by(|a, b| a.area().total_cmp(&b.area()))
+            .expect("no Image region on screen");
+        (rect, memscape::ui::theme::kind_color(RegionKind::Image))
+    };
+    assert!(rect.width() >= 8.0 && rect.height() >= 3.0, "the largest image tile is too small to sample: {rect:?}");
+    let pos = rect.min + egui::vec2(3.0, rect.height() * 0.5);
+    let ppp = image.width() as f32 / 1500.0;
+    let px = image.get_pixel((pos.x * ppp) as u32, (pos.y * ppp) as u32).0;
+    let want = color.to_array();
+    let close = px.iter().zip(want).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 6);
+    assert!(close, "pixel at {pos:?} inside the largest image tile is {px:?}, the Image colour is {want:?}");
+}
