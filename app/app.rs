@@ -356,7 +356,7 @@ impl eframe::App for MemscapeApp {
         let space = Arc::clone(&doc.space);
 
         let mut filters_changed = false;
-        egui::Panel::left("left_panel").resizable(true).default_size(330.0).show(ui, |ui| {
+        egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 summary::summary_ui(ui, &space);
                 ui.separator();
@@ -365,15 +365,18 @@ impl eframe::App for MemscapeApp {
             });
         });
         let mut link = None;
-        egui::Panel::right("details_panel").resizable(true).default_size(320.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
-                Some(i) => link = details::details_ui(ui, &space, i),
-                None => {
-                    ui.heading("Details");
-                    ui.label("Click a region on the map to see it here.");
-                }
-            });
-        });
+        egui::Panel::right("details_panel").resizable(true).default_size(340.0).size_range(240.0..=560.0).show(
+            ui,
+            |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
+                    Some(i) => link = details::details_ui(ui, &space, i),
+                    None => {
+                        ui.heading("Details");
+                        ui.label("Click a region on the map to see it here.");
+                    }
+                });
+            },
+        );
         if let Some(i) = link {
             doc.selected = Some(i);
             if let Some(scene) = &doc.scene {

@@ -6,7 +6,7 @@ mod info;
 mod json;
 mod modules;
 mod regions;
-mod shot;
+pub mod shot;
 mod threads;
 
 pub use args::{Cli, Command};

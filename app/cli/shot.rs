@@ -20,8 +20,16 @@ pub struct ShotOptions {
     pub select: Option<u64>,
 }
 
-/// Renders the map of `space` and returns the RGBA picture.
-pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<image::RgbaImage> {
+/// A rendered map and what produced it (tests look up where regions landed).
+pub struct Shot {
+    pub image: image::RgbaImage,
+    pub scene: MapScene,
+    /// The view's state after the last frame: its camera and rect.
+    pub view: MapViewState,
+}
+
+/// Renders the map of `space` at one pixel per point.
+pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
     let filters = Filters::default();
     let visible = filters.visible(space);
     let layout = layout::layout(opts.view, &LayoutInput { space, visible: &visible });
@@ -41,11 +49,11 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<image::RgbaIma
             map_view::map_view_ui(ui, &mut state, space, &scene, selected, MapGpu::Preloaded);
         });
     })?;
-    Ok(image)
+    Ok(Shot { image, scene, view: state })
 }
 
 pub fn run(space: &AddressSpace, opts: &ShotOptions, output: &Path, out: &mut dyn Write) -> Result<()> {
-    let image = render(space, opts)?;
+    let image = render(space, opts)?.image;
     let text = [
         ("Software", format!("memscape {}", env!("CARGO_PKG_VERSION"))),
         ("Source", space.path.display().to_string()),

@@ -2,14 +2,17 @@
 //! compressed address axis ([`super::axis`]) wrapped into rows read like
 //! text, left to right and top to bottom.
 //!
-//! Geometry (world units): one axis unit is one unit wide, a row is
-//! [`ROW_HEIGHT`] = 1 tall (so a tile's area is its length in units) and rows
-//! are [`ROW_GAP`] apart. The row width is chosen so the whole picture is
-//! roughly [`ASPECT`] (16:10): with `n` units and row pitch `p = 1.25`,
-//! `width = sqrt(1.6 * n * p)`, rounded up to a multiple of 8 (at least 8) so
-//! the [`TICKS_PER_ROW`] ticks along a row fall on whole units. A region
-//! that runs past a row's end continues at the start of the next, as
-//! several tiles naming the same region.
+//! Geometry (world units): one axis unit is one unit wide (so a tile's width
+//! is its length in units). The picture is roughly [`ASPECT`] (16:10). With
+//! `n` units and rows 1 unit tall plus a quarter gap, the row width would be
+//! `sqrt(1.6 * n * 1.25)`; when that gives more than [`MAX_ROWS`] rows (a
+//! big dump: hundreds of rows a pixel or two tall), there are [`MAX_ROWS`]
+//! rows instead, each `n / MAX_ROWS` wide and proportionally taller, so rows
+//! stay thick enough to see and to label. Widths are rounded up to a multiple
+//! of 8 (at least 8) so the [`TICKS_PER_ROW`] ticks along a row fall on whole
+//! units; the gap between rows is [`ROW_GAP`] of a row's height. A region
+//! that runs past a row's end continues at the start of the next, as several
+//! tiles naming the same region.
 //!
 //! Labels: each run of neighbouring regions that share a name (the sections
 //! of one module, one heap's pieces, a stack and its guard) gets one label,
@@ -20,8 +23,12 @@ use super::axis::{Axis, addr_in_span};
 use super::label::{LabelKey, label_key, label_text};
 use super::{AddressTick, LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile, tiles_extent};
 
+/// The height of a row in small layouts (see [`StripGrid::row_height`]).
 pub const ROW_HEIGHT: f32 = 1.0;
+/// The gap below a row, as a fraction of its height.
 pub const ROW_GAP: f32 = 0.25;
+/// At most this many rows; bigger axes get wider, taller rows.
+pub const MAX_ROWS: u64 = 48;
 /// Width over height of the whole strip picture, roughly.
 pub const ASPECT: f64 = 1.6;
 /// Row widths are multiples of this (and at least this).
@@ -35,6 +42,8 @@ pub const MIN_KIND_LABEL_UNITS: f32 = 24.0;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StripGrid {
     pub row_units: u64,
+    /// How tall a row is.
+    pub row_height: f32,
     /// Row height plus the gap below it.
     pub row_pitch: f32,
 }
@@ -42,9 +51,16 @@ pub struct StripGrid {
 impl StripGrid {
     /// The grid for an axis of `total_units` (see the module docs).
     pub fn for_units(total_units: u64) -> StripGrid {
-        let pitch = ROW_HEIGHT + ROW_GAP;
-        let width = (ASPECT * total_units as f64 * f64::from(pitch)).sqrt().ceil() as u64;
-        StripGrid { row_units: width.max(ROW_QUANTUM_UNITS).next_multiple_of(ROW_QUANTUM_UNITS), row_pitch: pitch }
+        let gap = 1.0 + f64::from(ROW_GAP);
+        let natural = (ASPECT * total_units as f64 * gap).sqrt().ceil() as u64;
+        let natural = natural.max(ROW_QUANTUM_UNITS).next_multiple_of(ROW_QUANTUM_UNITS);
+        if total_units.div_ceil(natural) <= MAX_ROWS {
+            return StripGrid { row_units: natural, row_height: ROW_HEIGHT, row_pitch: ROW_HEIGHT * (1.0 + ROW_GAP) };
+        }
+        let row_units = total_units.div_ceil(MAX_ROWS).next_multiple_of(ROW_QUANTUM_UNITS);
+        let rows = total_units.div_ceil(row_units) as f64;
+        let height = (row_units as f64 / (ASPECT * rows * gap)) as f32;
+        StripGrid { row_units, row_height: height, row_pitch: height * (1.0 + ROW_GAP) }
     }
 
     /// The top-left corner of unit position `unit`.
@@ -77,7 +93,7 @@ pub fn layout_strip_source(src: &LayoutSource<'_>) -> MapLayout {
             let col = at % grid.row_units;
             let take = (span.end - at).min(grid.row_units - col);
             let [x, y] = grid.position(at);
-            let rect = Rect::new(x, y, x + take as f32, y + ROW_HEIGHT);
+            let rect = Rect::new(x, y, x + take as f32, y + grid.row_height);
             run.offer(tiles.len(), rect.width());
             tiles.push(Tile { rect, region: span.region, compressed: span.compressed });
             at += take;
@@ -167,6 +183,7 @@ mod tests {
             let aspect = g.row_units as f64 / (rows * f64::from(g.row_pitch));
             assert!((1.3..2.0).contains(&aspect), "{n}: {aspect}");
             assert_eq!(g.row_units % ROW_QUANTUM_UNITS, 0);
+            assert!(rows as u64 <= MAX_ROWS, "{n}: {rows} rows");
         }
         assert_eq!(StripGrid::for_units(0).row_units, ROW_QUANTUM_UNITS);
     }

@@ -13,7 +13,8 @@ fn rows(ui: &mut Ui, id: &str, items: &[(&str, String)]) {
     egui::Grid::new(id).num_columns(2).spacing([10.0, 3.0]).show(ui, |ui| {
         for (k, v) in items {
             ui.label(RichText::new(*k).strong());
-            ui.label(v);
+            // Long paths wrap instead of widening the panel.
+            ui.add(egui::Label::new(v).wrap());
             ui.end_row();
         }
     });

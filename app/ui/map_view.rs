@@ -18,6 +18,9 @@ use crate::render::regions::QuadInstance;
 /// paints tiles with egui shapes; this many at most, the largest first.
 const CPU_FALLBACK_MAX_TILES: usize = 60_000;
 
+/// Room left of the map for row-start addresses, in points.
+const TICK_GUTTER: f32 = 96.0;
+
 /// What the view remembers between frames.
 #[derive(Default)]
 pub struct MapViewState {
@@ -29,12 +32,16 @@ pub struct MapViewState {
     selected_tiles: Option<(u32, Vec<layout::Rect>)>,
     /// Where the view was drawn last frame, in points, and the points-to-pixels scale.
     last_view: Option<(Rect, f32)>,
+    /// The user panned or zoomed since the last fit; until then a resized
+    /// view refits.
+    moved: bool,
 }
 
 impl MapViewState {
     /// Fit the whole layout into the view on the next frame.
     pub fn reset_camera(&mut self) {
         self.camera = None;
+        self.moved = false;
     }
 
     /// Where a region's largest tile was on screen last frame (clipped to the
@@ -151,10 +158,19 @@ pub fn map_view_ui(
     let (view, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let ppp = ui.ctx().pixels_per_point();
     let bounds = &scene.layout.bounds;
-    let fit = || Camera2D::fit(bounds.min, bounds.max, [view.width() * ppp, view.height() * ppp], 24.0 * ppp);
+    // Row-start ticks are written left of the map: leave them a gutter.
+    let gutter = if scene.layout.ticks.iter().any(|t| t.pos[0] <= bounds.min[0]) { TICK_GUTTER } else { 0.0 };
+    let fit = || {
+        let mut cam =
+            Camera2D::fit(bounds.min, bounds.max, [(view.width() - gutter) * ppp, view.height() * ppp], 24.0 * ppp);
+        cam.center[0] -= gutter * 0.5 * ppp / cam.px_per_unit;
+        cam
+    };
     let home = ui.input(|i| i.key_pressed(egui::Key::Home)) && response.hovered();
-    if state.camera.is_none() || response.double_clicked() || home {
+    let resized = state.last_view.is_some_and(|(v, p)| v.size() != view.size() || p != ppp);
+    if state.camera.is_none() || response.double_clicked() || home || (resized && !state.moved) {
         state.camera = Some(fit());
+        state.moved = false;
     }
     let cam = state.camera.get_or_insert_with(fit);
 
@@ -162,12 +178,14 @@ pub fn map_view_ui(
     if response.dragged() {
         let d = response.drag_delta() * ppp;
         cam.pan_by([d.x, d.y]);
+        state.moved = true;
     }
     if let Some(pointer) = response.hover_pos() {
         let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
         let factor = zoom * (scroll / 200.0).exp();
         if (factor - 1.0).abs() > 1e-4 {
             cam.zoom_about([pointer.x * ppp, pointer.y * ppp], factor, egui_paint::viewport_px(view, ppp));
+            state.moved = true;
         }
     }
     let screen = Screen::new(*cam, view, ppp);
@@ -199,20 +217,17 @@ pub fn map_view_ui(
     // What is under the cursor: the same geometry that is drawn.
     let hovered = response.hover_pos().and_then(|p| scene.hit.hit(&scene.layout, screen.to_world(p)));
     if let Some(h) = hovered {
-        for t in scene.layout.tiles.iter().filter(|t| t.region == h).take(64) {
-            painter.rect_stroke(screen.rect(&t.rect), 0.0, Stroke::new(1.5, theme::HOVER), StrokeKind::Inside);
-        }
+        let tiles: Vec<layout::Rect> =
+            scene.hit.tiles_of(h).iter().take(4096).map(|&t| scene.layout.tiles[t as usize].rect).collect();
+        highlight_tiles(&painter, &screen, &tiles, theme::HOVER, 1.5);
     }
     if let Some(sel) = selected {
         if state.selected_tiles.as_ref().is_none_or(|(s, _)| *s != sel) {
-            let tiles = scene.layout.tiles.iter().filter(|t| t.region == sel).map(|t| t.rect).collect();
+            let tiles = scene.hit.tiles_of(sel).iter().map(|&t| scene.layout.tiles[t as usize].rect).collect();
             state.selected_tiles = Some((sel, tiles));
         }
         if let Some((_, tiles)) = &state.selected_tiles {
-            for r in tiles {
-                let rect = screen.rect(r).expand(1.0);
-                painter.rect_stroke(rect, 0.0, Stroke::new(2.5, theme::SELECTION), StrokeKind::Outside);
-            }
+            highlight_tiles(&painter, &screen, tiles, theme::SELECTION, 2.5);
         }
     }
     draw_labels(&painter, &screen, view, &scene.layout);
@@ -225,6 +240,23 @@ pub fn map_view_ui(
         response.on_hover_ui_at_pointer(|ui| region_tooltip_ui(ui, space, h));
     }
     MapResponse { hovered, clicked }
+}
+
+/// Marks a region: a translucent wash over each of its tiles and one outline
+/// around them all (a strip region wraps over many thin rows; outlining every
+/// row would paint it solid).
+fn highlight_tiles(painter: &egui::Painter, screen: &Screen, tiles: &[layout::Rect], color: Color32, width: f32) {
+    let mut bbox = Rect::NOTHING;
+    for t in tiles {
+        let r = screen.rect(t);
+        bbox = bbox.union(r);
+        if tiles.len() > 1 {
+            painter.rect_filled(r, 0.0, color.gamma_multiply(0.25));
+        }
+    }
+    if bbox.is_positive() {
+        painter.rect_stroke(bbox.expand(1.0), 0.0, Stroke::new(width, color), StrokeKind::Outside);
+    }
 }
 
 /// Tiles drawn with egui shapes, largest first, when no GPU renderer is there.
@@ -272,30 +304,43 @@ fn draw_labels(painter: &egui::Painter, screen: &Screen, view: Rect, layout: &Ma
     }
 }
 
+/// Address ticks. Those at the left edge of the layout (strip row starts)
+/// are written in the gutter left of the map; the others get a mark, and
+/// their text only when zoomed in far enough that ticks stand well apart.
 fn draw_ticks(painter: &egui::Painter, screen: &Screen, view: Rect, layout: &MapLayout) {
     let font = egui::FontId::monospace(10.0);
-    // A tick's text is drawn only where it overlaps no text drawn before it.
+    let left = layout.bounds.min[0];
     let mut taken: Vec<Rect> = Vec::new();
-    for t in &layout.ticks {
+    for (i, t) in layout.ticks.iter().enumerate() {
         let pos = screen.to_screen(t.pos);
-        if !view.contains(pos) {
+        if !view.expand(2.0).contains(pos) {
             continue;
         }
         let text = hex(t.addr);
         let width = text.len() as f32 * 6.2;
-        // Keep ticks sparse (a band of 60 pt per tick vertically) so the map stays readable.
-        let room = Rect::from_min_size(pos + Vec2::new(-4.0, -30.0), Vec2::new(width + 24.0, 60.0));
+        if t.pos[0] <= left {
+            let room = Rect::from_min_size(pos + Vec2::new(-width - 8.0, 0.0), Vec2::new(width + 6.0, 12.0));
+            if !taken.iter().any(|r| r.intersects(room)) {
+                taken.push(room);
+                painter.text(pos + Vec2::new(-5.0, 0.0), egui::Align2::RIGHT_TOP, text, font.clone(), theme::MAP_TICK);
+            }
+            continue;
+        }
+        painter.line_segment([pos, pos + Vec2::new(0.0, -4.0)], Stroke::new(1.0, theme::MAP_TICK));
+        let apart = |j: Option<usize>| {
+            j.and_then(|j| layout.ticks.get(j)).is_none_or(|n| screen.to_screen(n.pos).distance(pos) >= 220.0)
+        };
+        if !(apart(i.checked_sub(1)) && apart(Some(i + 1))) {
+            continue;
+        }
+        let room = Rect::from_min_size(pos + Vec2::new(-4.0, -18.0), Vec2::new(width + 24.0, 20.0));
         if taken.iter().any(|r| r.intersects(room)) {
             continue;
         }
         taken.push(room);
         let text_rect = Rect::from_min_size(pos + Vec2::new(1.0, -17.0), Vec2::new(width + 4.0, 12.0));
         painter.rect_filled(text_rect, 2.0, theme::MAP_TICK_BACKING);
-        painter.line_segment([pos, pos + Vec2::new(0.0, -5.0)], Stroke::new(1.0, theme::MAP_TICK));
         painter.text(pos + Vec2::new(3.0, -5.0), egui::Align2::LEFT_BOTTOM, text, font.clone(), theme::MAP_TICK);
-        if taken.len() >= 400 {
-            break;
-        }
     }
 }
 

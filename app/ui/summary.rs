@@ -1,12 +1,11 @@
-//! The dump summary panel: process, OS, CPU, exception, region source, the
-//! legend with bytes per kind, and the warnings.
+//! The dump summary panel: process, OS, CPU, exception, region source and the
+//! warnings. (The legend with bytes per kind is the filters panel's.)
 
 use egui::{RichText, Ui};
-use egui_extras::{Column, TableBuilder};
 
 use super::theme;
 use crate::dump::time::format_utc;
-use crate::dump::{AddressSpace, RegionKind, RegionSource};
+use crate::dump::{AddressSpace, RegionSource};
 use crate::format::human_size_short as human_size;
 
 pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
@@ -15,7 +14,7 @@ pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
     egui::Grid::new("summary_grid").num_columns(2).spacing([12.0, 4.0]).show(ui, |ui| {
         let mut row = |k: &str, v: String| {
             ui.label(RichText::new(k).strong());
-            ui.label(v);
+            ui.add(egui::Label::new(v).wrap());
             ui.end_row();
         };
         row("File", format!("{} ({})", space.path.display(), human_size(space.file_size_bytes)));
@@ -62,8 +61,6 @@ pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
                 .color(theme::WARNING),
         );
     }
-    ui.add_space(6.0);
-    legend_ui(ui, space);
     if !space.warnings.is_empty() {
         ui.add_space(6.0);
         ui.collapsing(RichText::new(format!("{} warnings", space.warnings.len())).color(theme::WARNING), |ui| {
@@ -72,59 +69,4 @@ pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
             }
         });
     }
-}
-
-/// Bytes and regions per kind, each with its palette colour.
-pub fn legend_ui(ui: &mut Ui, space: &AddressSpace) {
-    let bytes = space.bytes_by_kind();
-    let counts = space.regions_by_kind();
-    let total: u64 = bytes.values().sum();
-    let busy: u64 =
-        bytes.iter().filter(|(k, _)| !matches!(k, RegionKind::Free | RegionKind::Unknown)).map(|(_, b)| *b).sum();
-    let pct = |part: u64, whole: u64| format!("{:.2}%", part as f64 * 100.0 / whole.max(1) as f64);
-    TableBuilder::new(ui)
-        .id_salt("legend")
-        .striped(true)
-        .column(Column::auto())
-        .column(Column::auto().at_least(90.0))
-        .column(Column::auto().at_least(60.0))
-        .column(Column::auto().at_least(80.0))
-        .column(Column::auto().at_least(70.0))
-        .column(Column::remainder())
-        .header(18.0, |mut h| {
-            for title in ["", "Kind", "Regions", "Size", "% of busy", "% of total"] {
-                h.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        })
-        .body(|mut body| {
-            for kind in RegionKind::ALL {
-                if counts[&kind] == 0 {
-                    continue;
-                }
-                body.row(18.0, |mut row| {
-                    row.col(|ui| {
-                        let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
-                        ui.painter().rect_filled(rect, 2.0, theme::kind_color(kind));
-                    });
-                    row.col(|ui| {
-                        ui.label(kind.name());
-                    });
-                    row.col(|ui| {
-                        ui.label(counts[&kind].to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(human_size(bytes[&kind]));
-                    });
-                    row.col(|ui| {
-                        let of_busy = !matches!(kind, RegionKind::Free | RegionKind::Unknown);
-                        ui.label(if of_busy { pct(bytes[&kind], busy) } else { String::new() });
-                    });
-                    row.col(|ui| {
-                        ui.label(pct(bytes[&kind], total));
-                    });
-                });
-            }
-        });
 }
