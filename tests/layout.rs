@@ -24,7 +24,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind, RegionState};
-use memscape::layout::axis::{Axis, gap_units, is_gap, occupied_units};
+use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, occupied_units, reservation_units};
 use memscape::layout::hilbert::{hilbert_cell, hilbert_order};
 use memscape::layout::hit::HitIndex;
 use memscape::layout::treemap::{MIN_AREA_FACTOR, WORLD_HEIGHT, WORLD_WIDTH};
@@ -242,6 +242,9 @@ fn check_axis_areas(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
             assert_eq!(s.compressed, s.len() < true_units, "{what}: gap {} flag", s.region);
             assert!(s.len() <= true_units);
             assert_eq!((s.len(), s.compressed), gap_units(r.size_bytes, axis.unit_shift));
+        } else if is_huge_reservation(r) {
+            assert_eq!((s.len(), s.compressed), reservation_units(r.size_bytes, axis.unit_shift), "{what}");
+            assert!(s.len() <= r.size_bytes.div_ceil(unit).max(1));
         } else {
             // To scale, rounded up to whole units, at least one.
             assert_eq!(s.len(), occupied_units(r.size_bytes, axis.unit_shift), "{what}");

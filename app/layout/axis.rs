@@ -19,9 +19,16 @@
 //!   heaps and stacks cluster in a few places reads as those clusters
 //!   separated by short marked gaps, while small holes inside a cluster
 //!   (which matter for fragmentation) keep their true size.
+//! - **Huge reservations** (MEM_RESERVE regions of [`HUGE_RESERVE_BYTES`] or
+//!   more: Chromium's and V8's terabyte cages, the 2 TiB CFG bitmap of every
+//!   64-bit Windows process) would swamp everything else drawn to scale, so
+//!   they are compressed too, less hard than gaps: `len = min(true,
+//!   RESERVE_BASE_UNITS + RESERVE_UNITS_PER_DOUBLING * floor(log2(pages / 2^18)))`
+//!   (1 GiB keeps 4096 units, 1 TiB 6656), flagged `compressed`, with the
+//!   true size on hover as for gaps.
 //! - **Invisible** regions take no room at all: their neighbours meet.
 
-use crate::dump::{Region, RegionKind};
+use crate::dump::{Region, RegionKind, RegionState};
 
 use super::LayoutSource;
 
@@ -36,6 +43,11 @@ pub const MAX_UNITS: u64 = 1 << 24;
 /// Length of a compressed gap: `GAP_BASE_UNITS + GAP_UNITS_PER_DOUBLING * floor(log2(pages))`.
 pub const GAP_BASE_UNITS: u64 = 8;
 pub const GAP_UNITS_PER_DOUBLING: u64 = 2;
+
+/// Reservations at least this large are compressed (see the module docs).
+pub const HUGE_RESERVE_BYTES: u64 = 1 << 30;
+pub const RESERVE_BASE_UNITS: u64 = 4096;
+pub const RESERVE_UNITS_PER_DOUBLING: u64 = 256;
 
 /// The coarsest unit: 2^52 pages is 2^64 bytes, one unit per region whatever its size.
 const MAX_UNIT_SHIFT: u32 = 52;
@@ -91,9 +103,30 @@ pub fn gap_units(size_bytes: u64, shift: u32) -> (u64, bool) {
     if true_units > cap { (cap, true) } else { (true_units, false) }
 }
 
+/// Whether `r` is a reservation big enough to be compressed.
+pub fn is_huge_reservation(r: &Region) -> bool {
+    r.state == RegionState::Reserve && r.size_bytes >= HUGE_RESERVE_BYTES
+}
+
+/// Length of a huge reservation of `size_bytes`, and whether that is shorter
+/// than its true length (see the module docs).
+pub fn reservation_units(size_bytes: u64, shift: u32) -> (u64, bool) {
+    let pages = size_bytes.div_ceil(PAGE_BYTES).max(1);
+    let true_units = pages.div_ceil(1u64 << shift).max(1);
+    let doublings = u64::from(pages.ilog2().saturating_sub(HUGE_RESERVE_BYTES.ilog2() - PAGE_BYTES.ilog2()));
+    let cap = RESERVE_BASE_UNITS + RESERVE_UNITS_PER_DOUBLING * doublings;
+    if true_units > cap { (cap, true) } else { (true_units, false) }
+}
+
 /// The length of one region on an axis of the given unit, and whether it is compressed.
-fn span_len(r: &Region, shift: u32) -> (u64, bool) {
-    if is_gap(r.kind) { gap_units(r.size_bytes, shift) } else { (occupied_units(r.size_bytes, shift), false) }
+pub fn span_len(r: &Region, shift: u32) -> (u64, bool) {
+    if is_gap(r.kind) {
+        gap_units(r.size_bytes, shift)
+    } else if is_huge_reservation(r) {
+        reservation_units(r.size_bytes, shift)
+    } else {
+        (occupied_units(r.size_bytes, shift), false)
+    }
 }
 
 impl Axis {
@@ -177,6 +210,19 @@ pub(crate) fn addr_in_span(span: &AxisSpan, r: &Region, unit: u64, unit_bytes: u
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn huge_reservations_are_compressed_less_than_gaps() {
+        assert_eq!(reservation_units(1 << 30, 0), (RESERVE_BASE_UNITS, true));
+        assert_eq!(reservation_units(1 << 20, 0), (256, false));
+        assert_eq!(reservation_units(1 << 40, 0), (RESERVE_BASE_UNITS + 10 * RESERVE_UNITS_PER_DOUBLING, true));
+        let mut r = Region::blank(0, 2 << 40, RegionKind::Reserved, RegionState::Reserve);
+        assert!(is_huge_reservation(&r));
+        assert!(span_len(&r, 0).0 > gap_units(2 << 40, 0).0);
+        r.state = RegionState::Commit;
+        assert_eq!(span_len(&r, 0), (occupied_units(2 << 40, 0), false));
+    }
+
     use super::*;
     use crate::dump::RegionState;
 

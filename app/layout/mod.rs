@@ -85,8 +85,9 @@ pub struct Tile {
     pub rect: Rect,
     /// Index into `AddressSpace::regions`.
     pub region: u32,
-    /// The tile stands for a Free/Unknown gap drawn shorter than its true size
-    /// (the view marks it; hover shows the real size from the region).
+    /// The tile stands for a Free/Unknown gap, or a huge reservation, drawn
+    /// shorter than its true size (the view hatches it; hover shows the real
+    /// size from the region).
     pub compressed: bool,
 }
 
