@@ -358,8 +358,12 @@ pub fn region_tooltip_ui(ui: &mut Ui, space: &AddressSpace, region: u32) {
     }
     ui.label(what);
     if r.kind != RegionKind::Free {
-        let ty = r.ty.map(|t| t.name()).unwrap_or("-");
-        ui.label(format!("{} · {} · {}", r.state.name(), ty, r.protect));
+        let mut parts = vec![r.state.name().to_string()];
+        parts.extend(r.ty.map(|t| t.name().to_string()));
+        if r.protect.0 != 0 {
+            parts.push(r.protect.to_string());
+        }
+        ui.label(parts.join(" · "));
     }
     if r.captured_bytes > 0 {
         ui.label(format!("{} captured", human_size(r.captured_bytes)));
