@@ -16,6 +16,7 @@
 pub mod axis;
 pub mod hilbert;
 pub mod hit;
+pub mod scene3d;
 mod label;
 pub mod strip;
 pub mod treemap;
