@@ -14,12 +14,15 @@
 //! tests and benchmarks can build from a bare region list.
 
 pub mod axis;
+pub mod city;
 pub mod hilbert;
 pub mod hit;
+pub mod hit3d;
 pub mod scene3d;
 mod label;
 pub mod strip;
 pub mod treemap;
+pub mod volume;
 
 use crate::dump::{AddressSpace, Module, Region};
 

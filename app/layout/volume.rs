@@ -1,0 +1,204 @@
+//! The Volume layout: the compressed address axis ([`super::axis`]) laid
+//! along a 3D Hilbert curve filling a cube of `2^order` cells a side (one
+//! cell per axis unit, one world unit per cell side, world coordinates =
+//! cell coordinates with y up), `order` the smallest with
+//! `8^order >= total units`. Neighbours in memory stay neighbours in space
+//! and every region is one contiguous solid.
+//!
+//! The curve is John Skilling's ("Programming the Hilbert curve", AIP Conf.
+//! Proc. 707, 2004): the index's bits are dealt round-robin into three
+//! coordinates ("transposed", the most significant bit into x), Gray-decoded,
+//! and the excess reflections undone level by level from the finest up. Bit
+//! `L` of each coordinate depends only on index bits at levels `>= L`, so
+//! the `8^j` indices of an aligned block (`d % 8^j == 0`) share every
+//! coordinate bit from `j` up: the block is the aligned `2^j` cube holding
+//! its first cell, visited whole (the unit tests check this, and that
+//! consecutive indices are face neighbours and every cell is visited once).
+//!
+//! A region's span `[start, end)` is cut greedily into maximal aligned
+//! blocks of `8^j` indices, each one [`Box3`] cube: a region becomes at most
+//! about `14 * order` cubes whose volumes add up to exactly its axis length.
+//! Gaps (Free, Unknown) are boxes too, flagged `compressed` where the axis
+//! compressed them, so the renderer can make them faint or leave them out.
+//!
+//! Labels sit at the centre of the largest cube of each module allocation,
+//! heap and stack (as in the City), at most [`super::city::MAX_LABELS`],
+//! largest first. There are no ground ticks; the ground is the cube's floor.
+
+use super::axis::Axis;
+use super::city::{Landmarks, boxes_extent};
+use super::scene3d::{Box3, Scene3D};
+use super::{LayoutInput, LayoutSource};
+
+/// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
+pub const MAX_ORDER: u32 = 21;
+
+/// The smallest `order` with `8^order >= total_units` (at most [`MAX_ORDER`]).
+pub fn hilbert3_order(total_units: u64) -> u32 {
+    let mut order = 0;
+    while order < MAX_ORDER && (1u128 << (3 * order)) < u128::from(total_units) {
+        order += 1;
+    }
+    order
+}
+
+/// The cell `[x, y, z]` of curve index `d` in a cube of side `2^order`
+/// (`d < 8^order`; higher bits are ignored), by Skilling's transpose method.
+pub fn hilbert3_cell(order: u32, d: u64) -> [u32; 3] {
+    let bits = order.min(MAX_ORDER);
+    if bits == 0 {
+        return [0; 3];
+    }
+    // Transpose: index bit 3L + 2 - i becomes bit L of coordinate i.
+    let mut x = [0u32; 3];
+    for level in 0..bits {
+        for (i, xi) in x.iter_mut().enumerate() {
+            let bit = (d >> (3 * level + 2 - i as u32)) & 1;
+            *xi |= (bit as u32) << level;
+        }
+    }
+    // Gray decode.
+    let t = x[2] >> 1;
+    x[2] ^= x[1];
+    x[1] ^= x[0];
+    x[0] ^= t;
+    // Undo the excess work, finest level first.
+    let top = 1u32 << bits;
+    let mut q = 2u32;
+    while q != top {
+        let p = q - 1;
+        for i in (0..3).rev() {
+            if x[i] & q != 0 {
+                x[0] ^= p;
+            } else {
+                let t = (x[0] ^ x[i]) & p;
+                x[0] ^= t;
+                x[i] ^= t;
+            }
+        }
+        q <<= 1;
+    }
+    x
+}
+
+/// The cube of the aligned block of `8^level` indices starting at `d`
+/// (`d % 8^level == 0`): its lowest corner and side.
+pub fn hilbert3_block(order: u32, d: u64, level: u32) -> ([u32; 3], u32) {
+    let c = hilbert3_cell(order, d);
+    let side = 1u32 << level;
+    let mask = !(side - 1);
+    ([c[0] & mask, c[1] & mask, c[2] & mask], side)
+}
+
+/// The Volume of the input's visible regions.
+pub fn layout_volume(input: &LayoutInput<'_>) -> Scene3D {
+    layout_volume_source(&input.source())
+}
+
+/// [`layout_volume`] from a [`LayoutSource`].
+pub fn layout_volume_source(src: &LayoutSource<'_>) -> Scene3D {
+    let axis = Axis::new(src);
+    let order = hilbert3_order(axis.total_units);
+    let mut boxes = Vec::with_capacity(axis.spans.len() * 4);
+    let mut landmarks = Landmarks::default();
+    for span in &axis.spans {
+        let region = src.regions.get(span.region as usize);
+        let mut at = span.start;
+        while at < span.end {
+            // The largest aligned block that starts here and stays inside the span.
+            let mut level = (at.trailing_zeros() / 3).min(order);
+            while at + (1u64 << (3 * level)) > span.end {
+                level -= 1;
+            }
+            let (corner, side) = hilbert3_block(order, at, level);
+            let [x, y, z] = corner.map(|c| c as f32);
+            let s = side as f32;
+            if let Some(r) = region {
+                landmarks.offer(r, [s, 0.0], boxes.len());
+            }
+            boxes.push(Box3 { min: [x, y, z], max: [x + s, y + s, z + s], region: span.region, compressed: span.compressed });
+            at += 1u64 << (3 * level);
+        }
+    }
+    let labels = landmarks.labels(src, &boxes, Box3::center);
+    let (bounds_min, bounds_max) = boxes_extent(&boxes);
+    Scene3D {
+        boxes,
+        labels,
+        ticks: Vec::new(),
+        bounds_min,
+        bounds_max,
+        ground_min: [bounds_min[0], bounds_min[2]],
+        ground_max: [bounds_max[0], bounds_max[2]],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_fits_the_units() {
+        assert_eq!(hilbert3_order(0), 0);
+        assert_eq!(hilbert3_order(1), 0);
+        assert_eq!(hilbert3_order(2), 1);
+        assert_eq!(hilbert3_order(8), 1);
+        assert_eq!(hilbert3_order(9), 2);
+        assert_eq!(hilbert3_order(1 << 24), 8);
+        assert_eq!(hilbert3_order(u64::MAX), MAX_ORDER);
+    }
+
+    #[test]
+    fn the_curve_visits_every_cell_once_stepping_to_face_neighbours() {
+        for order in 0..5 {
+            let side = 1u32 << order;
+            let mut seen = vec![false; (side * side * side) as usize];
+            let mut prev: Option<[u32; 3]> = None;
+            for d in 0..u64::from(side * side * side) {
+                let c = hilbert3_cell(order, d);
+                assert!(c.iter().all(|&v| v < side), "order {order} d {d}: {c:?}");
+                let i = ((c[2] * side + c[1]) * side + c[0]) as usize;
+                assert!(!seen[i], "order {order}: {c:?} twice");
+                seen[i] = true;
+                if let Some(p) = prev {
+                    let dist: u32 = (0..3).map(|a| p[a].abs_diff(c[a])).sum();
+                    assert_eq!(dist, 1, "order {order}, d {d}: {p:?} -> {c:?}");
+                }
+                prev = Some(c);
+            }
+        }
+    }
+
+    #[test]
+    fn aligned_blocks_are_cubes() {
+        let order = 4;
+        for level in 0..=order {
+            let len = 1u64 << (3 * level);
+            for start in (0..1u64 << (3 * order)).step_by(len as usize) {
+                let (corner, side) = hilbert3_block(order, start, level);
+                assert!(corner.iter().all(|c| c % side == 0));
+                for d in start..start + len {
+                    let c = hilbert3_cell(order, d);
+                    for a in 0..3 {
+                        assert!(c[a] >= corner[a] && c[a] < corner[a] + side, "level {level} d {d}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deep_orders_stay_in_range() {
+        let order = MAX_ORDER;
+        let side = 1u64 << order;
+        for d in [0, 1, 12345, (1u64 << 63) - 1, u64::MAX >> 1] {
+            let c = hilbert3_cell(order, d);
+            assert!(c.iter().all(|&v| u64::from(v) < side), "{d}: {c:?}");
+        }
+        // Consecutive indices deep in the curve still step to a face neighbour.
+        for d in [(1u64 << 62) - 1, 0x1234_5678_9abc, (1u64 << 63) - 2] {
+            let (a, b) = (hilbert3_cell(order, d), hilbert3_cell(order, d + 1));
+            assert_eq!((0..3).map(|i| a[i].abs_diff(b[i])).sum::<u32>(), 1, "{d}");
+        }
+    }
+}
