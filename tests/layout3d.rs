@@ -441,7 +441,8 @@ fn check_volume(src: &LayoutSource<'_>, what: &str) -> Scene3D {
     let mut at = 0;
     for s in &axis.spans {
         let boxes = &by_region[&s.region];
-        let volume: u64 = boxes.iter().map(|&i| (scene.boxes[i].max[0] - scene.boxes[i].min[0]) as u64).map(|v| v.pow(3)).sum();
+        let volume: u64 =
+            boxes.iter().map(|&i| (scene.boxes[i].max[0] - scene.boxes[i].min[0]) as u64).map(|v| v.pow(3)).sum();
         assert_eq!(volume, s.len(), "{what}: region {} volume vs axis length", s.region);
         for &i in boxes {
             assert_eq!(scene.boxes[i].compressed, s.compressed, "{what}");
@@ -462,8 +463,10 @@ fn check_volume(src: &LayoutSource<'_>, what: &str) -> Scene3D {
         let boxes = &by_region[&l.region];
         let largest = boxes.iter().map(|&i| scene.boxes[i].max[0] - scene.boxes[i].min[0]).fold(0.0, f32::max);
         assert!(
-            boxes.iter().any(|&i| scene.boxes[i].center() == l.anchor
-                && scene.boxes[i].max[0] - scene.boxes[i].min[0] == largest),
+            boxes
+                .iter()
+                .any(|&i| scene.boxes[i].center() == l.anchor
+                    && scene.boxes[i].max[0] - scene.boxes[i].min[0] == largest),
             "{what}: label {l:?} not at the centre of its region's largest cube"
         );
     }
@@ -519,8 +522,7 @@ fn check_picking(scene: &Scene3D, rays: usize, seed: u64, what: &str) {
     let mut rng = Rng(seed);
     let mut hits = 0;
     for k in 0..rays {
-        let origin: [f32; 3] =
-            std::array::from_fn(|a| rng.between(lo[a] - 0.3 * ext[a], hi[a] + 0.3 * ext[a]));
+        let origin: [f32; 3] = std::array::from_fn(|a| rng.between(lo[a] - 0.3 * ext[a], hi[a] + 0.3 * ext[a]));
         let dir = if k % 2 == 0 && !scene.boxes.is_empty() {
             // Aimed at a random point of a random box.
             let b = &scene.boxes[rng.below(scene.boxes.len() as u64) as usize];
@@ -599,7 +601,7 @@ fn check_space(tag: &str, regions: &[Region], modules: &[Module], threads: &[Thr
 #[test]
 fn demo_dump() {
     let space = memscape::demo::open_demo().expect("demo dump opens");
-    check_space("demo", &space.regions, &space.modules, &space.threads, 2000);
+    check_space("demo", &space.regions, &space.modules, &space.threads, 500);
 
     // The LayoutInput entry points are the LayoutSource ones with the dump's threads.
     let visible = all_visible(&space);
@@ -789,10 +791,8 @@ fn heights_follow_the_documented_formulas() {
 /// A big space: heights grow with the ground.
 #[test]
 fn big_grounds_scale_heights() {
-    let regions = region_list([
-        (1 << 30, RegionKind::PrivateData, Owner::None),
-        (64 << 10, RegionKind::Image, Owner::Module(0)),
-    ]);
+    let regions =
+        region_list([(1 << 30, RegionKind::PrivateData, Owner::None), (64 << 10, RegionKind::Image, Owner::Module(0))]);
     let visible = vec![true; 2];
     let src = LayoutSource { regions: &regions, modules: &[], visible: &visible };
     let order = hilbert_order(Axis::new(&src).total_units);

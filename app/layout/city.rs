@@ -124,15 +124,7 @@ pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: He
     });
     let ticks = map.ticks.iter().map(|t| GroundTick { pos: [t.pos[0], 0.0, t.pos[1]], addr: t.addr }).collect();
     let (bounds_min, bounds_max) = boxes_extent(&boxes);
-    Scene3D {
-        boxes,
-        labels,
-        ticks,
-        bounds_min,
-        bounds_max,
-        ground_min: map.bounds.min,
-        ground_max: map.bounds.max,
-    }
+    Scene3D { boxes, labels, ticks, bounds_min, bounds_max, ground_min: map.bounds.min, ground_max: map.bounds.max }
 }
 
 /// The inset of a footprint on each side for a tile of `side` units.
@@ -311,7 +303,12 @@ impl<'a> Landmarks<'a> {
 
     /// At most [`MAX_LABELS`] labels, best score first (ties by box order),
     /// each anchored where `anchor` says for its box.
-    pub(crate) fn labels(self, src: &LayoutSource<'_>, boxes: &[Box3], anchor: impl Fn(&Box3) -> [f32; 3]) -> Vec<Label3> {
+    pub(crate) fn labels(
+        self,
+        src: &LayoutSource<'_>,
+        boxes: &[Box3],
+        anchor: impl Fn(&Box3) -> [f32; 3],
+    ) -> Vec<Label3> {
         let mut best: Vec<Candidate<'_>> = self.best.into_values().collect();
         best.sort_by(|a, b| cmp_score(&b.score, &a.score).then(a.box_index.cmp(&b.box_index)));
         best.truncate(MAX_LABELS);
@@ -365,7 +362,8 @@ mod tests {
     #[test]
     fn thread_times_sum_and_first_wins() {
         let t = |id, u, k| Thread { id, user_time_ms: u, kernel_time_ms: k, ..Thread::default() };
-        let times = ThreadTimes::new(&[t(5, Some(10), Some(5)), t(2, None, None), t(5, Some(1), None), t(9, None, Some(7))]);
+        let times =
+            ThreadTimes::new(&[t(5, Some(10), Some(5)), t(2, None, None), t(5, Some(1), None), t(9, None, Some(7))]);
         assert_eq!(times.cpu_ms(5), Some(15));
         assert_eq!(times.cpu_ms(2), None);
         assert_eq!(times.cpu_ms(9), Some(7));

@@ -45,7 +45,8 @@ fn ray_span(o: [f32; 3], d: [f32; 3], min: [f32; 3], max: [f32; 3]) -> Option<(f
     let mut enter = 0.0f32;
     let mut exit = f32::INFINITY;
     for a in 0..3 {
-        if !(o[a].is_finite() && d[a].is_finite()) {
+        // Non-finite rays, and boxes with NaN corners, miss.
+        if !(o[a].is_finite() && d[a].is_finite()) || min[a].is_nan() || max[a].is_nan() {
             return None;
         }
         if d[a] == 0.0 {
@@ -56,14 +57,9 @@ fn ray_span(o: [f32; 3], d: [f32; 3], min: [f32; 3], max: [f32; 3]) -> Option<(f
             let t0 = (min[a] - o[a]) / d[a];
             let t1 = (max[a] - o[a]) / d[a];
             let (near, far) = if t0 <= t1 { (t0, t1) } else { (t1, t0) };
-            if near > enter {
-                enter = near;
-            }
-            if far < exit {
-                exit = far;
-            }
-            // Written so that a NaN (a NaN box) misses.
-            if !(enter <= exit) {
+            enter = enter.max(near);
+            exit = exit.min(far);
+            if enter > exit {
                 return None;
             }
         }
@@ -341,6 +337,9 @@ mod tests {
         assert_eq!(ray_box([0.5, 0.5, 0.5], [0.0, 0.0, 0.0], &b), Some(0.0));
         assert_eq!(ray_box([5.0, 0.5, 0.5], [0.0, 0.0, 0.0], &b), None);
         assert_eq!(ray_box([0.5, 5.0, 0.5], [0.0, -1e-30, 0.0], &b), Some(3e30));
+        let nan = bx([f32::NAN, 0.0, 0.0], [1.0, 1.0, 1.0], 0);
+        assert_eq!(ray_box([-1.0, 0.5, 0.5], [1.0, 0.0, 0.0], &nan), None);
+        assert_eq!(ray_box([0.5, 5.0, 0.5], [0.0, -1.0, 0.0], &nan), None);
     }
 
     #[test]

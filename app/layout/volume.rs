@@ -116,7 +116,12 @@ pub fn layout_volume_source(src: &LayoutSource<'_>) -> Scene3D {
             if let Some(r) = region {
                 landmarks.offer(r, [s, 0.0], boxes.len());
             }
-            boxes.push(Box3 { min: [x, y, z], max: [x + s, y + s, z + s], region: span.region, compressed: span.compressed });
+            boxes.push(Box3 {
+                min: [x, y, z],
+                max: [x + s, y + s, z + s],
+                region: span.region,
+                compressed: span.compressed,
+            });
             at += 1u64 << (3 * level);
         }
     }
