@@ -869,10 +869,17 @@ fn time_a_million_regions() {
         let t1 = Instant::now();
         let mut rng = Rng(3);
         let (lo, hi) = (scene.bounds_min, scene.bounds_max);
+        // Half from above aimed at random boxes, half anywhere above the scene.
         let rays: Vec<([f32; 3], [f32; 3])> = (0..10_000)
-            .map(|_| {
-                let o = std::array::from_fn(|a| rng.between(lo[a], hi[a]) + if a == 1 { hi[1] } else { 0.0 });
-                (o, random_dir(&mut rng))
+            .map(|k| {
+                let o: [f32; 3] = std::array::from_fn(|a| rng.between(lo[a], hi[a]) + if a == 1 { hi[1] } else { 0.0 });
+                if k % 2 == 0 {
+                    let b = &scene.boxes[rng.below(scene.boxes.len() as u64) as usize];
+                    let c = b.center();
+                    (o, std::array::from_fn(|a| c[a] - o[a]))
+                } else {
+                    (o, random_dir(&mut rng))
+                }
             })
             .collect();
         let gaps = |b: &Box3| b.compressed;
