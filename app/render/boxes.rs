@@ -15,9 +15,9 @@
 //! the eye moved).
 //!
 //! MSAA: 4 samples when the device can render and resolve 4x for both the
-//! scene colour format (Rgba8Unorm) and the depth format (Depth32Float), else
-//! 1. [`supported_msaa_samples`] asks the adapter's format features when it
-//! has an adapter (as wgpu itself does for devices with adapter-specific
+//! scene colour format (Rgba8Unorm) and the depth format (Depth32Float),
+//! otherwise a single sample. [`supported_msaa_samples`] asks the adapter's
+//! format features when it has an adapter (as wgpu itself does for devices with adapter-specific
 //! format features or downlevel backends), the WebGPU guarantees otherwise,
 //! and without an adapter it probes the device by creating a tiny 4x texture
 //! inside an error scope. The sample count is independent of the target's:
@@ -665,7 +665,7 @@ impl BoxesRenderer {
     /// when the order changed.
     fn sort_translucent(&mut self, queue: &wgpu::Queue, eye: [f32; 3]) {
         let n = self.translucent.len();
-        if n < 2 || n > MAX_SORTED_TRANSLUCENT || self.sorted_for_eye == Some(eye) {
+        if !(2..=MAX_SORTED_TRANSLUCENT).contains(&n) || self.sorted_for_eye == Some(eye) {
             return;
         }
         self.sorted_for_eye = Some(eye);

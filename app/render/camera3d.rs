@@ -302,7 +302,8 @@ impl OrbitCamera {
         let f = self.frame();
         let v = Vec3::from(world) - f.eye;
         let depth = v.dot(f.forward);
-        if !(depth >= f.near) {
+        // Also None for NaN.
+        if depth.partial_cmp(&f.near).is_none_or(|o| o.is_lt()) {
             return None;
         }
         let aspect = viewport_aspect(viewport_size_px);
@@ -372,7 +373,8 @@ pub fn ray_box_hit(origin: [f32; 3], dir: [f32; 3], min: [f32; 3], max: [f32; 3]
         }
         t_near = t_near.max(t0);
         t_far = t_far.min(t1);
-        if !(t_near <= t_far) {
+        // Also a miss for NaN (a direction of NaNs).
+        if t_near.partial_cmp(&t_far).is_none_or(|o| o.is_gt()) {
             return None;
         }
     }
