@@ -443,3 +443,105 @@ fn the_renderer_builds_for_window_formats_and_sample_counts() {
     let error = pollster::block_on(scope.pop());
     assert!(error.is_none(), "{error:?}");
 }
+
+/// Renders `renderer`'s last prepared picture through its `paint` into a
+/// fresh texture and reads it back.
+fn paint_and_read(gpu: &Gpu, renderer: &BoxesRenderer, size: [u32; 2]) -> image::RgbaImage {
+    let device = &gpu.device;
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("render3d::target"),
+        size: wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+    let row = (size[0] * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("render3d::readback"),
+        size: row as u64 * size[1] as u64,
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    let mut encoder =
+        device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render3d::encoder") });
+    {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("render3d::pass"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        renderer.paint(&mut pass);
+    }
+    encoder.copy_texture_to_buffer(
+        wgpu::TexelCopyTextureInfo {
+            texture: &texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(row), rows_per_image: Some(size[1]) },
+        },
+        wgpu::Extent3d { width: size[0], height: size[1], depth_or_array_layers: 1 },
+    );
+    gpu.queue.submit([encoder.finish()]);
+    buffer.slice(..).map_async(wgpu::MapMode::Read, |r| r.expect("map"));
+    device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    let mut pixels = Vec::new();
+    {
+        let mapped = buffer.slice(..).get_mapped_range().expect("mapped");
+        for r in mapped.chunks(row as usize).take(size[1] as usize) {
+            pixels.extend_from_slice(&r[..size[0] as usize * 4]);
+        }
+    }
+    image::RgbaImage::from_raw(size[0], size[1], pixels).expect("image")
+}
+
+#[test]
+fn an_unchanged_frame_keeps_the_last_picture() {
+    let Some(gpu) = gpu() else { return };
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let msaa = supported_msaa_samples(device, None);
+    let mut r = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
+    let cam = camera();
+    let centre = pixel_of(&cam, [0.0, 1.0, 0.0]);
+    r.set_instances(device, queue, &[cube(BOX_MIN, BOX_MAX, RED, 0)]);
+    queue.submit([r.prepare(device, queue, &cam, SIZE, &style())]);
+    let first = paint_and_read(&gpu, &r, SIZE);
+    assert!(is_shade_of(at(&first, centre), RED).is_some(), "{:?}", at(&first, centre));
+
+    // Nothing changed: the scene is not drawn again, and the picture stays.
+    queue.submit([r.prepare(device, queue, &cam, SIZE, &style())]);
+    assert_eq!(paint_and_read(&gpu, &r, SIZE).as_raw(), first.as_raw());
+
+    // New instances, a new camera, a new style: each is drawn.
+    r.set_instances(device, queue, &[cube(BOX_MIN, BOX_MAX, BLUE, 0)]);
+    queue.submit([r.prepare(device, queue, &cam, SIZE, &style())]);
+    let blue = paint_and_read(&gpu, &r, SIZE);
+    assert!(is_shade_of(at(&blue, centre), BLUE).is_some(), "{:?}", at(&blue, centre));
+    let moved = OrbitCamera { yaw_deg: cam.yaw_deg + 45.0, ..cam };
+    queue.submit([r.prepare(device, queue, &moved, SIZE, &style())]);
+    let turned = paint_and_read(&gpu, &r, SIZE);
+    assert_ne!(turned.as_raw(), blue.as_raw(), "the camera move was not drawn");
+    // Everything above y = -1 cut away: only the sky (even along each row) is left.
+    let sliced = BoxesStyle { slice: Some(([0.0, 1.0, 0.0], -1.0)), ..style() };
+    queue.submit([r.prepare(device, queue, &moved, SIZE, &sliced)]);
+    let empty = paint_and_read(&gpu, &r, SIZE);
+    assert_eq!(at(&empty, centre), at(&empty, (0, centre.1)), "the box is still there");
+    let error = pollster::block_on(scope.pop());
+    assert!(error.is_none(), "{error:?}");
+}

@@ -10,9 +10,10 @@
 //! texture; [`BoxesRenderer::paint`] blits that texture into the caller's pass
 //! with a fullscreen triangle. The renderer is built once and kept (in the
 //! window inside egui_wgpu's callback resources, see `boxes_paint`); the
-//! instance buffer is uploaded only by [`BoxesRenderer::set_instances`], each
-//! frame writes only the small uniform (and re-sorts translucent boxes when
-//! the eye moved).
+//! instance buffer is uploaded only by [`BoxesRenderer::set_instances`]; a
+//! frame writes only the small uniform (and re-uploads the translucent boxes,
+//! re-sorted, when the eye moved), and the scene is redrawn only when the
+//! instances, camera, style or size changed since the last frame.
 //!
 //! MSAA: 4 samples when the device can render and resolve 4x for both the
 //! scene colour format (Rgba8Unorm) and the depth format (Depth32Float),
@@ -243,6 +244,8 @@ pub struct BoxesRenderer {
     uniforms: Option<BoxesUniforms>,
     /// Whether the resolved texture holds a picture `paint` can show.
     prepared: bool,
+    /// Whether that picture is out of date (new instances, uniform or size).
+    stale: bool,
     msaa_samples: u32,
     /// The device's `max_texture_dimension_2d`: scene textures are at most this big.
     max_texture_px: u32,
@@ -470,6 +473,7 @@ impl BoxesRenderer {
             targets: None,
             uniforms: None,
             prepared: false,
+            stale: true,
             msaa_samples,
             max_texture_px: device.limits().max_texture_dimension_2d,
         }
@@ -506,6 +510,7 @@ impl BoxesRenderer {
         self.translucent_count = u32::try_from(self.translucent.len()).unwrap_or(u32::MAX);
         self.translucent_order = (0..self.translucent_count).collect();
         self.sorted_for_eye = None;
+        self.stale = true;
     }
 
     /// How many boxes the last [`Self::set_instances`] uploaded.
@@ -516,8 +521,10 @@ impl BoxesRenderer {
     /// Draws the scene for `camera` into the renderer's own textures, sized
     /// `viewport_size_px` (physical pixels; each side at most the device's
     /// largest texture, the blit then stretches), and returns the commands
-    /// to submit before the pass that [`Self::paint`]s. A zero-sized viewport
-    /// draws nothing (and `paint` then paints nothing).
+    /// to submit before the pass that [`Self::paint`]s. When neither the
+    /// instances, the camera, the style nor the size changed since the last
+    /// call, the last picture is kept and the commands are empty. A
+    /// zero-sized viewport draws nothing (and `paint` then paints nothing).
     pub fn prepare(
         &mut self,
         device: &wgpu::Device,
@@ -535,6 +542,7 @@ impl BoxesRenderer {
         let size_px = viewport_size_px.map(|s| s.min(self.max_texture_px));
         if self.targets.as_ref().is_none_or(|t| t.size_px != size_px) {
             self.targets = Some(self.create_targets(device, size_px));
+            self.stale = true;
         }
 
         let camera = camera.sanitized();
@@ -542,8 +550,14 @@ impl BoxesRenderer {
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
             self.uniforms = Some(uniforms);
+            self.stale = true;
         }
         self.sort_translucent(queue, camera.eye());
+        if self.prepared && !self.stale {
+            // The picture from the last frame is still right: egui repaints
+            // for every pointer move, the 3D scene need not.
+            return encoder.finish();
+        }
 
         let Some(targets) = &self.targets else {
             self.prepared = false;
@@ -593,6 +607,7 @@ impl BoxesRenderer {
             }
         }
         self.prepared = true;
+        self.stale = false;
         encoder.finish()
     }
 
