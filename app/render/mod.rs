@@ -10,7 +10,10 @@
 //! - [`offscreen`]: headless device and offscreen rendering to images.
 //! - [`error`]: [`RenderError`], this layer's errors.
 
+pub mod boxes;
+pub mod boxes_paint;
 pub mod camera2d;
+pub mod camera3d;
 pub mod egui_paint;
 pub mod error;
 pub mod offscreen;

@@ -1,14 +1,18 @@
 //! Rendering without a window: a headless GPU device ([`Gpu::headless`], no
 //! display server needed; Mesa's lavapipe or llvmpipe do), egui frames
-//! rendered into a texture ([`render_egui_offscreen`]) and bare quads
-//! ([`render_quads_offscreen`]), read back into an [`image::RgbaImage`].
+//! rendered into a texture ([`render_egui_offscreen`], and
+//! [`render_egui_offscreen_3d`] for UIs with 3D views), bare quads
+//! ([`render_quads_offscreen`]) and bare 3D boxes ([`render_boxes_offscreen`]),
+//! read back into an [`image::RgbaImage`].
 //!
 //! The target is Rgba8Unorm, the gamma-space format egui_wgpu prefers, so
 //! colour bytes are written as given. The same input gives the same bytes:
 //! egui runs with a fixed time and egui_wgpu's predictable options (no
 //! dithering, software texture filtering).
 
+use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use super::camera2d::Camera2D;
+use super::camera3d::OrbitCamera;
 use super::error::RenderError;
 use super::regions::{QuadInstance, RegionsRenderer};
 
@@ -92,7 +96,108 @@ pub fn render_egui_offscreen(
     pixels_per_point: f32,
     background: [u8; 4],
     instances: &[QuadInstance],
+    run_ui: impl FnMut(&mut egui::Ui),
+) -> Result<image::RgbaImage, RenderError> {
+    render_egui_with(
+        gpu,
+        size_px,
+        pixels_per_point,
+        background,
+        |device, queue, resources| {
+            let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+            regions.set_instances(device, queue, instances);
+            resources.insert(regions);
+        },
+        run_ui,
+        "render_egui_offscreen",
+    )
+}
+
+/// [`render_egui_offscreen`] for UIs with 3D views: a [`BoxesRenderer`]
+/// holding `box_instances` is registered in this egui renderer, so the
+/// [`BoxesPaintCallback`](super::boxes_paint::BoxesPaintCallback)s that
+/// `run_ui` paints draw them, as
+/// [`upload_box_instances`](super::boxes_paint::upload_box_instances)
+/// arranges in the window. A [`RegionsRenderer`] without quads is registered
+/// too, so 2D map callbacks draw nothing rather than fail.
+pub fn render_egui_offscreen_3d(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+    background: [u8; 4],
+    box_instances: &[BoxInstance],
+    run_ui: impl FnMut(&mut egui::Ui),
+) -> Result<image::RgbaImage, RenderError> {
+    render_egui_with(
+        gpu,
+        size_px,
+        pixels_per_point,
+        background,
+        |device, queue, resources| {
+            resources.insert(RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1));
+            let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px), OFFSCREEN_FORMAT);
+            boxes.set_instances(device, queue, box_instances);
+            resources.insert(boxes);
+        },
+        run_ui,
+        "render_egui_offscreen_3d",
+    )
+}
+
+/// Draws `instances` alone with `camera` on a `size_px` image (the whole
+/// image is the viewport), the sky and light as `style` says.
+pub fn render_boxes_offscreen(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    camera: &OrbitCamera,
+    instances: &[BoxInstance],
+    style: &BoxesStyle,
+) -> Result<image::RgbaImage, RenderError> {
+    check_size(gpu, size_px)?;
+    let device = &gpu.device;
+    let queue = &gpu.queue;
+    let scopes = ErrorScopes::push(device);
+
+    let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px), OFFSCREEN_FORMAT);
+    boxes.set_instances(device, queue, instances);
+    let scene = boxes.prepare(device, queue, camera, size_px, style);
+    let target = Target::new(device, size_px, "render_boxes_offscreen::target");
+    let mut encoder = device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_boxes_offscreen::encoder") });
+    {
+        let mut pass = target.begin_pass(&mut encoder, [0, 0, 0, 255], "render_boxes_offscreen::pass");
+        boxes.paint(&mut pass);
+    }
+    target.copy_to_buffer(&mut encoder);
+    queue.submit([scene, encoder.finish()]);
+    let image = target.read(device);
+    scopes.pop()?;
+    image
+}
+
+/// Above this many pixels an offscreen 3D render is not multisampled: a 4x
+/// colour + depth target of 8 bytes per sample would pass 256 MiB (a 4K image
+/// still gets 4x).
+const OFFSCREEN_MSAA_MAX_PX: u64 = 1 << 23;
+
+/// The scene sample count for an offscreen 3D render of `size_px`.
+fn offscreen_msaa_samples(device: &wgpu::Device, size_px: [u32; 2]) -> u32 {
+    if size_px[0] as u64 * size_px[1] as u64 > OFFSCREEN_MSAA_MAX_PX {
+        return 1;
+    }
+    supported_msaa_samples(device, None)
+}
+
+/// The egui offscreen path: `install` puts the renderers the UI's paint
+/// callbacks need into the egui renderer's callback resources.
+fn render_egui_with(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+    background: [u8; 4],
+    install: impl FnOnce(&wgpu::Device, &wgpu::Queue, &mut egui_wgpu::CallbackResources),
     mut run_ui: impl FnMut(&mut egui::Ui),
+    label: &str,
 ) -> Result<image::RgbaImage, RenderError> {
     check_size(gpu, size_px)?;
     if !(pixels_per_point.is_finite() && pixels_per_point > 0.0) {
@@ -103,9 +208,7 @@ pub fn render_egui_offscreen(
     let scopes = ErrorScopes::push(device);
 
     let mut renderer = egui_wgpu::Renderer::new(device, OFFSCREEN_FORMAT, egui_wgpu::RendererOptions::PREDICTABLE);
-    let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-    regions.set_instances(device, queue, instances);
-    renderer.callback_resources.insert(regions);
+    install(device, queue, &mut renderer.callback_resources);
 
     let ctx = egui::Context::default();
     let screen_rect = egui::Rect::from_min_size(
@@ -150,13 +253,14 @@ pub fn render_egui_offscreen(
     let ppp = output.pixels_per_point;
     let primitives = ctx.tessellate(output.shapes, ppp);
     let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
-    let target = Target::new(device, size_px, "render_egui_offscreen::target");
+    let target = Target::new(device, size_px, &format!("{label}::target"));
 
-    let mut encoder = device
-        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_egui_offscreen::encoder") });
+    let mut encoder =
+        device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) });
+    // The paint callbacks' own command buffers (a 3D scene) come first, as in eframe.
     let mut commands = renderer.update_buffers(device, queue, &mut encoder, &primitives, &screen);
     {
-        let pass = target.begin_pass(&mut encoder, background, "render_egui_offscreen::pass");
+        let pass = target.begin_pass(&mut encoder, background, &format!("{label}::pass"));
         let mut pass = pass.forget_lifetime();
         renderer.render(&mut pass, &primitives, &screen);
     }

@@ -1,0 +1,210 @@
+//! The egui side of [`BoxesRenderer`]: it lives in egui_wgpu's callback
+//! resources (built once by [`register`]), boxes are uploaded when the scene
+//! or its colouring changes ([`upload_box_instances`]), and a 3D view paints
+//! itself each frame with a small Copy [`BoxesPaintCallback`].
+//!
+//! The callback's `prepare` draws the scene into the renderer's own colour
+//! and depth textures (egui's pass has neither a depth buffer nor our sample
+//! count) and hands egui that command buffer, which egui submits before its
+//! own pass; `paint` then blits the picture into egui's pass.
+//!
+//! Viewport and clip, as egui_paint.rs does for the 2D maps: egui_wgpu sets
+//! the pass viewport to the callback's rect *clamped to the screen*, which
+//! would squash a view that is partly off screen. `paint` therefore sets the
+//! viewport itself: the rect's corner rounded to whole physical pixels (as
+//! egui rounds it, see [`viewport_px`]) and `viewport_size_px`, the size the
+//! scene was drawn at, so one scene pixel is one target pixel; only a
+//! viewport the device cannot take falls back to egui's (the blit then
+//! stretches). The scissor is egui's clip rect intersected with that viewport.
+
+use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
+
+use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use super::camera2d::ViewportPx;
+use super::camera3d::OrbitCamera;
+use super::egui_paint::viewport_px;
+
+/// Builds a [`BoxesRenderer`] for the window's target format (the scene
+/// multisampled as the adapter allows, see
+/// [`supported_msaa_samples`]; egui's own pass without multisampling, as
+/// eframe's default `NativeOptions::multisampling` is 0) and keeps it in the
+/// egui renderer's callback resources. Replaces one registered before.
+pub fn register(render_state: &RenderState) {
+    register_with_msaa(render_state, 1);
+}
+
+/// [`register`] for a window whose eframe `NativeOptions::multisampling` is
+/// `egui_msaa_samples` (the blit pipeline's sample count must match egui's
+/// pass; the scene's own multisampling is chosen separately).
+pub fn register_with_msaa(render_state: &RenderState, egui_msaa_samples: u32) {
+    let renderer = new_renderer(render_state, egui_msaa_samples);
+    render_state.renderer.write().callback_resources.insert(renderer);
+}
+
+fn new_renderer(render_state: &RenderState, egui_msaa_samples: u32) -> BoxesRenderer {
+    let device = &render_state.device;
+    let msaa = supported_msaa_samples(device, Some(&render_state.adapter));
+    BoxesRenderer::with_target_samples(device, msaa, render_state.target_format, egui_msaa_samples)
+}
+
+/// Uploads the boxes the next [`BoxesPaintCallback`]s draw, registering the
+/// renderer first when [`register`] has not been called.
+pub fn upload_box_instances(render_state: &RenderState, instances: &[BoxInstance]) {
+    let mut egui_renderer = render_state.renderer.write();
+    let resources = &mut egui_renderer.callback_resources;
+    if !resources.contains::<BoxesRenderer>() {
+        resources.insert(new_renderer(render_state, 1));
+    }
+    if let Some(renderer) = resources.get_mut::<BoxesRenderer>() {
+        renderer.set_instances(&render_state.device, &render_state.queue, instances);
+    }
+}
+
+/// What one 3D view needs each frame: small and Copy, as egui paint
+/// callbacks should be. The boxes themselves were uploaded beforehand with
+/// [`upload_box_instances`].
+///
+/// One [`BoxesRenderer`] holds one set of instances and one scene texture, so
+/// it draws one 3D view per frame: with several callbacks in a frame, the
+/// last one prepared is what all of them show.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BoxesPaintCallback {
+    pub camera: OrbitCamera,
+    /// The callback rect's size in physical pixels:
+    /// `viewport_px(rect, ppp).size`, as whole numbers.
+    pub viewport_size_px: [u32; 2],
+    pub style: BoxesStyle,
+}
+
+impl BoxesPaintCallback {
+    /// The callback for a view covering `rect` (points) at `pixels_per_point`.
+    pub fn new(camera: OrbitCamera, rect: egui::Rect, pixels_per_point: f32, style: BoxesStyle) -> Self {
+        let size = viewport_px(rect, pixels_per_point).size;
+        BoxesPaintCallback { camera, viewport_size_px: size.map(|s| s.max(0.0) as u32), style }
+    }
+}
+
+/// The paint callback shape to add to a painter: `ui.painter().add(paint_callback(rect, cb))`.
+pub fn paint_callback(rect: egui::Rect, cb: BoxesPaintCallback) -> egui::PaintCallback {
+    egui_wgpu::Callback::new_paint_callback(rect, cb)
+}
+
+impl CallbackTrait for BoxesPaintCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen_descriptor: &ScreenDescriptor,
+        _egui_encoder: &mut wgpu::CommandEncoder,
+        callback_resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        match callback_resources.get_mut::<BoxesRenderer>() {
+            Some(renderer) => vec![renderer.prepare(device, queue, &self.camera, self.viewport_size_px, &self.style)],
+            None => Vec::new(),
+        }
+    }
+
+    fn paint(
+        &self,
+        info: egui::PaintCallbackInfo,
+        render_pass: &mut wgpu::RenderPass<'static>,
+        callback_resources: &CallbackResources,
+    ) {
+        let Some(renderer) = callback_resources.get::<BoxesRenderer>() else {
+            return;
+        };
+        let size = [self.viewport_size_px[0] as f32, self.viewport_size_px[1] as f32];
+        let Some(rects) = pass_rects(&info, size, renderer.max_viewport_px()) else {
+            return;
+        };
+        if let Some(vp) = rects.viewport {
+            render_pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
+        }
+        render_pass.set_scissor_rect(rects.x, rects.y, rects.width, rects.height);
+        renderer.paint(render_pass);
+    }
+}
+
+/// The viewport (None: keep egui's) and the scissor rect for one callback.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PassRects {
+    viewport: Option<ViewportPx>,
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+}
+
+/// Works out [`PassRects`] (the same rules as egui_paint.rs's); None when
+/// nothing of the view is visible.
+fn pass_rects(info: &egui::PaintCallbackInfo, viewport_size_px: [f32; 2], max_viewport_px: u32) -> Option<PassRects> {
+    let screen = [info.screen_size_px[0] as f32, info.screen_size_px[1] as f32];
+    let ppp = info.pixels_per_point;
+    let min = [(info.viewport.min.x * ppp).round(), (info.viewport.min.y * ppp).round()];
+    let size = [viewport_size_px[0].max(1.0), viewport_size_px[1].max(1.0)];
+    // wgpu's rule: size at most max_texture_dimension_2d, corners within
+    // [-2 max, 2 max - 1].
+    let range = 2.0 * max_viewport_px as f32;
+    let fits = (0..2).all(|a| {
+        size[a] <= max_viewport_px as f32 && min[a] >= -range && min[a] + size[a] <= range - 1.0 && min[a].is_finite()
+    });
+    let (viewport, vp_min, vp_max) = if fits {
+        (Some(ViewportPx { min, size }), min, [min[0] + size[0].round(), min[1] + size[1].round()])
+    } else {
+        // egui's own (clamped) viewport stays in place.
+        let v = info.viewport_in_pixels();
+        let m = [v.left_px as f32, v.top_px as f32];
+        (None, m, [m[0] + v.width_px as f32, m[1] + v.height_px as f32])
+    };
+    let clip = info.clip_rect_in_pixels();
+    let x0 = vp_min[0].max(clip.left_px as f32).clamp(0.0, screen[0]);
+    let y0 = vp_min[1].max(clip.top_px as f32).clamp(0.0, screen[1]);
+    let x1 = vp_max[0].min((clip.left_px + clip.width_px) as f32).clamp(x0, screen[0]);
+    let y1 = vp_max[1].min((clip.top_px + clip.height_px) as f32).clamp(y0, screen[1]);
+    let (width, height) = ((x1 - x0) as u32, (y1 - y0) as u32);
+    if width == 0 || height == 0 {
+        return None;
+    }
+    Some(PassRects { viewport, x: x0 as u32, y: y0 as u32, width, height })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(viewport: egui::Rect, clip: egui::Rect, ppp: f32, screen: [u32; 2]) -> egui::PaintCallbackInfo {
+        egui::PaintCallbackInfo { viewport, clip_rect: clip, pixels_per_point: ppp, screen_size_px: screen }
+    }
+
+    fn rect(x0: f32, y0: f32, x1: f32, y1: f32) -> egui::Rect {
+        egui::Rect::from_min_max(egui::pos2(x0, y0), egui::pos2(x1, y1))
+    }
+
+    #[test]
+    fn the_callback_carries_the_rects_pixel_size() {
+        let style = BoxesStyle {
+            sky_top: 0,
+            sky_bottom: 0,
+            light_dir: [0.0, 1.0, 0.0],
+            ambient: 0.3,
+            highlight: 0,
+            slice: None,
+        };
+        let cb = BoxesPaintCallback::new(OrbitCamera::default(), rect(10.2, 20.6, 110.2, 70.6), 1.5, style);
+        assert_eq!(cb.viewport_size_px, [150, 75]);
+    }
+
+    #[test]
+    fn a_view_partly_off_screen_keeps_its_size_and_is_clipped() {
+        let r = rect(-50.0, 0.0, 50.0, 100.0);
+        let p = pass_rects(&info(r, rect(-1000.0, 30.0, 1000.0, 1000.0), 1.0, [200, 200]), [100.0, 100.0], 8192)
+            .expect("visible");
+        assert_eq!(p.viewport, Some(ViewportPx { min: [-50.0, 0.0], size: [100.0, 100.0] }));
+        assert_eq!((p.x, p.y, p.width, p.height), (0, 30, 50, 70));
+        let hidden = rect(300.0, 300.0, 400.0, 400.0);
+        assert_eq!(pass_rects(&info(hidden, hidden, 1.0, [200, 200]), [100.0, 100.0], 8192), None);
+        let huge = rect(0.0, 0.0, 20000.0, 100.0);
+        let p = pass_rects(&info(huge, huge, 1.0, [200, 200]), [20000.0, 100.0], 8192).expect("visible");
+        assert_eq!(p.viewport, None);
+    }
+}
