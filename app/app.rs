@@ -13,11 +13,13 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::demo;
 use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
-use crate::layout::{self, LayoutInput, ViewKind};
+use crate::layout::scene3d::HeightMetric;
+use crate::layout::{self, LayoutInput, View, ViewKind, city, volume};
 use crate::ui::filters::{self, Filters};
 use crate::ui::map_view::{self, MapGpu, MapScene, MapViewState};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
+use crate::ui::view3d::{self, Gpu3d, Scene3dData, View3dState, VolumeStyle};
 use crate::ui::{details, summary, theme};
 
 /// What the user asked to open.
@@ -50,14 +52,27 @@ struct Loading {
     rx: Receiver<Result<AddressSpace, DumpError>>,
 }
 
+/// What a 3D scene was built from; a change rebuilds it.
+#[derive(Clone, Debug, PartialEq)]
+struct Scene3dKey {
+    view: View,
+    filters: Filters,
+    metric: HeightMetric,
+    volume: VolumeStyle,
+    selected: Option<usize>,
+}
+
 /// A loaded dump and what is derived from it for the current view.
 struct Document {
     space: Arc<AddressSpace>,
     scene: Option<MapScene>,
     /// The view, filters and colouring `scene` was built for.
     scene_key: Option<(ViewKind, Filters)>,
+    scene3d: Option<Scene3dData>,
+    scene3d_key: Option<Scene3dKey>,
     selected: Option<usize>,
     map: MapViewState,
+    view3d: View3dState,
 }
 
 pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
@@ -67,8 +82,10 @@ pub struct MemscapeApp {
     loading: Option<Loading>,
     error: Option<String>,
     recent: RecentFiles,
-    view: ViewKind,
+    view: View,
     filters: Filters,
+    metric: HeightMetric,
+    volume: VolumeStyle,
     search: String,
     search_note: Option<String>,
     /// A file dialog running on its own thread.
@@ -77,20 +94,49 @@ pub struct MemscapeApp {
     render_state: Option<egui_wgpu::RenderState>,
 }
 
+impl Document {
+    fn new(space: AddressSpace) -> Document {
+        Document {
+            space: Arc::new(space),
+            scene: None,
+            scene_key: None,
+            scene3d: None,
+            scene3d_key: None,
+            selected: None,
+            map: MapViewState::default(),
+            view3d: View3dState::default(),
+        }
+    }
+
+    /// Selects a region and brings it into view in both kinds of view.
+    fn select_and_focus(&mut self, index: usize) {
+        self.selected = Some(index);
+        if let Some(scene) = &self.scene {
+            self.map.focus(&scene.layout, index as u32);
+        }
+        if let Some(data) = &self.scene3d {
+            self.view3d.fly_to(data, index as u32);
+        }
+    }
+}
+
 impl MemscapeApp {
     /// The app on `source`, drawing with the creation context's wgpu state when there is one.
     pub fn new(cc: &eframe::CreationContext<'_>, source: DumpSource, recent: RecentFiles) -> MemscapeApp {
         let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &render_state {
             crate::render::egui_paint::register(rs);
+            crate::render::boxes_paint::register(rs);
         }
         let mut app = MemscapeApp {
             doc: None,
             loading: None,
             error: None,
             recent,
-            view: ViewKind::Strip,
+            view: View::Flat(ViewKind::Strip),
             filters: Filters::default(),
+            metric: HeightMetric::default(),
+            volume: VolumeStyle::default(),
             search: String::new(),
             search_note: None,
             dialog: None,
@@ -130,19 +176,19 @@ impl MemscapeApp {
         self.doc.as_ref().and_then(|d| d.selected)
     }
 
-    /// Where region `index` is on screen (its largest tile), when the map shows it.
+    /// Where region `index` is on screen (its largest tile), when a flat map shows it.
     pub fn screen_rect_of_region(&self, index: usize) -> Option<egui::Rect> {
         let doc = self.doc.as_ref()?;
+        if !matches!(self.view, View::Flat(_)) {
+            return None;
+        }
         doc.map.screen_rect_of(&doc.scene.as_ref()?.layout, index as u32)
     }
 
-    /// Selects region `index` and centres the map on it, as the search box does.
+    /// Selects region `index` and brings it into view, as the search box does.
     pub fn select_region(&mut self, index: usize) {
         if let Some(doc) = &mut self.doc {
-            doc.selected = Some(index);
-            if let Some(scene) = &doc.scene {
-                doc.map.focus(&scene.layout, index as u32);
-            }
+            doc.select_and_focus(index);
         }
     }
 
@@ -155,8 +201,14 @@ impl MemscapeApp {
         self.loading.is_some()
     }
 
-    pub fn set_view(&mut self, view: ViewKind) {
+    pub fn set_view(&mut self, view: View) {
         self.view = view;
+    }
+
+    /// Where region `index` is in the 3D view (its largest box's top), when shown.
+    pub fn screen_pos_of_region_3d(&self, index: usize) -> Option<egui::Pos2> {
+        let doc = self.doc.as_ref()?;
+        doc.view3d.screen_pos_of(doc.scene3d.as_ref()?, index as u32)
     }
 
     fn poll_loading(&mut self) {
@@ -166,13 +218,7 @@ impl MemscapeApp {
                 if let DumpSource::File(p) = &loading.source {
                     self.recent.add(p);
                 }
-                self.doc = Some(Document {
-                    space: Arc::new(space),
-                    scene: None,
-                    scene_key: None,
-                    selected: None,
-                    map: MapViewState::default(),
-                });
+                self.doc = Some(Document::new(space));
                 self.error = None;
                 self.loading = None;
             }
@@ -220,21 +266,63 @@ impl MemscapeApp {
         }
     }
 
-    /// Rebuilds the scene when the dump, view, filters or colouring changed.
+    /// Rebuilds the current view's scene when what it depends on changed.
     fn ensure_scene(&mut self) {
         let Some(doc) = &mut self.doc else { return };
-        let key = (self.view, self.filters.clone());
-        if doc.scene_key.as_ref() == Some(&key) && doc.scene.is_some() {
-            return;
-        }
-        let view_changed = doc.scene_key.as_ref().is_none_or(|(v, _)| *v != self.view);
-        let visible = self.filters.visible(&doc.space);
-        let layout = layout::layout(self.view, &LayoutInput { space: &doc.space, visible: &visible });
-        self.scene_generation += 1;
-        doc.scene = Some(MapScene::new(&doc.space, layout, self.filters.color_mode, self.scene_generation));
-        doc.scene_key = Some(key);
-        if view_changed {
-            doc.map.reset_camera();
+        match self.view {
+            View::Flat(kind) => {
+                let key = (kind, self.filters.clone());
+                if doc.scene_key.as_ref() == Some(&key) && doc.scene.is_some() {
+                    return;
+                }
+                let view_changed = doc.scene_key.as_ref().is_none_or(|(v, _)| *v != kind);
+                let visible = self.filters.visible(&doc.space);
+                let layout = layout::layout(kind, &LayoutInput { space: &doc.space, visible: &visible });
+                self.scene_generation += 1;
+                doc.scene = Some(MapScene::new(&doc.space, layout, self.filters.color_mode, self.scene_generation));
+                doc.scene_key = Some(key);
+                if view_changed {
+                    doc.map.reset_camera();
+                }
+            }
+            View::City | View::Volume => {
+                let key = Scene3dKey {
+                    view: self.view,
+                    filters: self.filters.clone(),
+                    metric: self.metric,
+                    volume: self.volume.clone(),
+                    selected: doc.selected,
+                };
+                if doc.scene3d_key.as_ref() == Some(&key) && doc.scene3d.is_some() {
+                    return;
+                }
+                let view_changed = doc.scene3d_key.as_ref().is_none_or(|k| k.view != self.view);
+                let geometry_changed = doc.scene3d_key.as_ref().is_none_or(|k| {
+                    k.view != key.view || k.filters.show_kind != key.filters.show_kind || k.metric != key.metric
+                });
+                let visible = self.filters.visible(&doc.space);
+                let input = LayoutInput { space: &doc.space, visible: &visible };
+                let scene = match (geometry_changed, doc.scene3d.take()) {
+                    (false, Some(old)) => old.scene,
+                    _ if self.view == View::City => city::layout_city(&input, self.metric),
+                    _ => volume::layout_volume(&input),
+                };
+                self.scene_generation += 1;
+                let style = (self.view == View::Volume).then_some(&self.volume);
+                let selected = doc.selected.map(|i| i as u32);
+                doc.scene3d = Some(Scene3dData::new(
+                    &doc.space,
+                    scene,
+                    self.filters.color_mode,
+                    style,
+                    selected,
+                    self.scene_generation,
+                ));
+                doc.scene3d_key = Some(key);
+                if view_changed {
+                    doc.view3d.reset_camera();
+                }
+            }
         }
     }
 
@@ -242,10 +330,7 @@ impl MemscapeApp {
         let Some(doc) = &mut self.doc else { return };
         match search::search(&doc.space, &self.search) {
             SearchHit::Region(i, what) => {
-                doc.selected = Some(i);
-                if let Some(scene) = &doc.scene {
-                    doc.map.focus(&scene.layout, i as u32);
-                }
+                doc.select_and_focus(i);
                 self.search_note = Some(format!("selected {what}"));
             }
             SearchHit::NotFound(why) => self.search_note = Some(why),
@@ -281,7 +366,7 @@ impl MemscapeApp {
                 }
             });
             ui.separator();
-            for v in ViewKind::ALL {
+            for v in View::ALL {
                 ui.selectable_value(&mut self.view, v, v.title());
             }
             ui.separator();
@@ -362,6 +447,30 @@ impl eframe::App for MemscapeApp {
                 ui.separator();
                 ui.strong("Legend and filters");
                 filters_changed = filters::filters_ui(ui, &space, &mut self.filters);
+                match self.view {
+                    View::City => {
+                        ui.separator();
+                        ui.strong("City");
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label("Height");
+                            for m in HeightMetric::ALL {
+                                ui.selectable_value(&mut self.metric, m, m.title());
+                            }
+                        });
+                        ui.label(
+                            egui::RichText::new(
+                                "Drag to orbit, right-drag to pan, wheel to zoom, F flies to the selection.",
+                            )
+                            .weak(),
+                        );
+                    }
+                    View::Volume => {
+                        ui.separator();
+                        ui.strong("Volume");
+                        view3d::volume_controls_ui(ui, &space, &mut self.volume);
+                    }
+                    View::Flat(_) => {}
+                }
             });
         });
         let mut link = None;
@@ -378,10 +487,7 @@ impl eframe::App for MemscapeApp {
             },
         );
         if let Some(i) = link {
-            doc.selected = Some(i);
-            if let Some(scene) = &doc.scene {
-                doc.map.focus(&scene.layout, i as u32);
-            }
+            doc.select_and_focus(i);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if space.region_source == RegionSource::Synthesized {
@@ -390,16 +496,29 @@ impl eframe::App for MemscapeApp {
                     "No region list in this dump: modules, stacks and captured memory are placed where the dump says; the rest is Unknown, not Free.",
                 );
             }
-            if let Some(scene) = &doc.scene {
-                let selected = doc.selected.map(|i| i as u32);
-                let gpu = match &self.render_state {
-                    Some(rs) => MapGpu::Window(rs),
-                    None => MapGpu::Cpu,
-                };
-                let r = map_view::map_view_ui(ui, &mut doc.map, &space, scene, selected, gpu);
-                if let Some(c) = r.clicked {
-                    doc.selected = Some(c as usize);
-                }
+            let selected = doc.selected.map(|i| i as u32);
+            let response = match self.view {
+                View::Flat(_) => doc.scene.as_ref().map(|scene| {
+                    let gpu = match &self.render_state {
+                        Some(rs) => MapGpu::Window(rs),
+                        None => MapGpu::Cpu,
+                    };
+                    map_view::map_view_ui(ui, &mut doc.map, &space, scene, selected, gpu)
+                }),
+                View::City | View::Volume => match (&self.render_state, &doc.scene3d) {
+                    (Some(rs), Some(data)) => {
+                        let volume = (self.view == View::Volume).then_some(&self.volume);
+                        Some(view3d::view3d_ui(ui, &mut doc.view3d, &space, data, selected, volume, Gpu3d::Window(rs)))
+                    }
+                    (None, _) => {
+                        ui.colored_label(theme::WARNING, "The 3D views need the wgpu renderer.");
+                        None
+                    }
+                    _ => None,
+                },
+            };
+            if let Some(c) = response.and_then(|r| r.clicked) {
+                doc.selected = Some(c as usize);
             }
         });
         if filters_changed {

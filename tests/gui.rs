@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use memscape::app::{DumpSource, MemscapeApp};
 use memscape::dump::RegionKind;
-use memscape::layout::ViewKind;
+use memscape::layout::{View, ViewKind};
 use memscape::ui::recent::RecentFiles;
 
 fn gpu_available() -> bool {
@@ -61,7 +61,7 @@ fn clicking_a_region_shows_its_details() {
     let mut h = harness(DumpSource::Demo);
     step_until(&mut h, "the demo dump", |a| a.space().is_some());
     for view in ViewKind::ALL {
-        h.state_mut().set_view(view);
+        h.state_mut().set_view(View::Flat(view));
         h.run_steps(3);
         // The crashing thread's stack: a region every view draws.
         let (index, base, kind) = {
@@ -130,7 +130,7 @@ fn the_map_draws_region_colours() {
     let mut h = harness(DumpSource::Demo);
     step_until(&mut h, "the demo dump", |a| a.space().is_some());
     // The treemap has the largest tiles at the fitted zoom.
-    h.state_mut().set_view(ViewKind::Treemap);
+    h.state_mut().set_view(View::Flat(ViewKind::Treemap));
     h.run_steps(3);
     let image = h.render().expect("render the window");
     // The largest Image tile on screen; sample inside its 1 px outline, near a
@@ -152,4 +152,40 @@ fn the_map_draws_region_colours() {
     let want = color.to_array();
     let close = px.iter().zip(want).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 6);
     assert!(close, "pixel at {pos:?} inside the largest image tile is {px:?}, the Image colour is {want:?}");
+}
+
+#[test]
+fn clicking_a_box_in_3d_shows_its_details_and_keeps_the_selection() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    for view in [View::City, View::Volume] {
+        h.state_mut().set_view(view);
+        h.run_steps(4);
+        // The region of the largest Image module: big in both views.
+        let (index, base) = {
+            let space = h.state().space().unwrap();
+            let m = space.modules.iter().max_by_key(|m| m.size_bytes).unwrap();
+            let i = space.region_index_at(m.base_addr + m.size_bytes / 2).unwrap();
+            (i, space.regions[i].base_addr)
+        };
+        let pos = h.state().screen_pos_of_region_3d(index).unwrap_or_else(|| panic!("{view:?}: not on screen"));
+        click_at(&mut h, pos);
+        let picked = h.state().selected().expect("the click selected nothing");
+        let space = h.state().space().unwrap();
+        // What the click picked is what the details panel shows.
+        let r = &space.regions[picked];
+        h.get_by_label_contains(&format!("0x{:x} –", r.base_addr));
+        if view == View::City {
+            // From above, the top of the largest module's box is not hidden.
+            assert_eq!(picked, index, "City: picked region {picked} ({}), wanted {index} at 0x{base:x}", r.kind);
+        }
+    }
+    // The selection survives switching back to a flat map.
+    let selected = h.state().selected();
+    h.state_mut().set_view(View::Flat(ViewKind::Hilbert));
+    h.run_steps(3);
+    assert_eq!(h.state().selected(), selected);
 }

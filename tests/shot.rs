@@ -7,7 +7,7 @@ use std::process::Command;
 
 use memscape::cli::shot::{ShotOptions, render};
 use memscape::dump::{AddressSpace, RegionKind};
-use memscape::layout::ViewKind;
+use memscape::layout::{View, ViewKind};
 use memscape::ui::theme;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
@@ -36,13 +36,14 @@ fn known_regions_have_their_colours_where_the_layout_put_them() {
     }
     let space = AddressSpace::open(DEMO).unwrap();
     for view in ViewKind::ALL {
-        let shot = render(&space, &ShotOptions { view, size_px: [1200, 800], select: None }).unwrap();
+        let shot = render(&space, &ShotOptions::new(View::Flat(view), [1200, 800])).unwrap();
+        let scene = shot.scene.as_ref().unwrap();
         assert_eq!(shot.image.dimensions(), (1200, 800));
         // The ten largest on-screen tiles: the pixel just inside each one's
         // top-left corner has its kind's colour (labels sit in the centre).
         let mut rects: Vec<(usize, egui::Rect)> = (0..space.regions.len())
             .filter(|i| space.regions[*i].kind != RegionKind::Free)
-            .filter_map(|i| shot.view.screen_rect_of(&shot.scene.layout, i as u32).map(|r| (i, r)))
+            .filter_map(|i| shot.view.screen_rect_of(&scene.layout, i as u32).map(|r| (i, r)))
             .filter(|(_, r)| r.width() >= 10.0 && r.height() >= 10.0)
             .collect();
         rects.sort_by(|a, b| b.1.area().total_cmp(&a.1.area()));
@@ -70,9 +71,9 @@ fn the_selection_is_outlined() {
     let space = AddressSpace::open(DEMO).unwrap();
     let ntdll = space.modules.iter().find(|m| m.name == "ntdll.dll").unwrap().base_addr;
     let index = space.region_index_at(ntdll).unwrap();
-    let opts = ShotOptions { view: ViewKind::Treemap, size_px: [1200, 800], select: Some(ntdll) };
+    let opts = ShotOptions { select: Some(ntdll), ..ShotOptions::new(View::Flat(ViewKind::Treemap), [1200, 800]) };
     let shot = render(&space, &opts).unwrap();
-    let r = shot.view.screen_rect_of(&shot.scene.layout, index as u32).unwrap();
+    let r = shot.view.screen_rect_of(&shot.scene.unwrap().layout, index as u32).unwrap();
     // The outline is drawn just outside the tile.
     let p = egui::pos2(r.center().x, r.min.y - 2.0);
     let got = shot.image.get_pixel(p.x as u32, p.y as u32).0;
@@ -102,18 +103,12 @@ fn the_command_writes_a_png_with_its_settings() {
     let _ = std::fs::remove_file(&out);
 
     // Two runs, same bytes.
-    let a = render(
-        &AddressSpace::open(DEMO).unwrap(),
-        &ShotOptions { view: ViewKind::Strip, size_px: [320, 200], select: None },
-    )
-    .unwrap()
-    .image;
-    let b = render(
-        &AddressSpace::open(DEMO).unwrap(),
-        &ShotOptions { view: ViewKind::Strip, size_px: [320, 200], select: None },
-    )
-    .unwrap()
-    .image;
+    let a = render(&AddressSpace::open(DEMO).unwrap(), &ShotOptions::new(View::Flat(ViewKind::Strip), [320, 200]))
+        .unwrap()
+        .image;
+    let b = render(&AddressSpace::open(DEMO).unwrap(), &ShotOptions::new(View::Flat(ViewKind::Strip), [320, 200]))
+        .unwrap()
+        .image;
     assert!(a == b, "two renders differ");
 }
 
@@ -133,4 +128,65 @@ fn bad_shot_arguments_are_usage_errors() {
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.starts_with("error: ") && stderr.contains("outside the user address space"), "{stderr}");
+}
+
+#[test]
+fn three_d_views_render_the_scene_and_highlight_the_selection() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let m = space.modules.iter().max_by_key(|m| m.size_bytes).unwrap();
+    let addr = m.base_addr + m.size_bytes / 2;
+    let index = space.region_index_at(addr).unwrap() as u32;
+    for view in [View::City, View::Volume] {
+        let plain = render(&space, &ShotOptions::new(view, [800, 500])).unwrap();
+        let selected =
+            render(&space, &ShotOptions { select: Some(addr), ..ShotOptions::new(view, [800, 500]) }).unwrap();
+        assert_eq!(plain.image.dimensions(), (800, 500));
+        // The sky where nothing is: the top-left corner is close to the sky's top colour.
+        let sky = plain.image.get_pixel(1, 1).0;
+        let top = theme::SKY_TOP.to_array();
+        assert!(
+            sky.iter().zip(top).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 12),
+            "{view:?}: sky {sky:?}"
+        );
+        // Something is drawn: many pixels differ from the sky gradient's row colour.
+        let drawn = plain.image.pixels().filter(|p| p.0[2] < 60 || p.0[0] > 90).count();
+        assert!(drawn > 10_000, "{view:?}: only {drawn} scene pixels");
+        // The selected region's box is brighter where it is, and only there.
+        let pos =
+            selected.view3d.screen_pos_of(selected.scene3d.as_ref().unwrap(), index).expect("selection on screen");
+        let lum = |img: &image::RgbaImage, x: u32, y: u32| {
+            let p = img.get_pixel(x, y).0;
+            u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])
+        };
+        let (x, y) = (pos.x as u32, pos.y as u32);
+        let around = (0..5).flat_map(|dx| (0..5).map(move |dy| (x + dx - 2, y + dy - 2)));
+        let brighter = around.filter(|(x, y)| lum(&selected.image, *x, *y) > lum(&plain.image, *x, *y) + 20).count();
+        assert!(brighter >= 5, "{view:?}: the selected box at {pos:?} is not highlighted");
+        assert_eq!(lum(&selected.image, 1, 1), lum(&plain.image, 1, 1), "{view:?}: the sky changed");
+    }
+}
+
+#[test]
+fn the_camera_option_moves_the_3d_camera() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let a =
+        render(&space, &ShotOptions { camera: Some([0.0, 60.0, 900.0]), ..ShotOptions::new(View::City, [400, 250]) })
+            .unwrap();
+    let b =
+        render(&space, &ShotOptions { camera: Some([120.0, 20.0, 900.0]), ..ShotOptions::new(View::City, [400, 250]) })
+            .unwrap();
+    let cam = a.view3d.camera.unwrap();
+    assert_eq!((cam.yaw_deg, cam.pitch_deg, cam.distance), (0.0, 60.0, 900.0));
+    assert!(a.image != b.image, "two cameras gave the same picture");
+    let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
+        .args(["shot", DEMO, "--view", "city", "--camera", "30,95,10", "-o", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "pitch 95 is a usage error");
 }

@@ -4,13 +4,30 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::layout::ViewKind;
+use crate::layout::View;
+use crate::layout::scene3d::HeightMetric;
 
-fn parse_view(s: &str) -> Result<ViewKind, String> {
-    ViewKind::ALL
+fn parse_view(s: &str) -> Result<View, String> {
+    View::from_name(s).ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap, city, volume)"))
+}
+
+fn parse_camera(s: &str) -> Result<[f32; 3], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let bad = || format!("'{s}' is not YAW,PITCH,DISTANCE (degrees, degrees, world units)");
+    let [yaw, pitch, distance] = parts.as_slice() else { return Err(bad()) };
+    let num = |v: &str| v.parse::<f32>().ok().filter(|x| x.is_finite()).ok_or_else(bad);
+    let (yaw, pitch, distance) = (num(yaw)?, num(pitch)?, num(distance)?);
+    if distance <= 0.0 || !(-89.0..=89.0).contains(&pitch) {
+        return Err(format!("'{s}': pitch must be within -89..89 and distance above 0"));
+    }
+    Ok([yaw, pitch, distance])
+}
+
+fn parse_metric(s: &str) -> Result<HeightMetric, String> {
+    HeightMetric::ALL
         .into_iter()
-        .find(|v| v.name().eq_ignore_ascii_case(s))
-        .ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap)"))
+        .find(|m| m.name().eq_ignore_ascii_case(s))
+        .ok_or_else(|| format!("unknown height metric '{s}' (size, committed, captured, protection, cpu)"))
 }
 
 fn parse_size(s: &str) -> Result<[u32; 2], String> {
@@ -66,9 +83,9 @@ pub enum Command {
     /// Render a map offscreen to a PNG (no window or X server needed).
     Shot {
         dump: PathBuf,
-        /// strip, hilbert or treemap.
+        /// strip, hilbert, treemap, city or volume.
         #[arg(long, value_parser = parse_view)]
-        view: ViewKind,
+        view: View,
         /// Picture size in pixels, WIDTHxHEIGHT.
         #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
         size: [u32; 2],
@@ -78,6 +95,13 @@ pub enum Command {
         /// Select (outline) the region containing this address (hex).
         #[arg(long, value_parser = parse_addr)]
         select: Option<u64>,
+        /// The 3D views' camera: YAW,PITCH,DISTANCE (degrees, degrees, world units);
+        /// without it the camera fits the scene.
+        #[arg(long, value_parser = parse_camera, allow_hyphen_values = true)]
+        camera: Option<[f32; 3]>,
+        /// What City heights encode: size, committed, captured, protection or cpu.
+        #[arg(long, default_value = "size", value_parser = parse_metric)]
+        height: HeightMetric,
     },
     /// Threads with their stacks and registers, like ~*.
     Threads {

@@ -25,8 +25,10 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
         Command::Regions { dump, json } => regions::run(&open(dump)?, *json, out),
         Command::Modules { dump, json } => modules::run(&open(dump)?, *json, out),
         Command::Threads { dump, json } => threads::run(&open(dump)?, *json, out),
-        Command::Shot { dump, view, size, output, select } => {
-            shot::run(&open(dump)?, &shot::ShotOptions { view: *view, size_px: *size, select: *select }, output, out)
+        Command::Shot { dump, view, size, output, select, camera, height } => {
+            let opts =
+                shot::ShotOptions { view: *view, size_px: *size, select: *select, camera: *camera, metric: *height };
+            shot::run(&open(dump)?, &opts, output, out)
         }
     }
 }

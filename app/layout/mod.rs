@@ -18,8 +18,8 @@ pub mod city;
 pub mod hilbert;
 pub mod hit;
 pub mod hit3d;
-pub mod scene3d;
 mod label;
+pub mod scene3d;
 pub mod strip;
 pub mod treemap;
 pub mod volume;
@@ -51,6 +51,45 @@ impl ViewKind {
             ViewKind::Hilbert => "Hilbert",
             ViewKind::Treemap => "Treemap",
         }
+    }
+}
+
+/// Any view the window and `memscape shot` offer: a flat map or a 3D one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum View {
+    Flat(ViewKind),
+    City,
+    Volume,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [
+        View::Flat(ViewKind::Strip),
+        View::Flat(ViewKind::Hilbert),
+        View::Flat(ViewKind::Treemap),
+        View::City,
+        View::Volume,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Flat(k) => k.name(),
+            View::City => "city",
+            View::Volume => "volume",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Flat(k) => k.title(),
+            View::City => "City",
+            View::Volume => "Volume",
+        }
+    }
+
+    /// The view named `name` (as `memscape shot --view` spells it).
+    pub fn from_name(name: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(name))
     }
 }
 

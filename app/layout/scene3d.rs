@@ -23,8 +23,13 @@ pub enum HeightMetric {
 }
 
 impl HeightMetric {
-    pub const ALL: [HeightMetric; 5] =
-        [HeightMetric::Size, HeightMetric::Committed, HeightMetric::Captured, HeightMetric::Protection, HeightMetric::CpuTime];
+    pub const ALL: [HeightMetric; 5] = [
+        HeightMetric::Size,
+        HeightMetric::Committed,
+        HeightMetric::Captured,
+        HeightMetric::Protection,
+        HeightMetric::CpuTime,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

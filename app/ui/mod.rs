@@ -9,3 +9,4 @@ pub mod recent;
 pub mod search;
 pub mod summary;
 pub mod theme;
+pub mod view3d;

@@ -156,6 +156,12 @@ pub const MAP_TICK: Color32 = Color32::from_rgb(0xc8, 0xcf, 0xd8);
 /// Behind tick text, so it reads over any region colour.
 pub const MAP_TICK_BACKING: Color32 = Color32::from_rgba_premultiplied(0x08, 0x0a, 0x0c, 0xc0);
 
+/// The 3D views' sky gradient.
+pub const SKY_TOP: Color32 = Color32::from_rgb(0x0b, 0x10, 0x1c);
+pub const SKY_BOTTOM: Color32 = Color32::from_rgb(0x2a, 0x34, 0x4a);
+/// Free space in the City: the streets between the buildings.
+pub const CITY_STREET: Color32 = Color32::from_rgb(0x1c, 0x20, 0x27);
+
 /// Colour for an exception / crash highlight.
 pub const CRASH: Color32 = Color32::from_rgb(0xff, 0x55, 0x55);
 /// Colour for warnings.
