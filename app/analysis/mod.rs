@@ -1,0 +1,3 @@
+//! The analysis layer: AddressSpace -> statistics, stack-trace summaries and
+//! (later) crash-dump-analysis pattern findings. Pure and deterministic; no
+//! egui, no wgpu, and no minidump types (those stay in dump/).
