@@ -103,10 +103,21 @@ pub enum Command {
         #[arg(long, default_value = "size", value_parser = parse_metric)]
         height: HeightMetric,
     },
-    /// Threads with their stacks and registers, like ~*.
+    /// Threads with their stacks and registers, like ~*; with --stacks, every
+    /// thread's call stack, like ~*kb or minidump-stackwalk.
     Threads {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Walk every thread's stack (CFI from --symbols, else frame pointers and stack scanning).
+        #[arg(long)]
+        stacks: bool,
+        /// A Breakpad symbol tree (module/DEBUGID/module.sym) or .sym file; repeatable; implies --stacks.
+        #[arg(long = "symbols", value_name = "DIR")]
+        symbols: Vec<PathBuf>,
+        /// A Breakpad HTTP symbol server (opt-in; repeatable). This build has
+        /// no HTTP support and says so in the warnings. Implies --stacks.
+        #[arg(long = "symbol-url", value_name = "URL")]
+        symbol_urls: Vec<String>,
     },
 }

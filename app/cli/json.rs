@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dump::time::format_iso8601;
-use crate::dump::{AddressSpace, DebugInfo, Owner, Region};
+use crate::dump::{AddressSpace, DebugInfo, Owner, Region, StackFrame, WalkResult};
 use crate::format::hex;
 
 #[derive(Serialize)]
@@ -267,33 +267,92 @@ pub struct ThreadJson {
     pub kernel_time_ms: Option<u64>,
     pub create_time: Option<String>,
     pub start_address: Option<String>,
-    /// The stack trace; null until stack walking (`--stacks`) computes it.
-    pub frames: Option<Vec<serde_json::Value>>,
+    /// The stack trace, innermost frame first; null without `--stacks`.
+    pub frames: Option<Vec<FrameJson>>,
+    /// Why the trace is empty or short ("no context", "truncated: ..."); null otherwise.
+    pub stack_note: Option<String>,
 }
 
-pub fn threads(space: &AddressSpace) -> Vec<ThreadJson> {
+/// One frame of `threads --stacks --json`.
+#[derive(Serialize)]
+pub struct FrameJson {
+    pub index: usize,
+    pub instruction: String,
+    pub module: Option<String>,
+    pub function: Option<String>,
+    /// The function offset when a function is known, else the module offset.
+    pub offset: Option<String>,
+    pub module_offset: Option<String>,
+    pub function_offset: Option<String>,
+    pub source_file: Option<String>,
+    pub source_line: Option<u32>,
+    /// context, cfi, frame_pointer, scan, cfi_scan, prewalked, inline or none.
+    pub trust: &'static str,
+    /// The registers the unwinder recovered for this frame, in the CPU's order; null for inlined frames.
+    pub registers: Option<RegistersJson>,
+}
+
+/// Register name -> "0x..." as a JSON object, in the order given.
+pub struct RegistersJson(pub Vec<(String, String)>);
+
+impl Serialize for RegistersJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+pub fn frame(f: &StackFrame) -> FrameJson {
+    FrameJson {
+        index: f.index,
+        instruction: hex(f.instruction_addr),
+        module: f.module.clone(),
+        function: f.function.clone(),
+        offset: if f.function.is_some() { f.function_offset.or(f.module_offset) } else { f.module_offset }.map(hex),
+        module_offset: f.module_offset.map(hex),
+        function_offset: f.function_offset.map(hex),
+        source_file: f.source.as_ref().map(|(file, _)| file.clone()),
+        source_line: f.source.as_ref().map(|(_, line)| *line),
+        trust: f.trust.name(),
+        registers: (!f.registers.is_empty())
+            .then(|| RegistersJson(f.registers.iter().map(|(r, v)| (r.clone(), hex(*v))).collect())),
+    }
+}
+
+/// The threads; with `walk` (from `--stacks`) each one's frames.
+pub fn threads(space: &AddressSpace, walk: Option<&WalkResult>) -> Vec<ThreadJson> {
     space
         .threads
         .iter()
-        .map(|t| ThreadJson {
-            id: t.id,
-            name: t.name.clone(),
-            crashed: t.crashed,
-            teb: hex(t.teb_addr),
-            // stack_base is the lowest captured stack address, stack_end one past the highest.
-            stack_base: hex(t.stack_start_addr),
-            stack_end: hex(t.stack_end_addr),
-            stack_captured_bytes: t.stack_captured_bytes,
-            sp: t.sp.map(hex),
-            ip: t.ip.map(hex),
-            ip_module: t.ip.and_then(|ip| space.module_at(ip)).map(|m| m.name.clone()),
-            suspend_count: t.suspend_count,
-            priority: t.priority,
-            user_time_ms: t.user_time_ms,
-            kernel_time_ms: t.kernel_time_ms,
-            create_time: t.create_time_unix.map(format_iso8601),
-            start_address: t.start_addr.map(hex),
-            frames: None,
+        .enumerate()
+        .map(|(i, t)| {
+            // Traces follow the thread list; fall back to the id if the lists disagree.
+            let trace = walk.and_then(|w| w.traces.get(i).filter(|tr| tr.thread_id == t.id).or_else(|| w.trace(t.id)));
+            ThreadJson {
+                id: t.id,
+                name: t.name.clone(),
+                crashed: t.crashed,
+                teb: hex(t.teb_addr),
+                // stack_base is the lowest captured stack address, stack_end one past the highest.
+                stack_base: hex(t.stack_start_addr),
+                stack_end: hex(t.stack_end_addr),
+                stack_captured_bytes: t.stack_captured_bytes,
+                sp: t.sp.map(hex),
+                ip: t.ip.map(hex),
+                ip_module: t.ip.and_then(|ip| space.module_at(ip)).map(|m| m.name.clone()),
+                suspend_count: t.suspend_count,
+                priority: t.priority,
+                user_time_ms: t.user_time_ms,
+                kernel_time_ms: t.kernel_time_ms,
+                create_time: t.create_time_unix.map(format_iso8601),
+                start_address: t.start_addr.map(hex),
+                frames: walk.map(|_| trace.map(|tr| tr.frames.iter().map(frame).collect()).unwrap_or_default()),
+                stack_note: trace.and_then(|tr| tr.note.clone()),
+            }
         })
         .collect()
 }

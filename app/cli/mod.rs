@@ -24,7 +24,11 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
         Command::Info { dump, json } => info::run(&open(dump)?, *json, out),
         Command::Regions { dump, json } => regions::run(&open(dump)?, *json, out),
         Command::Modules { dump, json } => modules::run(&open(dump)?, *json, out),
-        Command::Threads { dump, json } => threads::run(&open(dump)?, *json, out),
+        Command::Threads { dump, json, stacks, symbols, symbol_urls } => {
+            let walk = (*stacks || !symbols.is_empty() || !symbol_urls.is_empty())
+                .then(|| crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: symbol_urls.clone() });
+            threads::run(&open(dump)?, *json, walk.as_ref(), out)
+        }
         Command::Shot { dump, view, size, output, select, camera, height } => {
             let opts =
                 shot::ShotOptions { view: *view, size_px: *size, select: *select, camera: *camera, metric: *height };

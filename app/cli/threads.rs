@@ -1,20 +1,34 @@
 //! `memscape threads`: every thread with its stack range, registers and CPU
-//! times, the crashing one marked, like WinDbg's `~*`.
+//! times, the crashing one marked, like WinDbg's `~*`; with `--stacks`, every
+//! thread's call stack as dump/ walks it, like `~*kb` or minidump-stackwalk.
 
 use std::io::Write;
 
 use anyhow::Result;
 
 use super::json;
-use crate::dump::AddressSpace;
+use crate::dump::{AddressSpace, WalkOptions, WalkResult, walk_stacks};
 use crate::format::{human_size, windbg_addr};
 
-pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<()> {
+/// Prints the threads; with `walk`, walks and prints their stacks too. The
+/// walk's warnings go to stderr with `--json`, after the listing without.
+pub fn run(space: &AddressSpace, as_json: bool, walk: Option<&WalkOptions>, out: &mut dyn Write) -> Result<()> {
+    let walked = walk.map(|opts| walk_stacks(space, opts, &|_, _| {})).transpose()?;
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &json::threads(space))?;
+        serde_json::to_writer_pretty(&mut *out, &json::threads(space, walked.as_ref()))?;
         writeln!(out)?;
+        for w in walked.iter().flat_map(|w| &w.warnings) {
+            eprintln!("warning: {w}");
+        }
         return Ok(());
     }
+    match &walked {
+        Some(w) => stacks_text(space, w, out),
+        None => table_text(space, out),
+    }
+}
+
+fn table_text(space: &AddressSpace, out: &mut dyn Write) -> Result<()> {
     let bits = space.system.pointer_bits;
     let w = if bits == 64 { 17 } else { 8 };
     writeln!(
@@ -42,6 +56,52 @@ pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<(
             time(t.user_time_ms),
             time(t.kernel_time_ms),
         )?;
+    }
+    Ok(())
+}
+
+/// Per thread a `~*kb`-style header, then one line per frame:
+/// `# 00 module!function+0xoff [instruction] (trust)`.
+fn stacks_text(space: &AddressSpace, walk: &WalkResult, out: &mut dyn Write) -> Result<()> {
+    let bits = space.system.pointer_bits;
+    for (i, t) in space.threads.iter().enumerate() {
+        let trace = walk.traces.get(i).filter(|tr| tr.thread_id == t.id).or_else(|| walk.trace(t.id));
+        let name = t.name.as_deref().map(|n| format!("  \"{n}\"")).unwrap_or_default();
+        writeln!(
+            out,
+            "{}{:>3}  Id: {:x}  Teb: {}{name}{}",
+            if t.crashed { '.' } else { ' ' },
+            i,
+            t.id,
+            windbg_addr(t.teb_addr, bits),
+            if t.crashed { "  (crashed)" } else { "" },
+        )?;
+        let Some(trace) = trace else {
+            writeln!(out, "    <no trace>")?;
+            writeln!(out)?;
+            continue;
+        };
+        if trace.frames.is_empty() {
+            writeln!(out, "    <no frames>")?;
+        }
+        for f in &trace.frames {
+            let source = f.source.as_ref().map(|(file, line)| format!("  {file}:{line}")).unwrap_or_default();
+            writeln!(
+                out,
+                " # {:02x} {} [{}] ({}){source}",
+                f.index,
+                f.location(),
+                windbg_addr(f.instruction_addr, bits),
+                f.trust.name(),
+            )?;
+        }
+        if let Some(note) = &trace.note {
+            writeln!(out, "    ({note})")?;
+        }
+        writeln!(out)?;
+    }
+    for w in &walk.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ mod read_system;
 mod read_threads;
 mod region;
 mod regions;
+mod stackwalk;
 pub mod time;
 
 pub use captured::{CapturedMemory, CapturedRange};
@@ -28,3 +29,6 @@ pub use model::{
 };
 pub use progress::{LoadProgress, PHASES};
 pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+pub use stackwalk::{
+    FrameTrust, MAX_FRAMES, MAX_STACK_WINDOW_BYTES, StackFrame, StackTrace, WalkOptions, WalkResult, walk_stacks,
+};
