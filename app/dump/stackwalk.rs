@@ -32,7 +32,10 @@
 //!   `.pdata`), else frame pointers and scanning; its own framehop path
 //!   (feature `debuginfo`) reads module files from disk, not dump memory.
 //!   Without symbols, amd64 Windows stacks are therefore scan/frame-pointer
-//!   quality.
+//!   quality. Reading `.pdata` from the dump itself would only help full-memory
+//!   dumps: minidumps capture at most a module's first page and a few hundred
+//!   bytes around code addresses, never its `.pdata` section (none of the
+//!   corpus's Windows x64 dumps holds one).
 //! - Symbol servers: this build has no HTTP client; URLs given in
 //!   [`WalkOptions::symbol_urls`] are ignored with a warning.
 //! - Function arguments (the processor's unstable x86 argument recovery).
