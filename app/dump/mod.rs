@@ -17,6 +17,7 @@ mod read_system;
 mod read_threads;
 mod region;
 mod regions;
+mod sections;
 pub mod time;
 
 pub use captured::{CapturedMemory, CapturedRange};
@@ -28,3 +29,6 @@ pub use model::{
 };
 pub use progress::{LoadProgress, PHASES};
 pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+pub use sections::{
+    HEADER_PAGE_BYTES, MAX_ELF_SEGMENTS, MAX_PE_SECTIONS, Section, SectionsError, parse_sections, pe_protection,
+};
