@@ -194,16 +194,30 @@ fn cell(ui: &mut Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
     ui.add(Label::new(text).selectable(false).truncate())
 }
 
-/// The header of a sortable column: its title, with ⏶/⏷ on the sort column.
+/// The header of a sortable column: its title, and on the sort column a
+/// small triangle pointing up (ascending) or down (descending). The triangle
+/// is painted: the bundled fonts have no arrow glyphs.
 fn header_button(ui: &mut Ui, column: ModuleColumn, sort: (ModuleColumn, bool)) -> bool {
-    let title = if sort.0 == column {
-        format!("{} {}", column.title(), if sort.1 { "⏶" } else { "⏷" })
-    } else {
-        column.title().to_string()
+    let sorted = (sort.0 == column).then_some(sort.1);
+    let hover = match sorted {
+        Some(true) => "Sorted ascending; click to reverse",
+        Some(false) => "Sorted descending; click to reverse",
+        None => "Sort by this column",
     };
-    ui.add(egui::Button::new(RichText::new(title).strong()).frame(false))
-        .on_hover_text("Sort by this column; click again to reverse")
-        .clicked()
+    let clicked =
+        ui.add(egui::Button::new(RichText::new(column.title()).strong()).frame(false)).on_hover_text(hover).clicked();
+    if let Some(ascending) = sorted {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 8.0), Sense::hover());
+        let (l, r, c) = (rect.left(), rect.right(), rect.center().x);
+        let points = if ascending {
+            vec![egui::pos2(l, rect.bottom()), egui::pos2(r, rect.bottom()), egui::pos2(c, rect.top())]
+        } else {
+            vec![egui::pos2(l, rect.top()), egui::pos2(r, rect.top()), egui::pos2(c, rect.bottom())]
+        };
+        let color = ui.visuals().strong_text_color();
+        ui.painter().add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
+    }
+    clicked
 }
 
 /// The filter box above a table: label, text field (named by the label) and a
@@ -212,7 +226,7 @@ fn filter_edit(ui: &mut Ui, label: &str, hint: &str, filter: &mut String) {
     let label = ui.label(label);
     let before = filter.clone();
     ui.add(egui::TextEdit::singleline(filter).hint_text(hint).desired_width(220.0)).labelled_by(label.id);
-    if !filter.is_empty() && ui.small_button("✖").on_hover_text("Clear the filter").clicked() {
+    if !filter.is_empty() && ui.small_button("×").on_hover_text("Clear the filter").clicked() {
         filter.clear();
     }
     if *filter != before {
