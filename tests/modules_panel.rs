@@ -20,7 +20,7 @@ use memscape::ui::modules::{
 };
 use minidump_synth::SynthMinidump;
 
-use common::synth::{Flavour, memory_info_dump, with_bytes};
+use common::synth::{Flavour, memory_info_dump, with_bytes, with_module};
 use common::write_scratch;
 
 fn demo() -> AddressSpace {
@@ -326,6 +326,36 @@ fn clicking_a_row_returns_its_module() {
 }
 
 #[test]
+fn a_thousand_modules_are_virtualized_and_the_selection_is_scrolled_to() {
+    let mut dump = memory_info_dump(Flavour::Amd64Win10);
+    for i in 0..1000u64 {
+        dump = with_module(dump, 0x1_0000_0000 + i * 0x1_0000, 0x1_0000, &format!("C:\\many\\mod{i:04}.dll"));
+    }
+    let space = open_synth("many-modules", dump);
+    assert_eq!(space.modules.len(), 1001);
+    let last = module_index(&space, "mod0999.dll");
+    let panel = TablePanel { space, table: ModulesTableState::default(), selected: None, clicked: None };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 700.0)).build_ui_state(
+        |ui, p: &mut TablePanel| {
+            if let Some(i) = modules_table_ui(ui, &p.space, &mut p.table, p.selected) {
+                p.clicked = Some(i);
+            }
+        },
+        panel,
+    );
+    h.run();
+    let shown = names_in_table(&h);
+    assert!(!shown.is_empty() && shown.len() < 60, "{} rows laid out", shown.len());
+    assert!(h.query_by_label("mod0999.dll").is_none());
+    // Selecting the last module elsewhere scrolls the table to it.
+    h.state_mut().selected = Some(last);
+    h.run();
+    h.get_by_label("mod0999.dll").click();
+    h.run();
+    assert_eq!(h.state().clicked, Some(last));
+}
+
+#[test]
 fn the_unloaded_table_lists_the_unloaded_modules() {
     let space = demo();
     assert!(!space.unloaded_modules.is_empty());
@@ -424,6 +454,10 @@ fn every_demo_module_shows_its_details_and_sections() {
         h.state_mut().module = i;
         h.run();
         h.get_by_label(".text");
+        // Long paths (GAC and NativeImages ones run past 150 characters) wrap.
+        let path = h.state().space.modules[i].path.clone();
+        let right = h.get_by_label(&path).rect().right();
+        assert!(right <= 520.0, "{path}: the label ends at {right}");
     }
     assert_eq!(h.state().cache.len(), count);
     assert!(h.state().cache.values().all(|s| s.is_ok()));

@@ -188,9 +188,15 @@ fn date_time(timestamp: u32) -> String {
     s.strip_suffix(" UTC").map(str::to_string).unwrap_or(s)
 }
 
-/// A table cell: one line, not selectable (so a click lands on the row), cut
-/// with "…" when the column is narrower than the text.
+/// A table cell of a column that sizes itself to its contents: one line, not
+/// selectable (so a click lands on the row).
 fn cell(ui: &mut Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+    ui.add(Label::new(text).selectable(false).extend())
+}
+
+/// A table cell of a column the user sizes (names, PDB paths): cut with "…"
+/// when the column is narrower than the text.
+fn cell_cut(ui: &mut Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
     ui.add(Label::new(text).selectable(false).truncate())
 }
 
@@ -313,7 +319,7 @@ pub fn modules_table_ui(
                     cell(ui, windbg_addr(m.end_addr(), bits));
                 });
                 row.col(|ui| {
-                    cell(ui, &m.name).on_hover_text(&m.path);
+                    cell_cut(ui, &m.name).on_hover_text(&m.path);
                 });
                 row.col(|ui| {
                     cell(ui, human_size(m.size_bytes));
@@ -328,7 +334,7 @@ pub fn modules_table_ui(
                     cell(ui, format!("0x{:08x}", m.checksum));
                 });
                 row.col(|ui| {
-                    let r = cell(ui, debug_text(m).unwrap_or_else(|| "-".into()));
+                    let r = cell_cut(ui, debug_text(m).unwrap_or_else(|| "-".into()));
                     if let Some(id) = &m.debug_id {
                         r.on_hover_text(format!("debug id {id}"));
                     }
@@ -401,7 +407,7 @@ pub fn unloaded_table_ui(ui: &mut Ui, space: &AddressSpace, state: &mut ModulesT
                     cell(ui, windbg_addr(u.base_addr.saturating_add(u.size_bytes), bits));
                 });
                 row.col(|ui| {
-                    cell(ui, &u.name).on_hover_text(&u.path);
+                    cell_cut(ui, &u.name).on_hover_text(&u.path);
                 });
                 row.col(|ui| {
                     cell(ui, human_size(u.size_bytes));
