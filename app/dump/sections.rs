@@ -231,7 +231,7 @@ fn parse_nt<Nt: ImageNtHeaders>(
         // Round up to the page; the image's last page is the limit.
         let mapped_end = rva.checked_add(virtual_size).and_then(page_up).filter(|end| *end <= limit_pages);
         let (Some(mapped_end), Some(base_addr)) =
-            (mapped_end, base.checked_add(rva).filter(|a| a.checked_add(virtual_size).is_some()))
+            (mapped_end, base.checked_add(rva).filter(|_| mapped_end.and_then(|e| base.checked_add(e)).is_some()))
         else {
             return Err(SectionsError::Malformed(format!(
                 "section {name:?} at RVA 0x{rva:x} (+0x{virtual_size:x}) lies outside the image (0x{limit:x} bytes)"
