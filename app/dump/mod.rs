@@ -17,6 +17,7 @@ mod read_system;
 mod read_threads;
 mod region;
 mod regions;
+mod sections;
 mod stackwalk;
 pub mod time;
 
@@ -29,6 +30,9 @@ pub use model::{
 };
 pub use progress::{LoadProgress, PHASES};
 pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+pub use sections::{
+    HEADER_PAGE_BYTES, MAX_ELF_SEGMENTS, MAX_PE_SECTIONS, Section, SectionsError, parse_sections, pe_protection,
+};
 pub use stackwalk::{
     FrameTrust, MAX_FRAMES, MAX_STACK_WINDOW_BYTES, StackFrame, StackTrace, WalkOptions, WalkResult, walk_stacks,
 };

@@ -5,6 +5,7 @@
 pub mod details;
 pub mod filters;
 pub mod map_view;
+pub mod modules;
 pub mod recent;
 pub mod search;
 pub mod summary;
