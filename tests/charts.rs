@@ -81,7 +81,10 @@ fn overview_failures(space: &AddressSpace, ov: &Overview) -> Vec<String> {
     }
 
     // Stacks: one per thread, used <= reserved where reserved.
-    check(ov.stacks.len() == space.threads.len(), format!("{} stacks for {} threads", ov.stacks.len(), space.threads.len()));
+    check(
+        ov.stacks.len() == space.threads.len(),
+        format!("{} stacks for {} threads", ov.stacks.len(), space.threads.len()),
+    );
     let ids: BTreeSet<u32> = ov.stacks.iter().map(|s| s.thread_id).collect();
     let want_ids: BTreeSet<u32> = space.threads.iter().map(|t| t.id).collect();
     check(ids == want_ids, "stack thread ids differ from the threads'".into());
@@ -205,6 +208,18 @@ fn clicking_a_bar_answers_its_chart_click() {
     let (module, _) = rects.iter().find(|(c, _)| matches!(c, ChartClick::Module(_))).cloned().expect("a module bar");
     click_at(&mut h, bar(&module));
     assert_eq!(h.state(), &Some(module));
+
+    // Hovering a bar shows its value.
+    h.ctx.all_styles_mut(|s| s.interaction.tooltip_delay = 0.0);
+    let image_bar = bar(&ChartClick::Kind(RegionKind::Image));
+    h.hover_at(image_bar);
+    h.run_steps(3);
+    let tips: Vec<String> = h.query_all_by_label_contains("Image: ").map(|n| format!("{n:?}")).collect();
+    assert!(
+        tips.iter().any(|t| t.contains("Tooltip") && t.contains("iB (")),
+        "no tooltip with the Image bar's size: {tips:?}"
+    );
+    h.remove_cursor();
 
     // Clicking a title is not a bar click.
     *h.state_mut() = None;

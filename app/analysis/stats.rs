@@ -188,7 +188,9 @@ fn stack_use(space: &AddressSpace) -> Vec<StackUse> {
             (i, su)
         })
         .collect();
-    out.sort_by(|(ia, a), (ib, b)| b.used_bytes.cmp(&a.used_bytes).then(a.thread_id.cmp(&b.thread_id)).then(ia.cmp(ib)));
+    out.sort_by(|(ia, a), (ib, b)| {
+        b.used_bytes.cmp(&a.used_bytes).then(a.thread_id.cmp(&b.thread_id)).then(ia.cmp(ib))
+    });
     out.into_iter().map(|(_, s)| s).collect()
 }
 

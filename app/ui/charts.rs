@@ -22,7 +22,7 @@ use egui_plot::{AxisHints, Bar, BarChart, GridInput, GridMark, Plot, PlotPoint, 
 
 use super::theme;
 use crate::analysis::stats::Overview;
-use crate::dump::{AddressSpace, RegionKind};
+use crate::dump::{AddressSpace, RegionKind, RegionSource};
 use crate::format::{hex, human_size, human_size_short, percent};
 
 /// What a click on a bar asks for.
@@ -50,6 +50,16 @@ pub const MAX_STACK_BARS: usize = 32;
 /// The chart titles, top to bottom, as the panel shows them.
 pub const TITLES: [&str; 5] =
     ["Bytes by kind", "Region sizes", "Free space fragmentation", "Stack use per thread", "Largest modules"];
+
+/// Room a category label wants before every column gets one.
+const LABEL_MIN_PX: f32 = 48.0;
+
+/// The smallest 1, 2 or 5 times a power of ten at least `v` (at least 1: counts are whole).
+fn nice_step(v: f64) -> f64 {
+    let v = v.max(1.0);
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|s| *s >= v).unwrap_or(10.0 * p)
+}
 
 /// log2 of the byte value log-scale bars start from (1 KiB).
 const LOG_FLOOR: f64 = 10.0;
@@ -184,20 +194,30 @@ fn bar_chart_ui(
     columns: &[Column],
     categories: CategoryAxis,
     values: ValueAxis,
+    empty_note: &str,
     rects: &mut Vec<(ChartClick, Rect)>,
 ) -> Option<ChartClick> {
+    if columns.is_empty() {
+        ui.label(RichText::new(empty_note).weak());
+        return None;
+    }
     let tick_font = FontId::proportional(11.0);
     let outline = Stroke::new(1.0, ui.visuals().widgets.noninteractive.bg_stroke.color);
     let highlight = Stroke::new(2.0, ui.visuals().strong_text_color());
 
-    // Category labels are cut to what a column can hold (about 6 px a character).
-    let column_px = (ui.available_width() - 70.0).max(10.0) / columns.len().max(1) as f32;
-    let max_chars = (column_px / 6.0).floor().max(0.0) as usize;
+    // Category labels: every `stride`-th column gets one when columns are
+    // narrow, cut to what that much room holds (about 7 px a character).
+    let column_px = (ui.available_width() - 60.0).max(10.0) / columns.len() as f32;
+    let mut stride = 1usize;
+    while (stride as f32) * column_px < LABEL_MIN_PX && stride < columns.len() {
+        stride *= 2;
+    }
+    let max_chars = ((stride as f32 * column_px) / 7.0 - 1.0).floor().max(0.0) as usize;
     let labels: Vec<String> = columns.iter().map(|c| truncate(&c.label, max_chars)).collect();
 
     let x_axis = match categories {
         CategoryAxis::Labels => AxisHints::new_x()
-            .label_spacing(Rangef::new(12.0, 20.0))
+            .label_spacing(Rangef::new(8.0, 12.0))
             .tick_label_font(tick_font.clone())
             .formatter(move |mark: GridMark, _| {
                 let i = mark.value.round();
@@ -206,20 +226,28 @@ fn bar_chart_ui(
                 }
                 labels.get(i as usize).cloned().unwrap_or_default()
             }),
-        CategoryAxis::Log2Sizes => AxisHints::new_x().tick_label_font(tick_font.clone()).label_spacing(Rangef::new(24.0, 40.0)).formatter(
-            |mark: GridMark, _| {
-                if mark.value >= 0.0 && mark.value.fract() == 0.0 { pow2_label(mark.value as u32) } else { String::new() }
-            },
-        ),
+        CategoryAxis::Log2Sizes => AxisHints::new_x()
+            .tick_label_font(tick_font.clone())
+            .label_spacing(Rangef::new(24.0, 40.0))
+            .formatter(|mark: GridMark, _| {
+                if mark.value >= 0.0 && mark.value.fract() == 0.0 {
+                    pow2_label(mark.value as u32)
+                } else {
+                    String::new()
+                }
+            }),
     };
     let y_axis = AxisHints::new_y().tick_label_font(tick_font).formatter(move |mark, _| values.tick(mark));
 
-    let x_spacer = uniform_grid_spacer(|_: GridInput| match categories {
-        CategoryAxis::Labels => [1.0, 1.0, 1.0],
+    let x_spacer = uniform_grid_spacer(move |_: GridInput| match categories {
+        CategoryAxis::Labels => [stride as f64; 3],
         CategoryAxis::Log2Sizes => [1.0, 2.0, 4.0],
     });
     let y_spacer = match values {
-        ValueAxis::Count => log_grid_spacer(10),
+        ValueAxis::Count => uniform_grid_spacer(|input: GridInput| {
+            let b = input.base_step_size;
+            [nice_step(b), nice_step(b * 3.0), nice_step(b * 10.0)]
+        }),
         ValueAxis::Bytes => log_grid_spacer(2),
         ValueAxis::LogBytes => uniform_grid_spacer(|_| [1.0, 2.0, 10.0]),
     };
@@ -236,6 +264,7 @@ fn bar_chart_ui(
         .show_x(false)
         .show_y(false)
         .show_crosshair(false)
+        .show_grid([matches!(categories, CategoryAxis::Log2Sizes), true])
         .include_y(floor)
         .x_grid_spacer(x_spacer)
         .y_grid_spacer(y_spacer)
@@ -273,15 +302,14 @@ fn bar_chart_ui(
     let transform = shown.transform;
     for c in columns {
         let top = c.bars.iter().map(|b| values.value(b.value)).fold(floor, f64::max);
-        let rect = transform.rect_from_values(
-            &PlotPoint::new(c.x - c.half_width, floor),
-            &PlotPoint::new(c.x + c.half_width, top),
-        );
+        let rect = transform
+            .rect_from_values(&PlotPoint::new(c.x - c.half_width, floor), &PlotPoint::new(c.x + c.half_width, top));
         rects.push((c.click.clone(), rect));
     }
 
     let mut response = shown.response;
-    let column_under = |pos: Option<egui::Pos2>| pos.and_then(|p| column_at(columns, transform.value_from_position(p).x));
+    let column_under =
+        |pos: Option<egui::Pos2>| pos.and_then(|p| column_at(columns, transform.value_from_position(p).x));
     if let Some(i) = column_under(response.hover_pos()) {
         ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
         response = response.on_hover_text_at_pointer(columns[i].hover.clone());
@@ -436,7 +464,7 @@ pub fn overview_ui(ui: &mut Ui, overview: &Overview, space: &AddressSpace) -> Op
 
         let total = space.system.user_limit_addr;
         title_ui(ui, TITLES[0], &format!("{} of user address space, by kind", human_size(total)));
-        let c = bar_chart_ui(ui, "chart_kinds", &kind_columns(overview, total), CategoryAxis::Labels, bytes, &mut rects);
+        let c = bar_chart_ui(ui, "chart_kinds", &kind_columns(overview, total), CategoryAxis::Labels, bytes, "", &mut rects);
         clicked = clicked.or(c);
 
         let hist_regions: usize = overview.size_histogram.iter().map(|b| b.count).sum();
@@ -448,6 +476,7 @@ pub fn overview_ui(ui: &mut Ui, overview: &Overview, space: &AddressSpace) -> Op
             &histogram_columns(overview, fill),
             CategoryAxis::Log2Sizes,
             ValueAxis::Count,
+            "No allocated regions: the region list has no Commit or Reserve entries.",
             &mut rects,
         );
         clicked = clicked.or(c);
@@ -455,13 +484,20 @@ pub fn overview_ui(ui: &mut Ui, overview: &Overview, space: &AddressSpace) -> Op
         let f = &overview.free;
         title_ui(ui, TITLES[2], "the largest free blocks (adjacent free regions merged)");
         let largest = f.largest.first().map(|&(b, s)| format!("{} at {}", human_size(s), hex(b))).unwrap_or("-".into());
+        if f.block_count > 0 {
         ui.label(format!(
             "Free {} in {} blocks · largest {largest} · fragmentation {:.2}%",
             human_size(f.total_bytes),
             f.block_count,
             f.fragmentation * 100.0
         ));
-        let c = bar_chart_ui(ui, "chart_free", &free_columns(overview), CategoryAxis::Labels, bytes, &mut rects);
+        }
+        let free_note = if space.region_source == RegionSource::Synthesized {
+            "No free space known: this dump has no region list, and space it does not describe is Unknown, not Free."
+        } else {
+            "No free space in the region list."
+        };
+        let c = bar_chart_ui(ui, "chart_free", &free_columns(overview), CategoryAxis::Labels, bytes, free_note, &mut rects);
         clicked = clicked.or(c);
 
         let shown = overview.stacks.len().min(MAX_STACK_BARS);
@@ -473,7 +509,7 @@ pub fn overview_ui(ui: &mut Ui, overview: &Overview, space: &AddressSpace) -> Op
                 overview.stacks.len()
             ),
         );
-        let c = bar_chart_ui(ui, "chart_stacks", &stack_columns(overview), CategoryAxis::Labels, bytes, &mut rects);
+        let c = bar_chart_ui(ui, "chart_stacks", &stack_columns(overview), CategoryAxis::Labels, bytes, "No threads.", &mut rects);
         clicked = clicked.or(c);
 
         let total_modules: u64 = overview.modules.iter().fold(0u64, |a, m| a.saturating_add(m.1));
@@ -488,7 +524,7 @@ pub fn overview_ui(ui: &mut Ui, overview: &Overview, space: &AddressSpace) -> Op
             ),
         );
         let c =
-            bar_chart_ui(ui, "chart_modules", &module_columns(overview, space), CategoryAxis::Labels, bytes, &mut rects);
+            bar_chart_ui(ui, "chart_modules", &module_columns(overview, space), CategoryAxis::Labels, bytes, "No modules.", &mut rects);
         clicked.or(c)
     });
 
@@ -515,5 +551,11 @@ mod tests {
         assert_eq!(truncate("PrivateData", 8), "Private…");
         assert_eq!(truncate("Heap", 8), "Heap");
         assert_eq!(truncate("Heap", 1), "");
+    }
+
+    #[test]
+    fn nice_steps() {
+        let got: Vec<f64> = [0.3, 1.0, 1.5, 3.0, 7.0, 11.0, 230.0].iter().map(|v| nice_step(*v)).collect();
+        assert_eq!(got, [1.0, 1.0, 2.0, 5.0, 10.0, 20.0, 500.0]);
     }
 }
