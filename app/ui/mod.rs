@@ -2,6 +2,7 @@
 //! and the palette (theme).
 //! May use egui; may not read dumps itself (it gets an AddressSpace from app.rs).
 
+pub mod charts;
 pub mod details;
 pub mod filters;
 pub mod map_view;
