@@ -13,12 +13,16 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use crate::demo;
 use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
+use crate::dump::{Owner, RegionKind, WalkOptions, WalkResult};
 use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, ViewKind, city, volume};
+use crate::ui::bottom::{self, PanelAction, PanelsState};
 use crate::ui::filters::{self, Filters};
 use crate::ui::map_view::{self, MapGpu, MapScene, MapViewState};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
+use crate::ui::settings::{self, SymbolSettings};
+use crate::ui::threads::Traces;
 use crate::ui::view3d::{self, Gpu3d, Scene3dData, View3dState, VolumeStyle};
 use crate::ui::{details, summary, theme};
 
@@ -73,6 +77,33 @@ struct Document {
     selected: Option<usize>,
     map: MapViewState,
     view3d: View3dState,
+    panels: PanelsState,
+    traces: TraceState,
+}
+
+/// Stack traces: walked on a worker thread the first time they are wanted.
+enum TraceState {
+    NotStarted,
+    Walking {
+        rx: Receiver<Result<WalkResult, DumpError>>,
+        /// Threads done and total, written by the walker.
+        progress: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)>,
+    },
+    Failed(String),
+    Ready(Arc<WalkResult>),
+}
+
+/// The stack traces as the panels see them.
+fn traces_view(state: &TraceState) -> Traces<'_> {
+    use std::sync::atomic::Ordering;
+    match state {
+        TraceState::NotStarted => Traces::NotStarted,
+        TraceState::Walking { progress, .. } => {
+            Traces::Walking { done: progress.0.load(Ordering::Relaxed), total: progress.1.load(Ordering::Relaxed) }
+        }
+        TraceState::Failed(why) => Traces::Failed(why),
+        TraceState::Ready(r) => Traces::Ready(&r.traces),
+    }
 }
 
 pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
@@ -86,6 +117,8 @@ pub struct MemscapeApp {
     filters: Filters,
     metric: HeightMetric,
     volume: VolumeStyle,
+    symbols: SymbolSettings,
+    show_symbol_settings: bool,
     search: String,
     search_note: Option<String>,
     /// A file dialog running on its own thread.
@@ -105,6 +138,92 @@ impl Document {
             selected: None,
             map: MapViewState::default(),
             view3d: View3dState::default(),
+            panels: PanelsState::default(),
+            traces: TraceState::NotStarted,
+        }
+    }
+
+    /// Starts walking every thread's stack on a worker thread.
+    fn start_walking(&mut self, symbols: &SymbolSettings) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (tx, rx) = channel();
+        let progress = Arc::new((AtomicUsize::new(0), AtomicUsize::new(self.space.threads.len())));
+        let (space, worker_progress) = (Arc::clone(&self.space), Arc::clone(&progress));
+        let opts = WalkOptions { symbol_dirs: symbols.dirs.clone(), symbol_urls: symbols.active_urls() };
+        let spawned = std::thread::Builder::new().name("memscape-stackwalk".into()).spawn(move || {
+            let report = |done: usize, total: usize| {
+                worker_progress.0.store(done, Ordering::Relaxed);
+                worker_progress.1.store(total, Ordering::Relaxed);
+            };
+            let _ = tx.send(crate::dump::walk_stacks(&space, &opts, &report));
+        });
+        self.traces = match spawned {
+            Ok(_) => TraceState::Walking { rx, progress },
+            Err(e) => TraceState::Failed(format!("could not start the stack walker: {e}")),
+        };
+    }
+
+    fn poll_traces(&mut self) {
+        if let TraceState::Walking { rx, .. } = &self.traces {
+            match rx.try_recv() {
+                Ok(Ok(result)) => self.traces = TraceState::Ready(Arc::new(result)),
+                Ok(Err(e)) => self.traces = TraceState::Failed(e.to_string()),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.traces = TraceState::Failed("the stack walker stopped".into()),
+            }
+        }
+    }
+
+    /// Keeps the panels in step with the map: a stack selects its thread, an
+    /// image its module.
+    fn sync_panels_with_selection(&mut self) {
+        let Some(r) = self.selected.and_then(|i| self.space.regions.get(i)) else { return };
+        match (&r.owner, r.kind) {
+            (Owner::Thread(id), RegionKind::Stack | RegionKind::TEB) => self.panels.selected_thread = Some(*id),
+            (Owner::Module(m), RegionKind::Image) => self.panels.selected_module = Some(*m),
+            _ => {}
+        }
+    }
+
+    /// Applies a click from the bottom panel.
+    fn apply(&mut self, action: PanelAction, symbols: &SymbolSettings, filters: &mut Filters) {
+        match action {
+            PanelAction::SelectAddress(a) => {
+                if let Some(i) = self.space.region_index_at(a) {
+                    self.select_and_focus(i);
+                }
+            }
+            PanelAction::SelectThread(id) => {
+                self.panels.selected_thread = Some(id);
+                let t = self.space.threads.iter().find(|t| t.id == id);
+                if let Some(i) = t.and_then(|t| self.space.region_index_at(t.sp.unwrap_or(t.stack_start_addr))) {
+                    self.select_and_focus(i);
+                }
+            }
+            PanelAction::SelectModule(m) => {
+                self.panels.selected_module = Some(m);
+                if let Some(i) = self.space.modules.get(m).and_then(|m| self.space.region_index_at(m.base_addr)) {
+                    self.select_and_focus(i);
+                }
+            }
+            PanelAction::ShowOnlyKind(kind) => {
+                for (i, k) in RegionKind::ALL.iter().enumerate() {
+                    filters.show_kind[i] = *k == kind;
+                }
+            }
+            PanelAction::SelectSizeRange(lo, hi) => {
+                let best = (0..self.space.regions.len())
+                    .filter(|&i| (lo..hi).contains(&self.space.regions[i].size_bytes))
+                    .max_by_key(|&i| self.space.regions[i].size_bytes);
+                if let Some(i) = best {
+                    self.select_and_focus(i);
+                }
+            }
+            PanelAction::NeedTraces => {
+                if matches!(self.traces, TraceState::NotStarted) {
+                    self.start_walking(symbols);
+                }
+            }
         }
     }
 
@@ -137,6 +256,8 @@ impl MemscapeApp {
             filters: Filters::default(),
             metric: HeightMetric::default(),
             volume: VolumeStyle::default(),
+            symbols: SymbolSettings::load(),
+            show_symbol_settings: false,
             search: String::new(),
             search_note: None,
             dialog: None,
@@ -364,6 +485,11 @@ impl MemscapeApp {
                     self.start_loading(DumpSource::Demo);
                     ui.close();
                 }
+                ui.separator();
+                if ui.button("Symbol settings…").clicked() {
+                    self.show_symbol_settings = true;
+                    ui.close();
+                }
             });
             ui.separator();
             for v in View::ALL {
@@ -439,6 +565,30 @@ impl eframe::App for MemscapeApp {
             return;
         };
         let space = Arc::clone(&doc.space);
+        doc.poll_traces();
+        if self.show_symbol_settings {
+            let mut open = true;
+            let mut changed = false;
+            egui::Window::new("Symbols").open(&mut open).show(ui.ctx(), |ui| {
+                changed = settings::symbol_settings_ui(ui, &mut self.symbols);
+            });
+            self.show_symbol_settings = open;
+            if changed && !matches!(doc.traces, TraceState::NotStarted) {
+                doc.start_walking(&self.symbols);
+            }
+        }
+        let traces = traces_view(&doc.traces);
+        let mut actions = Vec::new();
+        egui::Panel::bottom("bottom_panel").resizable(true).default_size(260.0).size_range(120.0..=600.0).show(
+            ui,
+            |ui| {
+                actions = bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces);
+            },
+        );
+        let frames_here = match &doc.traces {
+            TraceState::Ready(r) => Some(Arc::clone(r)),
+            _ => None,
+        };
 
         let mut filters_changed = false;
         egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
@@ -478,7 +628,14 @@ impl eframe::App for MemscapeApp {
             ui,
             |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
-                    Some(i) => link = details::details_ui(ui, &space, i),
+                    Some(i) => {
+                        link = details::details_ui(ui, &space, i);
+                        if let Some(traces) = &frames_here
+                            && let Some(t) = details::frames_in_region_ui(ui, &space, &traces.traces, i)
+                        {
+                            actions.push(PanelAction::SelectThread(t));
+                        }
+                    }
                     None => {
                         ui.heading("Details");
                         ui.label("Click a region on the map to see it here.");
@@ -488,6 +645,9 @@ impl eframe::App for MemscapeApp {
         );
         if let Some(i) = link {
             doc.select_and_focus(i);
+        }
+        for a in actions {
+            doc.apply(a, &self.symbols, &mut self.filters);
         }
         egui::CentralPanel::default().show(ui, |ui| {
             if space.region_source == RegionSource::Synthesized {
@@ -521,6 +681,10 @@ impl eframe::App for MemscapeApp {
                 doc.selected = Some(c as usize);
             }
         });
+        doc.sync_panels_with_selection();
+        if matches!(doc.traces, TraceState::Walking { .. }) {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
         if filters_changed {
             ui.ctx().request_repaint();
         }

@@ -177,7 +177,7 @@ fn clicking_a_box_in_3d_shows_its_details_and_keeps_the_selection() {
         let space = h.state().space().unwrap();
         // What the click picked is what the details panel shows.
         let r = &space.regions[picked];
-        h.get_by_label_contains(&format!("0x{:x} –", r.base_addr));
+        assert!(h.get_all_by_label_contains(&format!("0x{:x} –", r.base_addr)).count() >= 1, "{view:?}: no details");
         if view == View::City {
             // From above, the top of the largest module's box is not hidden.
             assert_eq!(picked, index, "City: picked region {picked} ({}), wanted {index} at 0x{base:x}", r.kind);
@@ -188,4 +188,58 @@ fn clicking_a_box_in_3d_shows_its_details_and_keeps_the_selection() {
     h.state_mut().set_view(View::Flat(ViewKind::Hilbert));
     h.run_steps(3);
     assert_eq!(h.state().selected(), selected);
+}
+
+#[test]
+fn threads_tab_walks_stacks_and_a_frame_selects_its_region() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.get_by_label("Threads (20)").click();
+    h.run_steps(2);
+    // The first thread's row (the table shows the rows that fit); the walk
+    // runs on its own thread.
+    let (tid, ip) = {
+        let space = h.state().space().unwrap();
+        let t = &space.threads[0];
+        (t.id, t.ip.unwrap())
+    };
+    h.get_by_label(&tid.to_string()).click();
+    let frame0 = format!("0x{ip:x}");
+    let start = Instant::now();
+    while h.query_by_label(&frame0).is_none() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no frames appeared");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+    h.get_by_label(&format!("Thread {tid} (0x{tid:x})"));
+    // Frame 0 is the thread's context; clicking it selects the region holding it.
+    h.get_by_label(&frame0).click();
+    h.run_steps(3);
+    let space = h.state().space().unwrap();
+    let selected = h.state().selected().expect("nothing selected");
+    assert!(space.regions[selected].contains(ip), "the frame selected region {selected}, not the one holding {ip:#x}");
+    // And the module's details list the frames that run in it.
+    let module = space.module_at(ip).expect("frame 0 in a module").name.clone();
+    assert!(h.get_all_by_label_contains(&format!("{module}+0x")).count() >= 1);
+    h.get_by_label_contains("frames run in this region");
+}
+
+#[test]
+fn modules_tab_selects_a_module_on_the_map() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.get_by_label("ntdll.dll").click();
+    h.run_steps(3);
+    let space = h.state().space().unwrap();
+    let ntdll = space.modules.iter().find(|m| m.name == "ntdll.dll").unwrap();
+    let selected = h.state().selected().expect("nothing selected");
+    assert_eq!(space.regions[selected].base_addr, ntdll.base_addr);
+    assert!(h.get_all_by_label_contains("6.0.6002.18446").count() >= 1);
+    assert!(h.get_all_by_label_contains("2011-05-13").count() >= 1);
 }

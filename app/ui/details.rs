@@ -147,3 +147,30 @@ pub fn details_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<usi
     }
     select
 }
+
+/// For an Image region: the frames, on all threads, that run inside it.
+/// Returns a thread to select when one is clicked.
+pub fn frames_in_region_ui(
+    ui: &mut Ui,
+    space: &AddressSpace,
+    traces: &[crate::dump::StackTrace],
+    index: usize,
+) -> Option<u32> {
+    let r = space.regions.get(index)?;
+    if r.kind != RegionKind::Image {
+        return None;
+    }
+    let frames = super::threads::frames_in_range(traces, r.base_addr, r.end_addr());
+    if frames.is_empty() {
+        return None;
+    }
+    ui.separator();
+    ui.strong(format!("{} frames run in this region", frames.len()));
+    let mut clicked = None;
+    for (tid, f) in frames.iter().take(50) {
+        if ui.link(format!("thread {tid} #{:02} {}", f.index, f.location())).clicked() {
+            clicked = Some(*tid);
+        }
+    }
+    clicked
+}

@@ -2,6 +2,7 @@
 //! and the palette (theme).
 //! May use egui; may not read dumps itself (it gets an AddressSpace from app.rs).
 
+pub mod bottom;
 pub mod charts;
 pub mod details;
 pub mod filters;
@@ -9,6 +10,8 @@ pub mod map_view;
 pub mod modules;
 pub mod recent;
 pub mod search;
+pub mod settings;
 pub mod summary;
 pub mod theme;
+pub mod threads;
 pub mod view3d;

@@ -1,0 +1,142 @@
+//! The bottom panel: tabs with the modules table (like `lmv`) and the module
+//! details, the unloaded modules, the threads with their stack traces, and
+//! the overview charts. Clicks come back as actions for the app to apply to
+//! the map selection.
+
+use std::collections::BTreeMap;
+
+use egui::Ui;
+
+use super::charts::{self, ChartClick};
+use super::modules::{self, ModuleAction, ModulesTableState};
+use super::threads::{self, ThreadAction, Traces};
+use crate::analysis::stats::{self, Overview};
+use crate::dump::{AddressSpace, RegionKind, Section};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BottomTab {
+    #[default]
+    Modules,
+    Unloaded,
+    Threads,
+    Overview,
+}
+
+/// What a click in the bottom panel asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PanelAction {
+    SelectAddress(u64),
+    SelectThread(u32),
+    SelectModule(usize),
+    /// Show only this kind on the map (a bar of the kinds chart).
+    ShowOnlyKind(RegionKind),
+    /// Select the largest region whose size lies in [lo, hi).
+    SelectSizeRange(u64, u64),
+    /// The threads tab is open: stack traces are wanted.
+    NeedTraces,
+}
+
+/// The panel's own state, per dump.
+#[derive(Default)]
+pub struct PanelsState {
+    pub tab: BottomTab,
+    pub modules: ModulesTableState,
+    pub unloaded: ModulesTableState,
+    pub sections: BTreeMap<usize, Result<Vec<Section>, String>>,
+    pub selected_module: Option<usize>,
+    pub selected_thread: Option<u32>,
+    overview: Option<Overview>,
+}
+
+pub fn bottom_panel_ui(
+    ui: &mut Ui,
+    space: &AddressSpace,
+    state: &mut PanelsState,
+    traces: &Traces<'_>,
+) -> Vec<PanelAction> {
+    let mut actions = Vec::new();
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut state.tab, BottomTab::Modules, format!("Modules ({})", space.modules.len()));
+        ui.selectable_value(
+            &mut state.tab,
+            BottomTab::Unloaded,
+            format!("Unloaded ({})", space.unloaded_modules.len()),
+        );
+        ui.selectable_value(&mut state.tab, BottomTab::Threads, format!("Threads ({})", space.threads.len()));
+        ui.selectable_value(&mut state.tab, BottomTab::Overview, "Overview");
+    });
+    ui.separator();
+    match state.tab {
+        BottomTab::Modules => {
+            ui.columns(2, |cols| {
+                egui::ScrollArea::horizontal().id_salt("modules_scroll").show(&mut cols[0], |ui| {
+                    if let Some(i) = modules::modules_table_ui(ui, space, &mut state.modules, state.selected_module) {
+                        state.selected_module = Some(i);
+                        actions.push(PanelAction::SelectModule(i));
+                    }
+                });
+                egui::ScrollArea::vertical().id_salt("module_details_scroll").show(&mut cols[1], |ui| {
+                    match state.selected_module {
+                        Some(i) => {
+                            if let ModuleAction::SelectAddress(a) =
+                                modules::module_details_ui(ui, space, i, &mut state.sections)
+                            {
+                                actions.push(PanelAction::SelectAddress(a));
+                            }
+                        }
+                        None => {
+                            ui.label("Click a module to see its details and sections.");
+                        }
+                    }
+                });
+            });
+        }
+        BottomTab::Unloaded => {
+            if let Some(i) = modules::unloaded_table_ui(ui, space, &mut state.unloaded)
+                && let Some(m) = space.unloaded_modules.get(i)
+            {
+                actions.push(PanelAction::SelectAddress(m.base_addr));
+            }
+        }
+        BottomTab::Threads => {
+            if matches!(traces, Traces::NotStarted) {
+                actions.push(PanelAction::NeedTraces);
+            }
+            ui.columns(2, |cols| {
+                egui::ScrollArea::horizontal().id_salt("threads_scroll").show(&mut cols[0], |ui| {
+                    if let Some(ThreadAction::SelectThread(id)) =
+                        threads::threads_table_ui(ui, space, traces, state.selected_thread)
+                    {
+                        state.selected_thread = Some(id);
+                        actions.push(PanelAction::SelectThread(id));
+                    }
+                });
+                egui::ScrollArea::vertical().id_salt("trace_scroll").show(&mut cols[1], |ui| {
+                    match state.selected_thread {
+                        Some(id) => {
+                            if let Some(ThreadAction::SelectAddress(a)) = threads::stack_trace_ui(ui, space, traces, id)
+                            {
+                                actions.push(PanelAction::SelectAddress(a));
+                            }
+                        }
+                        None => {
+                            ui.label("Click a thread to see its stack trace.");
+                        }
+                    }
+                });
+            });
+        }
+        BottomTab::Overview => {
+            let overview = state.overview.get_or_insert_with(|| stats::overview(space));
+            match charts::overview_ui(ui, overview, space) {
+                Some(ChartClick::Kind(k)) => actions.push(PanelAction::ShowOnlyKind(k)),
+                Some(ChartClick::SizeRange(lo, hi)) => actions.push(PanelAction::SelectSizeRange(lo, hi)),
+                Some(ChartClick::FreeBlock(base)) => actions.push(PanelAction::SelectAddress(base)),
+                Some(ChartClick::Thread(id)) => actions.push(PanelAction::SelectThread(id)),
+                Some(ChartClick::Module(i)) => actions.push(PanelAction::SelectModule(i)),
+                None => {}
+            }
+        }
+    }
+    actions
+}
