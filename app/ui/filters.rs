@@ -42,6 +42,9 @@ pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters) -> b
             ui.selectable_value(&mut filters.color_mode, mode, mode.title());
         }
     });
+    if filters.show_kind.iter().any(|s| !s) && ui.button("Show all kinds").clicked() {
+        filters.show_kind = [true; RegionKind::ALL.len()];
+    }
     ui.add_space(4.0);
     let legend = theme::legend(filters.color_mode);
     let mut bytes = vec![0u64; legend.len()];
