@@ -20,9 +20,8 @@
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
 use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
-use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
-use super::egui_paint::viewport_px;
+use super::egui_paint::{pass_rects, viewport_px};
 
 /// Builds a [`BoxesRenderer`] for the window's target format (the scene
 /// multisampled as the adapter allows, see
@@ -117,60 +116,15 @@ impl CallbackTrait for BoxesPaintCallback {
         let Some(rects) = pass_rects(&info, size, renderer.max_viewport_px()) else {
             return;
         };
-        if let Some(vp) = rects.viewport {
-            render_pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
-        }
-        render_pass.set_scissor_rect(rects.x, rects.y, rects.width, rects.height);
+        rects.apply(render_pass);
         renderer.paint(render_pass);
     }
-}
-
-/// The viewport (None: keep egui's) and the scissor rect for one callback.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct PassRects {
-    viewport: Option<ViewportPx>,
-    x: u32,
-    y: u32,
-    width: u32,
-    height: u32,
-}
-
-/// Works out [`PassRects`] (the same rules as egui_paint.rs's); None when
-/// nothing of the view is visible.
-fn pass_rects(info: &egui::PaintCallbackInfo, viewport_size_px: [f32; 2], max_viewport_px: u32) -> Option<PassRects> {
-    let screen = [info.screen_size_px[0] as f32, info.screen_size_px[1] as f32];
-    let ppp = info.pixels_per_point;
-    let min = [(info.viewport.min.x * ppp).round(), (info.viewport.min.y * ppp).round()];
-    let size = [viewport_size_px[0].max(1.0), viewport_size_px[1].max(1.0)];
-    // wgpu's rule: size at most max_texture_dimension_2d, corners within
-    // [-2 max, 2 max - 1].
-    let range = 2.0 * max_viewport_px as f32;
-    let fits = (0..2).all(|a| {
-        size[a] <= max_viewport_px as f32 && min[a] >= -range && min[a] + size[a] <= range - 1.0 && min[a].is_finite()
-    });
-    let (viewport, vp_min, vp_max) = if fits {
-        (Some(ViewportPx { min, size }), min, [min[0] + size[0].round(), min[1] + size[1].round()])
-    } else {
-        // egui's own (clamped) viewport stays in place.
-        let v = info.viewport_in_pixels();
-        let m = [v.left_px as f32, v.top_px as f32];
-        (None, m, [m[0] + v.width_px as f32, m[1] + v.height_px as f32])
-    };
-    let clip = info.clip_rect_in_pixels();
-    let x0 = vp_min[0].max(clip.left_px as f32).clamp(0.0, screen[0]);
-    let y0 = vp_min[1].max(clip.top_px as f32).clamp(0.0, screen[1]);
-    let x1 = vp_max[0].min((clip.left_px + clip.width_px) as f32).clamp(x0, screen[0]);
-    let y1 = vp_max[1].min((clip.top_px + clip.height_px) as f32).clamp(y0, screen[1]);
-    let (width, height) = ((x1 - x0) as u32, (y1 - y0) as u32);
-    if width == 0 || height == 0 {
-        return None;
-    }
-    Some(PassRects { viewport, x: x0 as u32, y: y0 as u32, width, height })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::camera2d::ViewportPx;
 
     fn info(viewport: egui::Rect, clip: egui::Rect, ppp: f32, screen: [u32; 2]) -> egui::PaintCallbackInfo {
         egui::PaintCallbackInfo { viewport, clip_rect: clip, pixels_per_point: ppp, screen_size_px: screen }

@@ -119,26 +119,38 @@ impl CallbackTrait for RegionsPaintCallback {
         let Some(scissor) = pass_rects(&info, self.viewport_size_px, renderer.max_viewport_px()) else {
             return;
         };
-        if let Some(vp) = scissor.viewport {
-            render_pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
-        }
-        render_pass.set_scissor_rect(scissor.x, scissor.y, scissor.width, scissor.height);
+        scissor.apply(render_pass);
         renderer.paint(render_pass);
     }
 }
 
 /// The viewport (None: keep egui's) and the scissor rect for one callback.
+/// Shared by every paint callback (2D regions, 3D boxes).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct PassRects {
-    viewport: Option<ViewportPx>,
-    x: u32,
-    y: u32,
-    width: u32,
-    height: u32,
+pub(crate) struct PassRects {
+    pub(crate) viewport: Option<ViewportPx>,
+    pub(crate) x: u32,
+    pub(crate) y: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+impl PassRects {
+    /// Sets the pass's viewport (when it has its own) and scissor rect.
+    pub(crate) fn apply(&self, pass: &mut wgpu::RenderPass<'static>) {
+        if let Some(vp) = self.viewport {
+            pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
+        }
+        pass.set_scissor_rect(self.x, self.y, self.width, self.height);
+    }
 }
 
 /// Works out [`PassRects`]; None when nothing of the view is visible.
-fn pass_rects(info: &egui::PaintCallbackInfo, viewport_size_px: [f32; 2], max_viewport_px: u32) -> Option<PassRects> {
+pub(crate) fn pass_rects(
+    info: &egui::PaintCallbackInfo,
+    viewport_size_px: [f32; 2],
+    max_viewport_px: u32,
+) -> Option<PassRects> {
     let screen = [info.screen_size_px[0] as f32, info.screen_size_px[1] as f32];
     let ppp = info.pixels_per_point;
     let min = [(info.viewport.min.x * ppp).round(), (info.viewport.min.y * ppp).round()];
