@@ -18,8 +18,8 @@
 //! by their kind).
 
 use super::axis::{Axis, addr_in_span};
-use super::label::{LabelKey, label_key, label_text};
-use super::{AddressTick, LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile, tiles_extent};
+use super::label::{LabelRun, label_key};
+use super::{AddressTick, LayoutInput, LayoutSource, MapLayout, Rect, Tile, tiles_extent};
 
 pub const MIN_LABEL_SIDE: f32 = 4.0;
 pub const MIN_KIND_LABEL_SIDE: f32 = 16.0;
@@ -81,7 +81,7 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
         let Some(r) = src.regions.get(span.region as usize) else { continue };
         let key = label_key(r);
         if key != run.key {
-            run.finish(src, &tiles, &mut labels);
+            run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);
             run = LabelRun { key, best: None };
         }
         let mut at = span.start;
@@ -102,42 +102,10 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
             at += 1u64 << (2 * level);
         }
     }
-    run.finish(src, &tiles, &mut labels);
+    run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);
 
     let bounds = tiles_extent(&tiles);
     MapLayout { ticks: ticks(src, &axis, order), tiles, labels, bounds }
-}
-
-/// A run of neighbouring regions with one label key, and its largest square so far.
-#[derive(Default)]
-struct LabelRun<'a> {
-    key: Option<LabelKey<'a>>,
-    /// (tile index, side)
-    best: Option<(usize, f32)>,
-}
-
-impl LabelRun<'_> {
-    fn offer(&mut self, tile: usize, side: f32) {
-        if self.key.is_some() && self.best.is_none_or(|(_, s)| side > s) {
-            self.best = Some((tile, side));
-        }
-    }
-
-    fn finish(&self, src: &LayoutSource<'_>, tiles: &[Tile], labels: &mut Vec<MapLabel>) {
-        let (Some(key), Some((best, side))) = (self.key, self.best) else { return };
-        let min = if key.is_named() { MIN_LABEL_SIDE } else { MIN_KIND_LABEL_SIDE };
-        let tile = &tiles[best];
-        if side < min {
-            return;
-        }
-        let Some(r) = src.regions.get(tile.region as usize) else { return };
-        labels.push(MapLabel {
-            text: label_text(key, r, src.modules),
-            anchor: tile.rect.center(),
-            room: tile.rect,
-            region: tile.region,
-        });
-    }
 }
 
 /// A tick at the entry corner of every aligned block of `4^(order - 3)`

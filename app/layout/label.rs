@@ -6,6 +6,7 @@
 //! a million regions costs no strings; text is only built for the few groups
 //! that end up with a label.
 
+use super::{LayoutSource, MapLabel, Tile};
 use crate::dump::{Module, Owner, Region, RegionKind};
 
 /// What a run of neighbouring regions is called, before it is spelled.
@@ -114,5 +115,48 @@ mod tests {
         assert_eq!(label_key(&region(RegionKind::Unusable, Owner::None, "rest")), None);
         assert_eq!(file_name("C:\\Windows\\System32\\ntdll.dll"), "ntdll.dll");
         assert_eq!(file_name("plain"), "plain");
+    }
+}
+
+/// A run of neighbouring regions with one label key, and its biggest tile so
+/// far (the widest on the strip, the largest square on the Hilbert map): the
+/// run gets one label, on that tile, when it is big enough.
+#[derive(Default)]
+pub(crate) struct LabelRun<'a> {
+    pub(crate) key: Option<LabelKey<'a>>,
+    /// (tile index, size)
+    pub(crate) best: Option<(usize, f32)>,
+}
+
+impl LabelRun<'_> {
+    pub(crate) fn offer(&mut self, tile: usize, size: f32) {
+        if self.key.is_some() && self.best.is_none_or(|(_, s)| size > s) {
+            self.best = Some((tile, size));
+        }
+    }
+
+    /// Labels the run when its best tile is at least `min_named` (or
+    /// `min_kind` for regions named only by their kind).
+    pub(crate) fn finish(
+        &self,
+        src: &LayoutSource<'_>,
+        tiles: &[Tile],
+        labels: &mut Vec<MapLabel>,
+        min_named: f32,
+        min_kind: f32,
+    ) {
+        let (Some(key), Some((best, size))) = (self.key, self.best) else { return };
+        let min = if key.is_named() { min_named } else { min_kind };
+        let tile = &tiles[best];
+        if size < min {
+            return;
+        }
+        let Some(r) = src.regions.get(tile.region as usize) else { return };
+        labels.push(MapLabel {
+            text: label_text(key, r, src.modules),
+            anchor: tile.rect.center(),
+            room: tile.rect,
+            region: tile.region,
+        });
     }
 }

@@ -20,8 +20,8 @@
 //! ([`MIN_KIND_LABEL_UNITS`] for regions named only by their kind).
 
 use super::axis::{Axis, addr_in_span};
-use super::label::{LabelKey, label_key, label_text};
-use super::{AddressTick, LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile, tiles_extent};
+use super::label::{LabelRun, label_key};
+use super::{AddressTick, LayoutInput, LayoutSource, MapLayout, Rect, Tile, tiles_extent};
 
 /// The height of a row in small layouts (see [`StripGrid::row_height`]).
 pub const ROW_HEIGHT: f32 = 1.0;
@@ -85,7 +85,7 @@ pub fn layout_strip_source(src: &LayoutSource<'_>) -> MapLayout {
         let Some(r) = src.regions.get(span.region as usize) else { continue };
         let key = label_key(r);
         if key != run.key {
-            run.finish(src, &tiles, &mut labels);
+            run.finish(src, &tiles, &mut labels, MIN_LABEL_UNITS, MIN_KIND_LABEL_UNITS);
             run = LabelRun { key, best: None };
         }
         let mut at = span.start;
@@ -99,42 +99,10 @@ pub fn layout_strip_source(src: &LayoutSource<'_>) -> MapLayout {
             at += take;
         }
     }
-    run.finish(src, &tiles, &mut labels);
+    run.finish(src, &tiles, &mut labels, MIN_LABEL_UNITS, MIN_KIND_LABEL_UNITS);
 
     let bounds = tiles_extent(&tiles);
     MapLayout { ticks: ticks(src, &axis, &grid), tiles, labels, bounds }
-}
-
-/// A run of neighbouring regions with one label key, and its widest tile so far.
-#[derive(Default)]
-struct LabelRun<'a> {
-    key: Option<LabelKey<'a>>,
-    /// (tile index, width)
-    best: Option<(usize, f32)>,
-}
-
-impl LabelRun<'_> {
-    fn offer(&mut self, tile: usize, width: f32) {
-        if self.key.is_some() && self.best.is_none_or(|(_, w)| width > w) {
-            self.best = Some((tile, width));
-        }
-    }
-
-    fn finish(&self, src: &LayoutSource<'_>, tiles: &[Tile], labels: &mut Vec<MapLabel>) {
-        let (Some(key), Some((best, width))) = (self.key, self.best) else { return };
-        let min = if key.is_named() { MIN_LABEL_UNITS } else { MIN_KIND_LABEL_UNITS };
-        let tile = &tiles[best];
-        if width < min {
-            return;
-        }
-        let Some(r) = src.regions.get(tile.region as usize) else { return };
-        labels.push(MapLabel {
-            text: label_text(key, r, src.modules),
-            anchor: tile.rect.center(),
-            room: tile.rect,
-            region: tile.region,
-        });
-    }
 }
 
 /// Ticks at each row start and every `row_units / TICKS_PER_ROW` along it,
