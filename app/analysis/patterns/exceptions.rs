@@ -129,7 +129,8 @@ pub fn null_pointer_data(cx: &Ctx) -> Vec<Finding> {
     let conf = if ex.access.is_some() { 0.95 } else { 0.85 };
     let what = match ex.access {
         Some(AccessKind::Write) => "writing",
-        _ => "reading",
+        Some(_) => "reading",
+        None => "accessing",
     };
     let mut f = Finding::new(
         "NULL Pointer (data)",
