@@ -80,6 +80,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Crash-dump-analysis patterns found in the dump (stacks walked first),
+    /// named as Vostokov's catalog names them.
+    Patterns {
+        dump: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// A Breakpad symbol tree (module/DEBUGID/module.sym) or .sym file; repeatable.
+        #[arg(long = "symbols", value_name = "DIR")]
+        symbols: Vec<PathBuf>,
+    },
     /// Render a map offscreen to a PNG (no window or X server needed).
     Shot {
         dump: PathBuf,

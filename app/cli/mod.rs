@@ -5,6 +5,7 @@ mod args;
 mod info;
 mod json;
 mod modules;
+mod patterns;
 mod regions;
 pub mod shot;
 mod threads;
@@ -28,6 +29,10 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
             let walk = (*stacks || !symbols.is_empty() || !symbol_urls.is_empty())
                 .then(|| crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: symbol_urls.clone() });
             threads::run(&open(dump)?, *json, walk.as_ref(), out)
+        }
+        Command::Patterns { dump, json, symbols } => {
+            let opts = crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: Vec::new() };
+            patterns::run(&open(dump)?, *json, &opts, out)
         }
         Command::Shot { dump, view, size, output, select, camera, height } => {
             let opts =
