@@ -11,14 +11,15 @@ use std::time::Instant;
 use anyhow::Result;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
+use crate::analysis::patterns::{self, Finding};
 use crate::demo;
 use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
 use crate::dump::{Owner, RegionKind, WalkOptions, WalkResult};
 use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, ViewKind, city, volume};
-use crate::ui::bottom::{self, PanelAction, PanelsState};
+use crate::ui::bottom::{self, FindingsView, PanelAction, PanelsState};
 use crate::ui::filters::{self, Filters};
-use crate::ui::map_view::{self, MapGpu, MapScene, MapViewState};
+use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
 use crate::ui::settings::{self, SymbolSettings};
@@ -79,6 +80,8 @@ struct Document {
     view3d: View3dState,
     panels: PanelsState,
     traces: TraceState,
+    /// Pattern findings, and whether stack traces were there when they were made.
+    findings: Option<(Vec<Finding>, bool)>,
 }
 
 /// Stack traces: walked on a worker thread the first time they are wanted.
@@ -140,6 +143,7 @@ impl Document {
             view3d: View3dState::default(),
             panels: PanelsState::default(),
             traces: TraceState::NotStarted,
+            findings: None,
         }
     }
 
@@ -161,6 +165,21 @@ impl Document {
             Ok(_) => TraceState::Walking { rx, progress },
             Err(e) => TraceState::Failed(format!("could not start the stack walker: {e}")),
         };
+    }
+
+    /// Runs the pattern rules: first without stack traces, again once they are walked.
+    fn update_findings(&mut self) {
+        let traces = match &self.traces {
+            TraceState::Ready(r) => Some(r.as_ref()),
+            _ => None,
+        };
+        let stale = match &self.findings {
+            None => true,
+            Some((_, with)) => *with != traces.is_some(),
+        };
+        if stale {
+            self.findings = Some((patterns::analyze(&self.space, traces), traces.is_some()));
+        }
     }
 
     fn poll_traces(&mut self) {
@@ -577,14 +596,27 @@ impl eframe::App for MemscapeApp {
                 doc.start_walking(&self.symbols);
             }
         }
+        if doc.panels.tab == bottom::BottomTab::Patterns || doc.findings.is_some() {
+            doc.update_findings();
+        }
         let traces = traces_view(&doc.traces);
+        let findings = FindingsView {
+            findings: doc.findings.as_ref().map(|(f, _)| f.as_slice()),
+            with_traces: doc.findings.as_ref().is_some_and(|(_, t)| *t),
+        };
         let mut actions = Vec::new();
         egui::Panel::bottom("bottom_panel").resizable(true).default_size(260.0).size_range(120.0..=600.0).show(
             ui,
             |ui| {
-                actions = bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces);
+                actions = bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings);
             },
         );
+        let marked: Vec<u32> = match (&doc.findings, doc.panels.selected_finding) {
+            (Some((f, _)), Some(i)) => {
+                f.get(i).map(|f| crate::ui::patterns::finding_regions(&space, f)).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         let frames_here = match &doc.traces {
             TraceState::Ready(r) => Some(Arc::clone(r)),
             _ => None,
@@ -630,6 +662,20 @@ impl eframe::App for MemscapeApp {
                 egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
                     Some(i) => {
                         link = details::details_ui(ui, &space, i);
+                        if let Some((f, _)) = &doc.findings {
+                            let involved = crate::ui::patterns::findings_for_region(&space, f, i);
+                            if !involved.is_empty() {
+                                ui.separator();
+                                ui.strong("Patterns involving this region");
+                                for finding in involved {
+                                    ui.colored_label(
+                                        crate::ui::patterns::severity_color(finding.severity),
+                                        format!("{} ({:.2})", finding.name, finding.confidence),
+                                    )
+                                    .on_hover_text(&finding.summary);
+                                }
+                            }
+                        }
                         if let Some(traces) = &frames_here
                             && let Some(t) = details::frames_in_region_ui(ui, &space, &traces.traces, i)
                         {
@@ -663,12 +709,20 @@ impl eframe::App for MemscapeApp {
                         Some(rs) => MapGpu::Window(rs),
                         None => MapGpu::Cpu,
                     };
-                    map_view::map_view_ui(ui, &mut doc.map, &space, scene, selected, gpu)
+                    map_view::map_view_ui(ui, &mut doc.map, &space, scene, Highlights { selected, marked: &marked }, gpu)
                 }),
                 View::City | View::Volume => match (&self.render_state, &doc.scene3d) {
                     (Some(rs), Some(data)) => {
                         let volume = (self.view == View::Volume).then_some(&self.volume);
-                        Some(view3d::view3d_ui(ui, &mut doc.view3d, &space, data, selected, volume, Gpu3d::Window(rs)))
+                        Some(view3d::view3d_ui(
+                            ui,
+                            &mut doc.view3d,
+                            &space,
+                            data,
+                            Highlights { selected, marked: &marked },
+                            volume,
+                            Gpu3d::Window(rs),
+                        ))
                     }
                     (None, _) => {
                         ui.colored_label(theme::WARNING, "The 3D views need the wgpu renderer.");

@@ -243,3 +243,31 @@ fn modules_tab_selects_a_module_on_the_map() {
     assert!(h.get_all_by_label_contains("6.0.6002.18446").count() >= 1);
     assert!(h.get_all_by_label_contains("2011-05-13").count() >= 1);
 }
+
+#[test]
+fn patterns_tab_lists_findings_and_links_to_what_they_involve() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.get_by_label_contains("Patterns").click();
+    let start = Instant::now();
+    while h.query_by_label_contains("NULL Pointer (data)").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no findings appeared");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+    h.get_by_label_contains("Cloud Environment");
+    h.get_by_label("[critical] NULL Pointer (data) (0.95)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("access write of 0x0");
+    h.get_by_label("TestWAERWorker.dll").click();
+    h.run_steps(3);
+    let space = h.state().space().unwrap();
+    let selected = h.state().selected().expect("the module link selected nothing");
+    let m = space.modules.iter().find(|m| m.name == "TestWAERWorker.dll").unwrap();
+    assert_eq!(space.regions[selected].base_addr, m.base_addr);
+    // The details of the module's region name the finding that involves it.
+    h.get_by_label("NULL Pointer (data) (0.95)");
+}

@@ -12,7 +12,7 @@ use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, city, volume};
 use crate::render::offscreen::{Gpu, render_egui_offscreen, render_egui_offscreen_3d};
 use crate::ui::filters::Filters;
-use crate::ui::map_view::{self, MapGpu, MapScene, MapViewState};
+use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
 use crate::ui::theme;
 use crate::ui::view3d::{self, Gpu3d, Scene3dData, View3dState, VolumeStyle};
 
@@ -65,7 +65,14 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
             let mut state = MapViewState::default();
             let image = render_egui_offscreen(&gpu, opts.size_px, 1.0, bg, &scene.instances, |ui| {
                 egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
-                    map_view::map_view_ui(ui, &mut state, space, &scene, selected, MapGpu::Preloaded);
+                    map_view::map_view_ui(
+                        ui,
+                        &mut state,
+                        space,
+                        &scene,
+                        Highlights { selected, marked: &[] },
+                        MapGpu::Preloaded,
+                    );
                 });
             })?;
             Ok(Shot { image, scene: Some(scene), view: state, scene3d: None, view3d: View3dState::default() })
@@ -85,7 +92,8 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
                     if let (Some([yaw, pitch, distance]), None) = (camera, state.camera) {
                         state.set_view_angles(&data, yaw, pitch, distance);
                     }
-                    view3d::view3d_ui(ui, &mut state, space, &data, selected, style, Gpu3d::Preloaded);
+                    let marks = Highlights { selected, marked: &[] };
+                    view3d::view3d_ui(ui, &mut state, space, &data, marks, style, Gpu3d::Preloaded);
                 });
             })?;
             Ok(Shot { image, scene: None, view: MapViewState::default(), scene3d: Some(data), view3d: state })

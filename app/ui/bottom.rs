@@ -1,6 +1,6 @@
 //! The bottom panel: tabs with the modules table (like `lmv`) and the module
-//! details, the unloaded modules, the threads with their stack traces, and
-//! the overview charts. Clicks come back as actions for the app to apply to
+//! details, the unloaded modules, the threads with their stack traces, the
+//! overview charts and the pattern findings. Clicks come back as actions for the app to apply to
 //! the map selection.
 
 use std::collections::BTreeMap;
@@ -9,7 +9,9 @@ use egui::Ui;
 
 use super::charts::{self, ChartClick};
 use super::modules::{self, ModuleAction, ModulesTableState};
+use super::patterns;
 use super::threads::{self, ThreadAction, Traces};
+use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
 use crate::dump::{AddressSpace, RegionKind, Section};
 
@@ -20,6 +22,7 @@ pub enum BottomTab {
     Unloaded,
     Threads,
     Overview,
+    Patterns,
 }
 
 /// What a click in the bottom panel asks for.
@@ -45,7 +48,16 @@ pub struct PanelsState {
     pub sections: BTreeMap<usize, Result<Vec<Section>, String>>,
     pub selected_module: Option<usize>,
     pub selected_thread: Option<u32>,
+    /// Index into the findings.
+    pub selected_finding: Option<usize>,
     overview: Option<Overview>,
+}
+
+/// Pattern findings as far as they are known: None until analysed, and
+/// whether the stack traces were there when they were.
+pub struct FindingsView<'a> {
+    pub findings: Option<&'a [Finding]>,
+    pub with_traces: bool,
 }
 
 pub fn bottom_panel_ui(
@@ -53,8 +65,11 @@ pub fn bottom_panel_ui(
     space: &AddressSpace,
     state: &mut PanelsState,
     traces: &Traces<'_>,
+    findings: &FindingsView<'_>,
 ) -> Vec<PanelAction> {
     let mut actions = Vec::new();
+    // Fill the panel whatever the tab holds, so switching tabs never resizes it.
+    ui.set_min_height(ui.available_height());
     ui.horizontal(|ui| {
         ui.selectable_value(&mut state.tab, BottomTab::Modules, format!("Modules ({})", space.modules.len()));
         ui.selectable_value(
@@ -64,6 +79,11 @@ pub fn bottom_panel_ui(
         );
         ui.selectable_value(&mut state.tab, BottomTab::Threads, format!("Threads ({})", space.threads.len()));
         ui.selectable_value(&mut state.tab, BottomTab::Overview, "Overview");
+        let patterns = match findings.findings {
+            Some(f) => format!("Patterns ({})", f.len()),
+            None => "Patterns".to_string(),
+        };
+        ui.selectable_value(&mut state.tab, BottomTab::Patterns, patterns);
     });
     ui.separator();
     match state.tab {
@@ -125,6 +145,16 @@ pub fn bottom_panel_ui(
                     }
                 });
             });
+        }
+        BottomTab::Patterns => {
+            if matches!(traces, Traces::NotStarted) {
+                actions.push(PanelAction::NeedTraces);
+            }
+            if let Some(a) =
+                patterns::patterns_ui(ui, space, findings.findings, findings.with_traces, &mut state.selected_finding)
+            {
+                actions.push(a);
+            }
         }
         BottomTab::Overview => {
             let overview = state.overview.get_or_insert_with(|| stats::overview(space));

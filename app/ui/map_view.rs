@@ -105,6 +105,14 @@ pub fn build_instances(space: &AddressSpace, layout: &MapLayout, mode: ColorMode
         .collect()
 }
 
+/// What a view marks besides hover: the selected region and the regions a
+/// selected pattern finding involves.
+#[derive(Clone, Copy, Default)]
+pub struct Highlights<'a> {
+    pub selected: Option<u32>,
+    pub marked: &'a [u32],
+}
+
 /// How the view reaches the GPU.
 #[derive(Clone, Copy)]
 pub enum MapGpu<'a> {
@@ -152,9 +160,10 @@ pub fn map_view_ui(
     state: &mut MapViewState,
     space: &AddressSpace,
     scene: &MapScene,
-    selected: Option<u32>,
+    marks: Highlights<'_>,
     gpu: MapGpu<'_>,
 ) -> MapResponse {
+    let Highlights { selected, marked } = marks;
     let (view, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let ppp = ui.ctx().pixels_per_point();
     let bounds = &scene.layout.bounds;
@@ -230,6 +239,14 @@ pub fn map_view_ui(
             highlight_tiles(&painter, &screen, tiles, theme::SELECTION, 2.5);
         }
     }
+    for &m in marked {
+        let tiles: Vec<layout::Rect> =
+            scene.hit.tiles_of(m).iter().take(4096).map(|&t| scene.layout.tiles[t as usize].rect).collect();
+        highlight_tiles(&painter, &screen, &tiles, theme::FINDING_MARK, 2.0);
+        if let Some(r) = state.screen_rect_of(&scene.layout, m) {
+            badge(&painter, r.right_top());
+        }
+    }
     draw_labels(&painter, &screen, view, &scene.layout);
     draw_ticks(&painter, &screen, view, &scene.layout);
 
@@ -240,6 +257,13 @@ pub fn map_view_ui(
         response.on_hover_ui_at_pointer(|ui| region_tooltip_ui(ui, space, h));
     }
     MapResponse { hovered, clicked }
+}
+
+/// The finding badge: a "!" disc.
+pub(crate) fn badge(painter: &egui::Painter, at: Pos2) {
+    painter.circle_filled(at, 7.0, theme::FINDING_MARK);
+    painter.circle_stroke(at, 7.0, Stroke::new(1.0, Color32::BLACK));
+    painter.text(at, egui::Align2::CENTER_CENTER, "!", egui::FontId::proportional(11.0), Color32::WHITE);
 }
 
 /// Marks a region: a translucent wash over each of its tiles and one outline

@@ -8,6 +8,7 @@ pub mod details;
 pub mod filters;
 pub mod map_view;
 pub mod modules;
+pub mod patterns;
 pub mod recent;
 pub mod search;
 pub mod settings;

@@ -164,6 +164,12 @@ pub const CITY_STREET: Color32 = Color32::from_rgb(0x1c, 0x20, 0x27);
 
 /// Colour for an exception / crash highlight.
 pub const CRASH: Color32 = Color32::from_rgb(0xff, 0x55, 0x55);
+/// Pattern severities below Critical (which uses CRASH).
+pub const SEVERITY_ERROR: Color32 = Color32::from_rgb(0xf0, 0x80, 0x50);
+pub const SEVERITY_INFO: Color32 = Color32::from_rgb(0x8c, 0xb4, 0xe6);
+/// The badge over regions a selected finding involves.
+pub const FINDING_MARK: Color32 = Color32::from_rgb(0xff, 0x4d, 0xa6);
+
 /// Colour for warnings.
 pub const WARNING: Color32 = Color32::from_rgb(0xf0, 0xb4, 0x3c);
 

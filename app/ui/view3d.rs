@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Ui, Vec2};
 
-use super::map_view::region_tooltip_ui;
+use super::map_view::{Highlights, region_tooltip_ui};
 use super::theme::{self, ColorMode};
 use crate::dump::{AddressSpace, RegionKind};
 use crate::format::hex;
@@ -200,10 +200,11 @@ pub fn view3d_ui(
     state: &mut View3dState,
     space: &AddressSpace,
     data: &Scene3dData,
-    selected: Option<u32>,
+    marks: Highlights<'_>,
     volume: Option<&VolumeStyle>,
     gpu: Gpu3d<'_>,
 ) -> super::map_view::MapResponse {
+    let Highlights { selected, marked } = marks;
     let (view, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let ppp = ui.ctx().pixels_per_point();
     let size_px = [view.width() * ppp, view.height() * ppp];
@@ -286,6 +287,14 @@ pub fn view3d_ui(
     }
     if let Some(s) = selected {
         wireframes(&painter, data, s, &project, Stroke::new(2.0, theme::SELECTION));
+    }
+    for &m in marked {
+        wireframes(&painter, data, m, &project, Stroke::new(1.5, theme::FINDING_MARK));
+        if let Some(b) = largest_box(data, m)
+            && let Some(p) = project([(b.min[0] + b.max[0]) * 0.5, b.max[1], (b.min[2] + b.max[2]) * 0.5])
+        {
+            super::map_view::badge(&painter, p);
+        }
     }
     draw_labels3d(&painter, data, &project, view);
     draw_ground_ticks(&painter, data, &project, view);
