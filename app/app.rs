@@ -440,24 +440,30 @@ impl MemscapeApp {
                 let geometry_changed = doc.scene3d_key.as_ref().is_none_or(|k| {
                     k.view != key.view || k.filters.show_kind != key.filters.show_kind || k.metric != key.metric
                 });
-                let visible = self.filters.visible(&doc.space);
-                let input = LayoutInput { space: &doc.space, visible: &visible };
-                let scene = match (geometry_changed, doc.scene3d.take()) {
-                    (false, Some(old)) => old.scene,
-                    _ if self.view == View::City => city::layout_city(&input, self.metric),
-                    _ => volume::layout_volume(&input),
-                };
                 self.scene_generation += 1;
                 let style = (self.view == View::Volume).then_some(&self.volume);
                 let selected = doc.selected.map(|i| i as u32);
-                doc.scene3d = Some(Scene3dData::new(
-                    &doc.space,
-                    scene,
-                    self.filters.color_mode,
-                    style,
-                    selected,
-                    self.scene_generation,
-                ));
+                match (&mut doc.scene3d, geometry_changed) {
+                    (Some(data), false) => {
+                        data.restyle(&doc.space, self.filters.color_mode, style, selected, self.scene_generation)
+                    }
+                    _ => {
+                        let visible = self.filters.visible(&doc.space);
+                        let input = LayoutInput { space: &doc.space, visible: &visible };
+                        let scene = match self.view {
+                            View::City => city::layout_city(&input, self.metric),
+                            _ => volume::layout_volume(&input),
+                        };
+                        doc.scene3d = Some(Scene3dData::new(
+                            &doc.space,
+                            scene,
+                            self.filters.color_mode,
+                            style,
+                            selected,
+                            self.scene_generation,
+                        ));
+                    }
+                }
                 doc.scene3d_key = Some(key);
                 if view_changed {
                     doc.view3d.reset_camera();

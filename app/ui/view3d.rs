@@ -73,35 +73,51 @@ impl Scene3dData {
     ) -> Scene3dData {
         let hit = Hit3dIndex::new(&scene);
         let mut boxes_of: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        let mut instances = Vec::with_capacity(scene.boxes.len());
         for (i, b) in scene.boxes.iter().enumerate() {
             boxes_of.entry(b.region).or_default().push(i as u32);
-            let Some(r) = space.regions.get(b.region as usize) else {
-                instances.push(BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 });
-                continue;
-            };
-            let opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
-            let mut color = theme::region_color(mode, r);
-            if r.kind == RegionKind::Free && volume.is_none() {
-                color = theme::CITY_STREET;
-            }
-            let [cr, cg, cb, _] = color.to_array();
-            let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
-            let mut flags = 0;
-            if b.compressed {
-                flags |= BoxInstance::COMPRESSED;
-            }
-            if Some(b.region) == selected {
-                flags |= BoxInstance::SELECTED;
-            }
-            instances.push(BoxInstance {
-                min: b.min,
-                color: u32::from_le_bytes([cr, cg, cb, alpha]),
-                max: b.max,
-                flags,
-            });
         }
-        Scene3dData { scene, hit, instances, generation, boxes_of }
+        let mut data = Scene3dData { scene, hit, instances: Vec::new(), generation, boxes_of };
+        data.restyle(space, mode, volume, selected, generation);
+        data
+    }
+
+    /// Recolours the boxes (colouring, opacity, selection) without touching
+    /// the geometry or the picking index: a click must not rebuild those.
+    pub fn restyle(
+        &mut self,
+        space: &AddressSpace,
+        mode: ColorMode,
+        volume: Option<&VolumeStyle>,
+        selected: Option<u32>,
+        generation: u64,
+    ) {
+        self.instances = self
+            .scene
+            .boxes
+            .iter()
+            .map(|b| {
+                let Some(r) = space.regions.get(b.region as usize) else {
+                    return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
+                };
+                let opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
+                let color = if r.kind == RegionKind::Free && volume.is_none() {
+                    theme::CITY_STREET
+                } else {
+                    theme::region_color(mode, r)
+                };
+                let [cr, cg, cb, _] = color.to_array();
+                let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
+                let mut flags = 0;
+                if b.compressed {
+                    flags |= BoxInstance::COMPRESSED;
+                }
+                if Some(b.region) == selected {
+                    flags |= BoxInstance::SELECTED;
+                }
+                BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
+            })
+            .collect();
+        self.generation = generation;
     }
 }
 
