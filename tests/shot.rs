@@ -190,3 +190,25 @@ fn the_camera_option_moves_the_3d_camera() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2), "pitch 95 is a usage error");
 }
+
+#[test]
+fn the_gallery_command_writes_every_view_with_and_without_a_selection() {
+    if !gpu_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("memscape-gallery-{}", std::process::id()));
+    let run =
+        Command::new(env!("CARGO_BIN_EXE_memscape")).args(["gallery", "--size", "320x200"]).arg(&dir).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let names = memscape::cli::gallery::file_names();
+    assert_eq!(names.len(), 10);
+    for name in &names {
+        let img = image::open(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((img.width(), img.height()), (320, 200), "{name}");
+    }
+    // With and without the selection differ.
+    let a = std::fs::read(dir.join("demo-treemap.png")).unwrap();
+    let b = std::fs::read(dir.join("demo-treemap-plain.png")).unwrap();
+    assert_ne!(a, b);
+    let _ = std::fs::remove_dir_all(&dir);
+}

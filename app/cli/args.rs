@@ -113,6 +113,14 @@ pub enum Command {
         #[arg(long, default_value = "size", value_parser = parse_metric)]
         height: HeightMetric,
     },
+    /// Rebuild the picture gallery: every view of the demo dump, with the
+    /// crashing instruction's region selected and without, as PNGs in DIR.
+    Gallery {
+        dir: PathBuf,
+        /// Picture size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
+        size: [u32; 2],
+    },
     /// Threads with their stacks and registers, like ~*; with --stacks, every
     /// thread's call stack, like ~*kb or minidump-stackwalk.
     Threads {

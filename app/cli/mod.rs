@@ -2,6 +2,7 @@
 //! regions, modules, threads). Reads the model from dump/; never draws.
 
 mod args;
+pub mod gallery;
 mod info;
 mod json;
 mod modules;
@@ -34,6 +35,7 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
             let opts = crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: Vec::new() };
             patterns::run(&open(dump)?, *json, &opts, out)
         }
+        Command::Gallery { dir, size } => gallery::run(dir, *size, out),
         Command::Shot { dump, view, size, output, select, camera, height } => {
             let opts =
                 shot::ShotOptions { view: *view, size_px: *size, select: *select, camera: *camera, metric: *height };

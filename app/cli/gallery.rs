@@ -1,0 +1,32 @@
+//! `memscape gallery DIR`: every view of the bundled demo dump as PNGs, with
+//! the crashing instruction's region selected (`demo-VIEW.png`, the pictures
+//! README.md shows) and without (`demo-VIEW-plain.png`). One command rebuilds
+//! screenshots/.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::shot::{self, ShotOptions};
+use crate::demo;
+use crate::layout::View;
+
+/// The files the gallery writes, in order.
+pub fn file_names() -> Vec<String> {
+    View::ALL.iter().flat_map(|v| [format!("demo-{}.png", v.name()), format!("demo-{}-plain.png", v.name())]).collect()
+}
+
+pub fn run(dir: &Path, size_px: [u32; 2], out: &mut dyn Write) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+    let space = demo::open_demo()?;
+    let crash = space.exception.as_ref().map(|e| e.instruction_addr.unwrap_or(e.address));
+    for view in View::ALL {
+        for (select, suffix) in [(crash, ""), (None, "-plain")] {
+            let opts = ShotOptions { select, ..ShotOptions::new(view, size_px) };
+            let path = dir.join(format!("demo-{}{suffix}.png", view.name()));
+            shot::run(&space, &opts, &path, out)?;
+        }
+    }
+    Ok(())
+}
