@@ -18,6 +18,7 @@ use crate::dump::{Owner, RegionKind, WalkOptions, WalkResult};
 use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, ViewKind, city, volume};
 use crate::ui::bottom::{self, FindingsView, PanelAction, PanelsState};
+use crate::ui::export_dialog::{self, ExportDialog};
 use crate::ui::filters::{self, Filters};
 use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
 use crate::ui::recent::RecentFiles;
@@ -110,6 +111,13 @@ fn traces_view(state: &TraceState) -> Traces<'_> {
 }
 
 pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+pub const SHORTCUT_EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
+
+/// An export in flight: first the save dialog, then the offscreen render.
+enum ExportJob {
+    Choosing { rx: Receiver<Option<PathBuf>>, opts: crate::cli::shot::ShotOptions },
+    Rendering { rx: Receiver<Result<PathBuf, String>> },
+}
 
 pub struct MemscapeApp {
     doc: Option<Document>,
@@ -122,6 +130,10 @@ pub struct MemscapeApp {
     volume: VolumeStyle,
     symbols: SymbolSettings,
     show_symbol_settings: bool,
+    export: ExportDialog,
+    export_job: Option<ExportJob>,
+    /// The map view's size in pixels last frame (the "window size" export).
+    map_size_px: [u32; 2],
     search: String,
     search_note: Option<String>,
     /// A file dialog running on its own thread.
@@ -277,6 +289,9 @@ impl MemscapeApp {
             volume: VolumeStyle::default(),
             symbols: SymbolSettings::load(),
             show_symbol_settings: false,
+            export: ExportDialog::default(),
+            export_job: None,
+            map_size_px: [1600, 1000],
             search: String::new(),
             search_note: None,
             dialog: None,
@@ -372,6 +387,74 @@ impl MemscapeApp {
                 self.error = Some(format!("{}: the loader stopped unexpectedly", loading.source.describe()));
                 self.loading = None;
             }
+        }
+    }
+
+    /// What an export of the current view records: view, selection, the 3D
+    /// camera's angles and distance, the City metric.
+    fn export_options(&self, size_px: [u32; 2]) -> Option<crate::cli::shot::ShotOptions> {
+        let doc = self.doc.as_ref()?;
+        let select = doc.selected.and_then(|i| doc.space.regions.get(i)).map(|r| r.base_addr);
+        let camera = match self.view {
+            View::City | View::Volume => {
+                doc.view3d.camera.map(|c| [c.yaw_deg, c.pitch_deg.clamp(-89.0, 89.0), c.distance])
+            }
+            View::Flat(_) => None,
+        };
+        Some(crate::cli::shot::ShotOptions {
+            select,
+            camera,
+            metric: self.metric,
+            ..crate::cli::shot::ShotOptions::new(self.view, size_px)
+        })
+    }
+
+    /// Advances an export: the save dialog's answer starts the render on a
+    /// worker thread; the render's answer goes to the status line.
+    fn poll_export(&mut self) {
+        let Some(job) = self.export_job.take() else { return };
+        match job {
+            ExportJob::Choosing { rx, opts } => match rx.try_recv() {
+                Ok(Some(path)) => {
+                    let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
+                    let (tx, rx) = channel();
+                    let spawned = std::thread::Builder::new().name("memscape-export".into()).spawn(move || {
+                        let result = crate::cli::shot::run(&space, &opts, &path, &mut std::io::sink())
+                            .map(|()| path)
+                            .map_err(|e| format!("{e:#}"));
+                        let _ = tx.send(result);
+                    });
+                    match spawned {
+                        Ok(_) => self.export_job = Some(ExportJob::Rendering { rx }),
+                        Err(e) => self.export.status = Some(format!("could not start the export: {e}")),
+                    }
+                }
+                Ok(None) | Err(TryRecvError::Disconnected) => {}
+                Err(TryRecvError::Empty) => self.export_job = Some(ExportJob::Choosing { rx, opts }),
+            },
+            ExportJob::Rendering { rx } => match rx.try_recv() {
+                Ok(Ok(path)) => self.export.status = Some(format!("Saved {}", path.display())),
+                Ok(Err(e)) => self.export.status = Some(format!("error: {e}")),
+                Err(TryRecvError::Disconnected) => self.export.status = Some("error: the export stopped".into()),
+                Err(TryRecvError::Empty) => self.export_job = Some(ExportJob::Rendering { rx }),
+            },
+        }
+    }
+
+    /// Asks where to save (on its own thread: the native dialog blocks).
+    fn start_export(&mut self, opts: crate::cli::shot::ShotOptions) {
+        let (tx, rx) = channel();
+        let name = format!("memscape-{}.png", opts.view.name());
+        let spawned = std::thread::Builder::new().name("memscape-save".into()).spawn(move || {
+            let picked = rfd::FileDialog::new()
+                .set_title("Export image")
+                .set_file_name(name)
+                .add_filter("PNG image", &["png"])
+                .save_file();
+            let _ = tx.send(picked);
+        });
+        if spawned.is_ok() {
+            self.export_job = Some(ExportJob::Choosing { rx, opts });
         }
     }
 
@@ -511,6 +594,12 @@ impl MemscapeApp {
                     ui.close();
                 }
                 ui.separator();
+                let export =
+                    egui::Button::new("Export image…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_EXPORT));
+                if ui.add_enabled(self.doc.is_some(), export).clicked() {
+                    self.export.open = true;
+                    ui.close();
+                }
                 if ui.button("Symbol settings…").clicked() {
                     self.show_symbol_settings = true;
                     ui.close();
@@ -559,6 +648,26 @@ impl eframe::App for MemscapeApp {
         self.poll_dialog();
         if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_OPEN)) {
             self.open_dialog();
+        }
+        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_EXPORT)) && self.doc.is_some() {
+            self.export.open = true;
+        }
+        self.poll_export();
+        if self.export.open {
+            let window_px = self.map_size_px;
+            let busy = self.export_job.is_some();
+            let mut open = true;
+            let mut save = false;
+            egui::Window::new("Export image").open(&mut open).show(ui.ctx(), |ui| {
+                save = export_dialog::export_dialog_ui(ui, &mut self.export, window_px, busy);
+            });
+            self.export.open = open;
+            if save && let Some(opts) = self.export_options(self.export.size_px(window_px)) {
+                self.start_export(opts);
+            }
+        }
+        if self.export_job.is_some() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
         // Files dropped on the window open like File > Open.
         let dropped = ui
@@ -709,6 +818,9 @@ impl eframe::App for MemscapeApp {
                 );
             }
             let selected = doc.selected.map(|i| i as u32);
+            let ppp = ui.ctx().pixels_per_point();
+            let avail = ui.available_size() * ppp;
+            self.map_size_px = [avail.x.round().max(16.0) as u32, avail.y.round().max(16.0) as u32];
             let response = match self.view {
                 View::Flat(_) => doc.scene.as_ref().map(|scene| {
                     let gpu = match &self.render_state {

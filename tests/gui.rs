@@ -271,3 +271,18 @@ fn patterns_tab_lists_findings_and_links_to_what_they_involve() {
     // The details of the module's region name the finding that involves it.
     h.get_by_label("NULL Pointer (data) (0.95)");
 }
+
+#[test]
+fn ctrl_e_opens_the_export_window() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    assert!(h.query_by_label("Save as…").is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    h.run_steps(3);
+    h.get_by_label("Save as…");
+    h.get_by_label("3840 × 2160");
+    h.get_by_label_contains("Window size (");
+}
