@@ -5,6 +5,7 @@
 pub mod bottom;
 pub mod charts;
 pub mod details;
+pub mod export_overlay;
 pub mod filters;
 pub mod map_view;
 pub mod modules;
