@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::layout::View;
 use crate::layout::scene3d::HeightMetric;
+use crate::ui::theme::ExportTheme;
 
 fn parse_view(s: &str) -> Result<View, String> {
     View::from_name(s).ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap, city, volume)"))
@@ -112,6 +113,22 @@ pub enum Command {
         /// What City heights encode: size, committed, captured, protection or cpu.
         #[arg(long, default_value = "size", value_parser = parse_metric)]
         height: HeightMetric,
+        /// dark or light: the background, sky and text (region colours stay the palette's).
+        #[arg(long, default_value = "dark", value_parser = parse_theme)]
+        theme: ExportTheme,
+        /// Background pixels (2D: map background and margins; 3D: the sky) fully transparent.
+        #[arg(long)]
+        transparent: bool,
+        /// A title block in the top-left corner: TEXT, or without it the dump's
+        /// name, process, OS and exception.
+        #[arg(long, value_name = "TEXT", num_args = 0..=1)]
+        title: Option<Option<String>>,
+        /// The legend with bytes per kind in the bottom-left corner.
+        #[arg(long)]
+        legend: bool,
+        /// Callout labels for the selected region and the regions of pattern findings.
+        #[arg(long)]
+        callouts: bool,
     },
     /// Rebuild the picture gallery: every view of the demo dump, with the
     /// crashing instruction's region selected and without, as PNGs in DIR.
@@ -138,4 +155,8 @@ pub enum Command {
         #[arg(long = "symbol-url", value_name = "URL")]
         symbol_urls: Vec<String>,
     },
+}
+
+fn parse_theme(s: &str) -> Result<ExportTheme, String> {
+    ExportTheme::from_name(s).ok_or_else(|| format!("unknown theme '{s}' (dark or light)"))
 }

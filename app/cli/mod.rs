@@ -36,9 +36,32 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
             patterns::run(&open(dump)?, *json, &opts, out)
         }
         Command::Gallery { dir, size } => gallery::run(dir, *size, out),
-        Command::Shot { dump, view, size, output, select, camera, height } => {
-            let opts =
-                shot::ShotOptions { view: *view, size_px: *size, select: *select, camera: *camera, metric: *height };
+        Command::Shot {
+            dump,
+            view,
+            size,
+            output,
+            select,
+            camera,
+            height,
+            theme,
+            transparent,
+            title,
+            legend,
+            callouts,
+        } => {
+            let opts = shot::ShotOptions {
+                view: *view,
+                size_px: *size,
+                select: *select,
+                camera: *camera,
+                metric: *height,
+                theme: *theme,
+                transparent: *transparent,
+                title: title.clone(),
+                legend: *legend,
+                callouts: *callouts,
+            };
             shot::run(&open(dump)?, &opts, output, out)
         }
     }

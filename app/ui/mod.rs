@@ -6,6 +6,7 @@ pub mod bottom;
 pub mod charts;
 pub mod details;
 pub mod export_dialog;
+pub mod export_overlay;
 pub mod filters;
 pub mod map_view;
 pub mod modules;

@@ -173,6 +173,82 @@ pub const FINDING_MARK: Color32 = Color32::from_rgb(0xff, 0x4d, 0xa6);
 /// Colour for warnings.
 pub const WARNING: Color32 = Color32::from_rgb(0xf0, 0xb4, 0x3c);
 
+/// The look of an exported picture: the window's dark look or a light one for
+/// print and slides. Region colours stay the palette's in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ExportTheme {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl ExportTheme {
+    pub const ALL: [ExportTheme; 2] = [ExportTheme::Dark, ExportTheme::Light];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportTheme::Dark => "dark",
+            ExportTheme::Light => "light",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ExportTheme> {
+        ExportTheme::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The colours an exported picture uses around the regions.
+    pub fn palette(self) -> ExportPalette {
+        match self {
+            ExportTheme::Dark => ExportPalette {
+                background: MAP_BACKGROUND,
+                sky_top: SKY_TOP,
+                sky_bottom: SKY_BOTTOM,
+                tick: MAP_TICK,
+                panel: Color32::from_rgba_premultiplied(0x0c, 0x0e, 0x12, 0xd8),
+                panel_stroke: Color32::from_rgb(0x3a, 0x40, 0x4a),
+                text: Color32::from_rgb(0xf0, 0xf0, 0xf0),
+                text_weak: Color32::from_rgb(0xa8, 0xb0, 0xbc),
+                leader: Color32::from_rgb(0xf0, 0xf0, 0xf0),
+            },
+            ExportTheme::Light => ExportPalette {
+                background: LIGHT_MAP_BACKGROUND,
+                sky_top: LIGHT_SKY_TOP,
+                sky_bottom: LIGHT_SKY_BOTTOM,
+                tick: Color32::from_rgb(0x30, 0x36, 0x40),
+                panel: Color32::from_rgba_premultiplied(0xf4, 0xf5, 0xf7, 0xe6),
+                panel_stroke: Color32::from_rgb(0xb8, 0xbe, 0xc8),
+                text: Color32::from_rgb(0x14, 0x16, 0x1a),
+                text_weak: Color32::from_rgb(0x50, 0x58, 0x64),
+                leader: Color32::from_rgb(0x20, 0x24, 0x2a),
+            },
+        }
+    }
+}
+
+/// The colours of an exported picture outside the regions themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportPalette {
+    /// Behind the flat maps' tiles.
+    pub background: Color32,
+    /// The 3D views' sky gradient.
+    pub sky_top: Color32,
+    pub sky_bottom: Color32,
+    /// Axis ticks and their text drawn straight on the background.
+    pub tick: Color32,
+    /// The translucent panels behind the title, the legend and callouts.
+    pub panel: Color32,
+    pub panel_stroke: Color32,
+    pub text: Color32,
+    pub text_weak: Color32,
+    /// Callout leader lines.
+    pub leader: Color32,
+}
+
+/// The light export theme's map background and sky.
+pub const LIGHT_MAP_BACKGROUND: Color32 = Color32::from_rgb(0xf2, 0xf3, 0xf5);
+pub const LIGHT_SKY_TOP: Color32 = Color32::from_rgb(0xf6, 0xf8, 0xfb);
+pub const LIGHT_SKY_BOTTOM: Color32 = Color32::from_rgb(0xd4, 0xdc, 0xe8);
+
 #[cfg(test)]
 mod tests {
     use super::*;
