@@ -1,7 +1,7 @@
-//! `memscape gallery DIR`: every view of the bundled demo dump as PNGs, with
-//! the crashing instruction's region selected (`demo-VIEW.png`, the pictures
-//! README.md shows) and without (`demo-VIEW-plain.png`). One command rebuilds
-//! screenshots/.
+//! `memscape gallery DIR`: every view of the bundled demo dump as PNGs: with
+//! the crashing instruction's region selected, pattern callouts, the title
+//! block and the legend (`demo-VIEW.png`, the pictures README.md shows), and
+//! bare (`demo-VIEW-plain.png`). One command rebuilds screenshots/.
 
 use std::io::Write;
 use std::path::Path;
@@ -22,8 +22,15 @@ pub fn run(dir: &Path, size_px: [u32; 2], out: &mut dyn Write) -> Result<()> {
     let space = demo::open_demo()?;
     let crash = space.exception.as_ref().map(|e| e.instruction_addr.unwrap_or(e.address));
     for view in View::ALL {
-        for (select, suffix) in [(crash, ""), (None, "-plain")] {
-            let opts = ShotOptions { select, ..ShotOptions::new(view, size_px) };
+        for dressed in [true, false] {
+            let suffix = if dressed { "" } else { "-plain" };
+            let mut opts = ShotOptions::new(view, size_px);
+            if dressed {
+                opts.select = crash;
+                opts.title = Some(None);
+                opts.legend = true;
+                opts.callouts = true;
+            }
             let path = dir.join(format!("demo-{}{suffix}.png", view.name()));
             shot::run(&space, &opts, &path, out)?;
         }

@@ -188,12 +188,14 @@ pub fn callout_targets(space: &AddressSpace, selected: Option<u32>) -> Vec<(u32,
             format!("0x{:x}..0x{:x} ({})", r.base_addr, r.end_addr(), crate::format::human_size_short(r.size_bytes));
         out.push((sel, describe(sel), Some(range)));
     }
+    // A finding points at its first region, or its first module's or thread's
+    // (most findings name modules and threads rather than raw regions).
     let findings = crate::analysis::patterns::analyze(space, None);
-    for f in findings.iter().filter(|f| !f.regions.is_empty()).take(MAX_FINDING_CALLOUTS) {
-        if let Some(i) = f.regions.iter().find_map(|base| space.region_index_at(*base)) {
-            out.push((i as u32, f.name.to_string(), Some(describe(i as u32))));
-        }
-    }
+    let targets = findings.iter().filter_map(|f| {
+        let i = crate::ui::patterns::finding_regions(space, f).first().copied()?;
+        Some((i, f.name.to_string(), Some(describe(i))))
+    });
+    out.extend(targets.take(MAX_FINDING_CALLOUTS));
     out
 }
 
