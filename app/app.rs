@@ -390,8 +390,9 @@ impl MemscapeApp {
         }
     }
 
-    /// What an export of the current view records: view, selection, the 3D
-    /// camera's angles and distance, the City metric.
+    /// What an export of the current view records: view, filters and
+    /// colouring, selection, the 3D camera's angles and distance, the City
+    /// metric, and the dialog's options.
     fn export_options(&self, size_px: [u32; 2]) -> Option<crate::cli::shot::ShotOptions> {
         let doc = self.doc.as_ref()?;
         let select = doc.selected.and_then(|i| doc.space.regions.get(i)).map(|r| r.base_addr);
@@ -401,10 +402,17 @@ impl MemscapeApp {
             }
             View::Flat(_) => None,
         };
+        let e = &self.export;
         Some(crate::cli::shot::ShotOptions {
             select,
             camera,
             metric: self.metric,
+            theme: if e.light { crate::ui::theme::ExportTheme::Light } else { crate::ui::theme::ExportTheme::Dark },
+            transparent: e.transparent,
+            title: e.title.then_some(None),
+            legend: e.legend,
+            callouts: e.callouts,
+            filters: self.filters.clone(),
             ..crate::cli::shot::ShotOptions::new(self.view, size_px)
         })
     }

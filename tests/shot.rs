@@ -212,3 +212,20 @@ fn the_gallery_command_writes_every_view_with_and_without_a_selection() {
     assert_ne!(a, b);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_window_filters_and_colouring_reach_the_export() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let mut filters = memscape::ui::filters::Filters::default();
+    for (i, k) in RegionKind::ALL.iter().enumerate() {
+        filters.show_kind[i] = *k == RegionKind::Stack;
+    }
+    let opts = ShotOptions { filters, ..ShotOptions::new(View::Flat(ViewKind::Treemap), [600, 400]) };
+    let shot = render(&space, &opts).unwrap();
+    let count = |c: [u8; 4]| shot.image.pixels().filter(|p| close(p.0, c)).count();
+    assert_eq!(count(theme::kind_color(RegionKind::Image).to_array()), 0, "Image drawn though hidden");
+    assert!(count(theme::kind_color(RegionKind::Stack).to_array()) > 10_000, "the stacks fill the treemap");
+}

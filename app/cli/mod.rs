@@ -61,6 +61,7 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
                 title: title.clone(),
                 legend: *legend,
                 callouts: *callouts,
+                filters: crate::ui::filters::Filters::default(),
             };
             shot::run(&open(dump)?, &opts, output, out)
         }

@@ -36,6 +36,9 @@ pub struct ShotOptions {
     pub legend: bool,
     /// Callout labels for the selection and the regions of pattern findings.
     pub callouts: bool,
+    /// Kinds shown and the colouring (the window's, for Export image…;
+    /// everything by kind from the command line).
+    pub filters: Filters,
 }
 
 /// Callouts for pattern findings: at most this many, most severe first.
@@ -55,6 +58,7 @@ impl ShotOptions {
             title: None,
             legend: false,
             callouts: false,
+            filters: Filters::default(),
         }
     }
 }
@@ -73,7 +77,7 @@ pub struct Shot {
 
 /// Renders the view of `space` at one pixel per point.
 pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
-    let filters = Filters::default();
+    let filters = opts.filters.clone();
     let visible = filters.visible(space);
     let input = LayoutInput { space, visible: &visible };
     let selected = match opts.select {

@@ -37,11 +37,26 @@ pub struct ExportDialog {
     pub custom_px: [u32; 2],
     /// The last export's outcome, for the status line.
     pub status: Option<String>,
+    pub light: bool,
+    pub transparent: bool,
+    pub title: bool,
+    pub legend: bool,
+    pub callouts: bool,
 }
 
 impl Default for ExportDialog {
     fn default() -> Self {
-        ExportDialog { open: false, size: ExportSize::default(), custom_px: [2560, 1440], status: None }
+        ExportDialog {
+            open: false,
+            size: ExportSize::default(),
+            custom_px: [2560, 1440],
+            status: None,
+            light: false,
+            transparent: false,
+            title: true,
+            legend: true,
+            callouts: true,
+        }
     }
 }
 
@@ -75,6 +90,12 @@ pub fn export_dialog_ui(ui: &mut Ui, dialog: &mut ExportDialog, window_px: [u32;
             ui.add(egui::DragValue::new(&mut dialog.custom_px[1]).range(16..=16384).suffix(" px"));
         });
     }
+    ui.separator();
+    ui.checkbox(&mut dialog.light, "Light theme");
+    ui.checkbox(&mut dialog.transparent, "Transparent background");
+    ui.checkbox(&mut dialog.title, "Title block (dump, process, OS, exception)");
+    ui.checkbox(&mut dialog.legend, "Legend with bytes per kind");
+    ui.checkbox(&mut dialog.callouts, "Callouts for the selection and pattern findings");
     let save = ui.add_enabled(!busy, egui::Button::new("Save as…")).clicked();
     if busy {
         ui.horizontal(|ui| {
