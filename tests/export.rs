@@ -3,6 +3,9 @@
 //! should not) draw, plus determinism and the PNG metadata. Skipped without a
 //! GPU adapter unless MEMSCAPE_REQUIRE_GPU=1.
 
+mod common;
+
+use common::gpu_available;
 use std::process::Command;
 
 use memscape::cli::shot::{ShotOptions, render};
@@ -11,19 +14,6 @@ use memscape::layout::{View, ViewKind};
 use memscape::ui::theme::{self, ExportTheme};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
-
-fn gpu_available() -> bool {
-    match memscape::render::offscreen::Gpu::headless() {
-        Ok(_) => true,
-        Err(e) if std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MEMSCAPE_REQUIRE_GPU=1 but no GPU adapter: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn treemap(size: [u32; 2]) -> ShotOptions {
     ShotOptions::new(View::Flat(ViewKind::Treemap), size)

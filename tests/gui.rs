@@ -4,6 +4,9 @@
 //! previous dump stays open. Without a GPU adapter these tests say they were
 //! skipped, unless MEMSCAPE_REQUIRE_GPU=1 makes that a failure.
 
+mod common;
+
+use common::gpu_available;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -12,19 +15,6 @@ use memscape::app::{DumpSource, MemscapeApp};
 use memscape::dump::RegionKind;
 use memscape::layout::{View, ViewKind};
 use memscape::ui::recent::RecentFiles;
-
-fn gpu_available() -> bool {
-    match memscape::render::offscreen::Gpu::headless() {
-        Ok(_) => true,
-        Err(e) if std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MEMSCAPE_REQUIRE_GPU=1 but no GPU adapter: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn harness(source: DumpSource) -> Harness<'static, MemscapeApp> {
     Harness::builder()

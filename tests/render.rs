@@ -5,29 +5,14 @@
 //! The target is a non-sRGB format, so a quad's colour bytes come out exactly
 //! as they went in; positions are worked out with `Camera2D`, as the UI does.
 
+mod common;
+
+use common::headless_gpu as gpu;
 use memscape::render::egui_paint::viewport_px;
 use memscape::render::{
     Camera2D, Gpu, QuadInstance, RegionsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
     render_quads_offscreen,
 };
-
-fn gpu() -> Option<Gpu> {
-    match Gpu::headless() {
-        Ok(gpu) => {
-            println!("GPU: {} ({:?})", gpu.adapter_info.name, gpu.adapter_info.backend);
-            Some(gpu)
-        }
-        Err(e) => {
-            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {e}");
-            let why = match e {
-                RenderError::NoAdapter(why) => why,
-                other => other.to_string(),
-            };
-            println!("skipped: no GPU adapter ({why})");
-            None
-        }
-    }
-}
 
 const SIZE: [u32; 2] = [200, 100];
 const BACKGROUND: [u8; 4] = [20, 22, 28, 255];

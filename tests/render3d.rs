@@ -8,30 +8,15 @@
 //! does; colours are compared with tolerances, since lighting, edges and
 //! multisampling shade them.
 
+mod common;
+
+use common::headless_gpu as gpu;
 use memscape::render::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::egui_paint::viewport_px;
 use memscape::render::offscreen::{render_boxes_offscreen, render_egui_offscreen_3d};
 use memscape::render::{Gpu, RenderError};
-
-fn gpu() -> Option<Gpu> {
-    match Gpu::headless() {
-        Ok(gpu) => {
-            println!("GPU: {} ({:?})", gpu.adapter_info.name, gpu.adapter_info.backend);
-            Some(gpu)
-        }
-        Err(e) => {
-            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {e}");
-            let why = match e {
-                RenderError::NoAdapter(why) => why,
-                other => other.to_string(),
-            };
-            println!("skipped: no GPU adapter ({why})");
-            None
-        }
-    }
-}
 
 const SIZE: [u32; 2] = [320, 200];
 const SKY_TOP: [u8; 4] = [34, 46, 74, 255];

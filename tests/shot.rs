@@ -3,6 +3,9 @@
 //! PNG, metadata, errors). Skipped without a GPU adapter unless
 //! MEMSCAPE_REQUIRE_GPU=1.
 
+mod common;
+
+use common::gpu_available;
 use std::process::Command;
 
 use memscape::cli::shot::{ShotOptions, render};
@@ -11,19 +14,6 @@ use memscape::layout::{View, ViewKind};
 use memscape::ui::theme;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
-
-fn gpu_available() -> bool {
-    match memscape::render::offscreen::Gpu::headless() {
-        Ok(_) => true,
-        Err(e) if std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MEMSCAPE_REQUIRE_GPU=1 but no GPU adapter: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no GPU adapter ({e})");
-            false
-        }
-    }
-}
 
 fn close(a: [u8; 4], b: [u8; 4]) -> bool {
     a.iter().zip(b).take(3).all(|(x, y)| (i32::from(*x) - i32::from(y)).abs() <= 4)

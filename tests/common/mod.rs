@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: finding the dump corpus and reading
 //! its MANIFEST.tsv, unique scratch files, and the invariants every
 //! `AddressSpace` region list must keep (sorted, non-empty, contiguous,
-//! covering exactly 0..user limit).
+//! covering exactly 0..user limit), and the headless GPU the rendering tests
+//! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
 #![allow(dead_code)]
 
 pub mod synth;
@@ -146,4 +147,30 @@ pub fn assert_region_invariants(space: &AddressSpace, what: &str) {
     if let Err(e) = region_invariants(space) {
         panic!("{what}: {e}");
     }
+}
+
+/// The headless GPU, or None (after printing "skipped: no GPU adapter (...)")
+/// when there is none; with `MEMSCAPE_REQUIRE_GPU=1` a missing adapter fails.
+pub fn headless_gpu() -> Option<memscape::render::Gpu> {
+    use memscape::render::{Gpu, RenderError};
+    match Gpu::headless() {
+        Ok(gpu) => {
+            println!("GPU: {} ({:?})", gpu.adapter_info.name, gpu.adapter_info.backend);
+            Some(gpu)
+        }
+        Err(e) => {
+            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {e}");
+            let why = match e {
+                RenderError::NoAdapter(why) => why,
+                other => other.to_string(),
+            };
+            println!("skipped: no GPU adapter ({why})");
+            None
+        }
+    }
+}
+
+/// Whether the GPU tests can run (see [`headless_gpu`]).
+pub fn gpu_available() -> bool {
+    headless_gpu().is_some()
 }
