@@ -6,6 +6,13 @@ pub fn hex(addr: u64) -> String {
     format!("0x{addr:x}")
 }
 
+/// Parses an address as WinDbg takes one: hex, with or without `0x`, with an
+/// optional backtick between the halves (`00007ff8`12340000`).
+pub fn parse_hex_addr(s: &str) -> Option<u64> {
+    let t = s.trim().trim_start_matches("0x").trim_start_matches("0X").replace('`', "");
+    u64::from_str_radix(&t, 16).ok()
+}
+
 /// WinDbg-style 64-bit address with a backtick: "00007ff8`12340000"; plain
 /// 8 digits for 32-bit dumps.
 pub fn windbg_addr(addr: u64, pointer_bits: u32) -> String {
@@ -47,6 +54,10 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(hex(0xABC), "0xabc");
+        assert_eq!(parse_hex_addr("00007ff8`12340000"), Some(0x7ff8_1234_0000));
+        assert_eq!(parse_hex_addr(" 0x7FFE0000 "), Some(0x7ffe_0000));
+        assert_eq!(parse_hex_addr(""), None);
+        assert_eq!(parse_hex_addr("ntdll"), None);
         assert_eq!(windbg_addr(0x7ff8_1234_0000, 64), "00007ff8`12340000");
         assert_eq!(windbg_addr(0x7ffe_0000, 32), "7ffe0000");
         assert_eq!(human_size(512), "512 B");

@@ -42,8 +42,7 @@ fn parse_size(s: &str) -> Result<[u32; 2], String> {
 }
 
 fn parse_addr(s: &str) -> Result<u64, String> {
-    let t = s.trim().trim_start_matches("0x").trim_start_matches("0X").replace('`', "");
-    u64::from_str_radix(&t, 16).map_err(|_| format!("'{s}' is not a hex address"))
+    crate::format::parse_hex_addr(s).ok_or_else(|| format!("'{s}' is not a hex address"))
 }
 
 #[derive(Debug, Parser)]

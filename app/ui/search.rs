@@ -2,6 +2,7 @@
 //! region to select. Reads like WinDbg input: hex by default, backticks allowed.
 
 use crate::dump::AddressSpace;
+use crate::format::parse_hex_addr;
 
 /// What a query found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,14 +10,6 @@ pub enum SearchHit {
     /// The region index, and what matched in words.
     Region(usize, String),
     NotFound(String),
-}
-
-fn parse_hex(s: &str) -> Option<u64> {
-    let s = s.trim().trim_start_matches("0x").trim_start_matches("0X").replace('`', "");
-    if s.is_empty() {
-        return None;
-    }
-    u64::from_str_radix(&s, 16).ok()
 }
 
 fn thread_region(space: &AddressSpace, id: u32) -> Option<SearchHit> {
@@ -45,7 +38,7 @@ pub fn search(space: &AddressSpace, query: &str) -> SearchHit {
     for prefix in ["~", "tid ", "thread "] {
         if let Some(rest) = lower.strip_prefix(prefix) {
             let rest = rest.trim();
-            let id = if rest.starts_with("0x") { parse_hex(rest) } else { rest.parse().ok() };
+            let id = if rest.starts_with("0x") { parse_hex_addr(rest) } else { rest.parse().ok() };
             return id
                 .and_then(|id| u32::try_from(id).ok())
                 .and_then(|id| thread_region(space, id))
@@ -65,7 +58,7 @@ pub fn search(space: &AddressSpace, query: &str) -> SearchHit {
         })
         .or_else(|| space.modules.iter().position(|m| m.name.to_ascii_lowercase().starts_with(&lower)))
         .or_else(|| space.modules.iter().position(|m| m.name.to_ascii_lowercase().contains(&lower)));
-    let looks_numeric = parse_hex(q).is_some();
+    let looks_numeric = parse_hex_addr(q).is_some();
     if let Some(mi) = module.filter(|_| !looks_numeric || !lower.starts_with("0x")) {
         let m = &space.modules[mi];
         if let Some(i) = space.region_index_at(m.base_addr) {
@@ -79,7 +72,7 @@ pub fn search(space: &AddressSpace, query: &str) -> SearchHit {
     {
         return hit;
     }
-    match parse_hex(q) {
+    match parse_hex_addr(q) {
         Some(addr) => address_region(space, addr),
         None => SearchHit::NotFound(format!("nothing matches \"{q}\"")),
     }

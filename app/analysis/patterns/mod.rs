@@ -181,10 +181,7 @@ pub(crate) fn frame_is(frame: &StackFrame, names: &[&str]) -> bool {
     names.iter().any(|n| f.starts_with(n.trim_start_matches('_')))
 }
 
-/// `0x..` lower-case hex.
-pub(crate) fn hex(v: u64) -> String {
-    format!("0x{v:x}")
-}
+pub(crate) use crate::format::hex;
 
 /// Runs every rule; findings most severe first, then by name and summary.
 pub fn analyze(space: &AddressSpace, traces: Option<&WalkResult>) -> Vec<Finding> {
