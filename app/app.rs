@@ -391,21 +391,20 @@ impl MemscapeApp {
     }
 
     /// What an export of the current view records: view, filters and
-    /// colouring, selection, the 3D camera's angles and distance, the City
-    /// metric, and the dialog's options.
+    /// colouring, selection, the 3D camera (angles, distance and the point
+    /// looked at), the City metric, and the dialog's options.
     fn export_options(&self, size_px: [u32; 2]) -> Option<crate::cli::shot::ShotOptions> {
         let doc = self.doc.as_ref()?;
         let select = doc.selected.and_then(|i| doc.space.regions.get(i)).map(|r| r.base_addr);
         let camera = match self.view {
-            View::City | View::Volume => {
-                doc.view3d.camera.map(|c| [c.yaw_deg, c.pitch_deg.clamp(-89.0, 89.0), c.distance])
-            }
+            View::City | View::Volume => doc.view3d.camera,
             View::Flat(_) => None,
         };
         let e = &self.export;
         Some(crate::cli::shot::ShotOptions {
             select,
-            camera,
+            camera: camera.map(|c| [c.yaw_deg, c.pitch_deg.clamp(-89.0, 89.0), c.distance]),
+            camera_target: camera.map(|c| c.target),
             metric: self.metric,
             theme: if e.light { crate::ui::theme::ExportTheme::Light } else { crate::ui::theme::ExportTheme::Dark },
             transparent: e.transparent,

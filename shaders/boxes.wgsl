@@ -35,7 +35,10 @@ struct Uniforms {
     // Slicing plane: xyz normal, w offset; fragments with dot(n, p) > w are
     // discarded. A zero normal disables slicing.
     slice: vec4<f32>,
-    viewport_size_px: vec2<f32>,
+    // Where the pass's top and bottom edges are in the whole viewport, as
+    // fractions of its height: a tile of a big export draws its part of the
+    // gradient.
+    sky_span: vec2<f32>,
     // RGBA8, the sky at the bottom of the viewport.
     sky_bottom: u32,
     // RGBA8, SELECTED boxes' edges and glow.
@@ -107,7 +110,7 @@ fn vs_sky(@builtin(vertex_index) vertex_index: u32) -> SkyOutput {
     var out: SkyOutput;
     // Depth 0 is the far end in reverse-Z (the pipeline does not test or write it).
     out.position = vec4<f32>(p, 0.0, 1.0);
-    out.v = 0.5 - 0.5 * p.y;
+    out.v = mix(u.sky_span.x, u.sky_span.y, 0.5 - 0.5 * p.y);
     return out;
 }
 

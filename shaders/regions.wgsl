@@ -10,22 +10,29 @@
 // visible quad's pixel position carries only the rounding of one subtraction
 // of nearby f32 values (exact when they are within a factor of two) and one
 // multiplication: far below a pixel for worlds up to 2^24 units wide. Corners
-// are then clamped to a guard band around the viewport, so the interpolated
-// pixel positions the fragment shader works with stay small and accurate even
-// when a quad reaches millions of pixels off screen.
+// are then clamped to a guard band around the drawn part of the viewport, so
+// rasterization works with small numbers even when a quad reaches millions of
+// pixels off screen; the fragment shader takes its pixel position from the
+// pixel centre itself, never from interpolation.
 
 // Mirrors `RegionsUniforms` in app/render/regions.rs.
 struct Uniforms {
     // Camera centre, world units; shown at the middle of the viewport.
     center: vec2<f32>,
-    // Viewport size in physical pixels.
+    // The whole viewport's size in physical pixels.
     viewport_size_px: vec2<f32>,
+    // The part of the viewport this pass draws (a tile of a big export, or
+    // the on-screen part of a view): its corner relative to the whole
+    // viewport's, and its size (the pass viewport's).
+    crop_offset_px: vec2<f32>,
+    crop_size_px: vec2<f32>,
+    // The pass viewport's corner on the target.
+    target_min_px: vec2<f32>,
     px_per_unit: f32,
     // RGBA8 (r in the low byte), for SELECTED outlines.
     highlight: u32,
     // RGBA8, what DIMMED quads blend towards.
     background: u32,
-    _pad: u32,
 }
 
 // Mirrors `QuadInstance` in app/render/regions.rs.
@@ -65,13 +72,12 @@ const GUARD_PX: f32 = 16.0;
 
 struct VertexOutput {
     @builtin(position) position: vec4<f32>,
-    // Pixel position relative to the viewport's top-left corner.
-    @location(0) local_px: vec2<f32>,
-    // The quad's pixel bounds (after the 1 px minimum size), same space.
-    @location(1) @interpolate(flat, either) rect_min_px: vec2<f32>,
-    @location(2) @interpolate(flat, either) rect_max_px: vec2<f32>,
-    @location(3) @interpolate(flat, either) color: u32,
-    @location(4) @interpolate(flat, either) flags: u32,
+    // The quad's pixel bounds (after the 1 px minimum size), relative to the
+    // whole viewport's top-left corner.
+    @location(0) @interpolate(flat, either) rect_min_px: vec2<f32>,
+    @location(1) @interpolate(flat, either) rect_max_px: vec2<f32>,
+    @location(2) @interpolate(flat, either) color: u32,
+    @location(3) @interpolate(flat, either) flags: u32,
 }
 
 @vertex
@@ -92,13 +98,17 @@ fn vs_main(@builtin(vertex_index) vertex_index: u32, inst: InstanceInput) -> Ver
 
     // Triangle strip corners: (0,0) (1,0) (0,1) (1,1).
     let corner = vec2<f32>(f32(vertex_index & 1u), f32((vertex_index >> 1u) & 1u));
-    let p = clamp(mix(lo, hi, corner), vec2<f32>(-GUARD_PX), u.viewport_size_px + vec2<f32>(GUARD_PX));
+    let crop_min = u.crop_offset_px - vec2<f32>(GUARD_PX);
+    let crop_max = u.crop_offset_px + u.crop_size_px + vec2<f32>(GUARD_PX);
+    let p = clamp(mix(lo, hi, corner), crop_min, crop_max);
 
-    let ndc = vec2<f32>(p.x / u.viewport_size_px.x * 2.0 - 1.0, 1.0 - p.y / u.viewport_size_px.y * 2.0);
+    // Pixel positions stay in the whole viewport's space (borders and hatching
+    // line up across crops); only the mapping to the pass is cropped.
+    let q = (p - u.crop_offset_px) / u.crop_size_px;
+    let ndc = vec2<f32>(q.x * 2.0 - 1.0, 1.0 - q.y * 2.0);
 
     var out: VertexOutput;
     out.position = vec4<f32>(ndc, 0.0, 1.0);
-    out.local_px = p;
     out.rect_min_px = lo;
     out.rect_max_px = hi;
     out.color = inst.color;
@@ -114,16 +124,19 @@ fn has(flags: u32, flag: u32) -> bool {
 fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
     // Premultiplied, gamma-space colour.
     var c = unpack4x8unorm(in.color);
+    // This pixel's centre in the whole viewport: exact (not interpolated), so
+    // every crop of the view decides borders and hatching alike.
+    let local_px = in.position.xy - u.target_min_px + u.crop_offset_px;
 
     let size = in.rect_max_px - in.rect_min_px;
-    let from_min = in.local_px - in.rect_min_px;
-    let from_max = in.rect_max_px - in.local_px;
+    let from_min = local_px - in.rect_min_px;
+    let from_max = in.rect_max_px - local_px;
     // Distance from this pixel's centre to the nearest edge, per axis.
     let edge = min(from_min, from_max);
     let edge_any = min(edge.x, edge.y);
 
     if has(in.flags, FLAG_COMPRESSED) {
-        let diag = in.local_px.x + in.local_px.y;
+        let diag = local_px.x + local_px.y;
         let phase = diag - floor(diag / HATCH_PERIOD_PX) * HATCH_PERIOD_PX;
         if phase < HATCH_LINE_PX {
             c = vec4<f32>(c.rgb * HATCH_SHADE, c.a);

@@ -177,3 +177,95 @@ fn a_bad_theme_is_a_usage_error() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
 }
+
+/// Pixels whose channels differ by more than `tolerance` between a and b,
+/// and the worst of them (as positions).
+fn far_apart(a: &image::RgbaImage, b: &image::RgbaImage, tolerance: u8) -> Vec<(u32, u32)> {
+    a.enumerate_pixels()
+        .filter(|(x, y, p)| p.0.iter().zip(b.get_pixel(*x, *y).0).any(|(u, v)| u.abs_diff(v) > tolerance))
+        .map(|(x, y, _)| (x, y))
+        .collect()
+}
+
+#[test]
+fn tiled_renders_stitch_without_seams() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let select = space.exception.as_ref().map(|e| e.address);
+    let size = [700, 450];
+    // 150 px tiles: 5 x 3 of them, the last row and column cut short, and no
+    // tile edge on the 8 px hatch period.
+    const TILE: u32 = 150;
+    let views = [
+        View::Flat(ViewKind::Strip),
+        View::Flat(ViewKind::Hilbert),
+        View::Flat(ViewKind::Treemap),
+        View::City,
+        View::Volume,
+    ];
+    for view in views {
+        let opts = || ShotOptions {
+            select,
+            title: Some(None),
+            legend: true,
+            callouts: true,
+            theme: ExportTheme::Light,
+            ..ShotOptions::new(view, size)
+        };
+        let single = render(&space, &opts()).unwrap().image;
+        let tiled = render(&space, &ShotOptions { tile_px: Some(TILE), ..opts() }).unwrap().image;
+        assert_eq!(tiled.dimensions(), (size[0], size[1]));
+        if std::env::var_os("MEMSCAPE_SAVE_TILES").is_some() {
+            single.save(format!("/tmp/tiles-{}-single.png", view.name())).unwrap();
+            tiled.save(format!("/tmp/tiles-{}-tiled.png", view.name())).unwrap();
+        }
+        // Shifting egui's meshes to a tile's corner may move an antialiased
+        // edge's coverage by a rounding step (one level); 3D scenes go through
+        // an off-centre projection per tile, which may move a box edge's
+        // antialiasing a little more.
+        let (tolerance, allowed) = if matches!(view, View::Flat(_)) { (2, 0) } else { (24, 40) };
+        let off = far_apart(&single, &tiled, tolerance);
+        let show: Vec<_> =
+            off.iter().take(12).map(|&(x, y)| (x, y, single.get_pixel(x, y).0, tiled.get_pixel(x, y).0)).collect();
+        assert!(off.len() <= allowed, "{}: {} pixels differ: {show:?}", view.name(), off.len());
+        // A seam would be a line of differences along a tile edge.
+        for edge in (TILE..size[0]).step_by(TILE as usize) {
+            let on_edge = off.iter().filter(|(x, _)| x.abs_diff(edge) <= 1).count();
+            assert!(on_edge <= 3, "{}: a seam at x = {edge} ({on_edge} pixels)", view.name());
+        }
+        for edge in (TILE..size[1]).step_by(TILE as usize) {
+            let on_edge = off.iter().filter(|(_, y)| y.abs_diff(edge) <= 1).count();
+            assert!(on_edge <= 3, "{}: a seam at y = {edge} ({on_edge} pixels)", view.name());
+        }
+    }
+}
+
+#[test]
+fn a_picture_wider_than_the_gpus_largest_texture_is_tiled() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let gpu = memscape::render::Gpu::headless().unwrap();
+    let max = gpu.max_size_px();
+    drop(gpu);
+    // Twice the largest texture: the map (fitted to the height) sits across
+    // the first tile edge, at x = max.
+    const HEIGHT: u32 = 100;
+    let strip = ShotOptions::new(View::Flat(ViewKind::Strip), [2 * max, HEIGHT]);
+    let wide = render(&space, &strip).unwrap().image;
+    assert_eq!(wide.dimensions(), (2 * max, HEIGHT));
+    let background = theme::MAP_BACKGROUND.to_array();
+    let drawn = |x: u32| (0..HEIGHT).any(|y| wide.get_pixel(x, y).0 != background);
+    assert!(drawn(max - 10) && drawn(max + 10), "the map does not reach across the tile edge");
+    // Tiles of another size (1000 px does not divide the texture limit) give
+    // the same picture: no seam at x = max.
+    let other = render(&space, &ShotOptions { tile_px: Some(1000), ..strip }).unwrap().image;
+    let off = far_apart(&wide, &other, 2);
+    assert!(off.is_empty(), "{} pixels differ, first at {:?}", off.len(), off.first());
+    // Too large a picture is a clear error, not a GPU failure.
+    let err = render(&space, &ShotOptions::new(View::Flat(ViewKind::Strip), [65_536, 65_536])).err().unwrap();
+    assert!(err.to_string().contains("too large"), "{err:#}");
+}

@@ -174,11 +174,37 @@ fn the_camera_option_moves_the_3d_camera() {
     let cam = a.view3d.camera.unwrap();
     assert_eq!((cam.yaw_deg, cam.pitch_deg, cam.distance), (0.0, 60.0, 900.0));
     assert!(a.image != b.image, "two cameras gave the same picture");
+    // The point looked at (a panned window camera) comes along too.
+    let target = [cam.target[0] + 150.0, cam.target[1], cam.target[2] - 80.0];
+    let panned = ShotOptions {
+        camera: Some([0.0, 60.0, 900.0]),
+        camera_target: Some(target),
+        ..ShotOptions::new(View::City, [400, 250])
+    };
+    let c = render(&space, &panned).unwrap();
+    assert_eq!(c.view3d.camera.unwrap().target, target);
+    assert!(c.image != a.image, "the target did not move the picture");
     let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
         .args(["shot", DEMO, "--view", "city", "--camera", "30,95,10", "-o", "x.png"])
         .output()
         .unwrap();
     assert_eq!(run.status.code(), Some(2), "pitch 95 is a usage error");
+    let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
+        .args(["shot", DEMO, "--view", "city", "--camera", "30,40,10,1,2", "-o", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "five numbers are a usage error");
+    let out = std::env::temp_dir().join(format!("memscape-camera-{}.png", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
+        .args(["shot", DEMO, "--view", "city", "--size", "160x100", "--camera", "30,40,500,10,0,-20.5", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    std::fs::remove_file(&out).ok();
+    let needle = b"memscape:camera\x0030,40,500,10,0,-20.5";
+    assert!(bytes.windows(needle.len()).any(|w| w == needle), "the camera with its target is not recorded");
 }
 
 #[test]

@@ -12,16 +12,25 @@ fn parse_view(s: &str) -> Result<View, String> {
     View::from_name(s).ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap, city, volume)"))
 }
 
-fn parse_camera(s: &str) -> Result<[f32; 3], String> {
-    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
-    let bad = || format!("'{s}' is not YAW,PITCH,DISTANCE (degrees, degrees, world units)");
-    let [yaw, pitch, distance] = parts.as_slice() else { return Err(bad()) };
-    let num = |v: &str| v.parse::<f32>().ok().filter(|x| x.is_finite()).ok_or_else(bad);
-    let (yaw, pitch, distance) = (num(yaw)?, num(pitch)?, num(distance)?);
-    if distance <= 0.0 || !(-89.0..=89.0).contains(&pitch) {
+/// `--camera YAW,PITCH,DISTANCE[,X,Y,Z]`: the angles and distance, and the
+/// point looked at (None: the scene's centre).
+pub type CameraArg = ([f32; 3], Option<[f32; 3]>);
+
+fn parse_camera(s: &str) -> Result<CameraArg, String> {
+    let bad = || format!("'{s}' is not YAW,PITCH,DISTANCE[,X,Y,Z] (degrees, degrees, world units)");
+    let nums = s
+        .split(',')
+        .map(|v| v.trim().parse::<f32>().ok().filter(|x| x.is_finite()).ok_or_else(bad))
+        .collect::<Result<Vec<f32>, String>>()?;
+    let (angles, target) = match nums.as_slice() {
+        [y, p, d] => ([*y, *p, *d], None),
+        [y, p, d, tx, ty, tz] => ([*y, *p, *d], Some([*tx, *ty, *tz])),
+        _ => return Err(bad()),
+    };
+    if angles[2] <= 0.0 || !(-89.0..=89.0).contains(&angles[1]) {
         return Err(format!("'{s}': pitch must be within -89..89 and distance above 0"));
     }
-    Ok([yaw, pitch, distance])
+    Ok((angles, target))
 }
 
 fn parse_metric(s: &str) -> Result<HeightMetric, String> {
@@ -35,8 +44,9 @@ fn parse_size(s: &str) -> Result<[u32; 2], String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT"))?;
     let parse = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("'{s}' is not WIDTHxHEIGHT"));
     let (w, h) = (parse(w)?, parse(h)?);
-    if w == 0 || h == 0 || w > 16384 || h > 16384 {
-        return Err(format!("{w}x{h}: each side must be 1..=16384 pixels"));
+    let max = crate::render::offscreen::MAX_PICTURE_SIDE_PX;
+    if w == 0 || h == 0 || w > max || h > max {
+        return Err(format!("{w}x{h}: each side must be 1..={max} pixels"));
     }
     Ok([w, h])
 }
@@ -105,10 +115,11 @@ pub enum Command {
         /// Select (outline) the region containing this address (hex).
         #[arg(long, value_parser = parse_addr)]
         select: Option<u64>,
-        /// The 3D views' camera: YAW,PITCH,DISTANCE (degrees, degrees, world units);
+        /// The 3D views' camera: YAW,PITCH,DISTANCE (degrees, degrees, world units),
+        /// and optionally the point looked at, X,Y,Z (default: the scene's centre);
         /// without it the camera fits the scene.
         #[arg(long, value_parser = parse_camera, allow_hyphen_values = true)]
-        camera: Option<[f32; 3]>,
+        camera: Option<CameraArg>,
         /// What City heights encode: size, committed, captured, protection or cpu.
         #[arg(long, default_value = "size", value_parser = parse_metric)]
         height: HeightMetric,
@@ -128,6 +139,10 @@ pub enum Command {
         /// Callout labels for the selected region and the regions of pattern findings.
         #[arg(long)]
         callouts: bool,
+        /// Render in tiles of at most N px per side (default: the GPU's
+        /// largest texture; pictures larger than that are always tiled).
+        #[arg(long, value_name = "N", hide = true)]
+        tile_px: Option<u32>,
     },
     /// Rebuild the picture gallery: every view of the demo dump, with the
     /// crashing instruction's region selected and without, as PNGs in DIR.

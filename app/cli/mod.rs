@@ -49,12 +49,14 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
             title,
             legend,
             callouts,
+            tile_px,
         } => {
             let opts = shot::ShotOptions {
                 view: *view,
                 size_px: *size,
                 select: *select,
-                camera: *camera,
+                camera: camera.map(|c| c.0),
+                camera_target: camera.and_then(|c| c.1),
                 metric: *height,
                 theme: *theme,
                 transparent: *transparent,
@@ -62,6 +64,7 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
                 legend: *legend,
                 callouts: *callouts,
                 filters: crate::ui::filters::Filters::default(),
+                tile_px: *tile_px,
             };
             shot::run(&open(dump)?, &opts, output, out)
         }

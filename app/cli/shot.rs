@@ -23,6 +23,9 @@ pub struct ShotOptions {
     pub select: Option<u64>,
     /// 3D views: yaw and pitch in degrees and distance; None fits the scene.
     pub camera: Option<[f32; 3]>,
+    /// 3D views: the point the camera looks at, with `camera`; None: the
+    /// scene's centre.
+    pub camera_target: Option<[f32; 3]>,
     /// What City heights encode.
     pub metric: HeightMetric,
     /// Dark (the window's look) or light background, sky and text.
@@ -39,6 +42,9 @@ pub struct ShotOptions {
     /// Kinds shown and the colouring (the window's, for Export image…;
     /// everything by kind from the command line).
     pub filters: Filters,
+    /// Tiles of at most this many pixels per side (None: the GPU's largest
+    /// texture; larger pictures are tiled either way).
+    pub tile_px: Option<u32>,
 }
 
 /// Callouts for pattern findings: at most this many, most severe first.
@@ -52,6 +58,7 @@ impl ShotOptions {
             size_px,
             select: None,
             camera: None,
+            camera_target: None,
             metric: HeightMetric::default(),
             theme: ExportTheme::Dark,
             transparent: false,
@@ -59,6 +66,7 @@ impl ShotOptions {
             legend: false,
             callouts: false,
             filters: Filters::default(),
+            tile_px: None,
         }
     }
 }
@@ -87,7 +95,10 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
         },
         None => None,
     };
-    let gpu = Gpu::headless().context("no GPU adapter for offscreen rendering")?;
+    let mut gpu = Gpu::headless().context("no GPU adapter for offscreen rendering")?;
+    if let Some(px) = opts.tile_px {
+        gpu.set_max_tile_px(px);
+    }
     let pal = opts.theme.palette();
     let light = opts.theme == ExportTheme::Light;
     let restyle = light || opts.transparent;
@@ -132,10 +143,11 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
             let data = Scene3dData::new(space, scene, filters.color_mode, style, selected, 1);
             let bg = theme::MAP_BACKGROUND.to_array();
             let camera = opts.camera;
+            let target = opts.camera_target;
             let draw = |ui: &mut egui::Ui, state: &mut View3dState, plain_sky: bool| {
                 egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
                     if let (Some([yaw, pitch, distance]), None) = (camera, state.camera) {
-                        state.set_view_angles(&data, yaw, pitch, distance);
+                        state.set_view_angles(&data, yaw, pitch, distance, target);
                     }
                     let start = next_shape(ui);
                     let marks = Highlights { selected, marked: &[] };
@@ -348,7 +360,7 @@ pub fn run(space: &AddressSpace, opts: &ShotOptions, output: &Path, out: &mut dy
         ("memscape:view", opts.view.name().to_string()),
         ("memscape:size", format!("{}x{}", opts.size_px[0], opts.size_px[1])),
         ("memscape:select", opts.select.map(|a| format!("0x{a:x}")).unwrap_or_default()),
-        ("memscape:camera", opts.camera.map(|[y, p, d]| format!("{y},{p},{d}")).unwrap_or_default()),
+        ("memscape:camera", camera_text(opts)),
         ("memscape:height", opts.metric.name().to_string()),
         ("memscape:theme", opts.theme.name().to_string()),
         ("memscape:transparent", opts.transparent.to_string()),
@@ -359,6 +371,15 @@ pub fn run(space: &AddressSpace, opts: &ShotOptions, output: &Path, out: &mut dy
     write_png(output, image.width(), image.height(), image.as_raw(), &text)?;
     writeln!(out, "wrote {} ({}x{}, {} view)", output.display(), image.width(), image.height(), opts.view.name())?;
     Ok(())
+}
+
+/// `--camera`'s value: YAW,PITCH,DISTANCE[,X,Y,Z], empty without a camera.
+fn camera_text(opts: &ShotOptions) -> String {
+    match (opts.camera, opts.camera_target) {
+        (Some([y, p, d]), Some([x, ty, z])) => format!("{y},{p},{d},{x},{ty},{z}"),
+        (Some([y, p, d]), None) => format!("{y},{p},{d}"),
+        (None, _) => String::new(),
+    }
 }
 
 /// tEXt chunks are Latin-1: other characters become '?'.

@@ -48,6 +48,7 @@ use glam::Vec3;
 use wgpu::util::DeviceExt as _;
 
 use super::camera3d::OrbitCamera;
+use super::crop::Crop;
 
 /// One box to draw. Mirrors `InstanceInput` in shaders/boxes.wgsl (vertex
 /// buffer 1, instance step: locations 2..=5).
@@ -126,7 +127,9 @@ pub struct BoxesUniforms {
     pub light_dir: [f32; 3],
     pub sky_top: u32,
     pub slice: [f32; 4],
-    pub viewport_size_px: [f32; 2],
+    /// Where the drawn part's top and bottom edges are in the whole viewport,
+    /// as fractions of its height (see [`Crop::vertical_span`]).
+    pub sky_span: [f32; 2],
     pub sky_bottom: u32,
     pub highlight: u32,
 }
@@ -520,11 +523,8 @@ impl BoxesRenderer {
 
     /// Draws the scene for `camera` into the renderer's own textures, sized
     /// `viewport_size_px` (physical pixels; each side at most the device's
-    /// largest texture, the blit then stretches), and returns the commands
-    /// to submit before the pass that [`Self::paint`]s. When neither the
-    /// instances, the camera, the style nor the size changed since the last
-    /// call, the last picture is kept and the commands are empty. A
-    /// zero-sized viewport draws nothing (and `paint` then paints nothing).
+    /// largest texture), and returns the commands to submit before the pass
+    /// that [`Self::paint`]s: [`Self::prepare_crop`] for the whole viewport.
     pub fn prepare(
         &mut self,
         device: &wgpu::Device,
@@ -533,20 +533,44 @@ impl BoxesRenderer {
         viewport_size_px: [u32; 2],
         style: &BoxesStyle,
     ) -> wgpu::CommandBuffer {
+        if viewport_size_px[0] == 0 || viewport_size_px[1] == 0 {
+            self.prepared = false;
+            let desc = wgpu::CommandEncoderDescriptor { label: Some("BoxesRenderer::encoder") };
+            return device.create_command_encoder(&desc).finish();
+        }
+        let crop = Crop::whole([viewport_size_px[0] as f32, viewport_size_px[1] as f32]);
+        self.prepare_crop(device, queue, camera, &crop, style)
+    }
+
+    /// Draws the part `crop` of the scene for `camera` (the camera fitted to
+    /// the whole viewport) into the renderer's own textures, sized as that
+    /// part, and returns the commands to submit before the pass that
+    /// [`Self::paint`]s. When neither the instances, the camera, the style,
+    /// the crop nor the size changed since the last call, the last picture is
+    /// kept and the commands are empty. A part larger than the device's
+    /// largest texture draws nothing (and `paint` then paints nothing).
+    pub fn prepare_crop(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        camera: &OrbitCamera,
+        crop: &Crop,
+        style: &BoxesStyle,
+    ) -> wgpu::CommandBuffer {
         let mut encoder =
             device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("BoxesRenderer::encoder") });
-        if viewport_size_px[0] == 0 || viewport_size_px[1] == 0 {
+        let size_px = crop.size_u32();
+        if size_px.iter().any(|s| *s > self.max_texture_px) {
             self.prepared = false;
             return encoder.finish();
         }
-        let size_px = viewport_size_px.map(|s| s.min(self.max_texture_px));
         if self.targets.as_ref().is_none_or(|t| t.size_px != size_px) {
             self.targets = Some(self.create_targets(device, size_px));
             self.stale = true;
         }
 
         let camera = camera.sanitized();
-        let uniforms = uniforms_for(&camera, viewport_size_px, style);
+        let uniforms = uniforms_for(&camera, crop, style);
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
             self.uniforms = Some(uniforms);
@@ -624,11 +648,6 @@ impl BoxesRenderer {
         pass.draw(0..3, 0..1);
     }
 
-    /// The largest scene texture side, in pixels.
-    pub fn max_viewport_px(&self) -> u32 {
-        self.max_texture_px
-    }
-
     fn create_targets(&self, device: &wgpu::Device, size_px: [u32; 2]) -> SceneTargets {
         let attachment = wgpu::TextureUsages::RENDER_ATTACHMENT;
         let view = |texture: &wgpu::Texture, label: &str| {
@@ -703,21 +722,21 @@ impl BoxesRenderer {
 }
 
 /// The uniform for one frame.
-fn uniforms_for(camera: &OrbitCamera, viewport_size_px: [u32; 2], style: &BoxesStyle) -> BoxesUniforms {
-    let size = [viewport_size_px[0].max(1) as f32, viewport_size_px[1].max(1) as f32];
+fn uniforms_for(camera: &OrbitCamera, crop: &Crop, style: &BoxesStyle) -> BoxesUniforms {
+    let size = crop.full_size_px.map(|s| s.max(1.0));
     let slice = match style.slice {
         Some((n, offset)) if n.iter().chain([&offset]).all(|c| c.is_finite()) => [n[0], n[1], n[2], offset],
         _ => [0.0; 4],
     };
     let finite = |v: f32, default: f32| if v.is_finite() { v } else { default };
     BoxesUniforms {
-        view_proj: camera.view_proj_eye_relative(size[0] / size[1]).to_cols_array(),
+        view_proj: (crop.clip_transform() * camera.view_proj_eye_relative(size[0] / size[1])).to_cols_array(),
         eye: camera.eye(),
         ambient: finite(style.ambient, 0.3).clamp(0.0, 1.0),
         light_dir: style.light_dir.map(|c| finite(c, 0.0)),
         sky_top: style.sky_top,
         slice,
-        viewport_size_px: size,
+        sky_span: crop.vertical_span(),
         sky_bottom: style.sky_bottom,
         highlight: style.highlight,
     }
@@ -793,7 +812,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(BoxesUniforms, light_dir), 80);
         assert_eq!(std::mem::offset_of!(BoxesUniforms, sky_top), 92);
         assert_eq!(std::mem::offset_of!(BoxesUniforms, slice), 96);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, viewport_size_px), 112);
+        assert_eq!(std::mem::offset_of!(BoxesUniforms, sky_span), 112);
         assert_eq!(std::mem::offset_of!(BoxesUniforms, highlight), 124);
         assert_eq!(std::mem::size_of::<CubeVertex>(), 24);
     }

@@ -8,20 +8,20 @@
 //! count) and hands egui that command buffer, which egui submits before its
 //! own pass; `paint` then blits the picture into egui's pass.
 //!
-//! Viewport and clip, as egui_paint.rs does for the 2D maps: egui_wgpu sets
-//! the pass viewport to the callback's rect *clamped to the screen*, which
-//! would squash a view that is partly off screen. `paint` therefore sets the
-//! viewport itself: the rect's corner rounded to whole physical pixels (as
-//! egui rounds it, see [`viewport_px`]) and `viewport_size_px`, the size the
-//! scene was drawn at, so one scene pixel is one target pixel; only a
-//! viewport the device cannot take falls back to egui's (the blit then
-//! stretches). The scissor is egui's clip rect intersected with that viewport.
+//! Viewport and clip, as egui_paint.rs does for the 2D maps: the view's whole
+//! viewport is its rect rounded to whole physical pixels (as egui rounds it,
+//! see [`viewport_px`]); `prepare` draws only the part of it on the target
+//! (a [`Crop`](super::crop::Crop): the on-screen part, or one tile of a big
+//! export) with the camera still fitted to the whole, and `paint` blits that
+//! part to where it belongs, one scene pixel per target pixel. The scissor is
+//! egui's clip rect intersected with that part.
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
 use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
-use super::egui_paint::{pass_rects, viewport_px};
+use super::egui_paint::{pass_rects, viewport_px, visible_crop};
 
 /// Builds a [`BoxesRenderer`] for the window's target format (the scene
 /// multisampled as the adapter allows, see
@@ -69,17 +69,16 @@ pub fn upload_box_instances(render_state: &RenderState, instances: &[BoxInstance
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BoxesPaintCallback {
     pub camera: OrbitCamera,
-    /// The callback rect's size in physical pixels:
-    /// `viewport_px(rect, ppp).size`, as whole numbers.
-    pub viewport_size_px: [u32; 2],
+    /// The view's whole viewport, physical pixels of the whole picture:
+    /// `viewport_px(rect, ppp)`.
+    pub viewport: ViewportPx,
     pub style: BoxesStyle,
 }
 
 impl BoxesPaintCallback {
     /// The callback for a view covering `rect` (points) at `pixels_per_point`.
     pub fn new(camera: OrbitCamera, rect: egui::Rect, pixels_per_point: f32, style: BoxesStyle) -> Self {
-        let size = viewport_px(rect, pixels_per_point).size;
-        BoxesPaintCallback { camera, viewport_size_px: size.map(|s| s.max(0.0) as u32), style }
+        BoxesPaintCallback { camera, viewport: viewport_px(rect, pixels_per_point), style }
     }
 }
 
@@ -93,12 +92,15 @@ impl CallbackTrait for BoxesPaintCallback {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        _screen_descriptor: &ScreenDescriptor,
+        screen_descriptor: &ScreenDescriptor,
         _egui_encoder: &mut wgpu::CommandEncoder,
         callback_resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
+        let Some(crop) = visible_crop(self.viewport, screen_descriptor, callback_resources) else {
+            return Vec::new();
+        };
         match callback_resources.get_mut::<BoxesRenderer>() {
-            Some(renderer) => vec![renderer.prepare(device, queue, &self.camera, self.viewport_size_px, &self.style)],
+            Some(renderer) => vec![renderer.prepare_crop(device, queue, &self.camera, &crop, &self.style)],
             None => Vec::new(),
         }
     }
@@ -112,8 +114,7 @@ impl CallbackTrait for BoxesPaintCallback {
         let Some(renderer) = callback_resources.get::<BoxesRenderer>() else {
             return;
         };
-        let size = [self.viewport_size_px[0] as f32, self.viewport_size_px[1] as f32];
-        let Some(rects) = pass_rects(&info, size, renderer.max_viewport_px()) else {
+        let Some(rects) = pass_rects(&info, self.viewport.size) else {
             return;
         };
         rects.apply(render_pass);
@@ -124,18 +125,9 @@ impl CallbackTrait for BoxesPaintCallback {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::camera2d::ViewportPx;
-
-    fn info(viewport: egui::Rect, clip: egui::Rect, ppp: f32, screen: [u32; 2]) -> egui::PaintCallbackInfo {
-        egui::PaintCallbackInfo { viewport, clip_rect: clip, pixels_per_point: ppp, screen_size_px: screen }
-    }
-
-    fn rect(x0: f32, y0: f32, x1: f32, y1: f32) -> egui::Rect {
-        egui::Rect::from_min_max(egui::pos2(x0, y0), egui::pos2(x1, y1))
-    }
 
     #[test]
-    fn the_callback_carries_the_rects_pixel_size() {
+    fn the_callback_carries_the_rects_pixel_viewport() {
         let style = BoxesStyle {
             sky_top: 0,
             sky_bottom: 0,
@@ -144,21 +136,8 @@ mod tests {
             highlight: 0,
             slice: None,
         };
-        let cb = BoxesPaintCallback::new(OrbitCamera::default(), rect(10.2, 20.6, 110.2, 70.6), 1.5, style);
-        assert_eq!(cb.viewport_size_px, [150, 75]);
-    }
-
-    #[test]
-    fn a_view_partly_off_screen_keeps_its_size_and_is_clipped() {
-        let r = rect(-50.0, 0.0, 50.0, 100.0);
-        let p = pass_rects(&info(r, rect(-1000.0, 30.0, 1000.0, 1000.0), 1.0, [200, 200]), [100.0, 100.0], 8192)
-            .expect("visible");
-        assert_eq!(p.viewport, Some(ViewportPx { min: [-50.0, 0.0], size: [100.0, 100.0] }));
-        assert_eq!((p.x, p.y, p.width, p.height), (0, 30, 50, 70));
-        let hidden = rect(300.0, 300.0, 400.0, 400.0);
-        assert_eq!(pass_rects(&info(hidden, hidden, 1.0, [200, 200]), [100.0, 100.0], 8192), None);
-        let huge = rect(0.0, 0.0, 20000.0, 100.0);
-        let p = pass_rects(&info(huge, huge, 1.0, [200, 200]), [20000.0, 100.0], 8192).expect("visible");
-        assert_eq!(p.viewport, None);
+        let rect = egui::Rect::from_min_max(egui::pos2(10.2, 20.6), egui::pos2(110.2, 70.6));
+        let cb = BoxesPaintCallback::new(OrbitCamera::default(), rect, 1.5, style);
+        assert_eq!(cb.viewport, ViewportPx { min: [15.0, 31.0], size: [150.0, 75.0] });
     }
 }

@@ -5,18 +5,18 @@
 //!
 //! Viewport and clip: egui_wgpu sets the pass viewport to the callback's rect
 //! *clamped to the screen*, which would squash the map when the rect is partly
-//! off screen (a scrolled or half-hidden view). [`RegionsPaintCallback`]'s
-//! `paint` therefore sets the viewport itself: the top-left corner is the
-//! rect's corner rounded to whole physical pixels (exactly as egui rounds it,
-//! see [`viewport_px`]) and the size is `viewport_size_px`, the size the
-//! uniform was prepared with, so one shader pixel is one target pixel; only
-//! a viewport the device cannot take (far larger than the target) falls back
-//! to egui's. The scissor is egui's clip rect intersected with that viewport,
-//! so quads never spill out of the view's rect.
+//! off screen (a scrolled or half-hidden view, or one tile of a big export).
+//! The callbacks therefore set the viewport themselves: the view's whole
+//! viewport is the rect's corners rounded to whole physical pixels (exactly
+//! as egui rounds them, see [`viewport_px`]); the pass draws the part of it on
+//! the target, and the renderer is told which part ([`Crop`]), so one shader
+//! pixel is one target pixel wherever the view is. The scissor is egui's clip
+//! rect intersected with that part, so quads never spill out of the view.
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
 use super::camera2d::{Camera2D, ViewportPx};
+use super::crop::{Crop, TileOrigin};
 use super::regions::{QuadInstance, RegionsRenderer};
 
 /// Builds a [`RegionsRenderer`] for the window's target format (no
@@ -67,8 +67,9 @@ pub fn viewport_px(rect: egui::Rect, pixels_per_point: f32) -> ViewportPx {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RegionsPaintCallback {
     pub camera: Camera2D,
-    /// The callback rect's size in physical pixels: `viewport_px(rect, ppp).size`.
-    pub viewport_size_px: [f32; 2],
+    /// The view's whole viewport, physical pixels of the whole picture:
+    /// `viewport_px(rect, ppp)`.
+    pub viewport: ViewportPx,
     /// RGBA8 (as [`QuadInstance::color`]) of SELECTED outlines.
     pub highlight: u32,
     /// RGBA8 that DIMMED quads blend towards: the view's background.
@@ -78,12 +79,7 @@ pub struct RegionsPaintCallback {
 impl RegionsPaintCallback {
     /// The callback for a view covering `rect` (points) at `pixels_per_point`.
     pub fn new(camera: Camera2D, rect: egui::Rect, pixels_per_point: f32, highlight: u32, background: u32) -> Self {
-        RegionsPaintCallback {
-            camera,
-            viewport_size_px: viewport_px(rect, pixels_per_point).size,
-            highlight,
-            background,
-        }
+        RegionsPaintCallback { camera, viewport: viewport_px(rect, pixels_per_point), highlight, background }
     }
 }
 
@@ -97,12 +93,15 @@ impl CallbackTrait for RegionsPaintCallback {
         &self,
         _device: &wgpu::Device,
         queue: &wgpu::Queue,
-        _screen_descriptor: &ScreenDescriptor,
+        screen_descriptor: &ScreenDescriptor,
         _egui_encoder: &mut wgpu::CommandEncoder,
         callback_resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
+        let Some(crop) = visible_crop(self.viewport, screen_descriptor, callback_resources) else {
+            return Vec::new();
+        };
         if let Some(renderer) = callback_resources.get_mut::<RegionsRenderer>() {
-            renderer.prepare(queue, &self.camera, self.viewport_size_px, self.highlight, self.background);
+            renderer.prepare(queue, &self.camera, &crop, self.highlight, self.background);
         }
         Vec::new()
     }
@@ -116,7 +115,7 @@ impl CallbackTrait for RegionsPaintCallback {
         let Some(renderer) = callback_resources.get::<RegionsRenderer>() else {
             return;
         };
-        let Some(scissor) = pass_rects(&info, self.viewport_size_px, renderer.max_viewport_px()) else {
+        let Some(scissor) = pass_rects(&info, self.viewport.size) else {
             return;
         };
         scissor.apply(render_pass);
@@ -124,11 +123,22 @@ impl CallbackTrait for RegionsPaintCallback {
     }
 }
 
-/// The viewport (None: keep egui's) and the scissor rect for one callback.
+/// The part of a view (whole-picture pixels) on this pass's target, and
+/// where it goes there: the target is the picture, or the tile of it that a
+/// [`TileOrigin`] in the callback resources places. Shared by every paint
+/// callback's `prepare` (2D regions, 3D boxes).
+pub(crate) fn visible_crop(view: ViewportPx, screen: &ScreenDescriptor, resources: &CallbackResources) -> Option<Crop> {
+    let origin = resources.get::<TileOrigin>().copied().unwrap_or_default().0;
+    let on_target = ViewportPx { min: [view.min[0] - origin[0], view.min[1] - origin[1]], size: view.size };
+    Crop::visible(on_target, screen.size_in_pixels)
+}
+
+/// The viewport and the scissor rect for one callback.
 /// Shared by every paint callback (2D regions, 3D boxes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PassRects {
-    pub(crate) viewport: Option<ViewportPx>,
+    /// The part of the view on the target (see [`Crop::visible`]).
+    pub(crate) viewport: ViewportPx,
     pub(crate) x: u32,
     pub(crate) y: u32,
     pub(crate) width: u32,
@@ -136,49 +146,31 @@ pub(crate) struct PassRects {
 }
 
 impl PassRects {
-    /// Sets the pass's viewport (when it has its own) and scissor rect.
+    /// Sets the pass's viewport and scissor rect.
     pub(crate) fn apply(&self, pass: &mut wgpu::RenderPass<'static>) {
-        if let Some(vp) = self.viewport {
-            pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
-        }
+        let vp = self.viewport;
+        pass.set_viewport(vp.min[0], vp.min[1], vp.size[0], vp.size[1], 0.0, 1.0);
         pass.set_scissor_rect(self.x, self.y, self.width, self.height);
     }
 }
 
-/// Works out [`PassRects`]; None when nothing of the view is visible.
-pub(crate) fn pass_rects(
-    info: &egui::PaintCallbackInfo,
-    viewport_size_px: [f32; 2],
-    max_viewport_px: u32,
-) -> Option<PassRects> {
-    let screen = [info.screen_size_px[0] as f32, info.screen_size_px[1] as f32];
-    let ppp = info.pixels_per_point;
-    let min = [(info.viewport.min.x * ppp).round(), (info.viewport.min.y * ppp).round()];
-    let size = [viewport_size_px[0].max(1.0), viewport_size_px[1].max(1.0)];
-    // wgpu's rule: size at most max_texture_dimension_2d, corners within
-    // [-2 max, 2 max - 1].
-    let range = 2.0 * max_viewport_px as f32;
-    let fits = (0..2).all(|a| {
-        size[a] <= max_viewport_px as f32 && min[a] >= -range && min[a] + size[a] <= range - 1.0 && min[a].is_finite()
-    });
-    let (viewport, vp_min, vp_max) = if fits {
-        (Some(ViewportPx { min, size }), min, [min[0] + size[0].round(), min[1] + size[1].round()])
-    } else {
-        // egui's own (clamped) viewport stays in place.
-        let v = info.viewport_in_pixels();
-        let m = [v.left_px as f32, v.top_px as f32];
-        (None, m, [m[0] + v.width_px as f32, m[1] + v.height_px as f32])
-    };
+/// Works out [`PassRects`] for a view of `view_size_px` whose rect `info`
+/// gives (on this pass's target, as `prepare`'s [`visible_crop`] placed it);
+/// None when nothing of the view is visible.
+pub(crate) fn pass_rects(info: &egui::PaintCallbackInfo, view_size_px: [f32; 2]) -> Option<PassRects> {
+    let view = ViewportPx { min: viewport_px(info.viewport, info.pixels_per_point).min, size: view_size_px };
+    let vp = Crop::visible(view, info.screen_size_px)?.pass_viewport();
     let clip = info.clip_rect_in_pixels();
-    let x0 = vp_min[0].max(clip.left_px as f32).clamp(0.0, screen[0]);
-    let y0 = vp_min[1].max(clip.top_px as f32).clamp(0.0, screen[1]);
-    let x1 = vp_max[0].min((clip.left_px + clip.width_px) as f32).clamp(x0, screen[0]);
-    let y1 = vp_max[1].min((clip.top_px + clip.height_px) as f32).clamp(y0, screen[1]);
+    let vp_max = vp.max();
+    let x0 = vp.min[0].max(clip.left_px as f32);
+    let y0 = vp.min[1].max(clip.top_px as f32);
+    let x1 = vp_max[0].min((clip.left_px + clip.width_px) as f32).max(x0);
+    let y1 = vp_max[1].min((clip.top_px + clip.height_px) as f32).max(y0);
     let (width, height) = ((x1 - x0) as u32, (y1 - y0) as u32);
     if width == 0 || height == 0 {
         return None;
     }
-    Some(PassRects { viewport, x: x0 as u32, y: y0 as u32, width, height })
+    Some(PassRects { viewport: vp, x: x0 as u32, y: y0 as u32, width, height })
 }
 
 #[cfg(test)]
@@ -206,32 +198,31 @@ mod tests {
     #[test]
     fn inside_the_screen_the_viewport_is_the_rect() {
         let r = rect(10.0, 20.0, 110.0, 70.0);
-        let p = pass_rects(&info(r, rect(0.0, 0.0, 400.0, 300.0), 2.0, [800, 600]), [200.0, 100.0], 8192).unwrap();
-        assert_eq!(p.viewport, Some(ViewportPx { min: [20.0, 40.0], size: [200.0, 100.0] }));
+        let p = pass_rects(&info(r, rect(0.0, 0.0, 400.0, 300.0), 2.0, [800, 600]), [200.0, 100.0]).unwrap();
+        assert_eq!(p.viewport, ViewportPx { min: [20.0, 40.0], size: [200.0, 100.0] });
         assert_eq!((p.x, p.y, p.width, p.height), (20, 40, 200, 100));
     }
 
     #[test]
-    fn a_rect_partly_off_screen_keeps_its_scale() {
+    fn a_rect_partly_off_screen_draws_its_visible_part() {
         // Half of the view hangs off the left edge; the clip rect cuts the top.
         let r = rect(-50.0, 0.0, 50.0, 100.0);
-        let p =
-            pass_rects(&info(r, rect(-1000.0, 30.0, 1000.0, 1000.0), 1.0, [200, 200]), [100.0, 100.0], 8192).unwrap();
-        assert_eq!(p.viewport, Some(ViewportPx { min: [-50.0, 0.0], size: [100.0, 100.0] }));
+        let p = pass_rects(&info(r, rect(-1000.0, 30.0, 1000.0, 1000.0), 1.0, [200, 200]), [100.0, 100.0]).unwrap();
+        assert_eq!(p.viewport, ViewportPx { min: [0.0, 0.0], size: [50.0, 100.0] });
         assert_eq!((p.x, p.y, p.width, p.height), (0, 30, 50, 70));
     }
 
     #[test]
     fn an_invisible_view_draws_nothing() {
         let r = rect(300.0, 300.0, 400.0, 400.0);
-        assert_eq!(pass_rects(&info(r, r, 1.0, [200, 200]), [100.0, 100.0], 8192), None);
+        assert_eq!(pass_rects(&info(r, r, 1.0, [200, 200]), [100.0, 100.0]), None);
     }
 
     #[test]
-    fn an_oversized_view_falls_back_to_eguis_viewport() {
+    fn an_oversized_view_draws_the_part_on_the_target() {
         let r = rect(0.0, 0.0, 20000.0, 100.0);
-        let p = pass_rects(&info(r, r, 1.0, [200, 200]), [20000.0, 100.0], 8192).unwrap();
-        assert_eq!(p.viewport, None);
+        let p = pass_rects(&info(r, r, 1.0, [200, 200]), [20000.0, 100.0]).unwrap();
+        assert_eq!(p.viewport, ViewportPx { min: [0.0, 0.0], size: [200.0, 100.0] });
         assert_eq!((p.x, p.y, p.width, p.height), (0, 0, 200, 100));
     }
 }

@@ -13,6 +13,10 @@ pub enum RenderError {
     Readback(String),
     #[error("{width_px}x{height_px} px is larger than this GPU can render (at most {max_px} px per side)")]
     TooLarge { width_px: u32, height_px: u32, max_px: u32 },
+    #[error(
+        "{width_px}x{height_px} px is too large a picture (at most {max_side_px} px per side and {max_megapixels} megapixels)"
+    )]
+    PictureTooLarge { width_px: u32, height_px: u32, max_side_px: u32, max_megapixels: u64 },
     #[error("cannot render an empty {width_px}x{height_px} px image")]
     EmptySize { width_px: u32, height_px: u32 },
     #[error("pixels per point must be finite and positive, not {0}")]

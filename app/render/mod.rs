@@ -7,6 +7,8 @@
 //!   instanced quads.
 //! - [`egui_paint`]: the renderer inside eframe: registration in egui_wgpu's
 //!   callback resources and the [`RegionsPaintCallback`] a map view paints.
+//! - [`crop`]: [`crop::Crop`], the part of a view one pass draws (a view
+//!   half off screen, one tile of a big export).
 //! - [`offscreen`]: headless device and offscreen rendering to images.
 //! - [`error`]: [`RenderError`], this layer's errors.
 
@@ -14,6 +16,7 @@ pub mod boxes;
 pub mod boxes_paint;
 pub mod camera2d;
 pub mod camera3d;
+pub mod crop;
 pub mod egui_paint;
 pub mod error;
 pub mod offscreen;

@@ -5,6 +5,13 @@
 //! ([`render_quads_offscreen`]) and bare 3D boxes ([`render_boxes_offscreen`]),
 //! read back into an [`image::RgbaImage`].
 //!
+//! egui frames may be larger than the GPU's largest texture: the frame is laid
+//! out and tessellated once at full size, then drawn tile by tile (each tile's
+//! primitives shifted to its corner, a [`TileOrigin`] telling the paint
+//! callbacks which part of their view to draw, see [`super::crop`]) and the
+//! tiles are copied into one image. A tiled picture equals a single render
+//! (tests/export.rs compares them).
+//!
 //! The target is Rgba8Unorm, the gamma-space format egui_wgpu prefers, so
 //! colour bytes are written as given. The same input gives the same bytes:
 //! egui runs with a fixed time and egui_wgpu's predictable options (no
@@ -13,6 +20,7 @@
 use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use super::camera2d::Camera2D;
 use super::camera3d::OrbitCamera;
+use super::crop::{Crop, TileOrigin};
 use super::error::RenderError;
 use super::regions::{QuadInstance, RegionsRenderer};
 
@@ -24,7 +32,15 @@ pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub adapter_info: wgpu::AdapterInfo,
+    /// The largest tile side of a tiled egui picture (see [`Gpu::set_max_tile_px`]).
+    max_tile_px: u32,
 }
+
+/// The largest egui picture side, in pixels (tiles make any size up to this).
+pub const MAX_PICTURE_SIDE_PX: u32 = 65_536;
+/// The most pixels of one egui picture: 2^28, a 1 GiB RGBA image
+/// (16384 x 16384, or 20000 x 13000).
+pub const MAX_PICTURE_PX: u64 = 1 << 28;
 
 impl Gpu {
     /// Opens a device without any surface or display: Vulkan first (lavapipe
@@ -61,7 +77,8 @@ impl Gpu {
             required_limits: adapter.limits(),
             ..Default::default()
         }))?;
-        Ok(Gpu { device, queue, adapter_info })
+        let max_tile_px = device.limits().max_texture_dimension_2d;
+        Ok(Gpu { device, queue, adapter_info, max_tile_px })
     }
 
     /// The device of a running eframe window, for exports from the GUI.
@@ -70,12 +87,32 @@ impl Gpu {
             device: render_state.device.clone(),
             queue: render_state.queue.clone(),
             adapter_info: render_state.adapter.get_info(),
+            max_tile_px: render_state.device.limits().max_texture_dimension_2d,
         }
     }
 
-    /// The largest image side this device renders.
+    /// The largest image side this device renders in one piece (bare quads
+    /// and boxes; egui pictures are tiled beyond it).
     pub fn max_size_px(&self) -> u32 {
         self.device.limits().max_texture_dimension_2d
+    }
+
+    /// Makes egui pictures tile at `px` per side (at least 16, at most the
+    /// device's largest texture, which is the default): a test can then see
+    /// tiles stitch without seams on any GPU.
+    pub fn set_max_tile_px(&mut self, px: u32) {
+        self.max_tile_px = px.clamp(16, self.max_size_px());
+    }
+
+    /// The tile size for an egui picture of `size_px`: at most
+    /// [`Self::set_max_tile_px`] per side, and a readback buffer within the
+    /// device's `max_buffer_size`.
+    fn tile_size(&self, size_px: [u32; 2]) -> [u32; 2] {
+        let side = self.max_tile_px.min(self.max_size_px()).max(1);
+        let w = size_px[0].min(side).max(1);
+        let rows = (self.device.limits().max_buffer_size / padded_bytes_per_row(w)).max(1);
+        let h = size_px[1].min(side).min(u32::try_from(rows).unwrap_or(u32::MAX)).max(1);
+        [w, h]
     }
 }
 
@@ -135,7 +172,8 @@ pub fn render_egui_offscreen_3d(
         background,
         |device, queue, resources| {
             resources.insert(RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1));
-            let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px), OFFSCREEN_FORMAT);
+            let tile = gpu.tile_size(size_px);
+            let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, tile), OFFSCREEN_FORMAT);
             boxes.set_instances(device, queue, box_instances);
             resources.insert(boxes);
         },
@@ -199,7 +237,7 @@ fn render_egui_with(
     mut run_ui: impl FnMut(&mut egui::Ui),
     label: &str,
 ) -> Result<image::RgbaImage, RenderError> {
-    check_size(gpu, size_px)?;
+    check_picture_size(size_px)?;
     if !(pixels_per_point.is_finite() && pixels_per_point > 0.0) {
         return Err(RenderError::BadPixelsPerPoint(pixels_per_point));
     }
@@ -252,27 +290,106 @@ fn render_egui_with(
 
     let ppp = output.pixels_per_point;
     let primitives = ctx.tessellate(output.shapes, ppp);
+    let tile = gpu.tile_size(size_px);
+    let result = if tile == size_px {
+        draw_tile(gpu, &mut renderer, &primitives, [0, 0], size_px, ppp, background, label)
+    } else {
+        draw_tiles(gpu, &mut renderer, &primitives, size_px, tile, ppp, background, label)
+    };
+    for id in &frees {
+        renderer.free_texture(id);
+    }
+    // A GPU error says more than the failed readback it may have caused.
+    scopes.pop()?;
+    result
+}
+
+/// Draws the picture tile by tile into one image.
+#[allow(clippy::too_many_arguments)]
+fn draw_tiles(
+    gpu: &Gpu,
+    renderer: &mut egui_wgpu::Renderer,
+    primitives: &[egui::ClippedPrimitive],
+    size_px: [u32; 2],
+    tile: [u32; 2],
+    ppp: f32,
+    background: [u8; 4],
+    label: &str,
+) -> Result<image::RgbaImage, RenderError> {
+    let mut image = image::RgbaImage::new(size_px[0], size_px[1]);
+    for y in (0..size_px[1]).step_by(tile[1] as usize) {
+        for x in (0..size_px[0]).step_by(tile[0] as usize) {
+            let tile_size = [tile[0].min(size_px[0] - x), tile[1].min(size_px[1] - y)];
+            let part = draw_tile(gpu, renderer, primitives, [x, y], tile_size, ppp, background, label)?;
+            image::imageops::replace(&mut image, &part, i64::from(x), i64::from(y));
+        }
+    }
+    Ok(image)
+}
+
+/// Draws the `size_px` part of the picture whose top-left corner is at
+/// `origin_px`: the primitives are shifted by `-origin` and the paint
+/// callbacks learn the origin through a [`TileOrigin`] resource.
+#[allow(clippy::too_many_arguments)]
+fn draw_tile(
+    gpu: &Gpu,
+    renderer: &mut egui_wgpu::Renderer,
+    primitives: &[egui::ClippedPrimitive],
+    origin_px: [u32; 2],
+    size_px: [u32; 2],
+    ppp: f32,
+    background: [u8; 4],
+    label: &str,
+) -> Result<image::RgbaImage, RenderError> {
+    let device = &gpu.device;
+    let queue = &gpu.queue;
+    let origin = [origin_px[0] as f32, origin_px[1] as f32];
+    renderer.callback_resources.insert(TileOrigin(origin));
+    let shifted;
+    let primitives = if origin_px == [0, 0] {
+        primitives
+    } else {
+        shifted = shift_primitives(primitives, egui::vec2(-origin[0] / ppp, -origin[1] / ppp));
+        &shifted[..]
+    };
     let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
     let target = Target::new(device, size_px, &format!("{label}::target"));
 
     let mut encoder =
         device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) });
     // The paint callbacks' own command buffers (a 3D scene) come first, as in eframe.
-    let mut commands = renderer.update_buffers(device, queue, &mut encoder, &primitives, &screen);
+    let mut commands = renderer.update_buffers(device, queue, &mut encoder, primitives, &screen);
     {
         let pass = target.begin_pass(&mut encoder, background, &format!("{label}::pass"));
         let mut pass = pass.forget_lifetime();
-        renderer.render(&mut pass, &primitives, &screen);
+        renderer.render(&mut pass, primitives, &screen);
     }
     target.copy_to_buffer(&mut encoder);
     commands.push(encoder.finish());
     queue.submit(commands);
-    let image = target.read(device);
-    for id in &frees {
-        renderer.free_texture(id);
-    }
-    scopes.pop()?;
-    image
+    target.read(device)
+}
+
+/// `primitives` moved by `delta` points: meshes, clip rects and callback rects.
+fn shift_primitives(primitives: &[egui::ClippedPrimitive], delta: egui::Vec2) -> Vec<egui::ClippedPrimitive> {
+    primitives
+        .iter()
+        .map(|p| {
+            let primitive = match &p.primitive {
+                egui::epaint::Primitive::Mesh(mesh) => {
+                    let mut mesh = mesh.clone();
+                    mesh.translate(delta);
+                    egui::epaint::Primitive::Mesh(mesh)
+                }
+                egui::epaint::Primitive::Callback(cb) => {
+                    let mut cb = cb.clone();
+                    cb.rect = cb.rect.translate(delta);
+                    egui::epaint::Primitive::Callback(cb)
+                }
+            };
+            egui::ClippedPrimitive { clip_rect: p.clip_rect.translate(delta), primitive }
+        })
+        .collect()
 }
 
 /// Draws `instances` alone on a `background`-coloured `size_px` image with
@@ -293,13 +410,8 @@ pub fn render_quads_offscreen(
 
     let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
     regions.set_instances(device, queue, instances);
-    regions.prepare(
-        queue,
-        camera,
-        [size_px[0] as f32, size_px[1] as f32],
-        QuadInstance::rgba(highlight),
-        QuadInstance::rgba(background),
-    );
+    let crop = Crop::whole([size_px[0] as f32, size_px[1] as f32]);
+    regions.prepare(queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
     let target = Target::new(device, size_px, "render_quads_offscreen::target");
     let mut encoder = device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_quads_offscreen::encoder") });
@@ -314,7 +426,28 @@ pub fn render_quads_offscreen(
     image
 }
 
-/// Rejects sizes the device cannot render or read back.
+/// Rejects egui picture sizes that are empty or too large to hold (tiles
+/// render any size the device cannot take in one piece).
+fn check_picture_size(size_px: [u32; 2]) -> Result<(), RenderError> {
+    let [width_px, height_px] = size_px;
+    if width_px == 0 || height_px == 0 {
+        return Err(RenderError::EmptySize { width_px, height_px });
+    }
+    if width_px > MAX_PICTURE_SIDE_PX
+        || height_px > MAX_PICTURE_SIDE_PX
+        || u64::from(width_px) * u64::from(height_px) > MAX_PICTURE_PX
+    {
+        return Err(RenderError::PictureTooLarge {
+            width_px,
+            height_px,
+            max_side_px: MAX_PICTURE_SIDE_PX,
+            max_megapixels: MAX_PICTURE_PX / 1_000_000,
+        });
+    }
+    Ok(())
+}
+
+/// Rejects sizes the device cannot render or read back in one piece.
 fn check_size(gpu: &Gpu, size_px: [u32; 2]) -> Result<(), RenderError> {
     let [width_px, height_px] = size_px;
     if width_px == 0 || height_px == 0 {

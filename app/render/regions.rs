@@ -15,8 +15,9 @@
 //! px of error in worlds up to 2^24 units wide at any zoom (tests/render.rs: a
 //! 1-unit quad at x = 16,000,000 covers exactly its 64 pixels at 64 px/unit,
 //! where `p * scale + offset` in f32 would be off by up to 32 px). Corners
-//! far off screen are clamped to a guard band around the viewport, so the
-//! pixel positions the fragment shader interpolates stay small and exact.
+//! far off screen are clamped to a guard band around the drawn part of the
+//! viewport, and the fragment shader takes its pixel position from the pixel
+//! centre, exact in every crop ([`Crop`]) of the view.
 //! What remains is the inputs' own f32 resolution: tile corners (whole
 //! numbers below 2^24 are exact) and [`Camera2D::center`], which moves in
 //! steps of one ulp of its value: 1/2048 unit near 4096 (the strip and Hilbert
@@ -27,6 +28,7 @@ use std::num::NonZeroU64;
 use bytemuck::{Pod, Zeroable};
 
 use super::camera2d::Camera2D;
+use super::crop::Crop;
 
 /// One rectangle to draw. Mirrors `InstanceInput` in shaders/regions.wgsl
 /// (vertex buffer, instance step: locations 0..=3).
@@ -71,11 +73,18 @@ impl QuadInstance {
 #[derive(Clone, Copy, Debug, PartialEq, Default, Pod, Zeroable)]
 pub struct RegionsUniforms {
     pub center: [f32; 2],
+    /// The whole viewport's size (see [`Crop`]).
     pub viewport_size_px: [f32; 2],
+    /// The drawn part of the viewport: its corner relative to the whole's...
+    pub crop_offset_px: [f32; 2],
+    /// ...and its size, which is the pass viewport's...
+    pub crop_size_px: [f32; 2],
+    /// ...and the pass viewport's corner on the target.
+    pub target_min_px: [f32; 2],
     pub px_per_unit: f32,
     pub highlight: u32,
     pub background: u32,
-    pub _pad: u32,
+    pub _pad: [u32; 3],
 }
 
 /// The pipeline and buffers that draw [`QuadInstance`]s.
@@ -90,8 +99,6 @@ pub struct RegionsRenderer {
     instance_count: u32,
     /// What `prepare` last wrote (the uniform is not rewritten when unchanged).
     uniforms: Option<RegionsUniforms>,
-    /// The device's `max_texture_dimension_2d`: the largest viewport side.
-    max_viewport_px: u32,
 }
 
 const SHADER_SOURCE: &str = include_str!("../../shaders/regions.wgsl");
@@ -199,7 +206,6 @@ impl RegionsRenderer {
             instance_capacity: INITIAL_CAPACITY,
             instance_count: 0,
             uniforms: None,
-            max_viewport_px: device.limits().max_texture_dimension_2d,
         }
     }
 
@@ -228,29 +234,21 @@ impl RegionsRenderer {
         self.instance_count
     }
 
-    /// The largest viewport side the device accepts, in pixels.
-    pub fn max_viewport_px(&self) -> u32 {
-        self.max_viewport_px
-    }
-
-    /// Writes this frame's uniform: the camera, the size of the viewport the
-    /// pass draws into (physical pixels), the SELECTED outline colour and the
+    /// Writes this frame's uniform: the camera, which part of the view's
+    /// viewport the pass draws (`crop`; the pass viewport must be that part,
+    /// [`Crop::whole`] for all of it), the SELECTED outline colour and the
     /// colour DIMMED quads fade towards (both RGBA8 as [`QuadInstance::color`]).
-    pub fn prepare(
-        &mut self,
-        queue: &wgpu::Queue,
-        camera: &Camera2D,
-        viewport_size_px: [f32; 2],
-        highlight: u32,
-        background: u32,
-    ) {
+    pub fn prepare(&mut self, queue: &wgpu::Queue, camera: &Camera2D, crop: &Crop, highlight: u32, background: u32) {
         let uniforms = RegionsUniforms {
             center: camera.center,
-            viewport_size_px: [viewport_size_px[0].max(1.0), viewport_size_px[1].max(1.0)],
+            viewport_size_px: crop.full_size_px.map(|s| s.max(1.0)),
+            crop_offset_px: crop.offset_px,
+            crop_size_px: crop.size_px.map(|s| s.max(1.0)),
+            target_min_px: crop.target_min_px,
             px_per_unit: camera.px_per_unit,
             highlight,
             background,
-            _pad: 0,
+            _pad: [0; 3],
         };
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
@@ -291,9 +289,12 @@ mod tests {
         assert_eq!(std::mem::offset_of!(QuadInstance, max), 8);
         assert_eq!(std::mem::offset_of!(QuadInstance, color), 16);
         assert_eq!(std::mem::offset_of!(QuadInstance, flags), 20);
-        // WGSL uniform struct: two vec2 (8-aligned), then four scalars; 32 bytes.
-        assert_eq!(std::mem::size_of::<RegionsUniforms>(), 32);
-        assert_eq!(std::mem::offset_of!(RegionsUniforms, px_per_unit), 16);
+        // WGSL uniform struct: five vec2 (8-aligned), then three scalars
+        // (52 bytes, 56 in WGSL); the buffer is padded to 64.
+        assert_eq!(std::mem::size_of::<RegionsUniforms>(), 64);
+        assert_eq!(std::mem::offset_of!(RegionsUniforms, crop_offset_px), 16);
+        assert_eq!(std::mem::offset_of!(RegionsUniforms, target_min_px), 32);
+        assert_eq!(std::mem::offset_of!(RegionsUniforms, px_per_unit), 40);
     }
 
     #[test]

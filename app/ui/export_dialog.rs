@@ -4,6 +4,8 @@
 
 use egui::Ui;
 
+use crate::render::offscreen::{MAX_PICTURE_PX, MAX_PICTURE_SIDE_PX};
+
 /// The size choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ExportSize {
@@ -68,7 +70,7 @@ impl ExportDialog {
             ExportSize::FullHd => [1920, 1080],
             ExportSize::Uhd4k => [3840, 2160],
             ExportSize::Uhd8k => [7680, 4320],
-            ExportSize::Custom => [self.custom_px[0].clamp(16, 16384), self.custom_px[1].clamp(16, 16384)],
+            ExportSize::Custom => self.custom_px.map(|s| s.clamp(16, MAX_PICTURE_SIDE_PX)),
         }
     }
 }
@@ -85,10 +87,16 @@ pub fn export_dialog_ui(ui: &mut Ui, dialog: &mut ExportDialog, window_px: [u32;
     }
     if dialog.size == ExportSize::Custom {
         ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(&mut dialog.custom_px[0]).range(16..=16384).suffix(" px"));
+            ui.add(egui::DragValue::new(&mut dialog.custom_px[0]).range(16..=MAX_PICTURE_SIDE_PX).suffix(" px"));
             ui.label("×");
-            ui.add(egui::DragValue::new(&mut dialog.custom_px[1]).range(16..=16384).suffix(" px"));
+            ui.add(egui::DragValue::new(&mut dialog.custom_px[1]).range(16..=MAX_PICTURE_SIDE_PX).suffix(" px"));
         });
+    }
+    let [w, h] = dialog.size_px(window_px);
+    let too_large = u64::from(w) * u64::from(h) > MAX_PICTURE_PX;
+    if too_large {
+        let max_mp = MAX_PICTURE_PX / 1_000_000;
+        ui.colored_label(ui.visuals().error_fg_color, format!("Too large: at most {max_mp} megapixels."));
     }
     ui.separator();
     ui.checkbox(&mut dialog.light, "Light theme");
@@ -96,7 +104,7 @@ pub fn export_dialog_ui(ui: &mut Ui, dialog: &mut ExportDialog, window_px: [u32;
     ui.checkbox(&mut dialog.title, "Title block (dump, process, OS, exception)");
     ui.checkbox(&mut dialog.legend, "Legend with bytes per kind");
     ui.checkbox(&mut dialog.callouts, "Callouts for the selection and pattern findings");
-    let save = ui.add_enabled(!busy, egui::Button::new("Save as…")).clicked();
+    let save = ui.add_enabled(!busy && !too_large, egui::Button::new("Save as…")).clicked();
     if busy {
         ui.horizontal(|ui| {
             ui.spinner();

@@ -148,9 +148,16 @@ impl View3dState {
     }
 
     /// Sets the camera outright (from `--camera`), keeping the fitted target.
-    pub fn set_view_angles(&mut self, data: &Scene3dData, yaw_deg: f32, pitch_deg: f32, distance: f32) {
-        let fitted = fit(&data.scene, 1.6);
-        self.camera = Some(OrbitCamera::from_yaw_pitch_distance(fitted.target, yaw_deg, pitch_deg, distance));
+    pub fn set_view_angles(
+        &mut self,
+        data: &Scene3dData,
+        yaw_deg: f32,
+        pitch_deg: f32,
+        distance: f32,
+        target: Option<[f32; 3]>,
+    ) {
+        let target = target.unwrap_or_else(|| fit(&data.scene, 1.6).target);
+        self.camera = Some(OrbitCamera::from_yaw_pitch_distance(target, yaw_deg, pitch_deg, distance));
         self.goal = None;
     }
 
@@ -277,8 +284,7 @@ pub fn view3d_ui(
         state.uploaded = Some(data.generation);
     }
     let painter = ui.painter_at(view);
-    let vp = [size_px[0].round().max(1.0) as u32, size_px[1].round().max(1.0) as u32];
-    let cb = BoxesPaintCallback { camera: cam, viewport_size_px: vp, style: style(&data.scene, volume) };
+    let cb = BoxesPaintCallback::new(cam, view, ppp, style(&data.scene, volume));
     painter.add(boxes_paint::paint_callback(view, cb));
 
     let project = |w: [f32; 3]| cam.project(w, size_px).map(|p| view.min + Vec2::new(p[0], p[1]) / ppp);
