@@ -426,9 +426,15 @@ impl MemscapeApp {
                     let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
                     let (tx, rx) = channel();
                     let spawned = std::thread::Builder::new().name("memscape-export".into()).spawn(move || {
-                        let result = crate::cli::shot::run(&space, &opts, &path, &mut std::io::sink())
-                            .map(|()| path)
-                            .map_err(|e| format!("{e:#}"));
+                        let result = crate::cli::shot::run(
+                            &space,
+                            &opts,
+                            &path,
+                            &mut crate::cli::Timings::off(),
+                            &mut std::io::sink(),
+                        )
+                        .map(|()| path)
+                        .map_err(|e| format!("{e:#}"));
                         let _ = tx.send(result);
                     });
                     match spawned {

@@ -12,7 +12,12 @@ fn main() -> ExitCode {
         Some(command) => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            cli::run(command, &mut out).and_then(|()| Ok(std::io::Write::flush(&mut out)?))
+            let mut timings = cli::Timings::new(args.timings);
+            let result = cli::run_timed(command, &mut timings, &mut out);
+            let result = result.and_then(|()| Ok(std::io::Write::flush(&mut out)?));
+            // The figures go to stderr, so they never mix with JSON on stdout.
+            timings.report(&mut std::io::stderr().lock()).ok();
+            result
         }
         None => memscape::app::run_window(args.dump),
     };

@@ -67,6 +67,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Dump to open in the window; without it memscape opens its demo dump.
     pub dump: Option<PathBuf>,
+    /// Print the wall time of each phase (open, model, analysis, layout,
+    /// render, encode, output) and the peak resident memory on stderr.
+    #[arg(long, global = true)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]

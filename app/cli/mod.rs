@@ -10,30 +10,43 @@ mod patterns;
 mod regions;
 pub mod shot;
 mod threads;
+pub mod timings;
 
 pub use args::{Cli, Command};
+pub use timings::Timings;
 
 use std::io::Write;
 
 use anyhow::Result;
 
-use crate::dump::AddressSpace;
-
 /// Runs a headless command, writing to `out`.
 pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
-    let open = |p: &std::path::Path| AddressSpace::open(p);
+    run_timed(command, &mut Timings::off(), out)
+}
+
+/// [`run`], recording the time of each phase in `timings`.
+pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) -> Result<()> {
     match command {
-        Command::Info { dump, json } => info::run(&open(dump)?, *json, out),
-        Command::Regions { dump, json } => regions::run(&open(dump)?, *json, out),
-        Command::Modules { dump, json } => modules::run(&open(dump)?, *json, out),
+        Command::Info { dump, json } => {
+            let space = timings.open(dump)?;
+            timings.time("output", || info::run(&space, *json, out))
+        }
+        Command::Regions { dump, json } => {
+            let space = timings.open(dump)?;
+            timings.time("output", || regions::run(&space, *json, out))
+        }
+        Command::Modules { dump, json } => {
+            let space = timings.open(dump)?;
+            timings.time("output", || modules::run(&space, *json, out))
+        }
         Command::Threads { dump, json, stacks, symbols, symbol_urls } => {
             let walk = (*stacks || !symbols.is_empty() || !symbol_urls.is_empty())
                 .then(|| crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: symbol_urls.clone() });
-            threads::run(&open(dump)?, *json, walk.as_ref(), out)
+            threads::run(&timings.open(dump)?, *json, walk.as_ref(), timings, out)
         }
         Command::Patterns { dump, json, symbols } => {
             let opts = crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: Vec::new() };
-            patterns::run(&open(dump)?, *json, &opts, out)
+            patterns::run(&timings.open(dump)?, *json, &opts, timings, out)
         }
         Command::Gallery { dir, size } => gallery::run(dir, *size, out),
         Command::Shot {
@@ -66,7 +79,7 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
                 filters: crate::ui::filters::Filters::default(),
                 tile_px: *tile_px,
             };
-            shot::run(&open(dump)?, &opts, output, out)
+            shot::run(&timings.open(dump)?, &opts, output, timings, out)
         }
     }
 }

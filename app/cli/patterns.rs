@@ -8,6 +8,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::timings::Timings;
 use crate::analysis::patterns::{Finding, analyze};
 use crate::dump::{AddressSpace, WalkOptions, walk_stacks};
 use crate::format::hex;
@@ -42,12 +43,22 @@ impl From<&Finding> for FindingJson {
 
 /// Walks the stacks (symbols from `opts`), analyzes and prints. The walk's
 /// warnings go to stderr.
-pub fn run(space: &AddressSpace, as_json: bool, opts: &WalkOptions, out: &mut dyn Write) -> Result<()> {
-    let walked = walk_stacks(space, opts, &|_, _| {})?;
+pub fn run(
+    space: &AddressSpace,
+    as_json: bool,
+    opts: &WalkOptions,
+    timings: &mut Timings,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let walked = timings.time("stackwalk", || walk_stacks(space, opts, &|_, _| {}))?;
     for w in &walked.warnings {
         eprintln!("warning: {w}");
     }
-    let findings = analyze(space, Some(&walked));
+    let findings = timings.time("analysis", || analyze(space, Some(&walked)));
+    timings.time("output", || write(space, &findings, as_json, out))
+}
+
+fn write(space: &AddressSpace, findings: &[Finding], as_json: bool, out: &mut dyn Write) -> Result<()> {
     if as_json {
         let json: Vec<FindingJson> = findings.iter().map(FindingJson::from).collect();
         serde_json::to_writer_pretty(&mut *out, &json)?;
@@ -57,7 +68,7 @@ pub fn run(space: &AddressSpace, as_json: bool, opts: &WalkOptions, out: &mut dy
     if findings.is_empty() {
         writeln!(out, "No patterns found.")?;
     }
-    for f in &findings {
+    for f in findings {
         write_finding(f, space.system.pointer_bits, out)?;
     }
     Ok(())

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+use super::timings::Timings;
 use crate::dump::AddressSpace;
 use crate::export::png::write_png;
 use crate::layout::scene3d::HeightMetric;
@@ -85,6 +86,12 @@ pub struct Shot {
 
 /// Renders the view of `space` at one pixel per point.
 pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
+    render_timed(space, opts, &mut Timings::off())
+}
+
+/// [`render`], timing its phases: gpu (opening the device), analysis (the
+/// findings callouts point at), layout, scene (instances), render.
+pub fn render_timed(space: &AddressSpace, opts: &ShotOptions, timings: &mut Timings) -> Result<Shot> {
     let filters = opts.filters.clone();
     let visible = filters.visible(space);
     let input = LayoutInput { space, visible: &visible };
@@ -95,7 +102,7 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
         },
         None => None,
     };
-    let mut gpu = Gpu::headless().context("no GPU adapter for offscreen rendering")?;
+    let mut gpu = timings.time("gpu", Gpu::headless).context("no GPU adapter for offscreen rendering")?;
     if let Some(px) = opts.tile_px {
         gpu.set_max_tile_px(px);
     }
@@ -103,13 +110,18 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
     let light = opts.theme == ExportTheme::Light;
     let restyle = light || opts.transparent;
     let title = title_lines(space, opts);
-    let targets = if opts.callouts { callout_targets(space, selected) } else { Vec::new() };
+    let targets = match opts.callouts {
+        true => timings.time("analysis", || callout_targets(space, selected)),
+        false => Vec::new(),
+    };
     let overlay = Overlay { space, opts, pal: &pal, title: title.as_deref(), targets: &targets };
     match opts.view {
         View::Flat(kind) => {
-            let scene = MapScene::new(space, layout::layout(kind, &input), filters.color_mode, 1);
+            let layout = timings.time("layout", || layout::layout(kind, &input));
+            let scene = timings.time("scene", || MapScene::new(space, layout, filters.color_mode, 1));
             let mut state = MapViewState::default();
             let bg = if opts.transparent { [0; 4] } else { pal.background.to_array() };
+            let render_start = std::time::Instant::now();
             let mut image = render_egui_offscreen(&gpu, opts.size_px, 1.0, bg, &scene.instances, |ui| {
                 egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
                     let start = next_shape(ui);
@@ -131,16 +143,17 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
             if opts.transparent {
                 unpremultiply(&mut image);
             }
+            timings.record("render", render_start.elapsed());
             Ok(Shot { image, scene: Some(scene), view: state, scene3d: None, view3d: View3dState::default() })
         }
         View::City | View::Volume => {
             let volume_style = VolumeStyle::default();
             let style = (opts.view == View::Volume).then_some(&volume_style);
-            let scene = match opts.view {
+            let scene = timings.time("layout", || match opts.view {
                 View::City => city::layout_city(&input, opts.metric),
                 _ => volume::layout_volume(&input),
-            };
-            let data = Scene3dData::new(space, scene, filters.color_mode, style, selected, 1);
+            });
+            let data = timings.time("scene", || Scene3dData::new(space, scene, filters.color_mode, style, selected, 1));
             let bg = theme::MAP_BACKGROUND.to_array();
             let camera = opts.camera;
             let target = opts.camera_target;
@@ -165,6 +178,7 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
                 });
             };
             let mut state = View3dState::default();
+            let render_start = std::time::Instant::now();
             let mut image = render_egui_offscreen_3d(&gpu, opts.size_px, 1.0, bg, &data.instances, |ui| {
                 draw(ui, &mut state, false)
             })?;
@@ -175,6 +189,7 @@ pub fn render(space: &AddressSpace, opts: &ShotOptions) -> Result<Shot> {
                     render_egui_offscreen_3d(&gpu, opts.size_px, 1.0, bg, &[], |ui| draw(ui, &mut sky_state, true))?;
                 replace_sky(&mut image, &sky, &pal, opts.transparent);
             }
+            timings.record("render", render_start.elapsed());
             Ok(Shot { image, scene: None, view: MapViewState::default(), scene3d: Some(data), view3d: state })
         }
     }
@@ -352,8 +367,14 @@ fn unpremultiply(image: &mut image::RgbaImage) {
     }
 }
 
-pub fn run(space: &AddressSpace, opts: &ShotOptions, output: &Path, out: &mut dyn Write) -> Result<()> {
-    let image = render(space, opts)?.image;
+pub fn run(
+    space: &AddressSpace,
+    opts: &ShotOptions,
+    output: &Path,
+    timings: &mut Timings,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let image = render_timed(space, opts, timings)?.image;
     let text = [
         ("Software", format!("memscape {}", env!("CARGO_PKG_VERSION"))),
         ("Source", space.path.display().to_string()),
@@ -368,7 +389,7 @@ pub fn run(space: &AddressSpace, opts: &ShotOptions, output: &Path, out: &mut dy
         ("memscape:legend", opts.legend.to_string()),
         ("memscape:callouts", opts.callouts.to_string()),
     ];
-    write_png(output, image.width(), image.height(), image.as_raw(), &text)?;
+    timings.time("encode", || write_png(output, image.width(), image.height(), image.as_raw(), &text))?;
     writeln!(out, "wrote {} ({}x{}, {} view)", output.display(), image.width(), image.height(), opts.view.name())?;
     Ok(())
 }

@@ -7,22 +7,33 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::json;
+use super::timings::Timings;
 use crate::dump::{AddressSpace, WalkOptions, WalkResult, walk_stacks};
 use crate::format::{human_size, windbg_addr};
 
 /// Prints the threads; with `walk`, walks and prints their stacks too. The
 /// walk's warnings go to stderr with `--json`, after the listing without.
-pub fn run(space: &AddressSpace, as_json: bool, walk: Option<&WalkOptions>, out: &mut dyn Write) -> Result<()> {
-    let walked = walk.map(|opts| walk_stacks(space, opts, &|_, _| {})).transpose()?;
+pub fn run(
+    space: &AddressSpace,
+    as_json: bool,
+    walk: Option<&WalkOptions>,
+    timings: &mut Timings,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let walked = timings.time("stackwalk", || walk.map(|opts| walk_stacks(space, opts, &|_, _| {})).transpose())?;
+    timings.time("output", || write(space, as_json, walked.as_ref(), out))
+}
+
+fn write(space: &AddressSpace, as_json: bool, walked: Option<&WalkResult>, out: &mut dyn Write) -> Result<()> {
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &json::threads(space, walked.as_ref()))?;
+        serde_json::to_writer_pretty(&mut *out, &json::threads(space, walked))?;
         writeln!(out)?;
         for w in walked.iter().flat_map(|w| &w.warnings) {
             eprintln!("warning: {w}");
         }
         return Ok(());
     }
-    match &walked {
+    match walked {
         Some(w) => stacks_text(space, w, out),
         None => table_text(space, out),
     }

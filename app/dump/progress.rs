@@ -1,8 +1,10 @@
 //! Progress and cancellation for a load running on another thread: the loader
 //! reports which phase it is in, the window shows it and may ask it to stop.
+//! Each phase's start time is kept, so `--timings` can say where the time went.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// Shared between the loading thread and whoever watches it.
 #[derive(Debug, Default)]
@@ -10,6 +12,8 @@ pub struct LoadProgress {
     cancel: AtomicBool,
     step: AtomicU32,
     phase: Mutex<&'static str>,
+    /// When each phase was entered, in order.
+    entered: Mutex<Vec<(&'static str, Instant)>>,
 }
 
 /// The phases `AddressSpace::open_with_progress` goes through, in order.
@@ -43,10 +47,19 @@ impl LoadProgress {
         (phase, step as f32 / (PHASES.len() - 1) as f32)
     }
 
+    /// How long each phase took, in order (the last, "done", is not a phase).
+    pub fn phase_durations(&self) -> Vec<(&'static str, Duration)> {
+        let Ok(entered) = self.entered.lock() else { return Vec::new() };
+        entered.windows(2).map(|w| (w[0].0, w[1].1.duration_since(w[0].1))).collect()
+    }
+
     pub(crate) fn enter(&self, step: usize) {
         let step = step.min(PHASES.len() - 1);
         if let Ok(mut p) = self.phase.lock() {
             *p = PHASES[step];
+        }
+        if let Ok(mut entered) = self.entered.lock() {
+            entered.push((PHASES[step], Instant::now()));
         }
         self.step.store(step as u32, Ordering::Relaxed);
     }
