@@ -25,6 +25,23 @@ fn info_json_shows_every_main_kind() {
 }
 
 #[test]
+fn timings_go_to_stderr_and_leave_stdout_alone() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_memscape")).args(args).output().unwrap();
+    let plain = run(&["info", "--json", DEMO]);
+    let timed = run(&["info", "--json", DEMO, "--timings"]);
+    assert!(timed.status.success(), "{}", String::from_utf8_lossy(&timed.stderr));
+    assert_eq!(plain.stdout, timed.stdout, "--timings changed the output");
+    let stderr = String::from_utf8_lossy(&timed.stderr);
+    for phase in ["open", "reading captured memory", "model", "output", "total", "peak RSS"] {
+        assert!(stderr.lines().any(|l| l.starts_with("timings:") && l.contains(phase)), "no {phase}: {stderr}");
+    }
+    assert!(String::from_utf8_lossy(&plain.stderr).is_empty(), "timings printed without --timings");
+    let walked = run(&["threads", DEMO, "--stacks", "--timings"]);
+    let stderr = String::from_utf8_lossy(&walked.stderr);
+    assert!(stderr.contains("timings: stackwalk"), "{stderr}");
+}
+
+#[test]
 fn the_embedded_copy_is_the_asset() {
     let embedded = memscape::demo::open_demo().unwrap();
     let file = AddressSpace::open(DEMO).unwrap();
