@@ -16,7 +16,8 @@ use crate::demo;
 use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
 use crate::dump::{Owner, RegionKind, WalkOptions, WalkResult};
 use crate::layout::scene3d::HeightMetric;
-use crate::layout::{self, LayoutInput, View, ViewKind, city, volume};
+use crate::layout::{View, ViewKind};
+use crate::scene_job::{self, BuiltScene, JobState, SceneJob, SceneKey};
 use crate::ui::bottom::{self, FindingsView, PanelAction, PanelsState};
 use crate::ui::export_dialog::{self, ExportDialog};
 use crate::ui::filters::{self, Filters};
@@ -58,24 +59,16 @@ struct Loading {
     rx: Receiver<Result<AddressSpace, DumpError>>,
 }
 
-/// What a 3D scene was built from; a change rebuilds it.
-#[derive(Clone, Debug, PartialEq)]
-struct Scene3dKey {
-    view: View,
-    filters: Filters,
-    metric: HeightMetric,
-    volume: VolumeStyle,
-    selected: Option<usize>,
-}
-
 /// A loaded dump and what is derived from it for the current view.
 struct Document {
     space: Arc<AddressSpace>,
     scene: Option<MapScene>,
-    /// The view, filters and colouring `scene` was built for.
-    scene_key: Option<(ViewKind, Filters)>,
+    /// What `scene` was built for.
+    scene_key: Option<SceneKey>,
     scene3d: Option<Scene3dData>,
-    scene3d_key: Option<Scene3dKey>,
+    scene3d_key: Option<SceneKey>,
+    /// A scene being built on a worker thread (big dumps).
+    scene_job: Option<SceneJob>,
     selected: Option<usize>,
     map: MapViewState,
     view3d: View3dState,
@@ -83,6 +76,8 @@ struct Document {
     traces: TraceState,
     /// Pattern findings, and whether stack traces were there when they were made.
     findings: Option<(Vec<Finding>, bool)>,
+    /// The legend's figures for the current filters.
+    legend: Option<filters::LegendCounts>,
 }
 
 /// Stack traces: walked on a worker thread the first time they are wanted.
@@ -143,6 +138,38 @@ pub struct MemscapeApp {
 }
 
 impl Document {
+    /// Puts a built scene in place; a new view gets a fitted camera.
+    fn install(&mut self, key: SceneKey, built: BuiltScene) {
+        match built {
+            BuiltScene::Flat(scene) => {
+                let view_changed = self.scene_key.as_ref().is_none_or(|k| k.view() != key.view());
+                self.scene = Some(scene);
+                self.scene_key = Some(key);
+                if view_changed {
+                    self.map.reset_camera();
+                }
+            }
+            BuiltScene::ThreeD(data) => {
+                let view_changed = self.scene3d_key.as_ref().is_none_or(|k| k.view() != key.view());
+                self.scene3d = Some(data);
+                self.scene3d_key = Some(key);
+                if view_changed {
+                    self.view3d.reset_camera();
+                }
+            }
+        }
+    }
+
+    /// Whether the scene built for `view` is there to draw (a big dump's
+    /// first scene of a view may still be on its way).
+    fn has_scene_for(&self, view: View) -> bool {
+        let key = match view {
+            View::Flat(_) => self.scene_key.as_ref().filter(|_| self.scene.is_some()),
+            _ => self.scene3d_key.as_ref().filter(|_| self.scene3d.is_some()),
+        };
+        key.is_some_and(|k| k.view() == view)
+    }
+
     fn new(space: AddressSpace) -> Document {
         Document {
             space: Arc::new(space),
@@ -150,12 +177,14 @@ impl Document {
             scene_key: None,
             scene3d: None,
             scene3d_key: None,
+            scene_job: None,
             selected: None,
             map: MapViewState::default(),
             view3d: View3dState::default(),
             panels: PanelsState::default(),
             traces: TraceState::NotStarted,
             findings: None,
+            legend: None,
         }
     }
 
@@ -502,70 +531,68 @@ impl MemscapeApp {
         }
     }
 
-    /// Rebuilds the current view's scene when what it depends on changed.
+    /// Rebuilds the current view's scene when what it depends on changed:
+    /// at once for small dumps, on a worker thread for big ones (the window
+    /// meanwhile shows the last scene of this view, or a note).
     fn ensure_scene(&mut self) {
         let Some(doc) = &mut self.doc else { return };
-        match self.view {
-            View::Flat(kind) => {
-                let key = (kind, self.filters.clone());
-                if doc.scene_key.as_ref() == Some(&key) && doc.scene.is_some() {
+        let key = match self.view {
+            View::Flat(kind) => SceneKey::Flat { kind, filters: self.filters.clone() },
+            view => SceneKey::ThreeD {
+                view,
+                filters: self.filters.clone(),
+                metric: self.metric,
+                volume: self.volume.clone(),
+                selected: doc.selected,
+            },
+        };
+        let current = match self.view {
+            View::Flat(_) => doc.scene_key.as_ref(),
+            _ => doc.scene3d_key.as_ref(),
+        };
+        if current == Some(&key) {
+            doc.scene_job = None;
+            return;
+        }
+        // Same geometry: a 3D scene is only restyled (colouring, selection, opacity).
+        if let (SceneKey::ThreeD { view, filters, volume, selected, .. }, Some(old), Some(data)) =
+            (&key, current, doc.scene3d.as_mut())
+            && old.same_geometry(&key)
+        {
+            self.scene_generation += 1;
+            let style = (*view == View::Volume).then_some(volume);
+            data.restyle(&doc.space, filters.color_mode, style, selected.map(|i| i as u32), self.scene_generation);
+            doc.scene3d_key = Some(key);
+            doc.scene_job = None;
+            return;
+        }
+        // A job already building this geometry: take its scene when it is ready
+        // (a different selection or colouring is restyled on the next frame).
+        if let Some(job) = &doc.scene_job
+            && job.key.same_geometry(&key)
+        {
+            match job.poll() {
+                JobState::Building => return,
+                JobState::Done(built) => {
+                    let job_key = job.key.clone();
+                    doc.scene_job = None;
+                    doc.install(job_key, built);
                     return;
                 }
-                let view_changed = doc.scene_key.as_ref().is_none_or(|(v, _)| *v != kind);
-                let visible = self.filters.visible(&doc.space);
-                let layout = layout::layout(kind, &LayoutInput { space: &doc.space, visible: &visible });
-                self.scene_generation += 1;
-                doc.scene = Some(MapScene::new(&doc.space, layout, self.filters.color_mode, self.scene_generation));
-                doc.scene_key = Some(key);
-                if view_changed {
-                    doc.map.reset_camera();
-                }
-            }
-            View::City | View::Volume => {
-                let key = Scene3dKey {
-                    view: self.view,
-                    filters: self.filters.clone(),
-                    metric: self.metric,
-                    volume: self.volume.clone(),
-                    selected: doc.selected,
-                };
-                if doc.scene3d_key.as_ref() == Some(&key) && doc.scene3d.is_some() {
-                    return;
-                }
-                let view_changed = doc.scene3d_key.as_ref().is_none_or(|k| k.view != self.view);
-                let geometry_changed = doc.scene3d_key.as_ref().is_none_or(|k| {
-                    k.view != key.view || k.filters.show_kind != key.filters.show_kind || k.metric != key.metric
-                });
-                self.scene_generation += 1;
-                let style = (self.view == View::Volume).then_some(&self.volume);
-                let selected = doc.selected.map(|i| i as u32);
-                match (&mut doc.scene3d, geometry_changed) {
-                    (Some(data), false) => {
-                        data.restyle(&doc.space, self.filters.color_mode, style, selected, self.scene_generation)
-                    }
-                    _ => {
-                        let visible = self.filters.visible(&doc.space);
-                        let input = LayoutInput { space: &doc.space, visible: &visible };
-                        let scene = match self.view {
-                            View::City => city::layout_city(&input, self.metric),
-                            _ => volume::layout_volume(&input),
-                        };
-                        doc.scene3d = Some(Scene3dData::new(
-                            &doc.space,
-                            scene,
-                            self.filters.color_mode,
-                            style,
-                            selected,
-                            self.scene_generation,
-                        ));
-                    }
-                }
-                doc.scene3d_key = Some(key);
-                if view_changed {
-                    doc.view3d.reset_camera();
-                }
+                // The worker died (it panicked): build here, where an error shows.
+                JobState::Died => doc.scene_job = None,
             }
         }
+        self.scene_generation += 1;
+        // A job for another geometry is replaced (its result is dropped).
+        if doc.space.regions.len() >= scene_job::BACKGROUND_MIN_REGIONS
+            && let Some(job) = SceneJob::spawn(Arc::clone(&doc.space), key.clone(), self.scene_generation)
+        {
+            doc.scene_job = Some(job);
+            return;
+        }
+        let built = scene_job::build(&doc.space, &key, self.scene_generation);
+        doc.install(key, built);
     }
 
     fn run_search(&mut self) {
@@ -756,7 +783,7 @@ impl eframe::App for MemscapeApp {
                 summary::summary_ui(ui, &space);
                 ui.separator();
                 ui.strong("Legend and filters");
-                filters_changed = filters::filters_ui(ui, &space, &mut self.filters);
+                filters_changed = filters::filters_ui(ui, &space, &mut self.filters, &mut doc.legend);
                 match self.view {
                     View::City => {
                         ui.separator();
@@ -834,7 +861,15 @@ impl eframe::App for MemscapeApp {
             let ppp = ui.ctx().pixels_per_point();
             let avail = ui.available_size() * ppp;
             self.map_size_px = [avail.x.round().max(16.0) as u32, avail.y.round().max(16.0) as u32];
+            let waiting = !doc.has_scene_for(self.view);
+            if waiting {
+                ui.centered_and_justified(|ui| {
+                    let n = space.regions.len();
+                    ui.label(format!("Laying out {n} regions for the {} view…", self.view.name()));
+                });
+            }
             let response = match self.view {
+                _ if waiting => None,
                 View::Flat(_) => doc.scene.as_ref().map(|scene| {
                     let gpu = match &self.render_state {
                         Some(rs) => MapGpu::Window(rs),
@@ -865,8 +900,22 @@ impl eframe::App for MemscapeApp {
             if let Some(c) = response.and_then(|r| r.clicked) {
                 doc.selected = Some(c as usize);
             }
+            if doc.scene_job.is_some() && !waiting {
+                // The map shown is the last one; the new one is on its way.
+                let rect = ui.max_rect();
+                ui.painter().text(
+                    rect.right_top() + egui::vec2(-8.0, 8.0),
+                    egui::Align2::RIGHT_TOP,
+                    "Updating the map…",
+                    egui::FontId::proportional(13.0),
+                    theme::WARNING,
+                );
+            }
         });
         doc.sync_panels_with_selection();
+        if doc.scene_job.is_some() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(30));
+        }
         if matches!(doc.traces, TraceState::Walking { .. }) {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }

@@ -10,5 +10,6 @@ pub mod export;
 pub mod format;
 pub mod layout;
 pub mod render;
+pub mod scene_job;
 pub mod synth;
 pub mod ui;

@@ -32,9 +32,54 @@ impl Filters {
     }
 }
 
+/// The legend's figures for one dump and one set of filters: counting them
+/// walks every region, so the window keeps them until the filters change
+/// (a million regions would otherwise cost every frame).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendCounts {
+    /// The filters these figures are for.
+    filters: Filters,
+    /// Per legend entry of the colouring: regions shown and their bytes.
+    counts: Vec<usize>,
+    bytes: Vec<u64>,
+    /// Per kind (`RegionKind::ALL` order), whether shown or not.
+    kind_counts: Vec<usize>,
+    kind_bytes: Vec<u64>,
+}
+
+impl LegendCounts {
+    pub fn new(space: &AddressSpace, filters: &Filters) -> LegendCounts {
+        let legend_len = theme::legend(filters.color_mode).len();
+        let mut counts = vec![0usize; legend_len];
+        let mut bytes = vec![0u64; legend_len];
+        let mut kind_counts = vec![0usize; RegionKind::ALL.len()];
+        let mut kind_bytes = vec![0u64; RegionKind::ALL.len()];
+        for r in &space.regions {
+            let k = RegionKind::ALL.iter().position(|k| *k == r.kind).unwrap_or(0);
+            kind_counts[k] += 1;
+            kind_bytes[k] += r.size_bytes;
+            if filters.show_kind[k] {
+                let i = theme::legend_index(filters.color_mode, r);
+                bytes[i] += r.size_bytes;
+                counts[i] += 1;
+            }
+        }
+        LegendCounts { filters: filters.clone(), counts, bytes, kind_counts, kind_bytes }
+    }
+
+    /// `cached`, or new figures when it was made for other filters.
+    fn refresh<'a>(cached: &'a mut Option<LegendCounts>, space: &AddressSpace, filters: &Filters) -> &'a LegendCounts {
+        if cached.as_ref().is_none_or(|c| c.filters != *filters) {
+            *cached = Some(LegendCounts::new(space, filters));
+        }
+        cached.get_or_insert_with(|| LegendCounts::new(space, filters))
+    }
+}
+
 /// The legend with bytes per entry, each kind with a checkbox that shows or
-/// hides it. Returns true when anything changed.
-pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters) -> bool {
+/// hides it. Returns true when anything changed. `cache` holds the figures
+/// between frames (one per dump: the caller drops it with the dump).
+pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters, cache: &mut Option<LegendCounts>) -> bool {
     let before = filters.clone();
     ui.horizontal_wrapped(|ui| {
         ui.label("Colour by");
@@ -47,21 +92,13 @@ pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters) -> b
     }
     ui.add_space(4.0);
     let legend = theme::legend(filters.color_mode);
-    let mut bytes = vec![0u64; legend.len()];
-    let mut counts = vec![0usize; legend.len()];
-    for r in &space.regions {
-        if filters.shows(r.kind) {
-            let i = theme::legend_index(filters.color_mode, r);
-            bytes[i] += r.size_bytes;
-            counts[i] += 1;
-        }
-    }
-    let kind_counts = space.regions_by_kind();
-    let kind_bytes = space.bytes_by_kind();
+    let figures = LegendCounts::refresh(cache, space, filters);
+    let (counts, bytes) = (&figures.counts, &figures.bytes);
+    let (kind_counts, kind_bytes) = (&figures.kind_counts, &figures.kind_bytes);
     egui::Grid::new("legend_grid").num_columns(4).spacing([8.0, 2.0]).striped(true).show(ui, |ui| {
         for (i, (name, color)) in legend.iter().enumerate() {
             let (n, b) = match filters.color_mode {
-                ColorMode::Kind => (kind_counts[&RegionKind::ALL[i]], kind_bytes[&RegionKind::ALL[i]]),
+                ColorMode::Kind => (kind_counts[i], kind_bytes[i]),
                 _ => (counts[i], bytes[i]),
             };
             if n == 0 {
@@ -82,7 +119,7 @@ pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters) -> b
     if filters.color_mode != ColorMode::Kind {
         ui.collapsing("Kinds shown", |ui| {
             for (i, kind) in RegionKind::ALL.iter().enumerate() {
-                if kind_counts[kind] > 0 {
+                if kind_counts[i] > 0 {
                     ui.checkbox(&mut filters.show_kind[i], kind.name());
                 }
             }

@@ -1,0 +1,72 @@
+//! The window's scene building (app/scene_job.rs): a scene built on a worker
+//! thread is the one built on the UI thread, for every view.
+
+use std::sync::Arc;
+
+use memscape::dump::AddressSpace;
+use memscape::layout::scene3d::HeightMetric;
+use memscape::layout::{View, ViewKind};
+use memscape::scene_job::{BuiltScene, JobState, SceneJob, SceneKey, build};
+use memscape::ui::filters::Filters;
+use memscape::ui::view3d::VolumeStyle;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+
+fn instances(built: &BuiltScene) -> Vec<u8> {
+    match built {
+        BuiltScene::Flat(s) => bytemuck::cast_slice(&s.instances).to_vec(),
+        BuiltScene::ThreeD(d) => bytemuck::cast_slice(&d.instances).to_vec(),
+    }
+}
+
+#[test]
+fn a_scene_built_on_a_worker_is_the_one_built_here() {
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let mut filters = Filters::default();
+    filters.show_kind[0] = false;
+    let mut keys: Vec<SceneKey> =
+        ViewKind::ALL.into_iter().map(|kind| SceneKey::Flat { kind, filters: filters.clone() }).collect();
+    for view in [View::City, View::Volume] {
+        let volume = VolumeStyle::default();
+        keys.push(SceneKey::ThreeD {
+            view,
+            filters: filters.clone(),
+            metric: HeightMetric::Size,
+            volume,
+            selected: Some(3),
+        });
+    }
+    for key in keys {
+        let here = build(&space, &key, 7);
+        let job = SceneJob::spawn(Arc::clone(&space), key.clone(), 7).expect("a worker thread");
+        assert_eq!(job.key, key);
+        let started = std::time::Instant::now();
+        let there = loop {
+            match job.poll() {
+                JobState::Done(built) => break built,
+                JobState::Died => panic!("the worker died"),
+                JobState::Building => {}
+            }
+            assert!(started.elapsed().as_secs() < 120, "the worker never finished");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert!(!instances(&here).is_empty());
+        assert!(instances(&here) == instances(&there), "{:?}: the worker built another scene", key.view());
+    }
+}
+
+#[test]
+fn keys_say_when_only_the_style_changed() {
+    let base = |selected, metric| SceneKey::ThreeD {
+        view: View::City,
+        filters: Filters::default(),
+        metric,
+        volume: VolumeStyle::default(),
+        selected,
+    };
+    assert!(base(None, HeightMetric::Size).same_geometry(&base(Some(4), HeightMetric::Size)));
+    assert!(!base(None, HeightMetric::Size).same_geometry(&base(None, HeightMetric::Captured)));
+    let flat = |kind| SceneKey::Flat { kind, filters: Filters::default() };
+    assert!(!flat(ViewKind::Strip).same_geometry(&flat(ViewKind::Hilbert)));
+    assert!(!flat(ViewKind::Strip).same_geometry(&base(None, HeightMetric::Size)));
+}
