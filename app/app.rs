@@ -576,7 +576,7 @@ impl MemscapeApp {
                 JobState::Done(built) => {
                     let job_key = job.key.clone();
                     doc.scene_job = None;
-                    doc.install(job_key, built);
+                    doc.install(job_key, *built);
                     return;
                 }
                 // The worker died (it panicked): build here, where an error shows.

@@ -89,7 +89,7 @@ pub fn build(space: &AddressSpace, key: &SceneKey, generation: u64) -> BuiltScen
 /// How far a [`SceneJob`] is.
 pub enum JobState {
     Building,
-    Done(BuiltScene),
+    Done(Box<BuiltScene>),
     /// The worker died (it panicked) without a scene.
     Died,
 }
@@ -119,7 +119,7 @@ impl SceneJob {
     /// The scene, once built.
     pub fn poll(&self) -> JobState {
         match self.rx.try_recv() {
-            Ok(scene) => JobState::Done(scene),
+            Ok(scene) => JobState::Done(Box::new(scene)),
             Err(TryRecvError::Empty) => JobState::Building,
             Err(TryRecvError::Disconnected) => JobState::Died,
         }

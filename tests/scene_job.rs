@@ -43,7 +43,7 @@ fn a_scene_built_on_a_worker_is_the_one_built_here() {
         let started = std::time::Instant::now();
         let there = loop {
             match job.poll() {
-                JobState::Done(built) => break built,
+                JobState::Done(built) => break *built,
                 JobState::Died => panic!("the worker died"),
                 JobState::Building => {}
             }
