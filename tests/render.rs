@@ -9,6 +9,7 @@ mod common;
 
 use common::headless_gpu as gpu;
 use memscape::render::egui_paint::viewport_px;
+use memscape::render::offscreen::render_quads_counted;
 use memscape::render::{
     Camera2D, Gpu, QuadInstance, RegionsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
     render_quads_offscreen,
@@ -424,4 +425,60 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
     // The part of the red quad still on screen.
     let (rx1, _) = pixel_of(&cam, [40.0, 20.0], vp);
     assert_eq!(at(&img, (rx1 - 3, gy)), RED);
+}
+
+/// A map like a big dump's: 500 rows of tiles of very different widths in
+/// address order, colour runs of about 40 tiles (an allocation's kind).
+fn big_map() -> Vec<QuadInstance> {
+    let colours = [RED, GREEN, BLUE, GREY];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut quads = Vec::new();
+    let mut colour = 0;
+    for row in 0..500 {
+        let y = row as f32;
+        let mut x = 0.0f32;
+        while x < 1000.0 {
+            let w = match next() % 100 {
+                0 => 20.0,
+                1..=10 => 1.0 + (next() % 300) as f32 / 100.0,
+                _ => 0.005 + (next() % 100) as f32 / 1000.0,
+            };
+            if next() % 40 == 0 {
+                colour = (colour + 1) % colours.len();
+            }
+            quads.push(quad([x, y], [(x + w).min(1000.0), y + 0.9], colours[colour], 0));
+            x += w;
+        }
+    }
+    quads
+}
+
+#[test]
+fn levels_of_detail_draw_far_fewer_quads_and_look_the_same() {
+    let Some(gpu) = gpu() else { return };
+    let quads = big_map();
+    assert!(quads.len() > 200_000, "{}", quads.len());
+    let size = [800, 400];
+    let colours = [BACKGROUND, HIGHLIGHT];
+    // The whole map: 0.8 px per unit.
+    let fit = Camera2D::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
+    let (lod, drawn) = render_quads_counted(&gpu, size, &fit, &quads, colours, true).unwrap();
+    let (all, drawn_all) = render_quads_counted(&gpu, size, &fit, &quads, colours, false).unwrap();
+    assert_eq!(drawn_all as usize, quads.len());
+    assert!(drawn * 4 < drawn_all, "{drawn} of {drawn_all} quads drawn zoomed out");
+    let far = lod.pixels().zip(all.pixels()).filter(|(a, b)| distance(a.0, b.0) > 120).count();
+    let share = far as f64 / (size[0] * size[1]) as f64;
+    assert!(share < 0.05, "{:.1}% of the pixels differ", share * 100.0);
+    // Zoomed in on a corner: only what is in view is drawn, exactly as without levels.
+    let close = Camera2D::new([20.0, 10.0], 20.0);
+    let (lod, drawn) = render_quads_counted(&gpu, size, &close, &quads, colours, true).unwrap();
+    let (all, _) = render_quads_counted(&gpu, size, &close, &quads, colours, false).unwrap();
+    assert!((drawn as usize) * 20 < quads.len(), "{drawn} quads drawn for a corner");
+    assert!(lod == all, "culling changed the picture");
 }

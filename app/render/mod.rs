@@ -9,6 +9,8 @@
 //!   callback resources and the [`RegionsPaintCallback`] a map view paints.
 //! - [`crop`]: [`crop::Crop`], the part of a view one pass draws (a view
 //!   half off screen, one tile of a big export).
+//! - [`lod`]: levels of detail for the 2D maps: merged sub-pixel quads and
+//!   culling by chunks.
 //! - [`offscreen`]: headless device and offscreen rendering to images.
 //! - [`error`]: [`RenderError`], this layer's errors.
 
@@ -19,6 +21,7 @@ pub mod camera3d;
 pub mod crop;
 pub mod egui_paint;
 pub mod error;
+pub mod lod;
 pub mod offscreen;
 pub mod regions;
 

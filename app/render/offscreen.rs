@@ -403,15 +403,32 @@ pub fn render_quads_offscreen(
     background: [u8; 4],
     highlight: [u8; 4],
 ) -> Result<image::RgbaImage, RenderError> {
+    Ok(render_quads_counted(gpu, size_px, camera, instances, [background, highlight], true)?.0)
+}
+
+/// [`render_quads_offscreen`], saying how many quads were drawn after levels
+/// of detail and culling; `lod: false` draws every quad in view.
+pub fn render_quads_counted(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    camera: &Camera2D,
+    instances: &[QuadInstance],
+    [background, highlight]: [[u8; 4]; 2],
+    lod: bool,
+) -> Result<(image::RgbaImage, u32), RenderError> {
     check_size(gpu, size_px)?;
     let device = &gpu.device;
     let queue = &gpu.queue;
     let scopes = ErrorScopes::push(device);
 
     let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-    regions.set_instances(device, queue, instances);
+    match lod {
+        true => regions.set_instances(device, queue, instances),
+        false => regions.set_instances_without_lod(device, queue, instances),
+    }
     let crop = Crop::whole([size_px[0] as f32, size_px[1] as f32]);
     regions.prepare(queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
+    let drawn = regions.drawn_count();
     let target = Target::new(device, size_px, "render_quads_offscreen::target");
     let mut encoder = device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_quads_offscreen::encoder") });
@@ -423,7 +440,7 @@ pub fn render_quads_offscreen(
     queue.submit([encoder.finish()]);
     let image = target.read(device);
     scopes.pop()?;
-    image
+    Ok((image?, drawn))
 }
 
 /// Rejects egui picture sizes that are empty or too large to hold (tiles

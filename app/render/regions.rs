@@ -29,6 +29,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::camera2d::Camera2D;
 use super::crop::Crop;
+use super::lod::{self, Level, QuadLod};
 
 /// One rectangle to draw. Mirrors `InstanceInput` in shaders/regions.wgsl
 /// (vertex buffer, instance step: locations 0..=3).
@@ -97,6 +98,10 @@ pub struct RegionsRenderer {
     instance_capacity: usize,
     /// How many instances the last `set_instances` uploaded.
     instance_count: u32,
+    /// The levels of detail of what was uploaded (their quads are in the buffer).
+    levels: Vec<Level>,
+    /// What the next `paint` draws: ranges of the buffer, chosen by `prepare`.
+    draw_ranges: Vec<std::ops::Range<u32>>,
     /// What `prepare` last wrote (the uniform is not rewritten when unchanged).
     uniforms: Option<RegionsUniforms>,
 }
@@ -205,28 +210,61 @@ impl RegionsRenderer {
             instance_buffer,
             instance_capacity: INITIAL_CAPACITY,
             instance_count: 0,
+            levels: Vec::new(),
+            draw_ranges: Vec::new(),
             uniforms: None,
         }
     }
 
-    /// Replaces the quads to draw. The buffer grows (to the next power of
-    /// two) only when `instances` does not fit; call this when the layout or
-    /// its colouring changes, not every frame.
+    /// Replaces the quads to draw, with their levels of detail (see
+    /// [`super::lod`]). The buffer grows (to the next power of two) only when
+    /// they do not fit; call this when the layout or its colouring changes,
+    /// not every frame.
     ///
     /// More instances than one buffer of the device's `max_buffer_size` holds
-    /// (about 11 million at 256 MiB) are cut off at that many.
+    /// (about 11 million at 256 MiB, levels included) are cut off at that many.
     pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
+        self.upload(device, queue, instances, true);
+    }
+
+    /// [`Self::set_instances`] without coarser levels: every quad in view is
+    /// drawn at every zoom (to compare against, and to measure what the levels save).
+    pub fn set_instances_without_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
+        self.upload(device, queue, instances, false);
+    }
+
+    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance], lod: bool) {
         let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
         let instances = &instances[..instances.len().min(max_instances)];
-        if instances.len() > self.instance_capacity {
-            let capacity = instances.len().next_power_of_two().min(max_instances);
+        let mut lod = if lod { QuadLod::build(instances) } else { QuadLod::flat(instances) };
+        if lod.instances.len() > max_instances {
+            // The coarser levels do not fit beside the quads: draw them all.
+            lod = QuadLod::flat(instances);
+        }
+        let all = &lod.instances;
+        if all.len() > self.instance_capacity {
+            let capacity = all.len().next_power_of_two().min(max_instances);
             self.instance_buffer = create_instance_buffer(device, capacity);
             self.instance_capacity = capacity;
         }
-        if !instances.is_empty() {
-            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(instances));
+        if !all.is_empty() {
+            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(all));
         }
         self.instance_count = u32::try_from(instances.len()).unwrap_or(u32::MAX);
+        self.levels = lod.levels;
+        self.draw_ranges.clear();
+        // The uniform is rewritten by the next prepare, which picks the ranges.
+        self.uniforms = None;
+    }
+
+    /// How many levels of detail the uploaded quads have (1: only the quads).
+    pub fn level_count(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// How many quads the next `paint` draws (after merging and culling).
+    pub fn drawn_count(&self) -> u32 {
+        self.draw_ranges.iter().map(|r| r.end - r.start).sum()
     }
 
     /// How many quads the last [`Self::set_instances`] uploaded.
@@ -253,7 +291,27 @@ impl RegionsRenderer {
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
             self.uniforms = Some(uniforms);
+            self.draw_ranges = self.visible_ranges(camera, crop);
         }
+    }
+
+    /// The quads to draw for `camera` in the drawn part of the viewport: the
+    /// level of detail for its zoom, culled to what reaches into view (grown
+    /// by a pixel, as a tiny quad is drawn a pixel wide).
+    fn visible_ranges(&self, camera: &Camera2D, crop: &Crop) -> Vec<std::ops::Range<u32>> {
+        let level = lod::level_for(&self.levels, camera.px_per_unit);
+        let ppu = f64::from(camera.px_per_unit).max(1e-30);
+        let world = |px: f32, axis: usize| {
+            let from_centre = f64::from(px) - f64::from(crop.full_size_px[axis]) * 0.5;
+            (f64::from(camera.center[axis]) + from_centre / ppu) as f32
+        };
+        let guard = 2.0;
+        let min = [world(crop.offset_px[0] - guard, 0), world(crop.offset_px[1] - guard, 1)];
+        let max = [
+            world(crop.offset_px[0] + crop.size_px[0] + guard, 0),
+            world(crop.offset_px[1] + crop.size_px[1] + guard, 1),
+        ];
+        lod::visible_ranges(&self.levels, level, min, max)
     }
 
     /// Records the draw into `pass`, whose viewport must be the one given to
@@ -264,8 +322,12 @@ impl RegionsRenderer {
         }
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.set_vertex_buffer(0, self.instance_buffer.slice(..self.instance_count as u64 * INSTANCE_STRIDE));
-        pass.draw(0..4, 0..self.instance_count);
+        for r in &self.draw_ranges {
+            // A slice rather than a first instance: no base-instance support needed.
+            let bytes = u64::from(r.start) * INSTANCE_STRIDE..u64::from(r.end) * INSTANCE_STRIDE;
+            pass.set_vertex_buffer(0, self.instance_buffer.slice(bytes));
+            pass.draw(0..4, 0..r.end - r.start);
+        }
     }
 }
 

@@ -1,0 +1,33 @@
+//! The pattern rules and the stack walk of every thread of a generated dump,
+//! at 10k, 100k and 1M regions (50, 400 and 2,000 threads).
+
+#[path = "support.rs"]
+mod support;
+
+use memscape::analysis::patterns::analyze;
+use memscape::dump::{WalkOptions, walk_stacks};
+use support::SIZES;
+
+fn main() {
+    divan::main();
+}
+
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn patterns_without_stacks(bencher: divan::Bencher, regions: u64) {
+    let space = support::open(regions);
+    bencher.bench(|| analyze(&space, None));
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn stack_walk_every_thread(bencher: divan::Bencher, regions: u64) {
+    let space = support::open(regions);
+    let opts = WalkOptions::default();
+    bencher.bench(|| walk_stacks(&space, &opts, &|_, _| {}).expect("walk"));
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn patterns_with_stacks(bencher: divan::Bencher, regions: u64) {
+    let space = support::open(regions);
+    let walked = walk_stacks(&space, &WalkOptions::default(), &|_, _| {}).expect("walk");
+    bencher.bench(|| analyze(&space, Some(&walked)));
+}

@@ -1,0 +1,103 @@
+//! Offscreen rendering of N instances per view at 1920x1080 (lavapipe on a
+//! machine without a GPU): the 2D quads of the strip, Hilbert and treemap
+//! layouts and the 3D boxes of City and Volume, each fitted to the picture,
+//! and the whole `memscape shot` render. Prints a note and measures nothing
+//! when there is no GPU adapter at all.
+
+#[path = "support.rs"]
+mod support;
+
+use memscape::cli::shot::{ShotOptions, render};
+use memscape::layout::scene3d::HeightMetric;
+use memscape::layout::{LayoutInput, View, ViewKind, all_visible, city, layout, volume};
+use memscape::render::boxes::BoxesStyle;
+use memscape::render::camera3d::OrbitCamera;
+use memscape::render::offscreen::{render_boxes_offscreen, render_quads_offscreen};
+use memscape::render::{Camera2D, Gpu};
+use memscape::ui::filters::Filters;
+use memscape::ui::map_view::MapScene;
+use memscape::ui::view3d::Scene3dData;
+use support::SIZES;
+
+const SIZE: [u32; 2] = [1920, 1080];
+
+fn main() {
+    if Gpu::headless().is_err() {
+        eprintln!("render benchmarks: no GPU adapter, nothing measured");
+        return;
+    }
+    divan::main();
+}
+
+fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
+    let gpu = Gpu::headless().expect("gpu");
+    let space = support::open(regions);
+    let visible = all_visible(&space);
+    let l = layout(kind, &LayoutInput { space: &space, visible: &visible });
+    let scene = MapScene::new(&space, l, Filters::default().color_mode, 1);
+    let b = scene.layout.bounds;
+    let camera = Camera2D::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
+    bencher.counter(divan::counter::ItemsCount::new(scene.instances.len()));
+    bencher.bench(|| {
+        render_quads_offscreen(&gpu, SIZE, &camera, &scene.instances, [20, 22, 26, 255], [255, 255, 255, 255])
+            .expect("render")
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn strip_quads(bencher: divan::Bencher, regions: u64) {
+    quads(bencher, regions, ViewKind::Strip);
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn hilbert_quads(bencher: divan::Bencher, regions: u64) {
+    quads(bencher, regions, ViewKind::Hilbert);
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn treemap_quads(bencher: divan::Bencher, regions: u64) {
+    quads(bencher, regions, ViewKind::Treemap);
+}
+
+fn boxes(bencher: divan::Bencher, regions: u64, view: View) {
+    let gpu = Gpu::headless().expect("gpu");
+    let space = support::open(regions);
+    let visible = all_visible(&space);
+    let input = LayoutInput { space: &space, visible: &visible };
+    let scene = match view {
+        View::City => city::layout_city(&input, HeightMetric::Size),
+        _ => volume::layout_volume(&input),
+    };
+    let (min, max) = (scene.bounds_min, scene.bounds_max);
+    let data = Scene3dData::new(&space, scene, Filters::default().color_mode, None, None, 1);
+    let camera = OrbitCamera::fit(min, max);
+    let style = BoxesStyle {
+        sky_top: 0xff30_2018,
+        sky_bottom: 0xff60_4030,
+        light_dir: [0.4, 1.0, 0.3],
+        ambient: 0.35,
+        highlight: 0xffff_ffff,
+        slice: None,
+    };
+    bencher.counter(divan::counter::ItemsCount::new(data.instances.len()));
+    bencher.bench(|| render_boxes_offscreen(&gpu, SIZE, &camera, &data.instances, &style).expect("render"));
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn city_boxes(bencher: divan::Bencher, regions: u64) {
+    boxes(bencher, regions, View::City);
+}
+
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn volume_boxes(bencher: divan::Bencher, regions: u64) {
+    boxes(bencher, regions, View::Volume);
+}
+
+/// `memscape shot --view hilbert --size 1920x1080` without the PNG encoding:
+/// device, layout, scene, egui frame and GPU render.
+#[divan::bench(args = SIZES, sample_count = 3)]
+fn shot_hilbert(bencher: divan::Bencher, regions: u64) {
+    let space = support::open(regions);
+    let opts = ShotOptions::new(View::Flat(ViewKind::Hilbert), SIZE);
+    bencher.bench(|| render(&space, &opts).expect("shot"));
+}
