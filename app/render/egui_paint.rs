@@ -17,6 +17,7 @@ use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor}
 
 use super::camera2d::{Camera2D, ViewportPx};
 use super::crop::{Crop, TileOrigin};
+use super::lod::QuadLod;
 use super::regions::{QuadInstance, RegionsRenderer};
 
 /// Builds a [`RegionsRenderer`] for the window's target format (no
@@ -44,6 +45,19 @@ pub fn upload_instances(render_state: &RenderState, instances: &[QuadInstance]) 
     }
     if let Some(renderer) = resources.get_mut::<RegionsRenderer>() {
         renderer.set_instances(&render_state.device, &render_state.queue, instances);
+    }
+}
+
+/// [`upload_instances`] for quads whose levels of detail are built already
+/// ([`QuadLod::build`], off the UI thread).
+pub fn upload_lod(render_state: &RenderState, lod: &QuadLod) {
+    let mut egui_renderer = render_state.renderer.write();
+    let resources = &mut egui_renderer.callback_resources;
+    if !resources.contains::<RegionsRenderer>() {
+        resources.insert(RegionsRenderer::new(&render_state.device, render_state.target_format, 1));
+    }
+    if let Some(renderer) = resources.get_mut::<RegionsRenderer>() {
+        renderer.set_lod(&render_state.device, &render_state.queue, lod);
     }
 }
 

@@ -236,11 +236,25 @@ impl RegionsRenderer {
     fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance], lod: bool) {
         let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
         let instances = &instances[..instances.len().min(max_instances)];
-        let mut lod = if lod { QuadLod::build(instances) } else { QuadLod::flat(instances) };
-        if lod.instances.len() > max_instances {
-            // The coarser levels do not fit beside the quads: draw them all.
-            lod = QuadLod::flat(instances);
-        }
+        let lod = if lod { QuadLod::build(instances) } else { QuadLod::flat(instances) };
+        self.set_lod(device, queue, &lod);
+    }
+
+    /// Uploads quads whose levels of detail are built already (level 0 is
+    /// the quads as laid out). Levels that do not fit one buffer of the
+    /// device's `max_buffer_size` are dropped, then quads beyond it.
+    pub fn set_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, lod: &QuadLod) {
+        let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
+        let flat;
+        let lod = match lod.instances.len() > max_instances {
+            false => lod,
+            true => {
+                let level0 = lod.levels.first().map_or(0..0, |l| l.range.clone());
+                let end = (level0.end as usize).min(max_instances);
+                flat = QuadLod::flat(&lod.instances[level0.start as usize..end]);
+                &flat
+            }
+        };
         let all = &lod.instances;
         if all.len() > self.instance_capacity {
             let capacity = all.len().next_power_of_two().min(max_instances);
@@ -250,8 +264,9 @@ impl RegionsRenderer {
         if !all.is_empty() {
             queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(all));
         }
-        self.instance_count = u32::try_from(instances.len()).unwrap_or(u32::MAX);
-        self.levels = lod.levels;
+        let level0 = lod.levels.first().map_or(0, |l| l.range.len());
+        self.instance_count = u32::try_from(level0).unwrap_or(u32::MAX);
+        self.levels = lod.levels.clone();
         self.draw_ranges.clear();
         // The uniform is rewritten by the next prepare, which picks the ranges.
         self.uniforms = None;

@@ -12,6 +12,7 @@ use crate::layout::hit::HitIndex;
 use crate::layout::{self, MapLayout};
 use crate::render::camera2d::{Camera2D, ViewportPx};
 use crate::render::egui_paint::{self, RegionsPaintCallback};
+use crate::render::lod::QuadLod;
 use crate::render::regions::QuadInstance;
 
 /// Without a wgpu renderer (glow, or a test harness without one) the view
@@ -71,6 +72,9 @@ pub struct MapScene {
     pub layout: MapLayout,
     pub hit: HitIndex,
     pub instances: Vec<QuadInstance>,
+    /// `instances` and their coarser levels, as the GPU draws them (built
+    /// here, where a big dump's scene is built off the UI thread).
+    pub lod: QuadLod,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -79,7 +83,8 @@ impl MapScene {
     pub fn new(space: &AddressSpace, layout: MapLayout, mode: ColorMode, generation: u64) -> MapScene {
         let hit = HitIndex::new(&layout);
         let instances = build_instances(space, &layout, mode);
-        MapScene { layout, hit, instances, generation }
+        let lod = QuadLod::build(&instances);
+        MapScene { layout, hit, instances, lod, generation }
     }
 }
 
@@ -206,7 +211,7 @@ pub fn map_view_ui(
     if let MapGpu::Window(rs) = gpu
         && state.uploaded != Some(scene.generation)
     {
-        egui_paint::upload_instances(rs, &scene.instances);
+        egui_paint::upload_lod(rs, &scene.lod);
         state.uploaded = Some(scene.generation);
     }
     match cpu {
