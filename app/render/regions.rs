@@ -229,7 +229,12 @@ impl RegionsRenderer {
 
     /// [`Self::set_instances`] without coarser levels: every quad in view is
     /// drawn at every zoom (to compare against, and to measure what the levels save).
-    pub fn set_instances_without_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
+    pub fn set_instances_without_lod(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        instances: &[QuadInstance],
+    ) {
         self.upload(device, queue, instances, false);
     }
 

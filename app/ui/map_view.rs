@@ -4,6 +4,7 @@
 //! ticks on top with egui's painter.
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
+use rayon::prelude::*;
 
 use super::theme::{self, ColorMode};
 use crate::dump::{AddressSpace, RegionKind};
@@ -81,9 +82,15 @@ pub struct MapScene {
 
 impl MapScene {
     pub fn new(space: &AddressSpace, layout: MapLayout, mode: ColorMode, generation: u64) -> MapScene {
-        let hit = HitIndex::new(&layout);
-        let instances = build_instances(space, &layout, mode);
-        let lod = QuadLod::build(&instances);
+        // The picking index and the GPU's quads do not depend on each other.
+        let (hit, (instances, lod)) = rayon::join(
+            || HitIndex::new(&layout),
+            || {
+                let instances = build_instances(space, &layout, mode);
+                let lod = QuadLod::build(&instances);
+                (instances, lod)
+            },
+        );
         MapScene { layout, hit, instances, lod, generation }
     }
 }
@@ -93,7 +100,7 @@ impl MapScene {
 pub fn build_instances(space: &AddressSpace, layout: &MapLayout, mode: ColorMode) -> Vec<QuadInstance> {
     layout
         .tiles
-        .iter()
+        .par_iter()
         .map(|t| {
             let color = space
                 .regions

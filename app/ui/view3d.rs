@@ -3,9 +3,8 @@
 //! picks the box under the cursor with a ray, and draws hover and selection
 //! wireframes, floating labels and ground ticks with egui's painter.
 
-use std::collections::BTreeMap;
-
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Ui, Vec2};
+use rayon::prelude::*;
 
 use super::map_view::{Highlights, region_tooltip_ui};
 use super::theme::{self, ColorMode};
@@ -58,8 +57,6 @@ pub struct Scene3dData {
     pub hit: Hit3dIndex,
     pub instances: Vec<BoxInstance>,
     pub generation: u64,
-    /// Box indices per region, for wireframes.
-    pub boxes_of: BTreeMap<u32, Vec<u32>>,
 }
 
 impl Scene3dData {
@@ -71,14 +68,10 @@ impl Scene3dData {
         selected: Option<u32>,
         generation: u64,
     ) -> Scene3dData {
-        let hit = Hit3dIndex::new(&scene);
-        let mut boxes_of: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for (i, b) in scene.boxes.iter().enumerate() {
-            boxes_of.entry(b.region).or_default().push(i as u32);
-        }
-        let mut data = Scene3dData { scene, hit, instances: Vec::new(), generation, boxes_of };
-        data.restyle(space, mode, volume, selected, generation);
-        data
+        // The picking index and the instances do not depend on each other.
+        let (hit, instances) =
+            rayon::join(|| Hit3dIndex::new(&scene), || box_instances(space, &scene, mode, volume, selected));
+        Scene3dData { scene, hit, instances, generation }
     }
 
     /// Recolours the boxes (colouring, opacity, selection) without touching
@@ -91,34 +84,44 @@ impl Scene3dData {
         selected: Option<u32>,
         generation: u64,
     ) {
-        self.instances = self
-            .scene
-            .boxes
-            .iter()
-            .map(|b| {
-                let Some(r) = space.regions.get(b.region as usize) else {
-                    return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
-                };
-                let opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
-                let color = if r.kind == RegionKind::Free && volume.is_none() {
-                    theme::CITY_STREET
-                } else {
-                    theme::region_color(mode, r)
-                };
-                let [cr, cg, cb, _] = color.to_array();
-                let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
-                let mut flags = 0;
-                if b.compressed {
-                    flags |= BoxInstance::COMPRESSED;
-                }
-                if Some(b.region) == selected {
-                    flags |= BoxInstance::SELECTED;
-                }
-                BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
-            })
-            .collect();
+        self.instances = box_instances(space, &self.scene, mode, volume, selected);
         self.generation = generation;
     }
+}
+
+/// One instance per box, coloured by `mode` (and `volume`'s opacities).
+fn box_instances(
+    space: &AddressSpace,
+    scene: &Scene3D,
+    mode: ColorMode,
+    volume: Option<&VolumeStyle>,
+    selected: Option<u32>,
+) -> Vec<BoxInstance> {
+    scene
+        .boxes
+        .par_iter()
+        .map(|b| {
+            let Some(r) = space.regions.get(b.region as usize) else {
+                return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
+            };
+            let opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
+            let color = if r.kind == RegionKind::Free && volume.is_none() {
+                theme::CITY_STREET
+            } else {
+                theme::region_color(mode, r)
+            };
+            let [cr, cg, cb, _] = color.to_array();
+            let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
+            let mut flags = 0;
+            if b.compressed {
+                flags |= BoxInstance::COMPRESSED;
+            }
+            if Some(b.region) == selected {
+                flags |= BoxInstance::SELECTED;
+            }
+            BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
+        })
+        .collect()
 }
 
 /// What the view remembers between frames.
@@ -175,8 +178,8 @@ impl View3dState {
 
 fn largest_box(data: &Scene3dData, region: u32) -> Option<&Box3> {
     let volume = |b: &Box3| (0..3).map(|a| (b.max[a] - b.min[a]).max(0.0)).product::<f32>();
-    data.boxes_of
-        .get(&region)?
+    data.hit
+        .boxes_of(region)
         .iter()
         .map(|&i| &data.scene.boxes[i as usize])
         .max_by(|a, b| volume(a).total_cmp(&volume(b)))
@@ -338,8 +341,7 @@ fn wireframes(
     project: &dyn Fn([f32; 3]) -> Option<Pos2>,
     stroke: Stroke,
 ) {
-    let Some(boxes) = data.boxes_of.get(&region) else { return };
-    for &i in boxes.iter().take(64) {
+    for &i in data.hit.boxes_of(region).iter().take(64) {
         let b = &data.scene.boxes[i as usize];
         // Corner i has bit 0 for x, bit 1 for y, bit 2 for z set at the max;
         // the 12 edges join corners that differ in one bit.
