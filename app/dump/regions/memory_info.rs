@@ -101,7 +101,38 @@ fn mask(pointer_bits: u32, a: u64) -> u64 {
 }
 
 /// Paints every entry; later entries win where the list overlaps itself.
-pub(crate) fn paint_memory_info(
+/// The region map of `entries` over [0, limit), gaps left `fill`. A list in
+/// address order without overlaps (what dbghelp writes) is built in one pass;
+/// anything else is painted entry by entry, the later entry winning.
+pub(crate) fn memory_info_painter(
+    limit: u64,
+    fill: Region,
+    entries: &[MemInfoEntry],
+    modules: &[Module],
+    module_index_at: &dyn Fn(u64) -> Option<usize>,
+    pointer_bits: u32,
+    warnings: &mut Vec<String>,
+) -> Painter {
+    let mut prev_end = 0u64;
+    let in_order = entries.iter().all(|e| {
+        let base = mask(pointer_bits, e.base);
+        let ok = e.size > 0 && base >= prev_end && base.checked_add(e.size).is_some();
+        prev_end = base.saturating_add(e.size);
+        ok
+    });
+    if in_order {
+        let regions = entries
+            .iter()
+            .map(|e| region_from_entry(e, mask(pointer_bits, e.base), modules, module_index_at, pointer_bits))
+            .collect();
+        return Painter::from_sorted(limit, fill, regions);
+    }
+    let mut painter = Painter::new(limit, fill);
+    paint_memory_info(&mut painter, entries, modules, module_index_at, pointer_bits, warnings);
+    painter
+}
+
+fn paint_memory_info(
     painter: &mut Painter,
     entries: &[MemInfoEntry],
     modules: &[Module],

@@ -61,8 +61,16 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
     let memory_info = inp.memory_info.filter(|e| !e.is_empty() && linux_maps.is_none());
     let (painter, source, count) = match (memory_info, linux_maps) {
         (Some(entries), _) => {
-            let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown));
-            memory_info::paint_memory_info(&mut p, &entries, inp.modules, &find_module, inp.pointer_bits, warnings);
+            let fill = Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown);
+            let mut p = memory_info::memory_info_painter(
+                inp.limit,
+                fill,
+                &entries,
+                inp.modules,
+                &find_module,
+                inp.pointer_bits,
+                warnings,
+            );
             let free: Vec<(u64, u64)> =
                 p.iter().filter(|r| r.state == RegionState::Free).map(|r| (r.base_addr, r.end_addr())).collect();
             memory_info::mark_unusable(&mut p, &free);

@@ -24,6 +24,45 @@ impl Painter {
         Painter { map, limit }
     }
 
+    /// The space filled with `regions` (sorted by base and not overlapping),
+    /// the gaps between them `fill`; regions are clamped to the space. The
+    /// same map as painting each one onto `Painter::new(limit, fill)`, built
+    /// in one linear pass: a million paints would each search and split the
+    /// tree.
+    pub fn from_sorted(limit: u64, fill: Region, regions: Vec<Region>) -> Painter {
+        let mut entries: Vec<(u64, Region)> = Vec::with_capacity(regions.len() * 2 + 1);
+        let gap = |base: u64, end: u64| {
+            let mut g = fill.clone();
+            g.base_addr = base;
+            g.size_bytes = end - base;
+            (base, g)
+        };
+        let mut at = 0u64;
+        for mut r in regions {
+            let end = r.end_addr().min(limit);
+            if r.base_addr < at || r.base_addr >= end {
+                // Unsorted, overlapping or outside the space: not this function's input.
+                debug_assert!(
+                    r.base_addr >= limit || r.size_bytes == 0,
+                    "from_sorted: {:#x} out of order",
+                    r.base_addr
+                );
+                continue;
+            }
+            if r.base_addr > at {
+                entries.push(gap(at, r.base_addr));
+            }
+            r.size_bytes = end - r.base_addr;
+            at = end;
+            entries.push((r.base_addr, r));
+        }
+        if at < limit {
+            entries.push(gap(at, limit));
+        }
+        // Keys are ascending: the tree is bulk-built.
+        Painter { map: entries.into_iter().collect(), limit }
+    }
+
     /// Ensures a region starts exactly at `addr` (when `addr` is inside the space).
     fn split_at(&mut self, addr: u64) {
         if addr == 0 || addr >= self.limit {
@@ -131,5 +170,23 @@ mod tests {
         let kinds: Vec<_> = regions.iter().map(|r| r.kind).collect();
         use RegionKind::*;
         assert_eq!(kinds, vec![Unknown, Image, Heap, Image, TEB, Image, Unknown, Stack]);
+    }
+
+    #[test]
+    fn from_sorted_is_painting_each() {
+        let r = |base: u64, size: u64, kind| Region { base_addr: base, size_bytes: size, ..blank(kind) };
+        let regions = vec![
+            r(0, 0x1000, RegionKind::Image),
+            r(0x3000, 0x2000, RegionKind::Heap),
+            r(0xF000, 0x9000, RegionKind::Stack),
+        ];
+        let mut painted = Painter::new(0x10000, blank(RegionKind::Unknown));
+        for x in &regions {
+            painted.paint(x.clone());
+        }
+        let bulk = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions);
+        let (a, b) = (painted.into_regions(), bulk.into_regions());
+        check_cover(&b, 0x10000);
+        assert_eq!(a, b);
     }
 }
