@@ -51,6 +51,23 @@ fn parse_size(s: &str) -> Result<[u32; 2], String> {
     Ok([w, h])
 }
 
+/// A byte count: plain bytes, or with a K, M, G, KiB, MiB or GiB suffix
+/// (binary multiples, any case).
+pub fn parse_byte_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, suffix) = t.split_at(split);
+    let shift = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => return Err(format!("'{s}' is not a size (bytes, or K/M/G/KiB/MiB/GiB)")),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("'{s}' is not a size (bytes, or K/M/G/KiB/MiB/GiB)"))?;
+    n.checked_mul(1 << shift).ok_or_else(|| format!("'{s}' is too large"))
+}
+
 fn parse_addr(s: &str) -> Result<u64, String> {
     crate::format::parse_hex_addr(s).ok_or_else(|| format!("'{s}' is not a hex address"))
 }
@@ -172,6 +189,28 @@ pub enum Command {
         /// no HTTP support and says so in the warnings. Implies --stacks.
         #[arg(long = "symbol-url", value_name = "URL")]
         symbol_urls: Vec<String>,
+    },
+    /// Write a big synthetic Windows 10 x64 full-memory dump (for load tests).
+    #[command(hide = true)]
+    Synth {
+        /// MemoryInfoList entries, free gaps included (at most 1,000,000).
+        #[arg(long, default_value_t = 10_000)]
+        regions: u64,
+        /// Threads (1..=2,000).
+        #[arg(long, default_value_t = 50)]
+        threads: u32,
+        /// DLLs besides the executable (1..=1,000).
+        #[arg(long, default_value_t = 100)]
+        modules: u32,
+        /// Captured memory: bytes, or with K/M/G/KiB/MiB/GiB (at most 4 GiB).
+        #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_byte_size)]
+        captured_bytes: u64,
+        /// Seed of every random choice: same knobs and seed, same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the dump.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
     },
 }
 

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless commands (info,
-//! regions, modules, threads). Reads the model from dump/; never draws.
+//! regions, modules, threads, and the hidden synth). Reads the model from
+//! dump/ (synth writes a dump with synth/); never draws.
 
 mod args;
 pub mod gallery;
@@ -9,6 +10,7 @@ mod modules;
 mod patterns;
 mod regions;
 pub mod shot;
+mod synth;
 mod threads;
 pub mod timings;
 
@@ -49,6 +51,16 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             patterns::run(&timings.open(dump)?, *json, &opts, timings, out)
         }
         Command::Gallery { dir, size } => gallery::run(dir, *size, out),
+        Command::Synth { regions, threads, modules, captured_bytes, seed, output } => {
+            let spec = crate::synth::big::BigDumpSpec {
+                regions: *regions,
+                threads: *threads,
+                modules: *modules,
+                captured_bytes: *captured_bytes,
+                seed: *seed,
+            };
+            synth::run(&spec, output, out)
+        }
         Command::Shot {
             dump,
             view,

@@ -1,7 +1,8 @@
 //! The one error type of the `synth` layer: a scenario whose tables do not fit
 //! together (overlapping allocations, a capture outside committed memory, a label
-//! that was never placed). These are bugs in the generator's own data, never in a
-//! dump, and the tests make sure the bundled scenarios are free of them.
+//! that was never placed), which is a bug in the generator's own data and which
+//! the tests rule out for the bundled scenarios; and, for the big-dump generator,
+//! a knob outside its range or a file that could not be written.
 
 /// Why a generator could not lay out or serialize its scenario.
 #[derive(Debug, thiserror::Error)]
@@ -49,4 +50,22 @@ pub enum SynthError {
     /// minidump-synth could not resolve every label while serializing.
     #[error("minidump-synth left a label unresolved")]
     Unresolved,
+    /// A knob of a generator is outside what it can produce.
+    #[error("{knob} = {value} is {why}")]
+    OutOfRange {
+        /// The knob, as the command line spells it (`regions`, `threads`, ...).
+        knob: &'static str,
+        /// The value asked for.
+        value: u64,
+        /// What is allowed, in words.
+        why: String,
+    },
+    /// The dump file could not be created or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
 }

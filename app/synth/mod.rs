@@ -1,11 +1,13 @@
-//! Deterministic dump generators: the bundled demo dump and (later) big test dumps.
+//! Deterministic dump generators: the bundled demo dump and big test dumps (`big`).
 //! Writes minidumps with minidump-synth; depends on no other layer of memscape.
 //!
 //! The building blocks (address-space model, PE headers, TEB/PEB/heap pages,
 //! stacks, contexts, and the streams minidump-synth cannot write by itself) are
 //! public so other generators can reuse them; [`demo_dump_bytes`] is the bundled
-//! demo dump.
+//! demo dump; [`big::write_big_dump`] streams large dumps to a file with its own
+//! writer.
 
+pub mod big;
 pub mod bytes;
 pub mod comment;
 pub mod context;

@@ -45,6 +45,11 @@ pub const ALLOCATION_GRANULARITY: u64 = 0x1_0000;
 /// (`MmHighestUserAddress` = 0x7FF`FFFEFFFF).
 pub const USER_SPACE_END_8TB: u64 = 0x7FF_FFFF_0000;
 
+/// End of the user-mode address space of a 64-bit process on Windows 8.1 and
+/// later: 128 TiB less the 64 KiB no-access guard (`MmHighestUserAddress` =
+/// 0x7FFF`FFFEFFFF).
+pub const USER_SPACE_END_128TB: u64 = 0x7FFF_FFFF_0000;
+
 /// `MINIDUMP_STREAM_TYPE` numbers used by the generators.
 pub mod stream {
     /// `ThreadListStream`.
