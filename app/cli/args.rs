@@ -199,7 +199,7 @@ pub enum Command {
         /// Threads (1..=2,000).
         #[arg(long, default_value_t = 50)]
         threads: u32,
-        /// DLLs besides the executable (1..=1,000).
+        /// Modules: the executable and the DLLs (1..=1,000).
         #[arg(long, default_value_t = 100)]
         modules: u32,
         /// Captured memory: bytes, or with K/M/G/KiB/MiB/GiB (at most 4 GiB).

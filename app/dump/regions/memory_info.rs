@@ -123,8 +123,7 @@ pub(crate) fn memory_info_painter(
     if in_order {
         let regions = entries
             .iter()
-            .map(|e| region_from_entry(e, mask(pointer_bits, e.base), modules, module_index_at, pointer_bits))
-            .collect();
+            .map(|e| region_from_entry(e, mask(pointer_bits, e.base), modules, module_index_at, pointer_bits));
         return Painter::from_sorted(limit, fill, regions);
     }
     let mut painter = Painter::new(limit, fill);

@@ -29,8 +29,7 @@ impl Painter {
     /// same map as painting each one onto `Painter::new(limit, fill)`, built
     /// in one linear pass: a million paints would each search and split the
     /// tree.
-    pub fn from_sorted(limit: u64, fill: Region, regions: Vec<Region>) -> Painter {
-        let mut entries: Vec<(u64, Region)> = Vec::with_capacity(regions.len() * 2 + 1);
+    pub fn from_sorted(limit: u64, fill: Region, regions: impl IntoIterator<Item = Region>) -> Painter {
         let gap = |base: u64, end: u64| {
             let mut g = fill.clone();
             g.base_addr = base;
@@ -38,7 +37,7 @@ impl Painter {
             (base, g)
         };
         let mut at = 0u64;
-        for mut r in regions {
+        let mut entries = regions.into_iter().flat_map(|mut r| {
             let end = r.end_addr().min(limit);
             if r.base_addr < at || r.base_addr >= end {
                 // Unsorted, overlapping or outside the space: not this function's input.
@@ -47,20 +46,23 @@ impl Painter {
                     "from_sorted: {:#x} out of order",
                     r.base_addr
                 );
-                continue;
+                return [None, None];
             }
-            if r.base_addr > at {
-                entries.push(gap(at, r.base_addr));
-            }
+            let before = (r.base_addr > at).then(|| gap(at, r.base_addr));
             r.size_bytes = end - r.base_addr;
             at = end;
-            entries.push((r.base_addr, r));
+            [before, Some((r.base_addr, r))]
+        });
+        // Keys are ascending: the tree is bulk-built (no copy of the regions
+        // is made before it).
+        let mut map: BTreeMap<u64, Region> = entries.by_ref().flatten().collect();
+        drop(entries);
+        let end = map.last_key_value().map_or(0, |(_, r)| r.end_addr());
+        if end < limit {
+            let (base, g) = gap(end, limit);
+            map.insert(base, g);
         }
-        if at < limit {
-            entries.push(gap(at, limit));
-        }
-        // Keys are ascending: the tree is bulk-built.
-        Painter { map: entries.into_iter().collect(), limit }
+        Painter { map, limit }
     }
 
     /// Ensures a region starts exactly at `addr` (when `addr` is inside the space).

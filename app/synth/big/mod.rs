@@ -1,6 +1,6 @@
 //! Big synthetic dumps: a deterministic generator of large, realistic Windows
 //! 10 x64 full-memory minidumps (up to a million MemoryInfoList entries, 2,000
-//! threads, 1,000 DLLs and 4 GiB of captured memory) for load and scale tests.
+//! threads, 1,000 modules and 4 GiB of captured memory) for load and scale tests.
 //!
 //! [`BigDumpSpec`] holds the knobs; [`write_big_dump`] plans the address space
 //! (`plan.rs`, with `extras.rs` for the bulk of private data, mapped files and

@@ -100,7 +100,8 @@ fn heap_count(threads: u32, modules: u32) -> u32 {
 impl Skeleton {
     /// Lay out the skeleton of `spec` (its knobs already range-checked).
     pub fn new(spec: &BigDumpSpec) -> Result<Self, SynthError> {
-        let modules = plan_modules(spec.modules as usize, spec.seed);
+        // The ModuleList holds `spec.modules` images: the executable and the DLLs.
+        let modules = plan_modules((spec.modules as usize).saturating_sub(1), spec.seed);
         let mut threads = plan_threads(spec.threads, &modules, spec.seed);
         let mut rng = SplitMix64::for_name(spec.seed, "big layout");
         let mut low = Vec::with_capacity(threads.len() * 2 + 64);

@@ -11,7 +11,7 @@ use crate::synth::winnt::PAGE_SIZE;
 pub const MAX_REGIONS: u64 = 1_000_000;
 /// Most threads.
 pub const MAX_THREADS: u32 = 2_000;
-/// Most DLLs (the executable comes on top).
+/// Most modules (the executable and the DLLs).
 pub const MAX_MODULES: u32 = 1_000;
 /// Most captured bytes (after rounding up to whole pages).
 pub const MAX_CAPTURED_BYTES: u64 = 4 << 30;
@@ -23,7 +23,7 @@ pub struct BigDumpSpec {
     pub regions: u64,
     /// Threads in the ThreadList.
     pub threads: u32,
-    /// DLLs loaded besides the executable (the ModuleList holds `modules + 1`).
+    /// Modules in the ModuleList: the executable and `modules - 1` DLLs.
     pub modules: u32,
     /// Bytes of memory captured in the Memory64List (rounded up to whole pages).
     pub captured_bytes: u64,
@@ -125,7 +125,7 @@ pub struct BigDumpSummary {
     pub regions: u64,
     /// ThreadList entries.
     pub threads: u32,
-    /// ModuleList entries: the executable and the spec's `modules` DLLs.
+    /// ModuleList entries: the executable and the DLLs.
     pub modules: u32,
     /// Bytes in the Memory64List's data block.
     pub captured_bytes: u64,
