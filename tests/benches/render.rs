@@ -37,8 +37,7 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let scene = MapScene::new(&space, l, Filters::default().color_mode, 1);
     let b = scene.layout.bounds;
     let camera = Camera2D::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
-    bencher.counter(divan::counter::ItemsCount::new(scene.instances.len()));
-    bencher.bench(|| {
+    bencher.counter(divan::counter::ItemsCount::new(scene.instances.len())).bench(|| {
         render_quads_offscreen(&gpu, SIZE, &camera, &scene.instances, [20, 22, 26, 255], [255, 255, 255, 255])
             .expect("render")
     });
@@ -79,8 +78,9 @@ fn boxes(bencher: divan::Bencher, regions: u64, view: View) {
         highlight: 0xffff_ffff,
         slice: None,
     };
-    bencher.counter(divan::counter::ItemsCount::new(data.instances.len()));
-    bencher.bench(|| render_boxes_offscreen(&gpu, SIZE, &camera, &data.instances, &style).expect("render"));
+    bencher
+        .counter(divan::counter::ItemsCount::new(data.instances.len()))
+        .bench(|| render_boxes_offscreen(&gpu, SIZE, &camera, &data.instances, &style).expect("render"));
 }
 
 #[divan::bench(args = SIZES, sample_count = 3)]

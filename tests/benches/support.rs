@@ -25,10 +25,8 @@ pub fn spec(regions: u64) -> BigDumpSpec {
 /// The path of the generated dump of `regions` regions, written the first time.
 pub fn dump_path(regions: u64) -> PathBuf {
     let s = spec(regions);
-    let name = format!(
-        "memscape-bench-{}r-{}t-{}m-{}b-s{}.dmp",
-        s.regions, s.threads, s.modules, s.captured_bytes, s.seed
-    );
+    let name =
+        format!("memscape-bench-{}r-{}t-{}m-{}b-s{}.dmp", s.regions, s.threads, s.modules, s.captured_bytes, s.seed);
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     if !path.exists() {
         let tmp = path.with_extension("part");
