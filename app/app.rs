@@ -363,7 +363,7 @@ impl MemscapeApp {
     /// Where region `index` is on screen (its largest tile), when a flat map shows it.
     pub fn screen_rect_of_region(&self, index: usize) -> Option<egui::Rect> {
         let doc = self.doc.as_ref()?;
-        if !matches!(self.view, View::Flat(_)) {
+        if !matches!(self.view, View::Flat(_)) || !doc.has_scene_for(self.view) {
             return None;
         }
         doc.map.screen_rect_of(&doc.scene.as_ref()?.layout, index as u32)
@@ -387,6 +387,11 @@ impl MemscapeApp {
 
     pub fn set_view(&mut self, view: View) {
         self.view = view;
+    }
+
+    /// Whether a scene is being laid out on a worker thread (big dumps).
+    pub fn is_laying_out(&self) -> bool {
+        self.doc.as_ref().is_some_and(|d| d.scene_job.is_some())
     }
 
     /// Where region `index` is in the 3D view (its largest box's top), when shown.

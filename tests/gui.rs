@@ -276,3 +276,36 @@ fn ctrl_e_opens_the_export_window() {
     h.get_by_label("3840 × 2160");
     h.get_by_label_contains("Window size (");
 }
+
+#[test]
+fn a_big_dump_is_laid_out_on_a_worker_while_the_window_keeps_drawing() {
+    if !gpu_available() {
+        return;
+    }
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = std::env::temp_dir().join(format!("memscape-gui-big-{}.dmp", std::process::id()));
+    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
+    let mut h = harness(DumpSource::File(path.clone()));
+    step_until(&mut h, "the big dump", |a| a.space().is_some());
+    let index = {
+        let space = h.state().space().unwrap();
+        assert!(space.regions.len() >= memscape::scene_job::BACKGROUND_MIN_REGIONS);
+        let t = space.crashed_thread().unwrap();
+        space.region_index_at(t.sp.unwrap()).unwrap()
+    };
+    step_until(&mut h, "the strip map", |a| a.screen_rect_of_region(index).is_some());
+    // Another view: the frame right after the switch says the map is being laid
+    // out (rather than showing the strip under the treemap's name)...
+    h.state_mut().set_view(View::Flat(ViewKind::Treemap));
+    h.step();
+    assert!(h.state().is_laying_out(), "the treemap was laid out on the UI thread");
+    h.get_by_label_contains("Laying out");
+    assert!(h.state().screen_rect_of_region(index).is_none(), "a stale map answers for the treemap");
+    // ...and then shows it, and a click picks from it.
+    step_until(&mut h, "the treemap", |a| a.screen_rect_of_region(index).is_some());
+    assert!(!h.state().is_laying_out());
+    let rect = h.state().screen_rect_of_region(index).unwrap();
+    click_at(&mut h, rect.center());
+    assert_eq!(h.state().selected(), Some(index));
+    std::fs::remove_file(&path).ok();
+}
