@@ -15,7 +15,7 @@ use memscape::render::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::egui_paint::viewport_px;
-use memscape::render::offscreen::{render_boxes_offscreen, render_egui_offscreen_3d};
+use memscape::render::offscreen::{render_boxes_counted, render_boxes_offscreen, render_egui_offscreen_3d};
 use memscape::render::{Gpu, RenderError};
 
 const SIZE: [u32; 2] = [320, 200];
@@ -537,4 +537,55 @@ fn an_unchanged_frame_keeps_the_last_picture() {
     assert_eq!(at(&empty, centre), at(&empty, (0, centre.1)), "the box is still there");
     let error = pollster::block_on(scope.pop());
     assert!(error.is_none(), "{error:?}");
+}
+
+/// A city like a big dump's: 480 x 480 lots along rows (neighbours in upload
+/// order), heights varying, colour runs of about 40 lots, and a few wide
+/// translucent slabs.
+fn big_city() -> Vec<BoxInstance> {
+    let colours = [[200, 40, 30, 255], [40, 180, 60, 255], [50, 90, 220, 255], [128, 128, 128, 255]];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut boxes = Vec::new();
+    let mut colour = 0;
+    for row in 0..480 {
+        for col in 0..480 {
+            if next() % 40 == 0 {
+                colour = (colour + 1) % colours.len();
+            }
+            let (x, z) = (col as f32 * 0.1 - 24.0, row as f32 * 0.1 - 24.0);
+            let h = 0.05 + (next() % 100) as f32 / 200.0;
+            boxes.push(BoxInstance::new([x, 0.0, z], [x + 0.09, h, z + 0.09], BoxInstance::rgba(colours[colour]), 0));
+        }
+    }
+    boxes
+}
+
+#[test]
+fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
+    let Some(gpu) = gpu() else { return };
+    let boxes = big_city();
+    let size = [640, 400];
+    // The whole city from afar: every lot is below a pixel.
+    let far = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 30.0, 40.0, 400.0);
+    let (lod, drawn) = render_boxes_counted(&gpu, size, &far, &boxes, &style(), true).unwrap();
+    let (all, drawn_all) = render_boxes_counted(&gpu, size, &far, &boxes, &style(), false).unwrap();
+    maybe_save(&lod, "lod-far");
+    maybe_save(&all, "lod-far-all");
+    assert_eq!(drawn_all as usize, boxes.len());
+    assert!(drawn * 2 < drawn_all, "{drawn} of {drawn_all} boxes drawn from afar");
+    let differ = lod.pixels().zip(all.pixels()).filter(|(a, b)| distance(a.0, b.0) > 150).count();
+    let share = differ as f64 / f64::from(size[0] * size[1]);
+    assert!(share < 0.08, "{:.1}% of the pixels differ", share * 100.0);
+    // Close to one corner: only what is in view, exactly as without levels.
+    let near = OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0);
+    let (lod, drawn) = render_boxes_counted(&gpu, size, &near, &boxes, &style(), true).unwrap();
+    let (all, _) = render_boxes_counted(&gpu, size, &near, &boxes, &style(), false).unwrap();
+    assert!((drawn as usize) * 4 < boxes.len(), "{drawn} boxes drawn close up");
+    assert!(lod == all, "culling changed the picture");
 }

@@ -11,7 +11,7 @@ use crate::dump::AddressSpace;
 use crate::export::png::write_png;
 use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, city, volume};
-use crate::render::offscreen::{Gpu, render_egui_offscreen, render_egui_offscreen_3d};
+use crate::render::offscreen::{Gpu, render_egui_offscreen_3d, render_egui_offscreen_lod};
 use crate::ui::export_overlay::{self, Callout};
 use crate::ui::filters::Filters;
 use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
@@ -122,7 +122,7 @@ pub fn render_timed(space: &AddressSpace, opts: &ShotOptions, timings: &mut Timi
             let mut state = MapViewState::default();
             let bg = if opts.transparent { [0; 4] } else { pal.background.to_array() };
             let render_start = std::time::Instant::now();
-            let mut image = render_egui_offscreen(&gpu, opts.size_px, 1.0, bg, &scene.instances, |ui| {
+            let mut image = render_egui_offscreen_lod(&gpu, opts.size_px, 1.0, bg, &scene.lod, |ui| {
                 egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
                     let start = next_shape(ui);
                     map_view::map_view_ui(

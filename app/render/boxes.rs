@@ -49,6 +49,7 @@ use wgpu::util::DeviceExt as _;
 
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
+use super::lod::{self, BoxLod, Level};
 
 /// One box to draw. Mirrors `InstanceInput` in shaders/boxes.wgsl (vertex
 /// buffer 1, instance step: locations 2..=5).
@@ -233,9 +234,21 @@ pub struct BoxesRenderer {
     instance_buffer: wgpu::Buffer,
     /// How many instances `instance_buffer` can hold.
     instance_capacity: usize,
-    /// Opaque instances first in the buffer, then translucent ones.
+    /// Opaque instances first in the buffer (with their levels of detail),
+    /// then translucent ones (with theirs when there are too many to sort).
     opaque_count: u32,
     translucent_count: u32,
+    opaque_levels: Vec<Level>,
+    /// Where the translucent boxes start in the buffer.
+    translucent_offset: u32,
+    /// Levels of the translucent boxes when they are not sorted.
+    translucent_levels: Option<Vec<Level>>,
+    /// The scene's bounding box (the boxes as given).
+    scene_bounds: ([f32; 3], [f32; 3]),
+    /// What the scene pass draws, chosen by `prepare` for the camera:
+    /// buffer ranges of opaque and of translucent boxes.
+    opaque_draw: Vec<std::ops::Range<u32>>,
+    translucent_draw: Vec<std::ops::Range<u32>>,
     /// The translucent instances in upload order, for sorting.
     translucent: Vec<BoxInstance>,
     /// The order (indices into `translucent`) now in the buffer.
@@ -470,6 +483,12 @@ impl BoxesRenderer {
             instance_capacity: INITIAL_CAPACITY,
             opaque_count: 0,
             translucent_count: 0,
+            opaque_levels: Vec::new(),
+            translucent_offset: 0,
+            translucent_levels: None,
+            scene_bounds: ([0.0; 3], [0.0; 3]),
+            opaque_draw: Vec::new(),
+            translucent_draw: Vec::new(),
             translucent: Vec::new(),
             translucent_order: Vec::new(),
             sorted_for_eye: None,
@@ -495,25 +514,87 @@ impl BoxesRenderer {
     /// More instances than one buffer of the device's `max_buffer_size` holds
     /// (about 8 million at 256 MiB) are cut off at that many.
     pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance]) {
+        self.upload(device, queue, instances, true);
+    }
+
+    /// [`Self::set_instances`] without coarser levels: every box in view is
+    /// drawn at every distance (to compare against, and to measure what the
+    /// levels save).
+    pub fn set_instances_without_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance]) {
+        self.upload(device, queue, instances, false);
+    }
+
+    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance], with_lod: bool) {
         let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
         let instances = &instances[..instances.len().min(max_instances)];
-        if instances.len() > self.instance_capacity {
-            let capacity = instances.len().next_power_of_two().min(max_instances);
+        let opaque: Vec<BoxInstance> = instances.iter().filter(|b| !b.is_translucent()).copied().collect();
+        self.translucent = instances.iter().filter(|b| b.is_translucent()).copied().collect();
+        // Levels of detail (see super::lod) for what is not sorted every frame.
+        let build = |b: &[BoxInstance]| if with_lod { BoxLod::build(b) } else { BoxLod::flat(b) };
+        let mut opaque_lod = build(&opaque);
+        let mut translucent_lod = (self.translucent.len() > MAX_SORTED_TRANSLUCENT).then(|| build(&self.translucent));
+        let total = |o: &BoxLod, t: &Option<BoxLod>| {
+            o.instances.len() + t.as_ref().map_or(self.translucent.len(), |t| t.instances.len())
+        };
+        if total(&opaque_lod, &translucent_lod) > max_instances {
+            // The coarser levels do not fit beside the boxes: draw them all.
+            opaque_lod = BoxLod::flat(&opaque);
+            translucent_lod = translucent_lod.map(|_| BoxLod::flat(&self.translucent));
+        }
+        let capacity_needed = total(&opaque_lod, &translucent_lod);
+        if capacity_needed > self.instance_capacity {
+            let capacity = capacity_needed.next_power_of_two().min(max_instances);
             self.instance_buffer = create_instance_buffer(device, capacity);
             self.instance_capacity = capacity;
         }
-        let mut ordered: Vec<BoxInstance> = instances.iter().filter(|b| !b.is_translucent()).copied().collect();
-        let opaque = ordered.len();
-        self.translucent = instances.iter().filter(|b| b.is_translucent()).copied().collect();
-        ordered.extend_from_slice(&self.translucent);
+        let mut ordered = opaque_lod.instances;
+        let translucent_offset = ordered.len();
+        match &translucent_lod {
+            Some(t) => ordered.extend_from_slice(&t.instances),
+            None => ordered.extend_from_slice(&self.translucent),
+        }
         if !ordered.is_empty() {
             queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&ordered));
         }
-        self.opaque_count = u32::try_from(opaque).unwrap_or(u32::MAX);
+        self.opaque_count = u32::try_from(opaque.len()).unwrap_or(u32::MAX);
         self.translucent_count = u32::try_from(self.translucent.len()).unwrap_or(u32::MAX);
+        self.opaque_levels = opaque_lod.levels;
+        self.translucent_offset = u32::try_from(translucent_offset).unwrap_or(u32::MAX);
+        self.translucent_levels = translucent_lod.map(|t| t.levels);
+        self.scene_bounds = bounds_of(instances);
         self.translucent_order = (0..self.translucent_count).collect();
         self.sorted_for_eye = None;
+        self.uniforms = None;
         self.stale = true;
+    }
+
+    /// How many boxes the next scene pass draws (after levels of detail and culling).
+    pub fn drawn_count(&self) -> u32 {
+        self.opaque_draw.iter().chain(&self.translucent_draw).map(|r| r.end - r.start).sum()
+    }
+
+    /// Picks the level of detail for `camera` and the chunks in view.
+    fn choose_draw(&mut self, camera: &OrbitCamera, crop: &Crop, uniforms: &BoxesUniforms) {
+        let view_proj = glam::Mat4::from_cols_array(&uniforms.view_proj);
+        let eye = camera.eye();
+        let tan_half_fov = (camera.fov_y_deg.to_radians() * 0.5).tan();
+        let (min, max) = self.scene_bounds;
+        let ppu = lod::max_px_per_unit(min, max, eye, tan_half_fov, crop.full_size_px[1]);
+        let visible = |c: &lod::Chunk| lod::in_frustum(c, &view_proj, eye);
+        let level = lod::level_for(&self.opaque_levels, ppu);
+        self.opaque_draw = lod::visible_ranges(&self.opaque_levels, level, visible);
+        self.translucent_draw = match &self.translucent_levels {
+            Some(levels) => {
+                let offset = self.translucent_offset;
+                let ranges = lod::visible_ranges(levels, lod::level_for(levels, ppu), visible);
+                ranges.into_iter().map(|r| r.start + offset..r.end + offset).collect()
+            }
+            // Sorted back to front every frame: drawn whole.
+            None => {
+                let all = self.translucent_offset..self.translucent_offset + self.translucent_count;
+                vec![all]
+            }
+        };
     }
 
     /// How many boxes the last [`Self::set_instances`] uploaded.
@@ -574,6 +655,7 @@ impl BoxesRenderer {
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
             self.uniforms = Some(uniforms);
+            self.choose_draw(&camera, crop, &uniforms);
             self.stale = true;
         }
         self.sort_translucent(queue, camera.eye());
@@ -615,19 +697,22 @@ impl BoxesRenderer {
             pass.draw(0..3, 0..1);
 
             pass.set_vertex_buffer(0, self.cube_buffer.slice(..));
+            let draw = |pass: &mut wgpu::RenderPass<'_>, ranges: &[std::ops::Range<u32>]| {
+                for r in ranges.iter().filter(|r| r.end > r.start) {
+                    // A slice rather than a first instance: no base-instance support needed.
+                    let bytes = u64::from(r.start) * INSTANCE_STRIDE..u64::from(r.end) * INSTANCE_STRIDE;
+                    pass.set_vertex_buffer(1, self.instance_buffer.slice(bytes));
+                    pass.draw(0..CUBE_VERTICES, 0..r.end - r.start);
+                }
+            };
             if self.opaque_count > 0 {
                 let sliced = style.slice.is_some_and(|(n, _)| n.iter().any(|c| *c != 0.0));
                 pass.set_pipeline(if sliced { &self.sliced_pipeline } else { &self.opaque_pipeline });
-                pass.set_vertex_buffer(1, self.instance_buffer.slice(..self.opaque_count as u64 * INSTANCE_STRIDE));
-                pass.draw(0..CUBE_VERTICES, 0..self.opaque_count);
+                draw(&mut pass, &self.opaque_draw);
             }
             if self.translucent_count > 0 {
-                let start = self.opaque_count as u64 * INSTANCE_STRIDE;
-                let end = start + self.translucent_count as u64 * INSTANCE_STRIDE;
                 pass.set_pipeline(&self.translucent_pipeline);
-                // A slice rather than a first instance: no base-instance support needed.
-                pass.set_vertex_buffer(1, self.instance_buffer.slice(start..end));
-                pass.draw(0..CUBE_VERTICES, 0..self.translucent_count);
+                draw(&mut pass, &self.translucent_draw);
             }
         }
         self.prepared = true;
@@ -714,11 +799,27 @@ impl BoxesRenderer {
         let sorted: Vec<BoxInstance> = order.iter().map(|&i| self.translucent[i as usize]).collect();
         queue.write_buffer(
             &self.instance_buffer,
-            self.opaque_count as u64 * INSTANCE_STRIDE,
+            u64::from(self.translucent_offset) * INSTANCE_STRIDE,
             bytemuck::cast_slice(&sorted),
         );
         self.translucent_order = order;
     }
+}
+
+/// The bounding box of `boxes` (zero for none).
+fn bounds_of(boxes: &[BoxInstance]) -> ([f32; 3], [f32; 3]) {
+    if boxes.is_empty() {
+        return ([0.0; 3], [0.0; 3]);
+    }
+    let mut min = [f32::INFINITY; 3];
+    let mut max = [f32::NEG_INFINITY; 3];
+    for b in boxes {
+        for a in 0..3 {
+            min[a] = min[a].min(b.min[a]).min(b.max[a]);
+            max[a] = max[a].max(b.min[a]).max(b.max[a]);
+        }
+    }
+    (min, max)
 }
 
 /// The uniform for one frame.

@@ -1,5 +1,6 @@
-//! Level of detail for the 2D maps: a million regions stay smooth to pan and
-//! zoom because a frame draws only what it can show.
+//! Level of detail for the maps (2D quads and 3D boxes): a million regions
+//! stay smooth to pan, orbit and zoom because a frame draws only what it can
+//! show.
 //!
 //! - **Merging.** Level 0 is the layout's quads as given. Each coarser level
 //!   merges runs of consecutive quads of the level below (the layouts emit
@@ -19,65 +20,124 @@
 
 use std::ops::Range;
 
+use super::boxes::BoxInstance;
 use super::regions::QuadInstance;
 
-/// Fewer quads than this get no coarser levels.
+/// Fewer items than this get no coarser levels.
 pub const LOD_MIN_INSTANCES: usize = 50_000;
-/// Quads per culling chunk.
+/// Items per culling chunk.
 pub const CHUNK: usize = 512;
 /// A coarser level is kept only when it has at most this share of the
-/// quads of the level below.
+/// items of the level below.
 const MIN_SHRINK: f64 = 0.8;
-/// Levels stop when one has fewer quads than this.
+/// Levels stop when one has fewer items than this.
 const MIN_LEVEL_INSTANCES: usize = 4_096;
+/// The finest merge size tried, as a share of the scene's extent.
+const FINEST_MERGE: f32 = 1.0 / 16_384.0;
 
-/// Consecutive quads of one level and their bounding box.
+/// What can be merged into levels of detail: a 2D quad or a 3D box.
+pub trait LodItem: Copy {
+    /// The smallest and largest corner (x, y, z; z is 0 for quads).
+    fn corners(&self) -> ([f32; 3], [f32; 3]);
+    /// The axes whose gaps merging may fill (the map plane; a box's
+    /// ground, x and z, as heights only ever grow to a neighbour's).
+    const MERGE_AXES: &'static [usize];
+    /// How much of the picture the item is (area or volume), to pick the
+    /// colour of a merged run.
+    fn weight(&self) -> f32;
+    /// One item covering `min`..`max`, looking like `like`.
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self;
+}
+
+impl LodItem for QuadInstance {
+    fn corners(&self) -> ([f32; 3], [f32; 3]) {
+        let (a, b) = (self.min, self.max);
+        ([a[0].min(b[0]), a[1].min(b[1]), 0.0], [a[0].max(b[0]), a[1].max(b[1]), 0.0])
+    }
+    const MERGE_AXES: &'static [usize] = &[0, 1];
+    fn weight(&self) -> f32 {
+        ((self.max[0] - self.min[0]) * (self.max[1] - self.min[1])).abs()
+    }
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self {
+        // One quad stands for many: a hover or selection outline on it would
+        // mark its neighbours (the window outlines those with shapes).
+        let flags = like.flags & !(QuadInstance::SELECTED | QuadInstance::HOVERED);
+        QuadInstance::new([min[0], min[1]], [max[0], max[1]], like.color, flags)
+    }
+}
+
+impl LodItem for BoxInstance {
+    fn corners(&self) -> ([f32; 3], [f32; 3]) {
+        let (a, b) = (self.min, self.max);
+        (std::array::from_fn(|i| a[i].min(b[i])), std::array::from_fn(|i| a[i].max(b[i])))
+    }
+    const MERGE_AXES: &'static [usize] = &[0, 2];
+    fn weight(&self) -> f32 {
+        (0..3).map(|i| (self.max[i] - self.min[i]).abs()).product()
+    }
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self {
+        let flags = like.flags & !(BoxInstance::SELECTED | BoxInstance::HOVERED);
+        BoxInstance::new(min, max, like.color, flags)
+    }
+}
+
+/// Consecutive items of one level and their bounding box.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chunk {
     pub range: Range<u32>,
-    pub min: [f32; 2],
-    pub max: [f32; 2],
+    pub min: [f32; 3],
+    pub max: [f32; 3],
 }
 
 /// One level of detail.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Level {
-    /// The largest side, world units, of a merged quad (0 for level 0).
+    /// The largest gap-filling side, world units, of a merged item (0 for level 0).
     pub merge_units: f32,
-    /// Where its quads are in [`QuadLod::instances`].
+    /// Where its items are in [`Lod::instances`].
     pub range: Range<u32>,
     pub chunks: Vec<Chunk>,
 }
 
-/// Every level's quads back to back (level 0 first), and the levels.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct QuadLod {
-    pub instances: Vec<QuadInstance>,
+/// Every level's items back to back (level 0 first), and the levels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lod<T> {
+    pub instances: Vec<T>,
     pub levels: Vec<Level>,
 }
 
-impl QuadLod {
-    /// Level 0 alone: every quad, in chunks.
-    pub fn flat(quads: &[QuadInstance]) -> QuadLod {
-        let mut lod = QuadLod::default();
-        lod.push_level(quads.to_vec(), 0.0);
+/// The 2D maps' quads with their levels.
+pub type QuadLod = Lod<QuadInstance>;
+/// The 3D views' boxes with their levels.
+pub type BoxLod = Lod<BoxInstance>;
+
+impl<T> Default for Lod<T> {
+    fn default() -> Self {
+        Lod { instances: Vec::new(), levels: Vec::new() }
+    }
+}
+
+impl<T: LodItem> Lod<T> {
+    /// Level 0 alone: every item, in chunks.
+    pub fn flat(items: &[T]) -> Lod<T> {
+        let mut lod = Lod::default();
+        lod.push_level(items.to_vec(), 0.0);
         lod
     }
 
-    /// Builds the levels of `quads` (level 0 is `quads` itself).
-    pub fn build(quads: &[QuadInstance]) -> QuadLod {
-        let mut lod = QuadLod::flat(quads);
-        if quads.len() < LOD_MIN_INSTANCES {
+    /// Builds the levels of `items` (level 0 is `items` itself).
+    pub fn build(items: &[T]) -> Lod<T> {
+        let mut lod = Lod::flat(items);
+        if items.len() < LOD_MIN_INSTANCES {
             return lod;
         }
-        let (min, max) = bounds(quads);
-        let extent = (max[0] - min[0]).max(max[1] - min[1]);
+        let (min, max) = bounds(items);
+        let extent = T::MERGE_AXES.iter().map(|&a| max[a] - min[a]).fold(0.0f32, f32::max);
         if !(extent.is_finite() && extent > 0.0) {
             return lod;
         }
-        // From 1/65536 of the map up to the whole of it, doubling.
-        let mut merge_units = extent / 65_536.0;
-        let mut below = quads.to_vec();
+        let mut merge_units = extent * FINEST_MERGE;
+        let mut below = items.to_vec();
         while merge_units <= extent && below.len() >= MIN_LEVEL_INSTANCES {
             let merged = merge_runs(&below, merge_units);
             if (merged.len() as f64) <= below.len() as f64 * MIN_SHRINK {
@@ -89,9 +149,9 @@ impl QuadLod {
         lod
     }
 
-    fn push_level(&mut self, quads: Vec<QuadInstance>, merge_units: f32) {
+    fn push_level(&mut self, items: Vec<T>, merge_units: f32) {
         let start = self.instances.len();
-        let chunks = quads
+        let chunks = items
             .chunks(CHUNK)
             .enumerate()
             .map(|(i, c)| {
@@ -100,7 +160,7 @@ impl QuadLod {
                 Chunk { range: first..first + c.len() as u32, min, max }
             })
             .collect();
-        self.instances.extend(quads);
+        self.instances.extend(items);
         let range = start as u32..self.instances.len() as u32;
         self.levels.push(Level { merge_units, range, chunks });
     }
@@ -110,30 +170,61 @@ impl QuadLod {
         level_for(&self.levels, px_per_unit)
     }
 
-    /// See [`visible_ranges`].
+    /// The ranges of `level` in chunks reaching into the rect `min`..`max`
+    /// (x and y), as [`visible_ranges`] with a rectangle test.
     pub fn visible_ranges(&self, level: usize, min: [f32; 2], max: [f32; 2]) -> Vec<Range<u32>> {
-        visible_ranges(&self.levels, level, min, max)
+        visible_ranges(&self.levels, level, |c| in_rect(c, min, max))
     }
 }
 
-/// The level of `levels` to draw at `px_per_unit`: the coarsest whose merged
-/// quads are at most one pixel.
+/// The level of `levels` to draw at `px_per_unit` (at most that many pixels
+/// per world unit anywhere in view): the coarsest whose merged items fill
+/// gaps of at most one pixel.
 pub fn level_for(levels: &[Level], px_per_unit: f32) -> usize {
     let fits = |l: &Level| l.merge_units * px_per_unit <= 1.0;
     levels.iter().rposition(fits).unwrap_or(0)
 }
 
-/// The ranges of `level`'s quads (indices into [`QuadLod::instances`]) in
-/// chunks that reach into the world rect `min`..`max`, neighbouring chunks
-/// joined.
-pub fn visible_ranges(levels: &[Level], level: usize, min: [f32; 2], max: [f32; 2]) -> Vec<Range<u32>> {
+/// Whether chunk `c` reaches into the rect `min`..`max` (x and y).
+pub fn in_rect(c: &Chunk, min: [f32; 2], max: [f32; 2]) -> bool {
+    c.min[0] <= max[0] && c.max[0] >= min[0] && c.min[1] <= max[1] && c.max[1] >= min[1]
+}
+
+/// Whether chunk `c` may reach into the view of `view_proj`, which takes
+/// positions relative to `eye` to wgpu clip space (inside: -w <= x, y <= w
+/// and w > 0): false only when the whole box is outside one side.
+pub fn in_frustum(c: &Chunk, view_proj: &glam::Mat4, eye: [f32; 3]) -> bool {
+    let (r0, r1, r3) = (view_proj.row(0), view_proj.row(1), view_proj.row(3));
+    let lo = glam::Vec3::from(c.min) - glam::Vec3::from(eye);
+    let hi = glam::Vec3::from(c.max) - glam::Vec3::from(eye);
+    [r3 + r0, r3 - r0, r3 + r1, r3 - r1, r3].iter().all(|p| {
+        // The corner farthest along the plane's normal.
+        let v = glam::Vec3::new(
+            if p.x >= 0.0 { hi.x } else { lo.x },
+            if p.y >= 0.0 { hi.y } else { lo.y },
+            if p.z >= 0.0 { hi.z } else { lo.z },
+        );
+        p.truncate().dot(v) + p.w >= 0.0
+    })
+}
+
+/// The most pixels one world unit covers anywhere in a box `min`..`max`
+/// seen from `eye` with a vertical field of view of `tan_half_fov` on a
+/// `height_px` viewport (infinite with the eye inside the box).
+pub fn max_px_per_unit(min: [f32; 3], max: [f32; 3], eye: [f32; 3], tan_half_fov: f32, height_px: f32) -> f32 {
+    let nearest: f32 = (0..3).map(|a| (min[a] - eye[a]).max(eye[a] - max[a]).max(0.0).powi(2)).sum::<f32>().sqrt();
+    if !(nearest > 0.0 && tan_half_fov > 0.0) {
+        return f32::INFINITY;
+    }
+    height_px / (2.0 * nearest * tan_half_fov)
+}
+
+/// The ranges of `level`'s items (indices into [`Lod::instances`]) in the
+/// chunks `visible` accepts, neighbouring chunks joined, in order.
+pub fn visible_ranges(levels: &[Level], level: usize, visible: impl Fn(&Chunk) -> bool) -> Vec<Range<u32>> {
     let Some(level) = levels.get(level) else { return Vec::new() };
     let mut out: Vec<Range<u32>> = Vec::new();
-    for c in &level.chunks {
-        let hit = c.min[0] <= max[0] && c.max[0] >= min[0] && c.min[1] <= max[1] && c.max[1] >= min[1];
-        if !hit {
-            continue;
-        }
+    for c in level.chunks.iter().filter(|c| visible(c)) {
         match out.last_mut() {
             Some(last) if last.end == c.range.start => last.end = c.range.end,
             _ => out.push(c.range.clone()),
@@ -142,55 +233,47 @@ pub fn visible_ranges(levels: &[Level], level: usize, min: [f32; 2], max: [f32; 
     out
 }
 
-/// The bounding box of `quads` (corners in either order).
-fn bounds(quads: &[QuadInstance]) -> ([f32; 2], [f32; 2]) {
-    let mut min = [f32::INFINITY; 2];
-    let mut max = [f32::NEG_INFINITY; 2];
-    for q in quads {
-        for a in 0..2 {
-            min[a] = min[a].min(q.min[a]).min(q.max[a]);
-            max[a] = max[a].max(q.min[a]).max(q.max[a]);
+/// The bounding box of `items`.
+fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
+    let mut min = [f32::INFINITY; 3];
+    let mut max = [f32::NEG_INFINITY; 3];
+    for it in items {
+        let (lo, hi) = it.corners();
+        for a in 0..3 {
+            min[a] = min[a].min(lo[a]);
+            max[a] = max[a].max(hi[a]);
         }
     }
     (min, max)
 }
 
-/// Runs of consecutive quads whose bounding box stays within `merge_units`
-/// on each side, each as one quad.
-fn merge_runs(quads: &[QuadInstance], merge_units: f32) -> Vec<QuadInstance> {
-    let mut out = Vec::with_capacity(quads.len() / 2);
+/// Runs of consecutive items whose bounding box stays within `merge_units`
+/// along the merge axes, each as one item like its heaviest member.
+fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len() / 2);
     let mut i = 0;
-    while i < quads.len() {
-        let (mut min, mut max) = bounds(&quads[i..=i]);
-        let mut largest = i;
-        let mut largest_area = area(&quads[i]);
+    while i < items.len() {
+        let (mut min, mut max) = items[i].corners();
+        let (mut heaviest, mut weight) = (i, items[i].weight());
         let mut j = i + 1;
-        while j < quads.len() {
-            let (qmin, qmax) = bounds(&quads[j..=j]);
-            let nmin = [min[0].min(qmin[0]), min[1].min(qmin[1])];
-            let nmax = [max[0].max(qmax[0]), max[1].max(qmax[1])];
-            if nmax[0] - nmin[0] > merge_units || nmax[1] - nmin[1] > merge_units {
+        while j < items.len() {
+            let (lo, hi) = items[j].corners();
+            let nmin: [f32; 3] = std::array::from_fn(|a| min[a].min(lo[a]));
+            let nmax: [f32; 3] = std::array::from_fn(|a| max[a].max(hi[a]));
+            if T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units) {
                 break;
             }
             (min, max) = (nmin, nmax);
-            let a = area(&quads[j]);
-            if a > largest_area {
-                (largest, largest_area) = (j, a);
+            let w = items[j].weight();
+            if w > weight {
+                (heaviest, weight) = (j, w);
             }
             j += 1;
         }
-        let q = &quads[largest];
-        // One quad stands for many: a hover or selection outline on it would
-        // mark its neighbours (the window outlines those with shapes).
-        let flags = q.flags & !(QuadInstance::SELECTED | QuadInstance::HOVERED);
-        out.push(if j == i + 1 { *q } else { QuadInstance::new(min, max, q.color, flags) });
+        out.push(if j == i + 1 { items[i] } else { T::merged(min, max, &items[heaviest]) });
         i = j;
     }
     out
-}
-
-fn area(q: &QuadInstance) -> f32 {
-    ((q.max[0] - q.min[0]) * (q.max[1] - q.min[1])).abs()
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use super::camera2d::Camera2D;
 use super::camera3d::OrbitCamera;
 use super::crop::{Crop, TileOrigin};
 use super::error::RenderError;
+use super::lod::QuadLod;
 use super::regions::{QuadInstance, RegionsRenderer};
 
 /// The offscreen colour format.
@@ -135,6 +136,19 @@ pub fn render_egui_offscreen(
     instances: &[QuadInstance],
     run_ui: impl FnMut(&mut egui::Ui),
 ) -> Result<image::RgbaImage, RenderError> {
+    render_egui_offscreen_lod(gpu, size_px, pixels_per_point, background, &QuadLod::build(instances), run_ui)
+}
+
+/// [`render_egui_offscreen`] for quads whose levels of detail are built
+/// already (a map scene's).
+pub fn render_egui_offscreen_lod(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    pixels_per_point: f32,
+    background: [u8; 4],
+    lod: &QuadLod,
+    run_ui: impl FnMut(&mut egui::Ui),
+) -> Result<image::RgbaImage, RenderError> {
     render_egui_with(
         gpu,
         size_px,
@@ -142,7 +156,7 @@ pub fn render_egui_offscreen(
         background,
         |device, queue, resources| {
             let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-            regions.set_instances(device, queue, instances);
+            regions.set_lod(device, queue, lod);
             resources.insert(regions);
         },
         run_ui,
@@ -191,14 +205,31 @@ pub fn render_boxes_offscreen(
     instances: &[BoxInstance],
     style: &BoxesStyle,
 ) -> Result<image::RgbaImage, RenderError> {
+    Ok(render_boxes_counted(gpu, size_px, camera, instances, style, true)?.0)
+}
+
+/// [`render_boxes_offscreen`], saying how many boxes were drawn after levels
+/// of detail and culling; `lod: false` draws every box in view.
+pub fn render_boxes_counted(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    camera: &OrbitCamera,
+    instances: &[BoxInstance],
+    style: &BoxesStyle,
+    lod: bool,
+) -> Result<(image::RgbaImage, u32), RenderError> {
     check_size(gpu, size_px)?;
     let device = &gpu.device;
     let queue = &gpu.queue;
     let scopes = ErrorScopes::push(device);
 
     let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px), OFFSCREEN_FORMAT);
-    boxes.set_instances(device, queue, instances);
+    match lod {
+        true => boxes.set_instances(device, queue, instances),
+        false => boxes.set_instances_without_lod(device, queue, instances),
+    }
     let scene = boxes.prepare(device, queue, camera, size_px, style);
+    let drawn = boxes.drawn_count();
     let target = Target::new(device, size_px, "render_boxes_offscreen::target");
     let mut encoder = device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_boxes_offscreen::encoder") });
@@ -210,7 +241,7 @@ pub fn render_boxes_offscreen(
     queue.submit([scene, encoder.finish()]);
     let image = target.read(device);
     scopes.pop()?;
-    image
+    Ok((image?, drawn))
 }
 
 /// Above this many pixels an offscreen 3D render is not multisampled: a 4x

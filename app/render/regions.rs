@@ -331,7 +331,7 @@ impl RegionsRenderer {
             world(crop.offset_px[0] + crop.size_px[0] + guard, 0),
             world(crop.offset_px[1] + crop.size_px[1] + guard, 1),
         ];
-        lod::visible_ranges(&self.levels, level, min, max)
+        lod::visible_ranges(&self.levels, level, |c| lod::in_rect(c, min, max))
     }
 
     /// Records the draw into `pass`, whose viewport must be the one given to
