@@ -573,6 +573,7 @@ impl MemscapeApp {
         }
         // A job already building this geometry: take its scene when it is ready
         // (a different selection or colouring is restyled on the next frame).
+        let mut worker_died = false;
         if let Some(job) = &doc.scene_job
             && job.key.same_geometry(&key)
         {
@@ -584,13 +585,17 @@ impl MemscapeApp {
                     doc.install(job_key, *built);
                     return;
                 }
-                // The worker died (it panicked): build here, where an error shows.
-                JobState::Died => doc.scene_job = None,
+                // The worker died (it panicked): build here rather than again and again.
+                JobState::Died => {
+                    doc.scene_job = None;
+                    worker_died = true;
+                }
             }
         }
         self.scene_generation += 1;
         // A job for another geometry is replaced (its result is dropped).
         if doc.space.regions.len() >= scene_job::BACKGROUND_MIN_REGIONS
+            && !worker_died
             && let Some(job) = SceneJob::spawn(Arc::clone(&doc.space), key.clone(), self.scene_generation)
         {
             doc.scene_job = Some(job);
