@@ -582,6 +582,16 @@ fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
     let differ = lod.pixels().zip(all.pixels()).filter(|(a, b)| distance(a.0, b.0) > 150).count();
     let share = differ as f64 / f64::from(size[0] * size[1]);
     assert!(share < 0.08, "{:.1}% of the pixels differ", share * 100.0);
+    // Across the city from its edge: full detail near the eye, merged boxes far away.
+    let across = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 10.0, 15.0, 90.0);
+    let (lod, drawn) = render_boxes_counted(&gpu, size, &across, &boxes, &style(), true).unwrap();
+    let (all, drawn_all) = render_boxes_counted(&gpu, size, &across, &boxes, &style(), false).unwrap();
+    maybe_save(&lod, "lod-across");
+    maybe_save(&all, "lod-across-all");
+    assert!(drawn * 10 < drawn_all * 9, "{drawn} of {drawn_all} boxes drawn across the city");
+    let differ = lod.pixels().zip(all.pixels()).filter(|(a, b)| distance(a.0, b.0) > 150).count();
+    let share = differ as f64 / f64::from(size[0] * size[1]);
+    assert!(share < 0.08, "across: {:.1}% of the pixels differ", share * 100.0);
     // Close to one corner: only what is in view, exactly as without levels.
     let near = OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0);
     let (lod, drawn) = render_boxes_counted(&gpu, size, &near, &boxes, &style(), true).unwrap();

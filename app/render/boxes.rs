@@ -150,6 +150,10 @@ pub struct CubeVertex {
 pub const SCENE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// The depth format of the scene (reverse-Z: cleared to 0, `Greater` passes).
 pub const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+/// A level of detail is drawn where its merged boxes span at most this many
+/// pixels (a run bounds the members it merges, so the gaps it fills are
+/// smaller; antialiasing blends the rest).
+const MERGE_MAX_PX: f32 = 2.0;
 /// More translucent boxes than this are drawn in upload order, not sorted.
 pub const MAX_SORTED_TRANSLUCENT: usize = 1 << 16;
 
@@ -243,8 +247,6 @@ pub struct BoxesRenderer {
     translucent_offset: u32,
     /// Levels of the translucent boxes when they are not sorted.
     translucent_levels: Option<Vec<Level>>,
-    /// The scene's bounding box (the boxes as given).
-    scene_bounds: ([f32; 3], [f32; 3]),
     /// What the scene pass draws, chosen by `prepare` for the camera:
     /// buffer ranges of opaque and of translucent boxes.
     opaque_draw: Vec<std::ops::Range<u32>>,
@@ -486,7 +488,6 @@ impl BoxesRenderer {
             opaque_levels: Vec::new(),
             translucent_offset: 0,
             translucent_levels: None,
-            scene_bounds: ([0.0; 3], [0.0; 3]),
             opaque_draw: Vec::new(),
             translucent_draw: Vec::new(),
             translucent: Vec::new(),
@@ -561,7 +562,6 @@ impl BoxesRenderer {
         self.opaque_levels = opaque_lod.levels;
         self.translucent_offset = u32::try_from(translucent_offset).unwrap_or(u32::MAX);
         self.translucent_levels = translucent_lod.map(|t| t.levels);
-        self.scene_bounds = bounds_of(instances);
         self.translucent_order = (0..self.translucent_count).collect();
         self.sorted_for_eye = None;
         self.uniforms = None;
@@ -573,20 +573,29 @@ impl BoxesRenderer {
         self.opaque_draw.iter().chain(&self.translucent_draw).map(|r| r.end - r.start).sum()
     }
 
-    /// Picks the level of detail for `camera` and the chunks in view.
+    /// How many boxes the last [`Self::set_instances`] uploaded.
+    pub fn instance_count(&self) -> u32 {
+        self.opaque_count + self.translucent_count
+    }
+
+    /// Picks, chunk by chunk, the level of detail `camera` needs there (a
+    /// perspective view needs more near the eye than far away), and culls
+    /// the chunks outside the view.
     fn choose_draw(&mut self, camera: &OrbitCamera, crop: &Crop, uniforms: &BoxesUniforms) {
         let view_proj = glam::Mat4::from_cols_array(&uniforms.view_proj);
         let eye = camera.eye();
         let tan_half_fov = (camera.fov_y_deg.to_radians() * 0.5).tan();
-        let (min, max) = self.scene_bounds;
-        let ppu = lod::max_px_per_unit(min, max, eye, tan_half_fov, crop.full_size_px[1]);
+        let height_px = crop.full_size_px[1];
         let visible = |c: &lod::Chunk| lod::in_frustum(c, &view_proj, eye);
-        let level = lod::level_for(&self.opaque_levels, ppu);
-        self.opaque_draw = lod::visible_ranges(&self.opaque_levels, level, visible);
+        let fine_enough = |c: &lod::Chunk, l: &Level| {
+            l.merge_units == 0.0
+                || l.merge_units * lod::max_px_per_unit(c.min, c.max, eye, tan_half_fov, height_px) <= MERGE_MAX_PX
+        };
+        self.opaque_draw = lod::refined_ranges(&self.opaque_levels, visible, fine_enough);
         self.translucent_draw = match &self.translucent_levels {
             Some(levels) => {
                 let offset = self.translucent_offset;
-                let ranges = lod::visible_ranges(levels, lod::level_for(levels, ppu), visible);
+                let ranges = lod::refined_ranges(levels, visible, fine_enough);
                 ranges.into_iter().map(|r| r.start + offset..r.end + offset).collect()
             }
             // Sorted back to front every frame: drawn whole.
@@ -595,11 +604,6 @@ impl BoxesRenderer {
                 vec![all]
             }
         };
-    }
-
-    /// How many boxes the last [`Self::set_instances`] uploaded.
-    pub fn instance_count(&self) -> u32 {
-        self.opaque_count + self.translucent_count
     }
 
     /// Draws the scene for `camera` into the renderer's own textures, sized
@@ -804,22 +808,6 @@ impl BoxesRenderer {
         );
         self.translucent_order = order;
     }
-}
-
-/// The bounding box of `boxes` (zero for none).
-fn bounds_of(boxes: &[BoxInstance]) -> ([f32; 3], [f32; 3]) {
-    if boxes.is_empty() {
-        return ([0.0; 3], [0.0; 3]);
-    }
-    let mut min = [f32::INFINITY; 3];
-    let mut max = [f32::NEG_INFINITY; 3];
-    for b in boxes {
-        for a in 0..3 {
-            min[a] = min[a].min(b.min[a]).min(b.max[a]);
-            max[a] = max[a].max(b.min[a]).max(b.max[a]);
-        }
-    }
-    (min, max)
 }
 
 /// The uniform for one frame.

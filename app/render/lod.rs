@@ -97,6 +97,10 @@ pub struct Level {
     /// Where its items are in [`Lod::instances`].
     pub range: Range<u32>,
     pub chunks: Vec<Chunk>,
+    /// Per item, the first level-0 item it stands for (empty for level 0,
+    /// whose items stand for themselves). Runs nest: a level's item covers
+    /// whole items of the level below.
+    pub first_item: Vec<u32>,
 }
 
 /// Every level's items back to back (level 0 first), and the levels.
@@ -121,7 +125,7 @@ impl<T: LodItem> Lod<T> {
     /// Level 0 alone: every item, in chunks.
     pub fn flat(items: &[T]) -> Lod<T> {
         let mut lod = Lod::default();
-        lod.push_level(items.to_vec(), 0.0);
+        lod.push_level(items.to_vec(), 0.0, Vec::new());
         lod
     }
 
@@ -138,18 +142,21 @@ impl<T: LodItem> Lod<T> {
         }
         let mut merge_units = extent * FINEST_MERGE;
         let mut below = items.to_vec();
+        let mut below_first: Vec<u32> = (0..items.len() as u32).collect();
         while merge_units <= extent && below.len() >= MIN_LEVEL_INSTANCES {
-            let merged = merge_runs(&below, merge_units);
+            let (merged, starts) = merge_runs(&below, merge_units);
             if (merged.len() as f64) <= below.len() as f64 * MIN_SHRINK {
-                lod.push_level(merged.clone(), merge_units);
+                let first: Vec<u32> = starts.iter().map(|&s| below_first[s as usize]).collect();
+                lod.push_level(merged.clone(), merge_units, first.clone());
                 below = merged;
+                below_first = first;
             }
             merge_units *= 2.0;
         }
         lod
     }
 
-    fn push_level(&mut self, items: Vec<T>, merge_units: f32) {
+    fn push_level(&mut self, items: Vec<T>, merge_units: f32, first_item: Vec<u32>) {
         let start = self.instances.len();
         let chunks = items
             .chunks(CHUNK)
@@ -162,7 +169,7 @@ impl<T: LodItem> Lod<T> {
             .collect();
         self.instances.extend(items);
         let range = start as u32..self.instances.len() as u32;
-        self.levels.push(Level { merge_units, range, chunks });
+        self.levels.push(Level { merge_units, range, chunks, first_item });
     }
 
     /// See [`level_for`].
@@ -188,6 +195,67 @@ pub fn level_for(levels: &[Level], px_per_unit: f32) -> usize {
 /// Whether chunk `c` reaches into the rect `min`..`max` (x and y).
 pub fn in_rect(c: &Chunk, min: [f32; 2], max: [f32; 2]) -> bool {
     c.min[0] <= max[0] && c.max[0] >= min[0] && c.min[1] <= max[1] && c.max[1] >= min[1]
+}
+
+/// The ranges to draw when the detail needed varies across the view (a
+/// perspective camera): from the coarsest level down, each chunk `visible`
+/// accepts is drawn at its level when `fine_enough(chunk, level)` says so,
+/// else the level-0 items it stands for are looked at one level finer.
+/// Every level-0 item in view is drawn exactly once, by itself or by one
+/// item standing for it.
+pub fn refined_ranges(
+    levels: &[Level],
+    visible: impl Fn(&Chunk) -> bool,
+    fine_enough: impl Fn(&Chunk, &Level) -> bool,
+) -> Vec<Range<u32>> {
+    let mut out: Vec<Range<u32>> = Vec::new();
+    let Some(top) = levels.len().checked_sub(1) else { return out };
+    let all = levels[top].range.clone();
+    refine(levels, top, all, &visible, &fine_enough, &mut out);
+    out
+}
+
+/// [`refined_ranges`] for the items `items` (buffer indices) of level `k`.
+fn refine(
+    levels: &[Level],
+    k: usize,
+    items: Range<u32>,
+    visible: &dyn Fn(&Chunk) -> bool,
+    fine_enough: &dyn Fn(&Chunk, &Level) -> bool,
+    out: &mut Vec<Range<u32>>,
+) {
+    let level = &levels[k];
+    let Some(last) = level.range.end.checked_sub(1) else { return };
+    if items.start >= items.end {
+        return;
+    }
+    let chunk_of = |i: u32| ((i - level.range.start) as usize) / CHUNK;
+    for c in &level.chunks[chunk_of(items.start)..=chunk_of((items.end - 1).min(last))] {
+        let part = items.start.max(c.range.start)..items.end.min(c.range.end);
+        if part.start >= part.end || !visible(c) {
+            continue;
+        }
+        if k == 0 || fine_enough(c, level) {
+            match out.last_mut() {
+                Some(prev) if prev.end == part.start => prev.end = part.end,
+                _ => out.push(part),
+            }
+            continue;
+        }
+        // The level-0 items this part stands for, and the items of the level
+        // below that stand for exactly those.
+        let first = |i: u32| match i == level.range.end {
+            true => levels[0].range.len() as u32,
+            false => level.first_item.get((i - level.range.start) as usize).copied().unwrap_or(0),
+        };
+        let (a, b) = (first(part.start), first(part.end));
+        let below = &levels[k - 1];
+        let index_of = |orig: u32| match below.first_item.is_empty() {
+            true => below.range.start + orig.min(below.range.len() as u32),
+            false => below.range.start + below.first_item.partition_point(|&f| f < orig) as u32,
+        };
+        refine(levels, k - 1, index_of(a)..index_of(b), visible, fine_enough, out);
+    }
 }
 
 /// Whether chunk `c` may reach into the view of `view_proj`, which takes
@@ -248,9 +316,11 @@ fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
 }
 
 /// Runs of consecutive items whose bounding box stays within `merge_units`
-/// along the merge axes, each as one item like its heaviest member.
-fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> Vec<T> {
+/// along the merge axes, each as one item like its heaviest member, and the
+/// index of each run's first item.
+fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> (Vec<T>, Vec<u32>) {
     let mut out = Vec::with_capacity(items.len() / 2);
+    let mut starts = Vec::with_capacity(items.len() / 2);
     let mut i = 0;
     while i < items.len() {
         let (mut min, mut max) = items[i].corners();
@@ -271,9 +341,10 @@ fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> Vec<T> {
             j += 1;
         }
         out.push(if j == i + 1 { items[i] } else { T::merged(min, max, &items[heaviest]) });
+        starts.push(i as u32);
         i = j;
     }
-    out
+    (out, starts)
 }
 
 #[cfg(test)]
@@ -324,6 +395,42 @@ mod tests {
         // Zoomed out: a coarse level; zoomed in: every quad.
         assert!(lod.level_for(0.001) > 0);
         assert_eq!(lod.level_for(100.0), 0);
+    }
+
+    #[test]
+    fn refining_draws_every_item_once_at_the_detail_each_chunk_needs() {
+        let quads = row(100_000);
+        let lod = QuadLod::build(&quads);
+        // Level 0 stands for itself; every other item for a run of it.
+        let level0 = lod.levels[0].range.len() as u32;
+        // Fine enough near x = 0 only: the far end is drawn coarse.
+        let fine = |c: &Chunk, l: &Level| l.merge_units == 0.0 || c.min[0] > 50_000.0 / l.merge_units.max(1.0);
+        let ranges = refined_ranges(&lod.levels, |_| true, fine);
+        // Which level-0 items are drawn, and how often.
+        let mut seen = vec![0u8; level0 as usize];
+        for r in &ranges {
+            for i in r.clone() {
+                let level = lod.levels.iter().position(|l| l.range.contains(&i)).unwrap();
+                let l = &lod.levels[level];
+                let start = if level == 0 { i } else { l.first_item[(i - l.range.start) as usize] };
+                let end = if i + 1 == l.range.end {
+                    level0
+                } else if level == 0 {
+                    i + 1
+                } else {
+                    l.first_item[(i + 1 - l.range.start) as usize]
+                };
+                for s in &mut seen[start as usize..end as usize] {
+                    *s += 1;
+                }
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 1), "an item drawn {} times", seen.iter().max().unwrap());
+        let drawn: usize = ranges.iter().map(|r| r.len()).sum();
+        assert!(drawn < quads.len(), "nothing was drawn coarser");
+        // Everything fine enough at level 0 only: the items as they are.
+        let exact = refined_ranges(&lod.levels, |_| true, |_, l| l.merge_units == 0.0);
+        assert_eq!(exact, vec![0..level0]);
     }
 
     #[test]
