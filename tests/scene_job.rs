@@ -70,3 +70,26 @@ fn keys_say_when_only_the_style_changed() {
     assert!(!flat(ViewKind::Strip).same_geometry(&flat(ViewKind::Hilbert)));
     assert!(!flat(ViewKind::Strip).same_geometry(&base(None, HeightMetric::Size)));
 }
+
+#[test]
+fn translucent_boxes_are_premultiplied_so_free_space_adds_nothing() {
+    // The renderer blends premultiplied colours: a faint box whose colour
+    // was not scaled by its alpha would glow (free space at opacity 0 showed
+    // as white haze over the Volume view).
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let key = SceneKey::ThreeD {
+        view: View::Volume,
+        filters: Filters::default(),
+        metric: HeightMetric::Size,
+        volume: VolumeStyle::default(),
+        selected: None,
+    };
+    let BuiltScene::ThreeD(data) = build(&space, &key, 1) else { panic!("not a 3D scene") };
+    let mut faint = 0;
+    for b in &data.instances {
+        let [r, g, bl, a] = b.color.to_le_bytes();
+        assert!(r <= a && g <= a && bl <= a, "{:?} is not premultiplied", b.color.to_le_bytes());
+        faint += usize::from(a < 255);
+    }
+    assert!(faint > 0, "the demo's Volume has no translucent boxes to check");
+}

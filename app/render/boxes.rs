@@ -529,7 +529,10 @@ impl BoxesRenderer {
         let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
         let instances = &instances[..instances.len().min(max_instances)];
         let opaque: Vec<BoxInstance> = instances.iter().filter(|b| !b.is_translucent()).copied().collect();
-        self.translucent = instances.iter().filter(|b| b.is_translucent()).copied().collect();
+        // A fully transparent box (premultiplied: it adds nothing) is not drawn,
+        // unless its selection edges are.
+        let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
+        self.translucent = instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect();
         // Levels of detail (see super::lod) for what is not sorted every frame.
         let build = |b: &[BoxInstance]| if with_lod { BoxLod::build(b) } else { BoxLod::flat(b) };
         let mut opaque_lod = build(&opaque);

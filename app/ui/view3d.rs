@@ -110,8 +110,9 @@ fn box_instances(
             } else {
                 theme::region_color(mode, r)
             };
-            let [cr, cg, cb, _] = color.to_array();
+            // The renderer blends premultiplied colours, as egui does.
             let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
+            let [cr, cg, cb, _] = color.gamma_multiply_u8(alpha).to_array();
             let mut flags = 0;
             if b.compressed {
                 flags |= BoxInstance::COMPRESSED;
