@@ -599,3 +599,34 @@ fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
     assert!((drawn as usize) * 4 < boxes.len(), "{drawn} boxes drawn close up");
     assert!(lod == all, "culling changed the picture");
 }
+
+#[test]
+fn a_new_selection_rewrites_the_boxes_and_keeps_the_levels() {
+    let Some(gpu) = gpu() else { return };
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let msaa = supported_msaa_samples(device, None);
+    let boxes = big_city();
+    // A lot near the corner the camera looks at: drawn at full detail.
+    let mut selected = boxes.clone();
+    selected[20 * 480 + 20].flags |= BoxInstance::SELECTED;
+    let near = OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0);
+    let draw = |r: &mut BoxesRenderer| {
+        queue.submit([r.prepare(device, queue, &near, SIZE, &style())]);
+        paint_and_read(&gpu, r, SIZE)
+    };
+    // One renderer gets the city, then the same city with a selection (only flags differ)...
+    let mut again = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
+    again.set_instances(device, queue, &boxes);
+    let plain = draw(&mut again);
+    again.set_instances(device, queue, &selected);
+    let reselected = draw(&mut again);
+    // ...another gets the selected city at once: the same picture.
+    let mut fresh = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
+    fresh.set_instances(device, queue, &selected);
+    let direct = draw(&mut fresh);
+    assert!(reselected == direct, "the rewritten boxes differ from a fresh upload");
+    assert!(reselected != plain, "the selection does not show");
+    // And back: the selection goes.
+    again.set_instances(device, queue, &boxes);
+    assert!(draw(&mut again) == plain, "the old selection stays");
+}

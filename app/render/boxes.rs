@@ -251,6 +251,9 @@ pub struct BoxesRenderer {
     /// buffer ranges of opaque and of translucent boxes.
     opaque_draw: Vec<std::ops::Range<u32>>,
     translucent_draw: Vec<std::ops::Range<u32>>,
+    /// What the uploaded boxes look like apart from selection and hover
+    /// flags ([`look_hash`]), and whether they got levels of detail.
+    uploaded_look: Option<(u64, bool)>,
     /// The translucent instances in upload order, for sorting.
     translucent: Vec<BoxInstance>,
     /// The order (indices into `translucent`) now in the buffer.
@@ -490,6 +493,7 @@ impl BoxesRenderer {
             translucent_levels: None,
             opaque_draw: Vec::new(),
             translucent_draw: Vec::new(),
+            uploaded_look: None,
             translucent: Vec::new(),
             translucent_order: Vec::new(),
             sorted_for_eye: None,
@@ -533,6 +537,27 @@ impl BoxesRenderer {
         // unless its selection edges are.
         let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
         self.translucent = instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect();
+        let look = (look_hash(instances), with_lod);
+        if self.uploaded_look == Some(look)
+            && opaque.len() == self.opaque_count as usize
+            && self.translucent.len() == self.translucent_count as usize
+        {
+            // Only selection or hover flags changed (a click): the coarser
+            // levels carry no such flags and stay; the boxes themselves (level
+            // 0 of each part) are rewritten in place.
+            if !opaque.is_empty() {
+                queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&opaque));
+            }
+            if !self.translucent.is_empty() {
+                let at = u64::from(self.translucent_offset) * INSTANCE_STRIDE;
+                queue.write_buffer(&self.instance_buffer, at, bytemuck::cast_slice(&self.translucent));
+            }
+            self.translucent_order = (0..self.translucent_count).collect();
+            self.sorted_for_eye = None;
+            self.stale = true;
+            return;
+        }
+        self.uploaded_look = Some(look);
         // Levels of detail (see super::lod) for what is not sorted every frame.
         let build = |b: &[BoxInstance]| if with_lod { BoxLod::build(b) } else { BoxLod::flat(b) };
         let mut opaque_lod = build(&opaque);
@@ -811,6 +836,20 @@ impl BoxesRenderer {
         );
         self.translucent_order = order;
     }
+}
+
+/// A hash of the boxes' corners, colours and flags other than SELECTED and
+/// HOVERED: equal hashes mean a new upload differs only in those flags.
+fn look_hash(boxes: &[BoxInstance]) -> u64 {
+    let mask = !(BoxInstance::SELECTED | BoxInstance::HOVERED);
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ boxes.len() as u64;
+    for b in boxes {
+        let words = [b.min[0], b.min[1], b.min[2], b.max[0], b.max[1], b.max[2]].map(f32::to_bits);
+        for w in words.into_iter().chain([b.color, b.flags & mask]) {
+            h = (h ^ u64::from(w)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
 }
 
 /// The uniform for one frame.

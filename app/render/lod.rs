@@ -340,7 +340,9 @@ fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> (Vec<T>, Vec<u32>) {
             }
             j += 1;
         }
-        out.push(if j == i + 1 { items[i] } else { T::merged(min, max, &items[heaviest]) });
+        // Even a run of one is remade: coarser levels never carry selection
+        // or hover flags, so a click needs no new levels.
+        out.push(T::merged(min, max, &items[heaviest]));
         starts.push(i as u32);
         i = j;
     }
