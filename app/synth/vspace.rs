@@ -251,7 +251,8 @@ impl AddressSpace {
     }
 }
 
-fn free_region(base: u64, end: u64) -> MemoryRegion {
+/// A MEM_FREE entry for [base, end).
+pub(crate) fn free_region(base: u64, end: u64) -> MemoryRegion {
     MemoryRegion {
         base,
         size_bytes: end - base,

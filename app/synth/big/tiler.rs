@@ -5,8 +5,8 @@
 //! entries (40 bytes each), so a million regions cost tens of megabytes.
 
 use crate::synth::error::SynthError;
-use crate::synth::vspace::{Allocation, MemoryRegion};
-use crate::synth::winnt::{MEM_FREE, PAGE_NOACCESS, PAGE_SIZE};
+use crate::synth::vspace::{Allocation, MemoryRegion, free_region};
+use crate::synth::winnt::PAGE_SIZE;
 
 /// The entries so far and where the next allocation may start.
 #[derive(Debug, Default)]
@@ -47,7 +47,7 @@ impl Tiler {
             return Err(misplaced("it is not made of whole pages"));
         }
         if alloc.base > self.cursor {
-            self.regions.push(free(self.cursor, alloc.base));
+            self.regions.push(free_region(self.cursor, alloc.base));
         }
         let first = self.regions.len();
         let mut at = alloc.base;
@@ -75,7 +75,7 @@ impl Tiler {
     /// The entries, with the free space up to `end` as the last one.
     pub fn finish(mut self, end: u64) -> Vec<MemoryRegion> {
         if end > self.cursor {
-            self.regions.push(free(self.cursor, end));
+            self.regions.push(free_region(self.cursor, end));
         }
         self.regions
     }
@@ -92,18 +92,6 @@ pub fn entries_of(alloc: &Allocation) -> u64 {
         last = Some((p.state, p.protect));
     }
     n
-}
-
-fn free(base: u64, end: u64) -> MemoryRegion {
-    MemoryRegion {
-        base,
-        size_bytes: end - base,
-        alloc_base: 0,
-        alloc_protect: 0,
-        state: MEM_FREE,
-        protect: PAGE_NOACCESS,
-        ty: 0,
-    }
 }
 
 #[cfg(test)]
