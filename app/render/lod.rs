@@ -2,20 +2,26 @@
 //! stay smooth to pan, orbit and zoom because a frame draws only what it can
 //! show.
 //!
-//! - **Merging.** Level 0 is the layout's quads as given. Each coarser level
-//!   merges runs of consecutive quads of the level below (the layouts emit
-//!   tiles in address order, and consecutive tiles are neighbours on the map)
-//!   whose common bounding box is at most `merge_units` on each side: one
-//!   quad, the bounding box, in the colour of the run's largest member. A
-//!   frame draws the coarsest level whose merged quads are at most a pixel,
-//!   where the renderer's one-pixel minimum would have drawn the members onto
-//!   the same pixels anyway.
-//! - **Culling.** Every level is cut into chunks of consecutive quads with
+//! - **Merging.** Level 0 is the items (quads or boxes) as given. Each
+//!   coarser level merges runs of consecutive items of the level below (the
+//!   layouts emit tiles in address order, and consecutive tiles are
+//!   neighbours) whose common bounding box is at most `merge_units` along the
+//!   merge axes: one item, the bounding box, looking like the run's heaviest
+//!   member. Runs nest, so every item of a level stands for a known run of
+//!   level-0 items.
+//! - **Choosing.** A 2D frame has one scale: it draws the coarsest level
+//!   whose merged quads are at most a pixel ([`level_for`]), where the
+//!   renderer's one-pixel minimum would have drawn the members onto the same
+//!   pixels anyway. A 3D frame needs more detail near the eye: starting from
+//!   the coarsest level, each chunk is drawn at its level when it is far
+//!   enough, else the items it stands for are looked at one level finer
+//!   ([`refined_ranges`]).
+//! - **Culling.** Every level is cut into chunks of consecutive items with
 //!   their bounding boxes; a frame draws only the chunks that reach into the
-//!   drawn part of the view, in their original order (so overlaps paint as
-//!   before).
+//!   drawn part of the view ([`in_rect`], [`in_frustum`]), in their original
+//!   order (so overlaps paint as before).
 //!
-//! Below [`LOD_MIN_INSTANCES`] quads there is only level 0 and every quad is
+//! Below [`LOD_MIN_INSTANCES`] items there is only level 0 and every item is
 //! drawn: small dumps look exactly as laid out.
 
 use std::ops::Range;
