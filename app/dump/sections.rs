@@ -30,7 +30,7 @@ pub const MAX_ELF_SEGMENTS: usize = 96;
 /// One section of a mapped module (for ELF: one PT_LOAD segment).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Section {
-    /// ".text", ".rdata", ...; for ELF segments "LOAD[0]", "LOAD[1]", ...
+    /// ".text", ".rdata", ...; for ELF segments `"LOAD[0]"`, `"LOAD[1]"`, ...
     pub name: String,
     /// Module base + VirtualAddress (ELF: load bias + p_vaddr, page aligned).
     pub base_addr: u64,
