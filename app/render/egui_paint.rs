@@ -38,14 +38,7 @@ pub fn register_with_msaa(render_state: &RenderState, msaa_samples: u32) {
 /// Uploads the quads the next [`RegionsPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
 pub fn upload_instances(render_state: &RenderState, instances: &[QuadInstance]) {
-    let mut egui_renderer = render_state.renderer.write();
-    let resources = &mut egui_renderer.callback_resources;
-    if !resources.contains::<RegionsRenderer>() {
-        resources.insert(RegionsRenderer::new(&render_state.device, render_state.target_format, 1));
-    }
-    if let Some(renderer) = resources.get_mut::<RegionsRenderer>() {
-        renderer.set_instances(&render_state.device, &render_state.queue, instances);
-    }
+    upload_lod(render_state, &QuadLod::build(instances));
 }
 
 /// [`upload_instances`] for quads whose levels of detail are built already

@@ -131,7 +131,7 @@ impl<T: LodItem> Lod<T> {
     /// Level 0 alone: every item, in chunks.
     pub fn flat(items: &[T]) -> Lod<T> {
         let mut lod = Lod::default();
-        lod.push_level(items.to_vec(), 0.0, Vec::new());
+        lod.push_level(items, 0.0, Vec::new());
         lod
     }
 
@@ -153,7 +153,7 @@ impl<T: LodItem> Lod<T> {
             let (merged, starts) = merge_runs(&below, merge_units);
             if (merged.len() as f64) <= below.len() as f64 * MIN_SHRINK {
                 let first: Vec<u32> = starts.iter().map(|&s| below_first[s as usize]).collect();
-                lod.push_level(merged.clone(), merge_units, first.clone());
+                lod.push_level(&merged, merge_units, first.clone());
                 below = merged;
                 below_first = first;
             }
@@ -162,7 +162,7 @@ impl<T: LodItem> Lod<T> {
         lod
     }
 
-    fn push_level(&mut self, items: Vec<T>, merge_units: f32, first_item: Vec<u32>) {
+    fn push_level(&mut self, items: &[T], merge_units: f32, first_item: Vec<u32>) {
         let start = self.instances.len();
         let chunks = items
             .chunks(CHUNK)
@@ -173,7 +173,7 @@ impl<T: LodItem> Lod<T> {
                 Chunk { range: first..first + c.len() as u32, min, max }
             })
             .collect();
-        self.instances.extend(items);
+        self.instances.extend_from_slice(items);
         let range = start as u32..self.instances.len() as u32;
         self.levels.push(Level { merge_units, range, chunks, first_item });
     }

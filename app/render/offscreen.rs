@@ -321,12 +321,8 @@ fn render_egui_with(
 
     let ppp = output.pixels_per_point;
     let primitives = ctx.tessellate(output.shapes, ppp);
-    let tile = gpu.tile_size(size_px);
-    let result = if tile == size_px {
-        draw_tile(gpu, &mut renderer, &primitives, [0, 0], size_px, ppp, background, label)
-    } else {
-        draw_tiles(gpu, &mut renderer, &primitives, size_px, tile, ppp, background, label)
-    };
+    let frame = Frame { gpu, primitives: &primitives, ppp, background, label };
+    let result = frame.draw(&mut renderer, size_px, gpu.tile_size(size_px));
     for id in &frees {
         renderer.free_texture(id);
     }
@@ -335,70 +331,77 @@ fn render_egui_with(
     result
 }
 
-/// Draws the picture tile by tile into one image.
-#[allow(clippy::too_many_arguments)]
-fn draw_tiles(
-    gpu: &Gpu,
-    renderer: &mut egui_wgpu::Renderer,
-    primitives: &[egui::ClippedPrimitive],
-    size_px: [u32; 2],
-    tile: [u32; 2],
+/// A tessellated egui frame and how to draw it.
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    gpu: &'a Gpu,
+    primitives: &'a [egui::ClippedPrimitive],
     ppp: f32,
     background: [u8; 4],
-    label: &str,
-) -> Result<image::RgbaImage, RenderError> {
-    let mut image = image::RgbaImage::new(size_px[0], size_px[1]);
-    for y in (0..size_px[1]).step_by(tile[1] as usize) {
-        for x in (0..size_px[0]).step_by(tile[0] as usize) {
-            let tile_size = [tile[0].min(size_px[0] - x), tile[1].min(size_px[1] - y)];
-            let part = draw_tile(gpu, renderer, primitives, [x, y], tile_size, ppp, background, label)?;
-            image::imageops::replace(&mut image, &part, i64::from(x), i64::from(y));
-        }
-    }
-    Ok(image)
+    label: &'a str,
 }
 
-/// Draws the `size_px` part of the picture whose top-left corner is at
-/// `origin_px`: the primitives are shifted by `-origin` and the paint
-/// callbacks learn the origin through a [`TileOrigin`] resource.
-#[allow(clippy::too_many_arguments)]
-fn draw_tile(
-    gpu: &Gpu,
-    renderer: &mut egui_wgpu::Renderer,
-    primitives: &[egui::ClippedPrimitive],
-    origin_px: [u32; 2],
-    size_px: [u32; 2],
-    ppp: f32,
-    background: [u8; 4],
-    label: &str,
-) -> Result<image::RgbaImage, RenderError> {
-    let device = &gpu.device;
-    let queue = &gpu.queue;
-    let origin = [origin_px[0] as f32, origin_px[1] as f32];
-    renderer.callback_resources.insert(TileOrigin(origin));
-    let shifted;
-    let primitives = if origin_px == [0, 0] {
-        primitives
-    } else {
-        shifted = shift_primitives(primitives, egui::vec2(-origin[0] / ppp, -origin[1] / ppp));
-        &shifted[..]
-    };
-    let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
-    let target = Target::new(device, size_px, &format!("{label}::target"));
-
-    let mut encoder =
-        device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) });
-    // The paint callbacks' own command buffers (a 3D scene) come first, as in eframe.
-    let mut commands = renderer.update_buffers(device, queue, &mut encoder, primitives, &screen);
-    {
-        let pass = target.begin_pass(&mut encoder, background, &format!("{label}::pass"));
-        let mut pass = pass.forget_lifetime();
-        renderer.render(&mut pass, primitives, &screen);
+impl Frame<'_> {
+    /// Draws the `size_px` picture in tiles of at most `tile` pixels (one
+    /// tile when it fits).
+    fn draw(
+        &self,
+        renderer: &mut egui_wgpu::Renderer,
+        size_px: [u32; 2],
+        tile: [u32; 2],
+    ) -> Result<image::RgbaImage, RenderError> {
+        if tile == size_px {
+            return self.draw_tile(renderer, [0, 0], size_px);
+        }
+        let mut image = image::RgbaImage::new(size_px[0], size_px[1]);
+        for y in (0..size_px[1]).step_by(tile[1] as usize) {
+            for x in (0..size_px[0]).step_by(tile[0] as usize) {
+                let tile_size = [tile[0].min(size_px[0] - x), tile[1].min(size_px[1] - y)];
+                let part = self.draw_tile(renderer, [x, y], tile_size)?;
+                image::imageops::replace(&mut image, &part, i64::from(x), i64::from(y));
+            }
+        }
+        Ok(image)
     }
-    target.copy_to_buffer(&mut encoder);
-    commands.push(encoder.finish());
-    queue.submit(commands);
-    target.read(device)
+
+    /// Draws the `size_px` part of the picture whose top-left corner is at
+    /// `origin_px`: the primitives are shifted by `-origin` and the paint
+    /// callbacks learn the origin through a [`TileOrigin`] resource.
+    fn draw_tile(
+        &self,
+        renderer: &mut egui_wgpu::Renderer,
+        origin_px: [u32; 2],
+        size_px: [u32; 2],
+    ) -> Result<image::RgbaImage, RenderError> {
+        let Frame { gpu, primitives, ppp, background, label } = *self;
+        let device = &gpu.device;
+        let queue = &gpu.queue;
+        let origin = [origin_px[0] as f32, origin_px[1] as f32];
+        renderer.callback_resources.insert(TileOrigin(origin));
+        let shifted;
+        let primitives = if origin_px == [0, 0] {
+            primitives
+        } else {
+            shifted = shift_primitives(primitives, egui::vec2(-origin[0] / ppp, -origin[1] / ppp));
+            &shifted[..]
+        };
+        let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
+        let target = Target::new(device, size_px, &format!("{label}::target"));
+
+        let mut encoder = device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) });
+        // The paint callbacks' own command buffers (a 3D scene) come first, as in eframe.
+        let mut commands = renderer.update_buffers(device, queue, &mut encoder, primitives, &screen);
+        {
+            let pass = target.begin_pass(&mut encoder, background, &format!("{label}::pass"));
+            let mut pass = pass.forget_lifetime();
+            renderer.render(&mut pass, primitives, &screen);
+        }
+        target.copy_to_buffer(&mut encoder);
+        commands.push(encoder.finish());
+        queue.submit(commands);
+        target.read(device)
+    }
 }
 
 /// `primitives` moved by `delta` points: meshes, clip rects and callback rects.

@@ -277,11 +277,6 @@ impl RegionsRenderer {
         self.uniforms = None;
     }
 
-    /// How many levels of detail the uploaded quads have (1: only the quads).
-    pub fn level_count(&self) -> usize {
-        self.levels.len()
-    }
-
     /// How many quads the next `paint` draws (after merging and culling).
     pub fn drawn_count(&self) -> u32 {
         self.draw_ranges.iter().map(|r| r.end - r.start).sum()
