@@ -431,13 +431,8 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
 /// address order, colour runs of about 40 tiles (an allocation's kind).
 fn big_map() -> Vec<QuadInstance> {
     let colours = [RED, GREEN, BLUE, GREY];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = memscape::synth::rng::SplitMix64::for_name(1, "big map");
+    let mut next = move || rng.next_u64();
     let mut quads = Vec::new();
     let mut colour = 0;
     for row in 0..500 {

@@ -540,17 +540,11 @@ fn an_unchanged_frame_keeps_the_last_picture() {
 }
 
 /// A city like a big dump's: 480 x 480 lots along rows (neighbours in upload
-/// order), heights varying, colour runs of about 40 lots, and a few wide
-/// translucent slabs.
+/// order), heights varying, colour runs of about 40 lots.
 fn big_city() -> Vec<BoxInstance> {
     let colours = [[200, 40, 30, 255], [40, 180, 60, 255], [50, 90, 220, 255], [128, 128, 128, 255]];
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = memscape::synth::rng::SplitMix64::for_name(1, "big city");
+    let mut next = move || rng.next_u64();
     let mut boxes = Vec::new();
     let mut colour = 0;
     for row in 0..480 {
