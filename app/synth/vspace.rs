@@ -223,25 +223,7 @@ impl AddressSpace {
             if alloc.base > cursor {
                 out.push(free_region(cursor, alloc.base));
             }
-            let mut at = alloc.base;
-            let first_of_alloc = out.len();
-            for part in &alloc.parts {
-                let merges = out.len() > first_of_alloc
-                    && out.last().is_some_and(|r| r.state == part.state && r.protect == part.protect);
-                match out.last_mut() {
-                    Some(last) if merges => last.size_bytes += part.size_bytes,
-                    _ => out.push(MemoryRegion {
-                        base: at,
-                        size_bytes: part.size_bytes,
-                        alloc_base: alloc.base,
-                        alloc_protect: alloc.alloc_protect,
-                        state: part.state,
-                        protect: part.protect,
-                        ty: alloc.ty,
-                    }),
-                }
-                at += part.size_bytes;
-            }
+            push_allocation(&mut out, alloc);
             cursor = alloc.end();
         }
         if cursor < self.end {
@@ -249,6 +231,32 @@ impl AddressSpace {
         }
         out
     }
+}
+
+/// Appends `alloc`'s regions to `out`: neighbouring parts with identical
+/// state and protection merged, as the kernel reports them. Returns where
+/// the allocation ends.
+pub(crate) fn push_allocation(out: &mut Vec<MemoryRegion>, alloc: &Allocation) -> u64 {
+    let mut at = alloc.base;
+    let first_of_alloc = out.len();
+    for part in &alloc.parts {
+        let merges = out.len() > first_of_alloc
+            && out.last().is_some_and(|r| r.state == part.state && r.protect == part.protect);
+        match out.last_mut() {
+            Some(last) if merges => last.size_bytes += part.size_bytes,
+            _ => out.push(MemoryRegion {
+                base: at,
+                size_bytes: part.size_bytes,
+                alloc_base: alloc.base,
+                alloc_protect: alloc.alloc_protect,
+                state: part.state,
+                protect: part.protect,
+                ty: alloc.ty,
+            }),
+        }
+        at += part.size_bytes;
+    }
+    at
 }
 
 /// A MEM_FREE entry for [base, end).

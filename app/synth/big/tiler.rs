@@ -5,7 +5,7 @@
 //! entries (40 bytes each), so a million regions cost tens of megabytes.
 
 use crate::synth::error::SynthError;
-use crate::synth::vspace::{Allocation, MemoryRegion, free_region};
+use crate::synth::vspace::{Allocation, MemoryRegion, free_region, push_allocation};
 use crate::synth::winnt::PAGE_SIZE;
 
 /// The entries so far and where the next allocation may start.
@@ -49,25 +49,7 @@ impl Tiler {
         if alloc.base > self.cursor {
             self.regions.push(free_region(self.cursor, alloc.base));
         }
-        let first = self.regions.len();
-        let mut at = alloc.base;
-        for part in &alloc.parts {
-            let merges = self.regions.len() > first
-                && self.regions.last().is_some_and(|r| r.state == part.state && r.protect == part.protect);
-            match self.regions.last_mut() {
-                Some(last) if merges => last.size_bytes += part.size_bytes,
-                _ => self.regions.push(MemoryRegion {
-                    base: at,
-                    size_bytes: part.size_bytes,
-                    alloc_base: alloc.base,
-                    alloc_protect: alloc.alloc_protect,
-                    state: part.state,
-                    protect: part.protect,
-                    ty: alloc.ty,
-                }),
-            }
-            at += part.size_bytes;
-        }
+        let at = push_allocation(&mut self.regions, alloc);
         self.cursor = at;
         Ok(())
     }
