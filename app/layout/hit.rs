@@ -11,6 +11,7 @@
 //! cells a tile touches add up to about its area over a cell's plus its
 //! outline, and the whole index stays O(tiles).
 
+use super::buckets::{group, group_by};
 use super::{MapLayout, Rect};
 
 /// Cells per tile, roughly (more cells: fewer tiles to test per query).
@@ -51,43 +52,12 @@ impl HitIndex {
         let mut index =
             HitIndex { origin: b.min, inv_cell: [inv(w, cols), inv(h, rows)], cols, rows, ..HitIndex::default() };
 
-        // Counting pass, prefix sums, filling pass: tiles land in each cell in drawing order.
-        let mut start = vec![0u32; cols * rows + 1];
-        for t in tiles {
-            index.for_cells(&t.rect, |c| start[c + 1] += 1);
-        }
-        for c in 0..cols * rows {
-            start[c + 1] += start[c];
-        }
-        let mut fill = start.clone();
-        let mut cell_tiles = vec![0u32; start[cols * rows] as usize];
-        for (i, t) in tiles.iter().enumerate() {
-            index.for_cells(&t.rect, |c| {
-                cell_tiles[fill[c] as usize] = i as u32;
-                fill[c] += 1;
-            });
-        }
-        index.cell_start = start;
+        // Tiles land in each cell in drawing order.
+        let (cell_start, cell_tiles) = group(cols * rows, tiles.len(), |i, put| index.for_cells(&tiles[i].rect, put));
+        index.cell_start = cell_start;
         index.cell_tiles = cell_tiles;
-
         // Tiles by region, the same way.
-        let regions = tiles.iter().map(|t| t.region as usize + 1).max().unwrap_or(0);
-        let mut rstart = vec![0u32; regions + 1];
-        for t in tiles {
-            rstart[t.region as usize + 1] += 1;
-        }
-        for r in 0..regions {
-            rstart[r + 1] += rstart[r];
-        }
-        let mut rfill = rstart.clone();
-        let mut region_tiles = vec![0u32; tiles.len()];
-        for (i, t) in tiles.iter().enumerate() {
-            let r = t.region as usize;
-            region_tiles[rfill[r] as usize] = i as u32;
-            rfill[r] += 1;
-        }
-        index.region_start = rstart;
-        index.region_tiles = region_tiles;
+        (index.region_start, index.region_tiles) = group_by(tiles.len(), |i| tiles[i].region as usize);
         index
     }
 

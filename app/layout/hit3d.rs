@@ -23,6 +23,7 @@
 //! equal distances the scan prefers the lowest box index, the grid the first
 //! met).
 
+use super::buckets::{group, group_by};
 use super::scene3d::{Box3, Scene3D};
 
 /// Cells per box, roughly.
@@ -126,44 +127,13 @@ impl Hit3dIndex {
         });
         let mut index = Hit3dIndex { lo, hi, dims, cell, ..Hit3dIndex::default() };
 
-        // Counting pass, prefix sums, filling pass: boxes land in each cell in index order.
+        // Boxes land in each cell in index order.
         let cells = dims[0] * dims[1] * dims[2];
-        let mut start = vec![0u32; cells + 1];
-        for b in boxes {
-            index.for_cells(b, |c| start[c + 1] += 1);
-        }
-        for c in 0..cells {
-            start[c + 1] += start[c];
-        }
-        let mut fill = start.clone();
-        let mut cell_boxes = vec![0u32; start[cells] as usize];
-        for (i, b) in boxes.iter().enumerate() {
-            index.for_cells(b, |c| {
-                cell_boxes[fill[c] as usize] = i as u32;
-                fill[c] += 1;
-            });
-        }
-        index.cell_start = start;
+        let (cell_start, cell_boxes) = group(cells, boxes.len(), |i, put| index.for_cells(&boxes[i], put));
+        index.cell_start = cell_start;
         index.cell_boxes = cell_boxes;
-
         // Boxes by region, the same way.
-        let regions = boxes.iter().map(|b| b.region as usize + 1).max().unwrap_or(0);
-        let mut rstart = vec![0u32; regions + 1];
-        for b in boxes {
-            rstart[b.region as usize + 1] += 1;
-        }
-        for r in 0..regions {
-            rstart[r + 1] += rstart[r];
-        }
-        let mut rfill = rstart.clone();
-        let mut region_boxes = vec![0u32; boxes.len()];
-        for (i, b) in boxes.iter().enumerate() {
-            let r = b.region as usize;
-            region_boxes[rfill[r] as usize] = i as u32;
-            rfill[r] += 1;
-        }
-        index.region_start = rstart;
-        index.region_boxes = region_boxes;
+        (index.region_start, index.region_boxes) = group_by(boxes.len(), |i| boxes[i].region as usize);
         index
     }
 

@@ -14,6 +14,7 @@
 //! tests and benchmarks can build from a bare region list.
 
 pub mod axis;
+mod buckets;
 pub mod city;
 pub mod hilbert;
 pub mod hit;
