@@ -12,4 +12,5 @@ pub mod layout;
 pub mod render;
 pub mod scene_job;
 pub mod synth;
+pub mod task;
 pub mod ui;
