@@ -1,33 +1,33 @@
-//! The eframe application: wires the dump layer, the layouts and the panels.
-//! Dumps load on a background thread with progress and can be cancelled; the
-//! window never freezes, and a dump that fails leaves the previous one open
-//! with the error shown.
+//! The eframe application: wires the document, the panels and the
+//! background tasks together, and does little else. `ui()` polls the tasks
+//! in one place, lays out the panels, collects the [`Command`]s they return
+//! and applies them once, in [`MemscapeApp::run_cmd`]. Loading, scene
+//! building, stack walking, file dialogs and exports all run as
+//! [`Task`]s that wake the window when they end; nothing polls on a timer.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Instant;
 
 use anyhow::Result;
-use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::analysis::patterns::{self, Finding};
 use crate::demo;
-use crate::dump::{AddressSpace, DumpError, LoadProgress, RegionSource};
-use crate::dump::{Owner, RegionKind, WalkOptions, WalkResult};
-use crate::layout::scene3d::HeightMetric;
+use crate::dump::{AddressSpace, DumpError, LoadProgress, WalkOptions};
+use crate::export::{PictureOptions, save_picture};
+use crate::layout::layout3d::HeightMetric;
 use crate::layout::{View, ViewKind};
-use crate::scene_job::{self, BuiltScene, JobState, SceneJob, SceneKey};
-use crate::ui::bottom::{self, FindingsView, PanelAction, PanelsState};
+use crate::scene::theme::{self, ExportTheme};
+use crate::scene::{Filters, ViewParams, VolumeStyle};
+use crate::task::{Poll, Task, Waker};
+use crate::ui::actions::Command;
+use crate::ui::bottom::{self, BottomTab, FindingsView};
+use crate::ui::document::{Document, TraceState};
 use crate::ui::export_dialog::{self, ExportDialog};
-use crate::ui::filters::{self, Filters};
-use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
 use crate::ui::settings::{self, SymbolSettings};
-use crate::ui::threads::Traces;
-use crate::ui::view3d::{self, Gpu3d, Scene3dData, View3dState, VolumeStyle};
-use crate::ui::{details, summary, theme};
+use crate::ui::top_bar::{self, LoadingStatus, SHORTCUT_EXPORT, SHORTCUT_OPEN, TopBar};
+use crate::ui::{details, filters, map_panel, summary, view3d};
 
 /// What the user asked to open.
 #[derive(Clone, Debug)]
@@ -52,251 +52,46 @@ impl DumpSource {
     }
 }
 
+/// A dump being read on a worker; the current one stays shown meanwhile.
 struct Loading {
     source: DumpSource,
     started: Instant,
     progress: Arc<LoadProgress>,
-    rx: Receiver<Result<AddressSpace, DumpError>>,
+    task: Task<Result<AddressSpace, DumpError>>,
 }
 
-/// A loaded dump and what is derived from it for the current view.
-struct Document {
-    space: Arc<AddressSpace>,
-    scene: Option<MapScene>,
-    /// What `scene` was built for.
-    scene_key: Option<SceneKey>,
-    scene3d: Option<Scene3dData>,
-    scene3d_key: Option<SceneKey>,
-    /// A scene being built on a worker thread (big dumps).
-    scene_job: Option<SceneJob>,
-    selected: Option<usize>,
-    map: MapViewState,
-    view3d: View3dState,
-    panels: PanelsState,
-    traces: TraceState,
-    /// Pattern findings, and whether stack traces were there when they were made.
-    findings: Option<(Vec<Finding>, bool)>,
-    /// The legend's figures for the current filters.
-    legend: Option<filters::LegendCounts>,
+/// How the current view is set up: which view, what it shows and how.
+struct ViewSettings {
+    view: View,
+    filters: Filters,
+    metric: HeightMetric,
+    volume: VolumeStyle,
 }
-
-/// Stack traces: walked on a worker thread the first time they are wanted.
-enum TraceState {
-    NotStarted,
-    Walking {
-        rx: Receiver<Result<WalkResult, DumpError>>,
-        /// Threads done and total, written by the walker.
-        progress: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)>,
-    },
-    Failed(String),
-    Ready(Arc<WalkResult>),
-}
-
-/// The stack traces as the panels see them.
-fn traces_view(state: &TraceState) -> Traces<'_> {
-    use std::sync::atomic::Ordering;
-    match state {
-        TraceState::NotStarted => Traces::NotStarted,
-        TraceState::Walking { progress, .. } => {
-            Traces::Walking { done: progress.0.load(Ordering::Relaxed), total: progress.1.load(Ordering::Relaxed) }
-        }
-        TraceState::Failed(why) => Traces::Failed(why),
-        TraceState::Ready(r) => Traces::Ready(&r.traces),
-    }
-}
-
-pub const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-pub const SHORTCUT_EXPORT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
 
 /// An export in flight: first the save dialog, then the offscreen render.
 enum ExportJob {
-    Choosing { rx: Receiver<Option<PathBuf>>, opts: crate::cli::shot::ShotOptions },
-    Rendering { rx: Receiver<Result<PathBuf, String>> },
+    Choosing(Task<Option<PathBuf>>, PictureOptions),
+    Rendering(Task<Result<PathBuf, String>>),
 }
 
 pub struct MemscapeApp {
     doc: Option<Document>,
     loading: Option<Loading>,
     error: Option<String>,
+    settings: ViewSettings,
     recent: RecentFiles,
-    view: View,
-    filters: Filters,
-    metric: HeightMetric,
-    volume: VolumeStyle,
     symbols: SymbolSettings,
     show_symbol_settings: bool,
     export: ExportDialog,
     export_job: Option<ExportJob>,
+    /// A file dialog for opening a dump, on its own thread.
+    open_dialog: Option<Task<Option<PathBuf>>>,
     /// The map view's size in pixels last frame (the "window size" export).
     map_size_px: [u32; 2],
     search: String,
     search_note: Option<String>,
-    /// A file dialog running on its own thread.
-    dialog: Option<Receiver<Option<PathBuf>>>,
-    scene_generation: u64,
+    waker: Waker,
     render_state: Option<egui_wgpu::RenderState>,
-}
-
-impl Document {
-    /// Puts a built scene in place; a new view gets a fitted camera.
-    fn install(&mut self, key: SceneKey, built: BuiltScene) {
-        match built {
-            BuiltScene::Flat(scene) => {
-                let view_changed = self.scene_key.as_ref().is_none_or(|k| k.view() != key.view());
-                self.scene = Some(scene);
-                self.scene_key = Some(key);
-                if view_changed {
-                    self.map.reset_camera();
-                }
-            }
-            BuiltScene::ThreeD(data) => {
-                let view_changed = self.scene3d_key.as_ref().is_none_or(|k| k.view() != key.view());
-                self.scene3d = Some(data);
-                self.scene3d_key = Some(key);
-                if view_changed {
-                    self.view3d.reset_camera();
-                }
-            }
-        }
-    }
-
-    /// Whether the scene built for `view` is there to draw (a big dump's
-    /// first scene of a view may still be on its way).
-    fn has_scene_for(&self, view: View) -> bool {
-        let key = match view {
-            View::Flat(_) => self.scene_key.as_ref().filter(|_| self.scene.is_some()),
-            _ => self.scene3d_key.as_ref().filter(|_| self.scene3d.is_some()),
-        };
-        key.is_some_and(|k| k.view() == view)
-    }
-
-    fn new(space: AddressSpace) -> Document {
-        Document {
-            space: Arc::new(space),
-            scene: None,
-            scene_key: None,
-            scene3d: None,
-            scene3d_key: None,
-            scene_job: None,
-            selected: None,
-            map: MapViewState::default(),
-            view3d: View3dState::default(),
-            panels: PanelsState::default(),
-            traces: TraceState::NotStarted,
-            findings: None,
-            legend: None,
-        }
-    }
-
-    /// Starts walking every thread's stack on a worker thread.
-    fn start_walking(&mut self, symbols: &SymbolSettings) {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let (tx, rx) = channel();
-        let progress = Arc::new((AtomicUsize::new(0), AtomicUsize::new(self.space.threads.len())));
-        let (space, worker_progress) = (Arc::clone(&self.space), Arc::clone(&progress));
-        let opts = WalkOptions { symbol_dirs: symbols.dirs.clone(), symbol_urls: symbols.active_urls() };
-        let spawned = std::thread::Builder::new().name("memscape-stackwalk".into()).spawn(move || {
-            let report = |done: usize, total: usize| {
-                worker_progress.0.store(done, Ordering::Relaxed);
-                worker_progress.1.store(total, Ordering::Relaxed);
-            };
-            let _ = tx.send(crate::dump::walk_stacks(&space, &opts, &report));
-        });
-        self.traces = match spawned {
-            Ok(_) => TraceState::Walking { rx, progress },
-            Err(e) => TraceState::Failed(format!("could not start the stack walker: {e}")),
-        };
-    }
-
-    /// Runs the pattern rules: first without stack traces, again once they are walked.
-    fn update_findings(&mut self) {
-        let traces = match &self.traces {
-            TraceState::Ready(r) => Some(r.as_ref()),
-            _ => None,
-        };
-        let stale = match &self.findings {
-            None => true,
-            Some((_, with)) => *with != traces.is_some(),
-        };
-        if stale {
-            self.findings = Some((patterns::analyze(&self.space, traces), traces.is_some()));
-        }
-    }
-
-    fn poll_traces(&mut self) {
-        if let TraceState::Walking { rx, .. } = &self.traces {
-            match rx.try_recv() {
-                Ok(Ok(result)) => self.traces = TraceState::Ready(Arc::new(result)),
-                Ok(Err(e)) => self.traces = TraceState::Failed(e.to_string()),
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => self.traces = TraceState::Failed("the stack walker stopped".into()),
-            }
-        }
-    }
-
-    /// Keeps the panels in step with the map: a stack selects its thread, an
-    /// image its module.
-    fn sync_panels_with_selection(&mut self) {
-        let Some(r) = self.selected.and_then(|i| self.space.regions.get(i)) else { return };
-        match (&r.owner, r.kind) {
-            (Owner::Thread(id), RegionKind::Stack | RegionKind::TEB) => self.panels.selected_thread = Some(*id),
-            (Owner::Module(m), RegionKind::Image) => self.panels.selected_module = Some(*m),
-            _ => {}
-        }
-    }
-
-    /// Applies a click from the bottom panel.
-    fn apply(&mut self, action: PanelAction, symbols: &SymbolSettings, filters: &mut Filters) {
-        match action {
-            PanelAction::SelectAddress(a) => {
-                if let Some(i) = self.space.region_index_at(a) {
-                    self.select_and_focus(i);
-                }
-            }
-            PanelAction::SelectThread(id) => {
-                self.panels.selected_thread = Some(id);
-                let t = self.space.threads.iter().find(|t| t.id == id);
-                if let Some(i) = t.and_then(|t| self.space.region_index_at(t.sp.unwrap_or(t.stack_start_addr))) {
-                    self.select_and_focus(i);
-                }
-            }
-            PanelAction::SelectModule(m) => {
-                self.panels.selected_module = Some(m);
-                if let Some(i) = self.space.modules.get(m).and_then(|m| self.space.region_index_at(m.base_addr)) {
-                    self.select_and_focus(i);
-                }
-            }
-            PanelAction::ShowOnlyKind(kind) => {
-                for (i, k) in RegionKind::ALL.iter().enumerate() {
-                    filters.show_kind[i] = *k == kind;
-                }
-            }
-            PanelAction::SelectSizeRange(lo, hi) => {
-                let best = (0..self.space.regions.len())
-                    .filter(|&i| (lo..hi).contains(&self.space.regions[i].size_bytes))
-                    .max_by_key(|&i| self.space.regions[i].size_bytes);
-                if let Some(i) = best {
-                    self.select_and_focus(i);
-                }
-            }
-            PanelAction::NeedTraces => {
-                if matches!(self.traces, TraceState::NotStarted) {
-                    self.start_walking(symbols);
-                }
-            }
-        }
-    }
-
-    /// Selects a region and brings it into view in both kinds of view.
-    fn select_and_focus(&mut self, index: usize) {
-        self.selected = Some(index);
-        if let Some(scene) = &self.scene {
-            self.map.focus(&scene.layout, index as u32);
-        }
-        if let Some(data) = &self.scene3d {
-            self.view3d.fly_to(data, index as u32);
-        }
-    }
 }
 
 impl MemscapeApp {
@@ -311,43 +106,39 @@ impl MemscapeApp {
             doc: None,
             loading: None,
             error: None,
+            settings: ViewSettings {
+                view: View::Flat(ViewKind::Strip),
+                filters: Filters::default(),
+                metric: HeightMetric::default(),
+                volume: VolumeStyle::default(),
+            },
             recent,
-            view: View::Flat(ViewKind::Strip),
-            filters: Filters::default(),
-            metric: HeightMetric::default(),
-            volume: VolumeStyle::default(),
             symbols: SymbolSettings::load(),
             show_symbol_settings: false,
             export: ExportDialog::default(),
             export_job: None,
+            open_dialog: None,
             map_size_px: [1600, 1000],
             search: String::new(),
             search_note: None,
-            dialog: None,
-            scene_generation: 0,
+            waker: Waker::repaint(&cc.egui_ctx),
             render_state,
         };
         app.start_loading(source);
         app
     }
 
-    /// Starts reading `source` on a worker thread; the current dump stays shown.
+    /// Starts reading `source` on a worker; the current dump stays shown.
     pub fn start_loading(&mut self, source: DumpSource) {
         if let Some(old) = self.loading.take() {
             old.progress.cancel();
         }
-        let (tx, rx) = channel();
         let progress = Arc::new(LoadProgress::new());
-        let worker_progress = Arc::clone(&progress);
-        let worker_source = source.clone();
-        let spawned = std::thread::Builder::new().name("memscape-load".into()).spawn(move || {
-            let _ = tx.send(worker_source.load(&worker_progress));
-        });
-        if let Err(e) = spawned {
-            self.error = Some(format!("{}: could not start loading: {e}", source.describe()));
-            return;
+        let (worker_progress, worker_source) = (Arc::clone(&progress), source.clone());
+        match Task::spawn("load", self.waker.clone(), move || worker_source.load(&worker_progress)) {
+            Ok(task) => self.loading = Some(Loading { source, started: Instant::now(), progress, task }),
+            Err(e) => self.error = Some(format!("{}: could not start loading: {e}", source.describe())),
         }
-        self.loading = Some(Loading { source, started: Instant::now(), progress, rx });
     }
 
     /// The dump on screen, if any.
@@ -363,10 +154,14 @@ impl MemscapeApp {
     /// Where region `index` is on screen (its largest tile), when a flat map shows it.
     pub fn screen_rect_of_region(&self, index: usize) -> Option<egui::Rect> {
         let doc = self.doc.as_ref()?;
-        if !matches!(self.view, View::Flat(_)) || !doc.has_scene_for(self.view) {
-            return None;
-        }
-        doc.map.screen_rect_of(&doc.scene.as_ref()?.layout, index as u32)
+        let scene = doc.scenes.flat_for(self.settings.view)?;
+        doc.view2d.screen_rect_of(scene, index as u32)
+    }
+
+    /// Where region `index` is in the 3D view (its largest box's top), when shown.
+    pub fn screen_pos_of_region_3d(&self, index: usize) -> Option<egui::Pos2> {
+        let doc = self.doc.as_ref()?;
+        doc.view3d.screen_pos_of(doc.scenes.three_d_for(self.settings.view)?, index as u32)
     }
 
     /// Selects region `index` and brings it into view, as the search box does.
@@ -386,223 +181,141 @@ impl MemscapeApp {
     }
 
     pub fn set_view(&mut self, view: View) {
-        self.view = view;
+        self.settings.view = view;
     }
 
     /// Whether a scene is being laid out on a worker thread (big dumps).
     pub fn is_laying_out(&self) -> bool {
-        self.doc.as_ref().is_some_and(|d| d.scene_job.is_some())
+        self.doc.as_ref().is_some_and(|d| d.scenes.is_building())
     }
 
-    /// Where region `index` is in the 3D view (its largest box's top), when shown.
-    pub fn screen_pos_of_region_3d(&self, index: usize) -> Option<egui::Pos2> {
-        let doc = self.doc.as_ref()?;
-        doc.view3d.screen_pos_of(doc.scene3d.as_ref()?, index as u32)
-    }
-
-    fn poll_loading(&mut self) {
-        let Some(loading) = &self.loading else { return };
-        match loading.rx.try_recv() {
-            Ok(Ok(space)) => {
-                if let DumpSource::File(p) = &loading.source {
-                    self.recent.add(p);
+    /// Every task's outcome, taken in one place each frame.
+    fn poll_tasks(&mut self) {
+        if let Some(loading) = &self.loading {
+            match loading.task.poll() {
+                Poll::Pending => {}
+                Poll::Done(Ok(space)) => {
+                    if let DumpSource::File(p) = &loading.source {
+                        self.recent.add(p);
+                    }
+                    self.doc = Some(Document::new(space));
+                    self.error = None;
+                    self.loading = None;
                 }
-                self.doc = Some(Document::new(space));
-                self.error = None;
-                self.loading = None;
+                Poll::Done(Err(DumpError::Cancelled { .. })) => self.loading = None,
+                Poll::Done(Err(e)) => {
+                    self.error = Some(e.to_string());
+                    self.loading = None;
+                }
+                Poll::Died => {
+                    self.error = Some(format!("{}: the loader stopped unexpectedly", loading.source.describe()));
+                    self.loading = None;
+                }
             }
-            Ok(Err(DumpError::Cancelled { .. })) => self.loading = None,
-            Ok(Err(e)) => {
-                self.error = Some(e.to_string());
-                self.loading = None;
+        }
+        if let Some(task) = &self.open_dialog {
+            match task.poll() {
+                Poll::Pending => {}
+                Poll::Done(Some(path)) => {
+                    self.open_dialog = None;
+                    self.start_loading(DumpSource::File(path));
+                }
+                Poll::Done(None) | Poll::Died => self.open_dialog = None,
             }
-            Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Disconnected) => {
-                self.error = Some(format!("{}: the loader stopped unexpectedly", loading.source.describe()));
-                self.loading = None;
-            }
+        }
+        self.poll_export();
+        if let Some(doc) = &mut self.doc {
+            doc.poll_traces();
+        }
+    }
+
+    /// Advances an export: the save dialog's answer starts the render on a
+    /// worker; the render's answer goes to the status line.
+    fn poll_export(&mut self) {
+        let Some(job) = self.export_job.take() else { return };
+        match job {
+            ExportJob::Choosing(task, opts) => match task.poll() {
+                Poll::Pending => self.export_job = Some(ExportJob::Choosing(task, opts)),
+                Poll::Done(Some(path)) => {
+                    let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
+                    let render = Task::spawn("export", self.waker.clone(), move || {
+                        save_picture(&space, &opts, &path, &mut |_, _| {}).map(|_| path).map_err(|e| e.to_string())
+                    });
+                    match render {
+                        Ok(task) => self.export_job = Some(ExportJob::Rendering(task)),
+                        Err(e) => self.export.status = Some(format!("could not start the export: {e}")),
+                    }
+                }
+                Poll::Done(None) | Poll::Died => {}
+            },
+            ExportJob::Rendering(task) => match task.poll() {
+                Poll::Pending => self.export_job = Some(ExportJob::Rendering(task)),
+                Poll::Done(Ok(path)) => self.export.status = Some(format!("Saved {}", path.display())),
+                Poll::Done(Err(e)) => self.export.status = Some(format!("error: {e}")),
+                Poll::Died => self.export.status = Some("error: the export stopped".into()),
+            },
         }
     }
 
     /// What an export of the current view records: view, filters and
     /// colouring, selection, the 3D camera (angles, distance and the point
-    /// looked at), the City metric, and the dialog's options.
-    fn export_options(&self, size_px: [u32; 2]) -> Option<crate::cli::shot::ShotOptions> {
+    /// looked at), the City metric, the Volume's style, and the dialog's options.
+    fn export_options(&self, size_px: [u32; 2]) -> Option<PictureOptions> {
         let doc = self.doc.as_ref()?;
         let select = doc.selected.and_then(|i| doc.space.regions.get(i)).map(|r| r.base_addr);
-        let camera = match self.view {
+        let camera = match self.settings.view {
             View::City | View::Volume => doc.view3d.camera,
             View::Flat(_) => None,
         };
         let e = &self.export;
-        Some(crate::cli::shot::ShotOptions {
+        Some(PictureOptions {
             select,
             camera: camera.map(|c| [c.yaw_deg, c.pitch_deg.clamp(-89.0, 89.0), c.distance]),
             camera_target: camera.map(|c| c.target),
-            metric: self.metric,
-            theme: if e.light { crate::ui::theme::ExportTheme::Light } else { crate::ui::theme::ExportTheme::Dark },
+            metric: self.settings.metric,
+            volume: self.settings.volume.clone(),
+            theme: if e.light { ExportTheme::Light } else { ExportTheme::Dark },
             transparent: e.transparent,
             title: e.title.then_some(None),
             legend: e.legend,
             callouts: e.callouts,
-            filters: self.filters.clone(),
-            ..crate::cli::shot::ShotOptions::new(self.view, size_px)
+            filters: self.settings.filters.clone(),
+            ..PictureOptions::new(self.settings.view, size_px)
         })
     }
 
-    /// Advances an export: the save dialog's answer starts the render on a
-    /// worker thread; the render's answer goes to the status line.
-    fn poll_export(&mut self) {
-        let Some(job) = self.export_job.take() else { return };
-        match job {
-            ExportJob::Choosing { rx, opts } => match rx.try_recv() {
-                Ok(Some(path)) => {
-                    let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
-                    let (tx, rx) = channel();
-                    let spawned = std::thread::Builder::new().name("memscape-export".into()).spawn(move || {
-                        let result = crate::cli::shot::run(
-                            &space,
-                            &opts,
-                            &path,
-                            &mut crate::cli::Timings::off(),
-                            &mut std::io::sink(),
-                        )
-                        .map(|()| path)
-                        .map_err(|e| format!("{e:#}"));
-                        let _ = tx.send(result);
-                    });
-                    match spawned {
-                        Ok(_) => self.export_job = Some(ExportJob::Rendering { rx }),
-                        Err(e) => self.export.status = Some(format!("could not start the export: {e}")),
-                    }
-                }
-                Ok(None) | Err(TryRecvError::Disconnected) => {}
-                Err(TryRecvError::Empty) => self.export_job = Some(ExportJob::Choosing { rx, opts }),
-            },
-            ExportJob::Rendering { rx } => match rx.try_recv() {
-                Ok(Ok(path)) => self.export.status = Some(format!("Saved {}", path.display())),
-                Ok(Err(e)) => self.export.status = Some(format!("error: {e}")),
-                Err(TryRecvError::Disconnected) => self.export.status = Some("error: the export stopped".into()),
-                Err(TryRecvError::Empty) => self.export_job = Some(ExportJob::Rendering { rx }),
-            },
-        }
-    }
-
-    /// Asks where to save (on its own thread: the native dialog blocks).
-    fn start_export(&mut self, opts: crate::cli::shot::ShotOptions) {
-        let (tx, rx) = channel();
+    /// Asks where to save (on a worker: the native dialog blocks).
+    fn start_export(&mut self, opts: PictureOptions) {
         let name = format!("memscape-{}.png", opts.view.name());
-        let spawned = std::thread::Builder::new().name("memscape-save".into()).spawn(move || {
-            let picked = rfd::FileDialog::new()
+        let chooser = Task::spawn("save-dialog", self.waker.clone(), move || {
+            rfd::FileDialog::new()
                 .set_title("Export image")
                 .set_file_name(name)
                 .add_filter("PNG image", &["png"])
-                .save_file();
-            let _ = tx.send(picked);
+                .save_file()
         });
-        if spawned.is_ok() {
-            self.export_job = Some(ExportJob::Choosing { rx, opts });
+        match chooser {
+            Ok(task) => self.export_job = Some(ExportJob::Choosing(task, opts)),
+            Err(e) => self.export.status = Some(format!("could not show the save dialog: {e}")),
         }
     }
 
-    fn poll_dialog(&mut self) {
-        let Some(rx) = &self.dialog else { return };
-        match rx.try_recv() {
-            Ok(Some(path)) => {
-                self.dialog = None;
-                self.start_loading(DumpSource::File(path));
-            }
-            Ok(None) | Err(TryRecvError::Disconnected) => self.dialog = None,
-            Err(TryRecvError::Empty) => {}
-        }
-    }
-
-    /// The native file dialog blocks, so it runs on its own thread.
-    fn open_dialog(&mut self) {
-        if self.dialog.is_some() {
+    /// The native file dialog blocks, so it runs on a worker.
+    fn choose_dump(&mut self) {
+        if self.open_dialog.is_some() {
             return;
         }
-        let (tx, rx) = channel();
-        let spawned = std::thread::Builder::new().name("memscape-open".into()).spawn(move || {
-            let picked = rfd::FileDialog::new()
+        let chooser = Task::spawn("open-dialog", self.waker.clone(), || {
+            rfd::FileDialog::new()
                 .set_title("Open a dump")
                 .add_filter("Minidumps", &["dmp", "mdmp", "dump", "minidump"])
                 .add_filter("All files", &["*"])
-                .pick_file();
-            let _ = tx.send(picked);
+                .pick_file()
         });
-        if spawned.is_ok() {
-            self.dialog = Some(rx);
+        match chooser {
+            Ok(task) => self.open_dialog = Some(task),
+            Err(e) => self.error = Some(format!("could not show the file dialog: {e}")),
         }
-    }
-
-    /// Rebuilds the current view's scene when what it depends on changed:
-    /// at once for small dumps, on a worker thread for big ones (the window
-    /// meanwhile shows the last scene of this view, or a note).
-    fn ensure_scene(&mut self) {
-        let Some(doc) = &mut self.doc else { return };
-        let key = match self.view {
-            View::Flat(kind) => SceneKey::Flat { kind, filters: self.filters.clone() },
-            view => SceneKey::ThreeD {
-                view,
-                filters: self.filters.clone(),
-                metric: self.metric,
-                volume: self.volume.clone(),
-                selected: doc.selected,
-            },
-        };
-        let current = match self.view {
-            View::Flat(_) => doc.scene_key.as_ref(),
-            _ => doc.scene3d_key.as_ref(),
-        };
-        if current == Some(&key) {
-            doc.scene_job = None;
-            return;
-        }
-        // Same geometry: a 3D scene is only restyled (colouring, selection, opacity).
-        if let (SceneKey::ThreeD { view, filters, volume, selected, .. }, Some(old), Some(data)) =
-            (&key, current, doc.scene3d.as_mut())
-            && old.same_geometry(&key)
-        {
-            self.scene_generation += 1;
-            let style = (*view == View::Volume).then_some(volume);
-            data.restyle(&doc.space, filters.color_mode, style, selected.map(|i| i as u32), self.scene_generation);
-            doc.scene3d_key = Some(key);
-            doc.scene_job = None;
-            return;
-        }
-        // A job already building this geometry: take its scene when it is ready
-        // (a different selection or colouring is restyled on the next frame).
-        let mut worker_died = false;
-        if let Some(job) = &doc.scene_job
-            && job.key.same_geometry(&key)
-        {
-            match job.poll() {
-                JobState::Building => return,
-                JobState::Done(built) => {
-                    let job_key = job.key.clone();
-                    doc.scene_job = None;
-                    doc.install(job_key, *built);
-                    return;
-                }
-                // The worker died (it panicked): build here rather than again and again.
-                JobState::Died => {
-                    doc.scene_job = None;
-                    worker_died = true;
-                }
-            }
-        }
-        self.scene_generation += 1;
-        // A job for another geometry is replaced (its result is dropped).
-        if doc.space.regions.len() >= scene_job::BACKGROUND_MIN_REGIONS
-            && !worker_died
-            && let Some(job) = SceneJob::spawn(Arc::clone(&doc.space), key.clone(), self.scene_generation)
-        {
-            doc.scene_job = Some(job);
-            return;
-        }
-        let built = scene_job::build(&doc.space, &key, self.scene_generation);
-        doc.install(key, built);
     }
 
     fn run_search(&mut self) {
@@ -616,326 +329,243 @@ impl MemscapeApp {
         }
     }
 
-    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                if ui.add(egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_OPEN))).clicked()
+    fn walk_options(&self) -> WalkOptions {
+        WalkOptions { symbol_dirs: self.symbols.dirs.clone(), symbol_urls: self.symbols.active_urls() }
+    }
+
+    /// Applies one command: the document's own, or the app's.
+    fn run_cmd(&mut self, cmd: Command) {
+        let cmd = match &mut self.doc {
+            Some(doc) => match doc.apply(cmd, &mut self.settings.filters) {
+                Some(cmd) => cmd,
+                None => return,
+            },
+            None => cmd,
+        };
+        match cmd {
+            Command::NeedTraces => {
+                let opts = self.walk_options();
+                if let Some(doc) = &mut self.doc
+                    && matches!(doc.traces, TraceState::NotStarted)
                 {
-                    self.open_dialog();
-                    ui.close();
+                    doc.start_walking(opts, &self.waker);
                 }
-                ui.menu_button("Open recent", |ui| {
-                    if self.recent.paths().is_empty() {
-                        ui.label("(none yet)");
-                    }
-                    let mut chosen = None;
-                    for p in self.recent.paths() {
-                        if ui.button(p.display().to_string()).clicked() {
-                            chosen = Some(p.clone());
-                        }
-                    }
-                    if let Some(p) = chosen {
-                        self.start_loading(DumpSource::File(p));
-                        ui.close();
-                    }
-                });
-                if ui.button("Open the demo dump").clicked() {
-                    self.start_loading(DumpSource::Demo);
-                    ui.close();
-                }
-                ui.separator();
-                let export =
-                    egui::Button::new("Export image…").shortcut_text(ui.ctx().format_shortcut(&SHORTCUT_EXPORT));
-                if ui.add_enabled(self.doc.is_some(), export).clicked() {
-                    self.export.open = true;
-                    ui.close();
-                }
-                if ui.button("Symbol settings…").clicked() {
-                    self.show_symbol_settings = true;
-                    ui.close();
-                }
-            });
-            ui.separator();
-            for v in View::ALL {
-                ui.selectable_value(&mut self.view, v, v.title());
             }
-            ui.separator();
-            let find = ui.label("Find");
-            let response = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.search)
-                        .hint_text("address, module or thread id")
-                        .desired_width(240.0),
-                )
-                .labelled_by(find.id);
-            let go = ui.button("Go").clicked();
-            if go || (response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter))) {
-                self.run_search();
+            Command::RewalkStacks => {
+                let opts = self.walk_options();
+                if let Some(doc) = &mut self.doc
+                    && !matches!(doc.traces, TraceState::NotStarted)
+                {
+                    doc.start_walking(opts, &self.waker);
+                }
             }
-            if let Some(note) = &self.search_note {
-                ui.label(RichText::new(note).weak());
-            }
-            if let Some(l) = &self.loading {
-                ui.separator();
-                let (phase, fraction) = l.progress.current();
-                ui.add(egui::ProgressBar::new(fraction).desired_width(120.0).show_percentage());
-                ui.label(format!(
-                    "Loading {}: {phase} ({:.1} s)",
-                    l.source.describe(),
-                    l.started.elapsed().as_secs_f32()
-                ));
-                if ui.button("Cancel").clicked() {
+            Command::ChooseDump => self.choose_dump(),
+            Command::OpenFile(path) => self.start_loading(DumpSource::File(path)),
+            Command::OpenDemo => self.start_loading(DumpSource::Demo),
+            Command::CancelLoading => {
+                if let Some(l) = &self.loading {
                     l.progress.cancel();
                 }
             }
-        });
+            Command::ShowExport => self.export.open = self.doc.is_some(),
+            Command::Export => {
+                if let Some(opts) = self.export_options(self.export.size_px(self.map_size_px)) {
+                    self.start_export(opts);
+                }
+            }
+            Command::ShowSymbolSettings => self.show_symbol_settings = true,
+            Command::Search => self.run_search(),
+            Command::DismissError => self.error = None,
+            // The document's commands without a document do nothing.
+            Command::Select(_)
+            | Command::SelectRegion(_)
+            | Command::SelectAddress(_)
+            | Command::SelectThread(_)
+            | Command::SelectModule(_)
+            | Command::ShowOnlyKind(_)
+            | Command::SelectSizeRange(..) => {}
+        }
+    }
+
+    /// Shortcuts and dropped files.
+    fn input_commands(&self, ui: &egui::Ui) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_OPEN)) {
+            cmds.push(Command::ChooseDump);
+        }
+        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_EXPORT)) {
+            cmds.push(Command::ShowExport);
+        }
+        // Files dropped on the window open like File > Open.
+        let dropped = ui
+            .input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).find(|p| !p.as_os_str().is_empty()));
+        cmds.extend(dropped.map(Command::OpenFile));
+        cmds
+    }
+
+    /// The dialogs (export, symbol settings) as floating windows.
+    fn dialogs_ui(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
+        if self.export.open {
+            let (window_px, busy) = (self.map_size_px, self.export_job.is_some());
+            let mut open = true;
+            egui::Window::new("Export image").open(&mut open).show(ctx, |ui| {
+                if export_dialog::export_dialog_ui(ui, &mut self.export, window_px, busy) {
+                    cmds.push(Command::Export);
+                }
+            });
+            self.export.open = open;
+        }
+        if self.show_symbol_settings {
+            let mut open = true;
+            egui::Window::new("Symbols").open(&mut open).show(ctx, |ui| {
+                if settings::symbol_settings_ui(ui, &mut self.symbols) {
+                    cmds.push(Command::RewalkStacks);
+                }
+            });
+            self.show_symbol_settings = open;
+        }
     }
 }
 
 impl eframe::App for MemscapeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.poll_loading();
-        self.poll_dialog();
-        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_OPEN)) {
-            self.open_dialog();
+        self.poll_tasks();
+        let mut cmds = self.input_commands(ui);
+        if let Some(doc) = &mut self.doc {
+            let s = &self.settings;
+            let params = ViewParams::new(s.view, &s.filters, s.metric, &s.volume, doc.selected);
+            doc.update_scene(&params, &self.waker);
         }
-        if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_EXPORT)) && self.doc.is_some() {
-            self.export.open = true;
-        }
-        self.poll_export();
-        if self.export.open {
-            let window_px = self.map_size_px;
-            let busy = self.export_job.is_some();
-            let mut open = true;
-            let mut save = false;
-            egui::Window::new("Export image").open(&mut open).show(ui.ctx(), |ui| {
-                save = export_dialog::export_dialog_ui(ui, &mut self.export, window_px, busy);
-            });
-            self.export.open = open;
-            if save && let Some(opts) = self.export_options(self.export.size_px(window_px)) {
-                self.start_export(opts);
+
+        let loading = self.loading.as_ref().map(|l| {
+            let (phase, fraction) = l.progress.current();
+            LoadingStatus {
+                what: l.source.describe(),
+                phase: phase.to_string(),
+                fraction,
+                seconds: l.started.elapsed().as_secs_f32(),
             }
-        }
-        if self.export_job.is_some() {
+        });
+        // While loading, the bar's clock and progress move: keep drawing.
+        if loading.is_some() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
-        // Files dropped on the window open like File > Open.
-        let dropped = ui
-            .input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).find(|p| !p.as_os_str().is_empty()));
-        if let Some(path) = dropped {
-            self.start_loading(DumpSource::File(path));
-        }
-        self.ensure_scene();
-
-        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
-        if let Some(err) = self.error.clone() {
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            cmds.extend(top_bar::top_bar_ui(
+                ui,
+                TopBar {
+                    view: &mut self.settings.view,
+                    search: &mut self.search,
+                    search_note: self.search_note.as_deref(),
+                    recent: self.recent.paths(),
+                    has_dump: self.doc.is_some(),
+                    loading,
+                },
+            ))
+        });
+        if let Some(err) = &self.error {
             egui::Panel::bottom("error_bar").show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.colored_label(theme::CRASH, format!("error: {err}"));
                     if ui.button("Dismiss").clicked() {
-                        self.error = None;
+                        cmds.push(Command::DismissError);
                     }
                 });
             });
         }
-        let Some(doc) = &mut self.doc else {
-            egui::CentralPanel::default().show(ui, |ui| {
-                if self.loading.is_some() {
-                    ui.centered_and_justified(|ui| ui.spinner());
-                } else {
-                    ui.label("No dump open. Use File > Open, or drop a minidump on this window.");
-                }
-            });
-            return;
-        };
-        let space = Arc::clone(&doc.space);
-        doc.poll_traces();
-        if self.show_symbol_settings {
-            let mut open = true;
-            let mut changed = false;
-            egui::Window::new("Symbols").open(&mut open).show(ui.ctx(), |ui| {
-                changed = settings::symbol_settings_ui(ui, &mut self.symbols);
-            });
-            self.show_symbol_settings = open;
-            if changed && !matches!(doc.traces, TraceState::NotStarted) {
-                doc.start_walking(&self.symbols);
+        self.dialogs_ui(ui.ctx(), &mut cmds);
+        match &mut self.doc {
+            Some(doc) => {
+                document_ui(ui, doc, &mut self.settings, self.render_state.as_ref(), &mut self.map_size_px, &mut cmds)
+            }
+            None => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    if self.loading.is_some() {
+                        ui.centered_and_justified(|ui| ui.spinner());
+                    } else {
+                        ui.label("No dump open. Use File > Open, or drop a minidump on this window.");
+                    }
+                });
             }
         }
-        if doc.panels.tab == bottom::BottomTab::Patterns || doc.findings.is_some() {
-            doc.update_findings();
+        let had_commands = !cmds.is_empty();
+        for cmd in cmds {
+            self.run_cmd(cmd);
         }
-        let traces = traces_view(&doc.traces);
+        if let Some(doc) = &mut self.doc {
+            doc.sync_panels_with_selection();
+        }
+        // A command may have changed what the next frame shows (filters, selection).
+        if had_commands {
+            ui.ctx().request_repaint();
+        }
+    }
+}
+
+/// The panels around and in the map for an open document.
+fn document_ui(
+    ui: &mut egui::Ui,
+    doc: &mut Document,
+    settings: &mut ViewSettings,
+    render_state: Option<&egui_wgpu::RenderState>,
+    map_size_px: &mut [u32; 2],
+    cmds: &mut Vec<Command>,
+) {
+    let space = Arc::clone(&doc.space);
+    if doc.panels.tab == BottomTab::Patterns || doc.findings.is_some() {
+        doc.update_findings();
+    }
+    egui::Panel::bottom("bottom_panel").resizable(true).default_size(260.0).size_range(120.0..=600.0).show(ui, |ui| {
+        let traces = doc.traces.view();
         let findings = FindingsView {
             findings: doc.findings.as_ref().map(|(f, _)| f.as_slice()),
             with_traces: doc.findings.as_ref().is_some_and(|(_, t)| *t),
         };
-        let mut actions = Vec::new();
-        egui::Panel::bottom("bottom_panel").resizable(true).default_size(260.0).size_range(120.0..=600.0).show(
-            ui,
-            |ui| {
-                actions = bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings);
-            },
-        );
-        let marked: Vec<u32> = match (&doc.findings, doc.panels.selected_finding) {
-            (Some((f, _)), Some(i)) => {
-                f.get(i).map(|f| crate::ui::patterns::finding_regions(&space, f)).unwrap_or_default()
-            }
-            _ => Vec::new(),
-        };
-        let frames_here = match &doc.traces {
-            TraceState::Ready(r) => Some(Arc::clone(r)),
-            _ => None,
-        };
-
-        let mut filters_changed = false;
-        egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                summary::summary_ui(ui, &space);
-                ui.separator();
-                ui.strong("Legend and filters");
-                filters_changed = filters::filters_ui(ui, &space, &mut self.filters, &mut doc.legend);
-                match self.view {
-                    View::City => {
-                        ui.separator();
-                        ui.strong("City");
-                        ui.horizontal_wrapped(|ui| {
-                            ui.label("Height");
-                            for m in HeightMetric::ALL {
-                                ui.selectable_value(&mut self.metric, m, m.title());
-                            }
-                        });
-                        ui.label(
-                            egui::RichText::new(
-                                "Drag to orbit, right-drag to pan, wheel to zoom, F flies to the selection.",
-                            )
-                            .weak(),
-                        );
-                    }
-                    View::Volume => {
-                        ui.separator();
-                        ui.strong("Volume");
-                        view3d::volume_controls_ui(ui, &space, &mut self.volume);
-                    }
-                    View::Flat(_) => {}
+        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings));
+    });
+    egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            summary::summary_ui(ui, &space);
+            ui.separator();
+            ui.strong("Legend and filters");
+            filters::filters_ui(ui, &space, &mut settings.filters, &mut doc.legend);
+            match settings.view {
+                View::City => {
+                    ui.separator();
+                    ui.strong("City");
+                    view3d::city_controls_ui(ui, &mut settings.metric);
                 }
-            });
-        });
-        let mut link = None;
-        egui::Panel::right("details_panel").resizable(true).default_size(340.0).size_range(240.0..=560.0).show(
-            ui,
-            |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
-                    Some(i) => {
-                        link = details::details_ui(ui, &space, i);
-                        if let Some((f, _)) = &doc.findings {
-                            let involved = crate::ui::patterns::findings_for_region(&space, f, i);
-                            if !involved.is_empty() {
-                                ui.separator();
-                                ui.strong("Patterns involving this region");
-                                for finding in involved {
-                                    ui.colored_label(
-                                        crate::ui::patterns::severity_color(finding.severity),
-                                        format!("{} ({:.2})", finding.name, finding.confidence),
-                                    )
-                                    .on_hover_text(&finding.summary);
-                                }
-                            }
-                        }
-                        if let Some(traces) = &frames_here
-                            && let Some(t) = details::frames_in_region_ui(ui, &space, &traces.traces, i)
-                        {
-                            actions.push(PanelAction::SelectThread(t));
-                        }
-                    }
-                    None => {
-                        ui.heading("Details");
-                        ui.label("Click a region on the map to see it here.");
-                    }
-                });
-            },
-        );
-        if let Some(i) = link {
-            doc.select_and_focus(i);
-        }
-        for a in actions {
-            doc.apply(a, &self.symbols, &mut self.filters);
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            if space.region_source == RegionSource::Synthesized {
-                ui.colored_label(
-                    theme::WARNING,
-                    "No region list in this dump: modules, stacks and captured memory are placed where the dump says; the rest is Unknown, not Free.",
-                );
-            }
-            let selected = doc.selected.map(|i| i as u32);
-            let ppp = ui.ctx().pixels_per_point();
-            let avail = ui.available_size() * ppp;
-            self.map_size_px = [avail.x.round().max(16.0) as u32, avail.y.round().max(16.0) as u32];
-            let waiting = !doc.has_scene_for(self.view);
-            if waiting {
-                ui.centered_and_justified(|ui| {
-                    let n = space.regions.len();
-                    ui.label(format!("Laying out {n} regions for the {} view…", self.view.name()));
-                });
-            }
-            let response = match self.view {
-                _ if waiting => None,
-                View::Flat(_) => doc.scene.as_ref().map(|scene| {
-                    let gpu = match &self.render_state {
-                        Some(rs) => MapGpu::Window(rs),
-                        None => MapGpu::Cpu,
-                    };
-                    map_view::map_view_ui(ui, &mut doc.map, &space, scene, Highlights { selected, marked: &marked }, gpu)
-                }),
-                View::City | View::Volume => match (&self.render_state, &doc.scene3d) {
-                    (Some(rs), Some(data)) => {
-                        let volume = (self.view == View::Volume).then_some(&self.volume);
-                        Some(view3d::view3d_ui(
-                            ui,
-                            &mut doc.view3d,
-                            &space,
-                            data,
-                            Highlights { selected, marked: &marked },
-                            volume,
-                            Gpu3d::Window(rs),
-                        ))
-                    }
-                    (None, _) => {
-                        ui.colored_label(theme::WARNING, "The 3D views need the wgpu renderer.");
-                        None
-                    }
-                    _ => None,
-                },
-            };
-            if let Some(c) = response.and_then(|r| r.clicked) {
-                doc.selected = Some(c as usize);
-            }
-            if doc.scene_job.is_some() && !waiting {
-                // The map shown is the last one; the new one is on its way.
-                let rect = ui.max_rect();
-                ui.painter().text(
-                    rect.right_top() + egui::vec2(-8.0, 8.0),
-                    egui::Align2::RIGHT_TOP,
-                    "Updating the map…",
-                    egui::FontId::proportional(13.0),
-                    theme::WARNING,
-                );
+                View::Volume => {
+                    ui.separator();
+                    ui.strong("Volume");
+                    view3d::volume_controls_ui(ui, &space, &mut settings.volume);
+                }
+                View::Flat(_) => {}
             }
         });
-        doc.sync_panels_with_selection();
-        if doc.scene_job.is_some() {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(30));
-        }
-        if matches!(doc.traces, TraceState::Walking { .. }) {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
-        }
-        if filters_changed {
-            ui.ctx().request_repaint();
-        }
-        if self.loading.is_some() || self.dialog.is_some() {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
-        }
-    }
+    });
+    egui::Panel::right("details_panel").resizable(true).default_size(340.0).size_range(240.0..=560.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
+            Some(i) => {
+                cmds.extend(details::details_ui(ui, &space, i).map(Command::SelectRegion));
+                if let Some((f, _)) = &doc.findings {
+                    details::findings_in_region_ui(ui, &space, f, i);
+                }
+                if let Some(traces) = doc.ready_traces()
+                    && let Some(t) = details::frames_in_region_ui(ui, &space, &traces.traces, i)
+                {
+                    cmds.push(Command::SelectThread(t));
+                }
+            }
+            None => {
+                ui.heading("Details");
+                ui.label("Click a region on the map to see it here.");
+            }
+        });
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        cmds.extend(map_panel::map_panel_ui(ui, doc, settings.view, &settings.volume, render_state, map_size_px));
+    });
 }
 
 /// Opens the window on `dump`, or on the demo dump without one.

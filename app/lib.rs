@@ -10,7 +10,7 @@ pub mod export;
 pub mod format;
 pub mod layout;
 pub mod render;
-pub mod scene_job;
+pub mod scene;
 pub mod synth;
 pub mod task;
 pub mod ui;

@@ -118,8 +118,9 @@ fn vs_sky(@builtin(vertex_index) vertex_index: u32) -> SkyOutput {
 fn fs_sky(in: SkyOutput) -> @location(0) vec4<f32> {
     let top = unpack4x8unorm(u.sky_top);
     let bottom = unpack4x8unorm(u.sky_bottom);
-    let c = mix(top, bottom, clamp(in.v, 0.0, 1.0));
-    return vec4<f32>(c.rgb, 1.0);
+    // Premultiplied colours: a transparent sky (alpha 0) leaves the picture
+    // transparent there; the window's sky is opaque.
+    return mix(top, bottom, clamp(in.v, 0.0, 1.0));
 }
 
 // ---- boxes ----------------------------------------------------------------
@@ -258,6 +259,6 @@ fn fs_blit(in: BlitOutput) -> @location(0) vec4<f32> {
     // size; otherwise (a viewport the device could not take) nearest texel.
     let dims = vec2<i32>(textureDimensions(scene_texture));
     let texel = clamp(vec2<i32>(floor(in.uv * vec2<f32>(dims))), vec2<i32>(0), dims - vec2<i32>(1));
-    let c = textureLoad(scene_texture, texel, 0);
-    return vec4<f32>(c.rgb, 1.0);
+    // Premultiplied, alpha kept: opaque in the window, 0 under a transparent sky.
+    return textureLoad(scene_texture, texel, 0);
 }

@@ -8,15 +8,15 @@ mod common;
 use common::gpu_available;
 use std::process::Command;
 
-use memscape::cli::shot::{ShotOptions, render};
 use memscape::dump::{AddressSpace, RegionKind};
+use memscape::export::{PictureOptions, render_picture};
 use memscape::layout::{View, ViewKind};
-use memscape::ui::theme::{self, ExportTheme};
+use memscape::scene::theme::{self, ExportTheme};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
-fn treemap(size: [u32; 2]) -> ShotOptions {
-    ShotOptions::new(View::Flat(ViewKind::Treemap), size)
+fn treemap(size: [u32; 2]) -> PictureOptions {
+    PictureOptions::new(View::Flat(ViewKind::Treemap), size)
 }
 
 /// How many pixels in the rect [x0, x1) x [y0, y1) differ between a and b.
@@ -32,28 +32,90 @@ fn contains_colour(img: &image::RgbaImage, x0: u32, y0: u32, x1: u32, y1: u32, w
 }
 
 #[test]
-fn the_legend_and_title_draw_in_their_corners_only_when_asked() {
+fn the_legend_and_title_get_their_own_space_only_when_asked() {
     if !gpu_available() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let plain = render(&space, &treemap([1000, 700])).unwrap().image;
-    let legend = render(&space, &ShotOptions { legend: true, ..treemap([1000, 700]) }).unwrap().image;
-    let title = render(&space, &ShotOptions { title: Some(None), ..treemap([1000, 700]) }).unwrap().image;
-    assert_eq!(legend.dimensions(), (1000, 700));
+    let plain = render_picture(&space, &treemap([1000, 700])).unwrap();
+    let legend = render_picture(&space, &PictureOptions { legend: true, ..treemap([1000, 700]) }).unwrap();
+    let title = render_picture(&space, &PictureOptions { title: Some(None), ..treemap([1000, 700]) }).unwrap();
+    assert_eq!(legend.image.dimensions(), (1000, 700));
     let image = theme::kind_color(RegionKind::Image).to_array();
-    // Bottom-left: the legend, with the Image swatch.
-    assert!(differing(&plain, &legend, 0, 450, 300, 700) > 2000, "no legend in the bottom-left corner");
-    assert!(contains_colour(&legend, 0, 450, 60, 700, image), "no Image swatch in the legend");
-    assert!(!contains_colour(&plain, 0, 450, 60, 700, image), "the plain map has the swatch colour there");
-    // ...and nothing of it elsewhere.
-    assert_eq!(differing(&plain, &legend, 0, 0, 1000, 300), 0, "the legend drew outside its corner");
-    // Top-left: the title.
-    assert!(differing(&plain, &title, 0, 0, 250, 100) > 1000, "no title in the top-left corner");
-    assert_eq!(differing(&plain, &title, 0, 300, 1000, 700), 0, "the title drew outside its corner");
+    // The plain picture is all map.
+    assert_eq!(plain.layout.map, egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1000.0, 700.0)));
+    assert!(plain.layout.overlays().is_empty());
+    // The legend: a column on the left, at the bottom, with the Image swatch; the map beside it.
+    let l = legend.layout.legend.expect("no legend laid out");
+    assert!(l.min.x < 60.0 && l.max.y > 600.0, "{l:?}");
+    assert!(legend.layout.map.min.x >= l.max.x, "the map starts under the legend: {:?}", legend.layout);
+    let (x0, y0, x1, y1) = (l.min.x as u32, l.min.y as u32, l.max.x as u32, l.max.y as u32);
+    assert!(contains_colour(&legend.image, x0, y0, x1, y1, image), "no Image swatch in the legend");
+    assert!(differing(&plain.image, &legend.image, x0, y0, x1, y1) > 2000, "nothing drawn in the legend");
+    // The title: a band across the top; the map below it.
+    let t = title.layout.title.expect("no title laid out");
+    assert!(t.min.y < 20.0 && t.min.x < 20.0, "{t:?}");
+    assert!(title.layout.map.min.y >= t.max.y, "the map starts under the title: {:?}", title.layout);
+    let (x0, y0, x1, y1) = (t.min.x as u32, t.min.y as u32, t.max.x as u32, t.max.y as u32);
+    assert!(differing(&plain.image, &title.image, x0, y0, x1, y1) > 1000, "nothing drawn in the title block");
     // Turned off, nothing changes: the default options are the plain picture.
-    let off = render(&space, &ShotOptions { legend: false, title: None, ..treemap([1000, 700]) }).unwrap().image;
-    assert!(off == plain);
+    let off =
+        render_picture(&space, &PictureOptions { legend: false, title: None, ..treemap([1000, 700]) }).unwrap().image;
+    assert!(off == plain.image);
+}
+
+/// Every overlay (title, legend, callout column) sits outside the map, no
+/// two callouts overlap, and the map still shows its row addresses and tiles:
+/// on the demo and on a real dump, in every view.
+#[test]
+fn overlays_never_cover_the_map_and_callouts_never_overlap() {
+    if !gpu_available() {
+        return;
+    }
+    let mut dumps = vec![AddressSpace::open(DEMO).unwrap()];
+    if let Some(dir) = common::corpus_dir() {
+        // A real Windows dump with a MemoryInfoList (Electron 29, Crashpad).
+        dumps.push(AddressSpace::open(dir.join("win-x64-electron29-crashpad-meminfo.dmp")).unwrap());
+    }
+    for space in &dumps {
+        let crash = space.exception.as_ref().map(|e| e.instruction_addr.unwrap_or(e.address));
+        let select = crash.filter(|a| space.region_index_at(*a).is_some());
+        for view in View::ALL {
+            let opts = PictureOptions {
+                select,
+                title: Some(None),
+                legend: true,
+                callouts: true,
+                ..PictureOptions::new(view, [1600, 900])
+            };
+            let pic = render_picture(space, &opts).unwrap();
+            let what = format!("{} {view:?}", space.path.display());
+            let map = pic.layout.map;
+            assert!(map.width() > 600.0 && map.height() > 400.0, "{what}: the map is left too little: {map:?}");
+            for o in pic.layout.overlays() {
+                assert!(!o.intersects(map), "{what}: overlay {o:?} covers the map {map:?}");
+            }
+            assert!(!pic.callout_boxes.is_empty(), "{what}: no callouts drawn");
+            for (i, a) in pic.callout_boxes.iter().enumerate() {
+                assert!(!a.intersects(map), "{what}: callout {a:?} over the map");
+                for b in &pic.callout_boxes[i + 1..] {
+                    assert!(!a.intersects(*b), "{what}: callouts {a:?} and {b:?} overlap");
+                }
+            }
+            // The strip's row addresses sit in the map's left gutter, inside the map.
+            if view == View::Flat(ViewKind::Strip) {
+                let tick_colour = theme::MAP_TICK.to_array();
+                let gutter = (map.min.x as u32, map.min.y as u32, map.min.x as u32 + 96, map.max.y as u32);
+                assert!(
+                    (gutter.1..gutter.3).any(|y| (gutter.0..gutter.2).any(|x| {
+                        let p = pic.image.get_pixel(x, y).0;
+                        p.iter().zip(tick_colour).take(3).all(|(a, b)| a.abs_diff(b) < 40)
+                    })),
+                    "{what}: no row addresses in the map's gutter"
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -62,12 +124,12 @@ fn transparent_exports_clear_the_background_and_keep_the_regions() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let shot = render(&space, &ShotOptions { transparent: true, ..treemap([900, 600]) }).unwrap();
+    let shot = render_picture(&space, &PictureOptions { transparent: true, ..treemap([900, 600]) }).unwrap();
     assert_eq!(shot.image.get_pixel(1, 1).0[3], 0, "corner not transparent");
-    let scene = shot.scene.as_ref().unwrap();
+    assert!(shot.flat_scene().is_some());
     let (i, r) = (0..space.regions.len())
         .filter(|i| space.regions[*i].kind == RegionKind::Image)
-        .filter_map(|i| shot.view.screen_rect_of(&scene.layout, i as u32).map(|r| (i, r)))
+        .filter_map(|i| shot.screen_rect_of(i as u32).map(|r| (i, r)))
         .max_by(|a, b| a.1.area().total_cmp(&b.1.area()))
         .unwrap();
     let p = r.min + egui::vec2(3.0, 3.0);
@@ -76,9 +138,11 @@ fn transparent_exports_clear_the_background_and_keep_the_regions() {
     assert_eq!(px, theme::kind_color(RegionKind::Image).to_array());
 
     // 3D: the sky goes, the boxes stay.
-    let plain = render(&space, &ShotOptions::new(View::City, [600, 400])).unwrap().image;
+    let plain = render_picture(&space, &PictureOptions::new(View::City, [600, 400])).unwrap().image;
     let clear =
-        render(&space, &ShotOptions { transparent: true, ..ShotOptions::new(View::City, [600, 400]) }).unwrap().image;
+        render_picture(&space, &PictureOptions { transparent: true, ..PictureOptions::new(View::City, [600, 400]) })
+            .unwrap()
+            .image;
     assert_eq!(clear.get_pixel(1, 1).0[3], 0, "sky not transparent");
     let opaque = clear.pixels().filter(|p| p.0[3] == 255).count();
     assert!(opaque > 10_000, "only {opaque} opaque pixels");
@@ -94,14 +158,14 @@ fn the_light_theme_lightens_background_and_sky() {
     let space = AddressSpace::open(DEMO).unwrap();
     let luma = |p: [u8; 4]| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
     for view in ViewKind::ALL {
-        let opts = ShotOptions { theme: ExportTheme::Light, ..ShotOptions::new(View::Flat(view), [640, 400]) };
-        let img = render(&space, &opts).unwrap().image;
+        let opts = PictureOptions { theme: ExportTheme::Light, ..PictureOptions::new(View::Flat(view), [640, 400]) };
+        let img = render_picture(&space, &opts).unwrap().image;
         let p = img.get_pixel(2, 2).0;
         assert!(luma(p) > 200.0, "{view:?}: background {p:?}");
         assert_eq!(p[3], 255);
     }
-    let opts = ShotOptions { theme: ExportTheme::Light, ..ShotOptions::new(View::Volume, [640, 400]) };
-    let p = render(&space, &opts).unwrap().image.get_pixel(2, 2).0;
+    let opts = PictureOptions { theme: ExportTheme::Light, ..PictureOptions::new(View::Volume, [640, 400]) };
+    let p = render_picture(&space, &opts).unwrap().image.get_pixel(2, 2).0;
     assert!(luma(p) > 200.0, "sky {p:?}");
 }
 
@@ -155,18 +219,24 @@ fn a_title_text_and_callouts_change_the_picture() {
     }
     let space = AddressSpace::open(DEMO).unwrap();
     let sel = Some(0x7fef9a12e4c);
-    let base = render(&space, &ShotOptions { select: sel, ..treemap([800, 500]) }).unwrap().image;
-    let named =
-        render(&space, &ShotOptions { select: sel, title: Some(Some("Heap growth".into())), ..treemap([800, 500]) })
-            .unwrap()
-            .image;
-    let default = render(&space, &ShotOptions { select: sel, title: Some(None), ..treemap([800, 500]) }).unwrap().image;
+    let base = render_picture(&space, &PictureOptions { select: sel, ..treemap([800, 500]) }).unwrap().image;
+    let named = render_picture(
+        &space,
+        &PictureOptions { select: sel, title: Some(Some("Heap growth".into())), ..treemap([800, 500]) },
+    )
+    .unwrap()
+    .image;
+    let default = render_picture(&space, &PictureOptions { select: sel, title: Some(None), ..treemap([800, 500]) })
+        .unwrap()
+        .image;
     assert!(differing(&base, &named, 0, 0, 200, 60) > 200);
     assert!(named != default, "a title text draws what it says");
-    let callouts = render(&space, &ShotOptions { select: sel, callouts: true, ..treemap([800, 500]) }).unwrap().image;
+    let callouts =
+        render_picture(&space, &PictureOptions { select: sel, callouts: true, ..treemap([800, 500]) }).unwrap().image;
     assert!(differing(&base, &callouts, 0, 0, 800, 500) > 1000, "no callouts drawn");
-    let targets = memscape::cli::shot::callout_targets(&space, space.region_index_at(0x7fef9a12e4c).map(|i| i as u32));
-    assert!(!targets.is_empty() && targets.len() <= 1 + memscape::cli::shot::MAX_FINDING_CALLOUTS);
+    let targets =
+        memscape::export::picture::callouts_for(&space, space.region_index_at(0x7fef9a12e4c).map(|i| i as u32));
+    assert!(!targets.is_empty() && targets.len() <= 1 + memscape::export::picture::MAX_FINDING_CALLOUTS);
 }
 
 #[test]
@@ -206,16 +276,16 @@ fn tiled_renders_stitch_without_seams() {
         View::Volume,
     ];
     for view in views {
-        let opts = || ShotOptions {
+        let opts = || PictureOptions {
             select,
             title: Some(None),
             legend: true,
             callouts: true,
             theme: ExportTheme::Light,
-            ..ShotOptions::new(view, size)
+            ..PictureOptions::new(view, size)
         };
-        let single = render(&space, &opts()).unwrap().image;
-        let tiled = render(&space, &ShotOptions { tile_px: Some(TILE), ..opts() }).unwrap().image;
+        let single = render_picture(&space, &opts()).unwrap().image;
+        let tiled = render_picture(&space, &PictureOptions { tile_px: Some(TILE), ..opts() }).unwrap().image;
         assert_eq!(tiled.dimensions(), (size[0], size[1]));
         if std::env::var_os("MEMSCAPE_SAVE_TILES").is_some() {
             single.save(format!("/tmp/tiles-{}-single.png", view.name())).unwrap();
@@ -254,18 +324,19 @@ fn a_picture_wider_than_the_gpus_largest_texture_is_tiled() {
     // Twice the largest texture: the map (fitted to the height) sits across
     // the first tile edge, at x = max.
     const HEIGHT: u32 = 100;
-    let strip = ShotOptions::new(View::Flat(ViewKind::Strip), [2 * max, HEIGHT]);
-    let wide = render(&space, &strip).unwrap().image;
+    let strip = PictureOptions::new(View::Flat(ViewKind::Strip), [2 * max, HEIGHT]);
+    let wide = render_picture(&space, &strip).unwrap().image;
     assert_eq!(wide.dimensions(), (2 * max, HEIGHT));
     let background = theme::MAP_BACKGROUND.to_array();
     let drawn = |x: u32| (0..HEIGHT).any(|y| wide.get_pixel(x, y).0 != background);
     assert!(drawn(max - 10) && drawn(max + 10), "the map does not reach across the tile edge");
     // Tiles of another size (1000 px does not divide the texture limit) give
     // the same picture: no seam at x = max.
-    let other = render(&space, &ShotOptions { tile_px: Some(1000), ..strip }).unwrap().image;
+    let other = render_picture(&space, &PictureOptions { tile_px: Some(1000), ..strip }).unwrap().image;
     let off = far_apart(&wide, &other, 2);
     assert!(off.is_empty(), "{} pixels differ, first at {:?}", off.len(), off.first());
     // Too large a picture is a clear error, not a GPU failure.
-    let err = render(&space, &ShotOptions::new(View::Flat(ViewKind::Strip), [65_536, 65_536])).err().unwrap();
+    let err =
+        render_picture(&space, &PictureOptions::new(View::Flat(ViewKind::Strip), [65_536, 65_536])).err().unwrap();
     assert!(err.to_string().contains("too large"), "{err:#}");
 }

@@ -133,7 +133,7 @@ fn the_map_draws_region_colours() {
             .filter_map(|i| app.screen_rect_of_region(i))
             .max_by(|a, b| a.area().total_cmp(&b.area()))
             .expect("no Image region on screen");
-        (rect, memscape::ui::theme::kind_color(RegionKind::Image))
+        (rect, memscape::scene::theme::kind_color(RegionKind::Image))
     };
     assert!(rect.width() >= 8.0 && rect.height() >= 3.0, "the largest image tile is too small to sample: {rect:?}");
     let pos = rect.min + egui::vec2(3.0, rect.height() * 0.5);
@@ -289,7 +289,7 @@ fn a_big_dump_is_laid_out_on_a_worker_while_the_window_keeps_drawing() {
     step_until(&mut h, "the big dump", |a| a.space().is_some());
     let index = {
         let space = h.state().space().unwrap();
-        assert!(space.regions.len() >= memscape::scene_job::BACKGROUND_MIN_REGIONS);
+        assert!(space.regions.len() >= memscape::scene::cache::BACKGROUND_MIN_REGIONS);
         let t = space.crashed_thread().unwrap();
         space.region_index_at(t.sp.unwrap()).unwrap()
     };

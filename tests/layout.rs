@@ -28,9 +28,7 @@ use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, occup
 use memscape::layout::hilbert::{hilbert_cell, hilbert_order};
 use memscape::layout::hit::HitIndex;
 use memscape::layout::treemap::{MIN_AREA_FACTOR, WORLD_HEIGHT, WORLD_WIDTH};
-use memscape::layout::{
-    LayoutInput, LayoutSource, MapLayout, Rect, Tile, ViewKind, all_visible, layout, layout_source,
-};
+use memscape::layout::{Layout2d, LayoutInput, LayoutSource, Rect, Tile, ViewKind, all_visible, layout, layout_source};
 use minidump_synth::SynthMinidump;
 
 use common::synth::*;
@@ -131,7 +129,7 @@ fn random_regions(n: usize, seed: u64) -> Vec<Region> {
 
 // ---------------------------------------------------------------- checks
 
-fn same_layout(a: &MapLayout, b: &MapLayout) -> bool {
+fn same_layout(a: &Layout2d, b: &Layout2d) -> bool {
     a.tiles == b.tiles && a.labels == b.labels && a.ticks == b.ticks && a.bounds == b.bounds
 }
 
@@ -174,7 +172,7 @@ fn assert_no_overlap(tiles: &[Tile], bounds: &Rect, what: &str) {
 }
 
 /// Tile indices per region.
-fn tiles_by_region(layout: &MapLayout) -> BTreeMap<u32, Vec<usize>> {
+fn tiles_by_region(layout: &Layout2d) -> BTreeMap<u32, Vec<usize>> {
     let mut out: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, t) in layout.tiles.iter().enumerate() {
         out.entry(t.region).or_default().push(i);
@@ -183,7 +181,7 @@ fn tiles_by_region(layout: &MapLayout) -> BTreeMap<u32, Vec<usize>> {
 }
 
 /// The checks every view shares.
-fn check_common(view: ViewKind, src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
+fn check_common(view: ViewKind, src: &LayoutSource<'_>, layout: &Layout2d, what: &str) {
     let again = layout_source(view, src);
     assert!(same_layout(layout, &again), "{what}: two runs differ");
 
@@ -223,7 +221,7 @@ fn check_common(view: ViewKind, src: &LayoutSource<'_>, layout: &MapLayout, what
 
 /// Strip and Hilbert: sizes follow the axis exactly (a strip tile's width, a
 /// Hilbert tile's area, is its length in units).
-fn check_axis_areas(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
+fn check_axis_areas(src: &LayoutSource<'_>, layout: &Layout2d, what: &str) {
     let strip = what.ends_with("/ strip");
     let axis = Axis::new(src);
     let by_region = tiles_by_region(layout);
@@ -264,7 +262,7 @@ fn check_axis_areas(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
 }
 
 /// Ticks climb in address order (in the order they are listed).
-fn check_ticks(layout: &MapLayout, what: &str) {
+fn check_ticks(layout: &Layout2d, what: &str) {
     for w in layout.ticks.windows(2) {
         assert!(w[0].addr <= w[1].addr, "{what}: ticks out of order {w:?}");
     }
@@ -285,7 +283,7 @@ fn shares_edge(a: &Rect, b: &Rect) -> bool {
 }
 
 /// Hilbert: one 4-connected blob per region; consecutive regions touch.
-fn check_hilbert_shape(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
+fn check_hilbert_shape(src: &LayoutSource<'_>, layout: &Layout2d, what: &str) {
     let axis = Axis::new(src);
     let by_region = tiles_by_region(layout);
     for s in &axis.spans {
@@ -324,7 +322,7 @@ fn check_hilbert_shape(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) {
 }
 
 /// Treemap: areas within the padding error of exact proportion.
-fn check_treemap_areas(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) -> (f64, f64) {
+fn check_treemap_areas(src: &LayoutSource<'_>, layout: &Layout2d, what: &str) -> (f64, f64) {
     let total: f64 = layout.tiles.iter().map(|t| src.regions[t.region as usize].size_bytes as f64).sum();
     let world = WORLD_WIDTH * WORLD_HEIGHT;
     let (mut min_ratio, mut weighted) = (f64::INFINITY, 0.0);
@@ -359,7 +357,7 @@ fn check_treemap_areas(src: &LayoutSource<'_>, layout: &MapLayout, what: &str) -
 }
 
 /// HitIndex against a brute-force scan (last drawn wins), and tiles_of.
-fn check_hits(layout: &MapLayout, what: &str) {
+fn check_hits(layout: &Layout2d, what: &str) {
     let index = HitIndex::new(layout);
     let scan = |p: [f32; 2]| layout.tiles.iter().rev().find(|t| t.rect.contains(p)).map(|t| t.region);
     let b = layout.bounds;

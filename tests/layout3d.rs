@@ -33,7 +33,7 @@ use memscape::layout::city::{
 };
 use memscape::layout::hilbert::{hilbert_order, layout_hilbert_source};
 use memscape::layout::hit3d::{Hit3dIndex, pick_scan, ray_box};
-use memscape::layout::scene3d::{Box3, HeightMetric, Scene3D};
+use memscape::layout::layout3d::{Box3, HeightMetric, Layout3d};
 use memscape::layout::volume::{hilbert3_block, hilbert3_cell, hilbert3_order, layout_volume, layout_volume_source};
 use memscape::layout::{LayoutInput, LayoutSource, all_visible};
 
@@ -157,7 +157,7 @@ fn filters(regions: &[Region]) -> Vec<(&'static str, Vec<bool>)> {
 
 // ---------------------------------------------------------------- checks
 
-fn same_scene(a: &Scene3D, b: &Scene3D) -> bool {
+fn same_scene(a: &Layout3d, b: &Layout3d) -> bool {
     a.boxes == b.boxes
         && a.labels == b.labels
         && a.ticks == b.ticks
@@ -168,7 +168,7 @@ fn same_scene(a: &Scene3D, b: &Scene3D) -> bool {
 }
 
 /// Box indices per region.
-fn boxes_by_region(scene: &Scene3D) -> BTreeMap<u32, Vec<usize>> {
+fn boxes_by_region(scene: &Layout3d) -> BTreeMap<u32, Vec<usize>> {
     let mut out: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, b) in scene.boxes.iter().enumerate() {
         out.entry(b.region).or_default().push(i);
@@ -178,7 +178,7 @@ fn boxes_by_region(scene: &Scene3D) -> BTreeMap<u32, Vec<usize>> {
 
 /// Both 3D views: visible regions drawn, hidden ones not; boxes well formed
 /// and inside the bounds, which are their extent.
-fn check_common(src: &LayoutSource<'_>, scene: &Scene3D, what: &str) {
+fn check_common(src: &LayoutSource<'_>, scene: &Layout3d, what: &str) {
     let by_region = boxes_by_region(scene);
     for i in 0..src.regions.len() {
         assert_eq!(by_region.contains_key(&(i as u32)), src.is_visible(i), "{what}: region {i} drawn?");
@@ -229,7 +229,7 @@ fn overlap2(a: &Box3, b: &Box3) -> bool {
 
 /// No two footprints (x/z) share interior points; pairs are only compared when
 /// they share a bucket of a coarse test-only grid.
-fn assert_no_footprint_overlap(scene: &Scene3D, what: &str) {
+fn assert_no_footprint_overlap(scene: &Layout3d, what: &str) {
     let boxes = &scene.boxes;
     let side = ((boxes.len() as f64).sqrt().ceil() as usize).clamp(1, 512);
     let (lo, hi) = (scene.bounds_min, scene.bounds_max);
@@ -320,7 +320,7 @@ fn rank(metric: HeightMetric, r: &Region, compressed: bool, threads: &[Thread]) 
 /// City: footprints are the Hilbert tiles inset, boxes stand on the ground,
 /// one height per region, heights ordered as the metric's values, labels
 /// over the tallest boxes, ticks the Hilbert map's.
-fn check_city(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric, what: &str) -> Scene3D {
+fn check_city(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric, what: &str) -> Layout3d {
     let scene = layout_city_source(src, threads, metric);
     assert!(same_scene(&scene, &layout_city_source(src, threads, metric)), "{what}: two runs differ");
     check_common(src, &scene, what);
@@ -410,7 +410,7 @@ fn morton(c: [u32; 3]) -> u64 {
 /// Volume: aligned cubes inside the Hilbert cube, an exact tiling of the
 /// axis (volumes per region = axis lengths, no overlaps), labels at a
 /// largest cube's centre.
-fn check_volume(src: &LayoutSource<'_>, what: &str) -> Scene3D {
+fn check_volume(src: &LayoutSource<'_>, what: &str) -> Layout3d {
     let scene = layout_volume_source(src);
     assert!(same_scene(&scene, &layout_volume_source(src)), "{what}: two runs differ");
     check_common(src, &scene, what);
@@ -495,7 +495,7 @@ fn random_dir(rng: &mut Rng) -> [f32; 3] {
 /// Index and scan agree: both miss, or both hit at the same `t` (the same
 /// box, or boxes the ray enters at the same `t`).
 fn assert_same_pick(
-    scene: &Scene3D,
+    scene: &Layout3d,
     got: Option<(usize, f32)>,
     want: Option<(usize, f32)>,
     ray: ([f32; 3], [f32; 3]),
@@ -514,7 +514,7 @@ fn assert_same_pick(
 /// Picking: random rays (aimed at boxes, and anywhere) agree with the scan,
 /// with no skip, skipping gaps, and skipping everything beyond a slicing
 /// plane; rays straight down onto top centres find their box; misses miss.
-fn check_picking(scene: &Scene3D, rays: usize, seed: u64, what: &str) {
+fn check_picking(scene: &Layout3d, rays: usize, seed: u64, what: &str) {
     let index = Hit3dIndex::new(scene);
     let (lo, hi) = (scene.bounds_min, scene.bounds_max);
     let ext: [f32; 3] = std::array::from_fn(|a| (hi[a] - lo[a]).max(1.0));
@@ -704,7 +704,7 @@ fn heights_follow_the_documented_formulas() {
     assert!(axis.spans[3].compressed && axis.spans[7].compressed && !axis.spans[10].compressed);
     assert_eq!(height_scale(hilbert_order(axis.total_units)), 1.0);
 
-    let height_of = |scene: &Scene3D, region: u32| {
+    let height_of = |scene: &Layout3d, region: u32| {
         let hs: Vec<f32> = scene.boxes.iter().filter(|b| b.region == region).map(|b| b.max[1]).collect();
         assert!(!hs.is_empty() && hs.iter().all(|h| *h == hs[0]));
         hs[0]

@@ -1,14 +1,15 @@
-//! The window's scene building (app/scene_job.rs): a scene built on a worker
+//! The window's scene building (app/scene/): a scene built on a worker
 //! thread is the one built on the UI thread, for every view.
 
 use std::sync::Arc;
 
 use memscape::dump::AddressSpace;
-use memscape::layout::scene3d::HeightMetric;
+use memscape::layout::layout3d::HeightMetric;
 use memscape::layout::{View, ViewKind};
-use memscape::scene_job::{BuiltScene, JobState, SceneJob, SceneKey, build};
-use memscape::ui::filters::Filters;
-use memscape::ui::view3d::VolumeStyle;
+use memscape::scene::Filters;
+use memscape::scene::VolumeStyle;
+use memscape::scene::{BuiltScene, ViewParams as SceneKey, build_scene as build};
+use memscape::task::{Poll, Task, Waker};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
@@ -38,14 +39,15 @@ fn a_scene_built_on_a_worker_is_the_one_built_here() {
     }
     for key in keys {
         let here = build(&space, &key, 7);
-        let job = SceneJob::spawn(Arc::clone(&space), key.clone(), 7).expect("a worker thread");
-        assert_eq!(job.key, key);
+        let (worker_space, worker_key) = (Arc::clone(&space), key.clone());
+        let job = Task::spawn("layout", Waker::none(), move || build(&worker_space, &worker_key, 7))
+            .expect("a worker thread");
         let started = std::time::Instant::now();
         let there = loop {
             match job.poll() {
-                JobState::Done(built) => break *built,
-                JobState::Died => panic!("the worker died"),
-                JobState::Building => {}
+                Poll::Done(built) => break built,
+                Poll::Died => panic!("the worker died"),
+                Poll::Pending => {}
             }
             assert!(started.elapsed().as_secs() < 120, "the worker never finished");
             std::thread::sleep(std::time::Duration::from_millis(5));

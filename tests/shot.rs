@@ -8,10 +8,10 @@ mod common;
 use common::gpu_available;
 use std::process::Command;
 
-use memscape::cli::shot::{ShotOptions, render};
 use memscape::dump::{AddressSpace, RegionKind};
+use memscape::export::{PictureOptions, render_picture};
 use memscape::layout::{View, ViewKind};
-use memscape::ui::theme;
+use memscape::scene::theme;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
@@ -26,14 +26,14 @@ fn known_regions_have_their_colours_where_the_layout_put_them() {
     }
     let space = AddressSpace::open(DEMO).unwrap();
     for view in ViewKind::ALL {
-        let shot = render(&space, &ShotOptions::new(View::Flat(view), [1200, 800])).unwrap();
-        let scene = shot.scene.as_ref().unwrap();
+        let shot = render_picture(&space, &PictureOptions::new(View::Flat(view), [1200, 800])).unwrap();
+        assert!(shot.flat_scene().is_some());
         assert_eq!(shot.image.dimensions(), (1200, 800));
         // The ten largest on-screen tiles: the pixel just inside each one's
         // top-left corner has its kind's colour (labels sit in the centre).
         let mut rects: Vec<(usize, egui::Rect)> = (0..space.regions.len())
             .filter(|i| space.regions[*i].kind != RegionKind::Free)
-            .filter_map(|i| shot.view.screen_rect_of(&scene.layout, i as u32).map(|r| (i, r)))
+            .filter_map(|i| shot.screen_rect_of(i as u32).map(|r| (i, r)))
             .filter(|(_, r)| r.width() >= 10.0 && r.height() >= 10.0)
             .collect();
         rects.sort_by(|a, b| b.1.area().total_cmp(&a.1.area()));
@@ -61,9 +61,10 @@ fn the_selection_is_outlined() {
     let space = AddressSpace::open(DEMO).unwrap();
     let ntdll = space.modules.iter().find(|m| m.name == "ntdll.dll").unwrap().base_addr;
     let index = space.region_index_at(ntdll).unwrap();
-    let opts = ShotOptions { select: Some(ntdll), ..ShotOptions::new(View::Flat(ViewKind::Treemap), [1200, 800]) };
-    let shot = render(&space, &opts).unwrap();
-    let r = shot.view.screen_rect_of(&shot.scene.unwrap().layout, index as u32).unwrap();
+    let opts =
+        PictureOptions { select: Some(ntdll), ..PictureOptions::new(View::Flat(ViewKind::Treemap), [1200, 800]) };
+    let shot = render_picture(&space, &opts).unwrap();
+    let r = shot.screen_rect_of(index as u32).unwrap();
     // The outline is drawn just outside the tile.
     let p = egui::pos2(r.center().x, r.min.y - 2.0);
     let got = shot.image.get_pixel(p.x as u32, p.y as u32).0;
@@ -93,12 +94,18 @@ fn the_command_writes_a_png_with_its_settings() {
     let _ = std::fs::remove_file(&out);
 
     // Two runs, same bytes.
-    let a = render(&AddressSpace::open(DEMO).unwrap(), &ShotOptions::new(View::Flat(ViewKind::Strip), [320, 200]))
-        .unwrap()
-        .image;
-    let b = render(&AddressSpace::open(DEMO).unwrap(), &ShotOptions::new(View::Flat(ViewKind::Strip), [320, 200]))
-        .unwrap()
-        .image;
+    let a = render_picture(
+        &AddressSpace::open(DEMO).unwrap(),
+        &PictureOptions::new(View::Flat(ViewKind::Strip), [320, 200]),
+    )
+    .unwrap()
+    .image;
+    let b = render_picture(
+        &AddressSpace::open(DEMO).unwrap(),
+        &PictureOptions::new(View::Flat(ViewKind::Strip), [320, 200]),
+    )
+    .unwrap()
+    .image;
     assert!(a == b, "two renders differ");
 }
 
@@ -130,9 +137,10 @@ fn three_d_views_render_the_scene_and_highlight_the_selection() {
     let addr = m.base_addr + m.size_bytes / 2;
     let index = space.region_index_at(addr).unwrap() as u32;
     for view in [View::City, View::Volume] {
-        let plain = render(&space, &ShotOptions::new(view, [800, 500])).unwrap();
+        let plain = render_picture(&space, &PictureOptions::new(view, [800, 500])).unwrap();
         let selected =
-            render(&space, &ShotOptions { select: Some(addr), ..ShotOptions::new(view, [800, 500]) }).unwrap();
+            render_picture(&space, &PictureOptions { select: Some(addr), ..PictureOptions::new(view, [800, 500]) })
+                .unwrap();
         assert_eq!(plain.image.dimensions(), (800, 500));
         // The sky where nothing is: the top-left corner is close to the sky's top colour.
         let sky = plain.image.get_pixel(1, 1).0;
@@ -145,8 +153,7 @@ fn three_d_views_render_the_scene_and_highlight_the_selection() {
         let drawn = plain.image.pixels().filter(|p| p.0[2] < 60 || p.0[0] > 90).count();
         assert!(drawn > 10_000, "{view:?}: only {drawn} scene pixels");
         // The selected region's box is brighter where it is, and only there.
-        let pos =
-            selected.view3d.screen_pos_of(selected.scene3d.as_ref().unwrap(), index).expect("selection on screen");
+        let pos = selected.screen_pos_of(index).expect("selection on screen");
         let lum = |img: &image::RgbaImage, x: u32, y: u32| {
             let p = img.get_pixel(x, y).0;
             u32::from(p[0]) + u32::from(p[1]) + u32::from(p[2])
@@ -165,24 +172,28 @@ fn the_camera_option_moves_the_3d_camera() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let a =
-        render(&space, &ShotOptions { camera: Some([0.0, 60.0, 900.0]), ..ShotOptions::new(View::City, [400, 250]) })
-            .unwrap();
-    let b =
-        render(&space, &ShotOptions { camera: Some([120.0, 20.0, 900.0]), ..ShotOptions::new(View::City, [400, 250]) })
-            .unwrap();
-    let cam = a.view3d.camera.unwrap();
+    let a = render_picture(
+        &space,
+        &PictureOptions { camera: Some([0.0, 60.0, 900.0]), ..PictureOptions::new(View::City, [400, 250]) },
+    )
+    .unwrap();
+    let b = render_picture(
+        &space,
+        &PictureOptions { camera: Some([120.0, 20.0, 900.0]), ..PictureOptions::new(View::City, [400, 250]) },
+    )
+    .unwrap();
+    let cam = a.camera3d().unwrap();
     assert_eq!((cam.yaw_deg, cam.pitch_deg, cam.distance), (0.0, 60.0, 900.0));
     assert!(a.image != b.image, "two cameras gave the same picture");
     // The point looked at (a panned window camera) comes along too.
     let target = [cam.target[0] + 150.0, cam.target[1], cam.target[2] - 80.0];
-    let panned = ShotOptions {
+    let panned = PictureOptions {
         camera: Some([0.0, 60.0, 900.0]),
         camera_target: Some(target),
-        ..ShotOptions::new(View::City, [400, 250])
+        ..PictureOptions::new(View::City, [400, 250])
     };
-    let c = render(&space, &panned).unwrap();
-    assert_eq!(c.view3d.camera.unwrap().target, target);
+    let c = render_picture(&space, &panned).unwrap();
+    assert_eq!(c.camera3d().unwrap().target, target);
     assert!(c.image != a.image, "the target did not move the picture");
     let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
         .args(["shot", DEMO, "--view", "city", "--camera", "30,95,10", "-o", "x.png"])
@@ -235,12 +246,12 @@ fn the_window_filters_and_colouring_reach_the_export() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let mut filters = memscape::ui::filters::Filters::default();
+    let mut filters = memscape::scene::Filters::default();
     for (i, k) in RegionKind::ALL.iter().enumerate() {
         filters.show_kind[i] = *k == RegionKind::Stack;
     }
-    let opts = ShotOptions { filters, ..ShotOptions::new(View::Flat(ViewKind::Treemap), [600, 400]) };
-    let shot = render(&space, &opts).unwrap();
+    let opts = PictureOptions { filters, ..PictureOptions::new(View::Flat(ViewKind::Treemap), [600, 400]) };
+    let shot = render_picture(&space, &opts).unwrap();
     let count = |c: [u8; 4]| shot.image.pixels().filter(|p| close(p.0, c)).count();
     assert_eq!(count(theme::kind_color(RegionKind::Image).to_array()), 0, "Image drawn though hidden");
     assert!(count(theme::kind_color(RegionKind::Stack).to_array()) > 10_000, "the stacks fill the treemap");

@@ -1,6 +1,9 @@
-//! The analysis layer: AddressSpace -> statistics, stack-trace summaries and
-//! (later) crash-dump-analysis pattern findings. Pure and deterministic; no
-//! egui, no wgpu, and no minidump types (those stay in dump/).
+//! The analysis layer: AddressSpace (+ stack traces) -> statistics
+//! ([`stats`]), crash-dump-analysis pattern findings ([`patterns`]) and what
+//! each finding involves on the map ([`involvement`]). Pure and
+//! deterministic; no egui, no wgpu, and no minidump types (those stay in
+//! dump/). May use dump/ only.
 
+pub mod involvement;
 pub mod patterns;
 pub mod stats;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::layout::View;
-use crate::layout::scene3d::HeightMetric;
-use crate::ui::theme::ExportTheme;
+use crate::layout::layout3d::HeightMetric;
+use crate::scene::theme::ExportTheme;
 
 fn parse_view(s: &str) -> Result<View, String> {
     View::from_name(s).ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap, city, volume)"))

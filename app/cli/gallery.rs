@@ -8,8 +8,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::shot::{self, ShotOptions};
+use super::shot;
 use crate::demo;
+use crate::export::PictureOptions;
 use crate::layout::View;
 
 /// The files the gallery writes, in order.
@@ -24,7 +25,7 @@ pub fn run(dir: &Path, size_px: [u32; 2], out: &mut dyn Write) -> Result<()> {
     for view in View::ALL {
         for dressed in [true, false] {
             let suffix = if dressed { "" } else { "-plain" };
-            let mut opts = ShotOptions::new(view, size_px);
+            let mut opts = PictureOptions::new(view, size_px);
             if dressed {
                 opts.select = crash;
                 opts.title = Some(None);

@@ -76,7 +76,7 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             callouts,
             tile_px,
         } => {
-            let opts = shot::ShotOptions {
+            let opts = crate::export::PictureOptions {
                 view: *view,
                 size_px: *size,
                 select: *select,
@@ -88,8 +88,8 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
                 title: title.clone(),
                 legend: *legend,
                 callouts: *callouts,
-                filters: crate::ui::filters::Filters::default(),
                 tile_px: *tile_px,
+                ..crate::export::PictureOptions::new(*view, *size)
             };
             shot::run(&timings.open(dump)?, &opts, output, timings, out)
         }

@@ -37,6 +37,13 @@ impl RegionKind {
         RegionKind::Unknown,
     ];
 
+    /// This kind's place in [`RegionKind::ALL`] (arrays indexed by kind).
+    pub const fn index(self) -> usize {
+        // The enum is declared in legend order, so the discriminant is the index
+        // (checked by a test below).
+        self as usize
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             RegionKind::Image => "Image",
@@ -271,5 +278,17 @@ mod tests {
         assert_eq!(Protection::from_posix(false, false, false).0, Protection::NOACCESS);
         assert!(Protection(0x104).is_guard());
         assert!(Protection(0x40).is_executable() && Protection(0x40).is_writable());
+    }
+}
+
+#[cfg(test)]
+mod kind_index_tests {
+    use super::RegionKind;
+
+    #[test]
+    fn index_is_the_place_in_all() {
+        for (i, k) in RegionKind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+        }
     }
 }

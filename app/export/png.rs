@@ -5,14 +5,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-/// Why a picture could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    #[error("{}: {err}", path.display())]
-    Io { path: std::path::PathBuf, err: std::io::Error },
-    #[error("{}: could not encode the PNG: {err}", path.display())]
-    Encode { path: std::path::PathBuf, err: png::EncodingError },
-}
+use super::error::ExportError;
 
 /// Writes `rgba` (width x height, 4 bytes per pixel) to `path` with `text`
 /// as (keyword, value) tEXt chunks.

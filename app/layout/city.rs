@@ -46,7 +46,7 @@ use crate::dump::{Owner, Protection, Region, RegionKind, RegionState, Thread};
 use super::axis::{Axis, is_gap};
 use super::hilbert::{hilbert_order, layout_hilbert_source};
 use super::label::{LabelKey, label_key, label_text};
-use super::scene3d::{Box3, GroundTick, HeightMetric, Label3, Scene3D};
+use super::layout3d::{Box3, GroundTick, HeightMetric, Label3, Layout3d};
 use super::{LayoutInput, LayoutSource};
 
 /// Inset of a box's footprint on each side, as a fraction of its tile's side...
@@ -78,13 +78,13 @@ pub const PROTECTION_EXECUTE_WRITE_HEIGHT: f32 = 4.0;
 
 /// The City of the input's visible regions, heights by `metric` (CPU time
 /// from `input.space.threads`).
-pub fn layout_city(input: &LayoutInput<'_>, metric: HeightMetric) -> Scene3D {
+pub fn layout_city(input: &LayoutInput<'_>, metric: HeightMetric) -> Layout3d {
     layout_city_source(&input.source(), &input.space.threads, metric)
 }
 
 /// [`layout_city`] from a [`LayoutSource`]; `threads` only matter for
 /// [`HeightMetric::CpuTime`] (an empty slice makes every region flat there).
-pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric) -> Scene3D {
+pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric) -> Layout3d {
     let map = layout_hilbert_source(src);
     let scale = height_scale(hilbert_order(Axis::new(src).total_units));
     let times = ThreadTimes::new(threads);
@@ -124,7 +124,7 @@ pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: He
     });
     let ticks = map.ticks.iter().map(|t| GroundTick { pos: [t.pos[0], 0.0, t.pos[1]], addr: t.addr }).collect();
     let (bounds_min, bounds_max) = boxes_extent(&boxes);
-    Scene3D { boxes, labels, ticks, bounds_min, bounds_max, ground_min: map.bounds.min, ground_max: map.bounds.max }
+    Layout3d { boxes, labels, ticks, bounds_min, bounds_max, ground_min: map.bounds.min, ground_max: map.bounds.max }
 }
 
 /// The inset of a footprint on each side for a tile of `side` units.

@@ -19,7 +19,7 @@
 
 use super::axis::{Axis, addr_in_span};
 use super::label::{LabelRun, label_key};
-use super::{AddressTick, LayoutInput, LayoutSource, MapLayout, Rect, Tile, tiles_extent};
+use super::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
 
 pub const MIN_LABEL_SIDE: f32 = 4.0;
 pub const MIN_KIND_LABEL_SIDE: f32 = 16.0;
@@ -67,11 +67,11 @@ pub fn hilbert_block(order: u32, d: u64, level: u32) -> ([u32; 2], u32) {
     ([x & mask, y & mask], side)
 }
 
-pub fn layout_hilbert(input: &LayoutInput<'_>) -> MapLayout {
+pub fn layout_hilbert(input: &LayoutInput<'_>) -> Layout2d {
     layout_hilbert_source(&input.source())
 }
 
-pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
+pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
     let axis = Axis::new(src);
     let order = hilbert_order(axis.total_units);
     let mut tiles = Vec::with_capacity(axis.spans.len() * 4);
@@ -105,7 +105,7 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> MapLayout {
     run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);
 
     let bounds = tiles_extent(&tiles);
-    MapLayout { ticks: ticks(src, &axis, order), tiles, labels, bounds }
+    Layout2d { ticks: ticks(src, &axis, order), tiles, labels, bounds }
 }
 
 /// A tick at the entry corner of every aligned block of `4^(order - 3)`

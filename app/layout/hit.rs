@@ -12,7 +12,7 @@
 //! outline, and the whole index stays O(tiles).
 
 use super::buckets::{group, group_by};
-use super::{MapLayout, Rect};
+use super::{Layout2d, Rect};
 
 /// Cells per tile, roughly (more cells: fewer tiles to test per query).
 const CELLS_PER_TILE: f64 = 1.0;
@@ -36,7 +36,7 @@ pub struct HitIndex {
 }
 
 impl HitIndex {
-    pub fn new(layout: &MapLayout) -> HitIndex {
+    pub fn new(layout: &Layout2d) -> HitIndex {
         let tiles = &layout.tiles;
         let b = layout.bounds;
         let (w, h) = (f64::from(b.width().max(0.0)), f64::from(b.height().max(0.0)));
@@ -62,12 +62,12 @@ impl HitIndex {
     }
 
     /// The region drawn at `p`, if any.
-    pub fn hit(&self, layout: &MapLayout, p: [f32; 2]) -> Option<u32> {
+    pub fn hit(&self, layout: &Layout2d, p: [f32; 2]) -> Option<u32> {
         self.hit_tile(layout, p).map(|i| layout.tiles[i].region)
     }
 
     /// The index of the tile drawn at `p` (the last drawn where tiles overlap).
-    pub fn hit_tile(&self, layout: &MapLayout, p: [f32; 2]) -> Option<usize> {
+    pub fn hit_tile(&self, layout: &Layout2d, p: [f32; 2]) -> Option<usize> {
         if !(layout.bounds.contains(p)) || self.cell_start.is_empty() {
             return None;
         }
@@ -120,7 +120,7 @@ fn grid_count(x: f64) -> usize {
 
 /// The region at `p` by scanning every tile, last drawn first: what
 /// [`HitIndex::hit`] must agree with (for tests and tiny layouts).
-pub fn hit_scan(layout: &MapLayout, p: [f32; 2]) -> Option<u32> {
+pub fn hit_scan(layout: &Layout2d, p: [f32; 2]) -> Option<u32> {
     layout.tiles.iter().rev().find(|t| t.rect.contains(p)).map(|t| t.region)
 }
 
@@ -135,10 +135,10 @@ mod tests {
 
     #[test]
     fn finds_the_last_drawn_tile() {
-        let layout = MapLayout {
+        let layout = Layout2d {
             tiles: vec![tile(0.0, 0.0, 10.0, 10.0, 0), tile(2.0, 2.0, 4.0, 4.0, 5), tile(9.0, 9.0, 10.0, 10.0, 2)],
             bounds: Rect::new(0.0, 0.0, 10.0, 10.0),
-            ..MapLayout::default()
+            ..Layout2d::default()
         };
         let index = HitIndex::new(&layout);
         assert_eq!(index.hit(&layout, [1.0, 1.0]), Some(0));
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn empty_layout() {
-        let layout = MapLayout::default();
+        let layout = Layout2d::default();
         let index = HitIndex::new(&layout);
         assert_eq!(index.hit(&layout, [0.0, 0.0]), None);
         assert!(index.tiles_of(0).is_empty());

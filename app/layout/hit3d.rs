@@ -24,7 +24,7 @@
 //! met).
 
 use super::buckets::{group, group_by};
-use super::scene3d::{Box3, Scene3D};
+use super::layout3d::{Box3, Layout3d};
 
 /// Cells per box, roughly.
 const CELLS_PER_BOX: f64 = 1.0;
@@ -71,7 +71,7 @@ fn ray_span(o: [f32; 3], d: [f32; 3], min: [f32; 3], max: [f32; 3]) -> Option<(f
 /// The nearest box the ray hits, by testing every box not skipped: what
 /// [`Hit3dIndex::pick`] must agree with. Ties go to the lowest box index.
 pub fn pick_scan(
-    scene: &Scene3D,
+    scene: &Layout3d,
     origin: [f32; 3],
     dir: [f32; 3],
     skip: impl Fn(&Box3) -> bool,
@@ -109,7 +109,7 @@ pub struct Hit3dIndex {
 }
 
 impl Hit3dIndex {
-    pub fn new(scene: &Scene3D) -> Hit3dIndex {
+    pub fn new(scene: &Layout3d) -> Hit3dIndex {
         let boxes = &scene.boxes;
         let Some(first) = boxes.first() else { return Hit3dIndex::default() };
         let (mut lo, mut hi) = (first.min, first.max);
@@ -146,7 +146,7 @@ impl Hit3dIndex {
     /// (`t >= 0`) hits, with its entry `t`, ignoring boxes `skip` accepts.
     pub fn pick(
         &self,
-        scene: &Scene3D,
+        scene: &Layout3d,
         origin: [f32; 3],
         dir: [f32; 3],
         skip: impl Fn(&Box3) -> bool,
@@ -314,14 +314,14 @@ mod tests {
 
     #[test]
     fn picks_the_nearest_and_skips() {
-        let scene = Scene3D {
+        let scene = Layout3d {
             boxes: vec![
                 bx([0.0, 0.0, 0.0], [1.0, 1.0, 1.0], 0),
                 bx([0.0, 0.0, 2.0], [1.0, 3.0, 3.0], 1),
                 bx([2.0, 0.0, 0.0], [3.0, 0.5, 1.0], 2),
                 bx([5.0, 0.0, 5.0], [6.0, 1.0, 6.0], 2),
             ],
-            ..Scene3D::default()
+            ..Layout3d::default()
         };
         let index = Hit3dIndex::new(&scene);
         assert_eq!(index.dims()[1], 1, "boxes on one floor: columns");
@@ -334,7 +334,7 @@ mod tests {
         assert_eq!(index.pick(&scene, [4.0, 10.0, 4.0], [0.0, -1.0, 0.0], none), None);
         assert_eq!(index.boxes_of(2), &[2, 3]);
         assert!(index.boxes_of(7).is_empty());
-        let empty = Scene3D::default();
+        let empty = Layout3d::default();
         assert_eq!(Hit3dIndex::new(&empty).pick(&empty, [0.0; 3], [1.0, 0.0, 0.0], none), None);
     }
 

@@ -2,7 +2,7 @@
 //! deterministic functions: the same regions give the same tiles, in the same
 //! order. Knows nothing of colours, egui or wgpu (tests/architecture.rs).
 //!
-//! World units are abstract; a view fits `MapLayout::bounds` into its
+//! World units are abstract; a view fits `Layout2d::bounds` into its
 //! viewport. Every visible region is drawn by one or more tiles (a region that
 //! wraps a strip row, or covers several Hilbert blocks, has several), and a
 //! tile always names its region by index into `AddressSpace::regions`.
@@ -20,7 +20,7 @@ pub mod hilbert;
 pub mod hit;
 pub mod hit3d;
 mod label;
-pub mod scene3d;
+pub mod layout3d;
 pub mod strip;
 pub mod treemap;
 pub mod volume;
@@ -156,7 +156,7 @@ pub struct AddressTick {
 
 /// A whole map, ready to colour and draw.
 #[derive(Clone, Debug, Default)]
-pub struct MapLayout {
+pub struct Layout2d {
     pub tiles: Vec<Tile>,
     pub labels: Vec<MapLabel>,
     pub ticks: Vec<AddressTick>,
@@ -171,7 +171,7 @@ pub struct LayoutInput<'a> {
 }
 
 /// Lays out one view.
-pub fn layout(kind: ViewKind, input: &LayoutInput<'_>) -> MapLayout {
+pub fn layout(kind: ViewKind, input: &LayoutInput<'_>) -> Layout2d {
     match kind {
         ViewKind::Strip => strip::layout_strip(input),
         ViewKind::Hilbert => hilbert::layout_hilbert(input),
@@ -212,7 +212,7 @@ impl<'a> LayoutInput<'a> {
 }
 
 /// [`layout`] from a [`LayoutSource`].
-pub fn layout_source(kind: ViewKind, src: &LayoutSource<'_>) -> MapLayout {
+pub fn layout_source(kind: ViewKind, src: &LayoutSource<'_>) -> Layout2d {
     match kind {
         ViewKind::Strip => strip::layout_strip_source(src),
         ViewKind::Hilbert => hilbert::layout_hilbert_source(src),

@@ -21,7 +21,7 @@
 
 use super::axis::{Axis, addr_in_span};
 use super::label::{LabelRun, label_key};
-use super::{AddressTick, LayoutInput, LayoutSource, MapLayout, Rect, Tile, tiles_extent};
+use super::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
 
 /// The height of a row in small layouts (see [`StripGrid::row_height`]).
 pub const ROW_HEIGHT: f32 = 1.0;
@@ -70,11 +70,11 @@ impl StripGrid {
     }
 }
 
-pub fn layout_strip(input: &LayoutInput<'_>) -> MapLayout {
+pub fn layout_strip(input: &LayoutInput<'_>) -> Layout2d {
     layout_strip_source(&input.source())
 }
 
-pub fn layout_strip_source(src: &LayoutSource<'_>) -> MapLayout {
+pub fn layout_strip_source(src: &LayoutSource<'_>) -> Layout2d {
     let axis = Axis::new(src);
     let grid = StripGrid::for_units(axis.total_units);
     let rows = axis.total_units.div_ceil(grid.row_units) as usize;
@@ -102,7 +102,7 @@ pub fn layout_strip_source(src: &LayoutSource<'_>) -> MapLayout {
     run.finish(src, &tiles, &mut labels, MIN_LABEL_UNITS, MIN_KIND_LABEL_UNITS);
 
     let bounds = tiles_extent(&tiles);
-    MapLayout { ticks: ticks(src, &axis, &grid), tiles, labels, bounds }
+    Layout2d { ticks: ticks(src, &axis, &grid), tiles, labels, bounds }
 }
 
 /// Ticks at each row start and every `row_units / TICKS_PER_ROW` along it,

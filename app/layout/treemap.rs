@@ -19,7 +19,7 @@
 //! cells so small that padding is capped by the fractions; large cells lose
 //! a few percent).
 //!
-//! `MapLayout::bounds` is the whole world rectangle (the padding and the
+//! `Layout2d::bounds` is the whole world rectangle (the padding and the
 //! kind headers lie outside the tiles' own extent), or empty without tiles.
 
 use std::cmp::Reverse;
@@ -30,7 +30,7 @@ use crate::dump::{Owner, RegionKind};
 
 use super::axis::is_gap;
 use super::label::{file_name, thread_word};
-use super::{LayoutInput, LayoutSource, MapLabel, MapLayout, Rect, Tile};
+use super::{Layout2d, LayoutInput, LayoutSource, MapLabel, Rect, Tile};
 
 pub const WORLD_WIDTH: f64 = 1600.0;
 pub const WORLD_HEIGHT: f64 = 1000.0;
@@ -153,11 +153,11 @@ struct Group {
     size_bytes: u128,
 }
 
-pub fn layout_treemap(input: &LayoutInput<'_>) -> MapLayout {
+pub fn layout_treemap(input: &LayoutInput<'_>) -> Layout2d {
     layout_treemap_source(&input.source())
 }
 
-pub fn layout_treemap_source(src: &LayoutSource<'_>) -> MapLayout {
+pub fn layout_treemap_source(src: &LayoutSource<'_>) -> Layout2d {
     let mut entries: Vec<Entry<'_>> = src
         .regions
         .iter()
@@ -260,7 +260,7 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> MapLayout {
     // The world, not the tiles' extent: it also holds the padding and the
     // kind headers, so framing it shows the outer groups' labels.
     let bounds = if tiles.is_empty() { Rect::default() } else { world.to_rect() };
-    MapLayout { tiles, labels, ticks: Vec::new(), bounds }
+    Layout2d { tiles, labels, ticks: Vec::new(), bounds }
 }
 
 fn label(text: String, room: R, region: u32) -> MapLabel {

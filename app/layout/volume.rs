@@ -27,7 +27,7 @@
 
 use super::axis::Axis;
 use super::city::{Landmarks, boxes_extent};
-use super::scene3d::{Box3, Scene3D};
+use super::layout3d::{Box3, Layout3d};
 use super::{LayoutInput, LayoutSource};
 
 /// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
@@ -91,12 +91,12 @@ pub fn hilbert3_block(order: u32, d: u64, level: u32) -> ([u32; 3], u32) {
 }
 
 /// The Volume of the input's visible regions.
-pub fn layout_volume(input: &LayoutInput<'_>) -> Scene3D {
+pub fn layout_volume(input: &LayoutInput<'_>) -> Layout3d {
     layout_volume_source(&input.source())
 }
 
 /// [`layout_volume`] from a [`LayoutSource`].
-pub fn layout_volume_source(src: &LayoutSource<'_>) -> Scene3D {
+pub fn layout_volume_source(src: &LayoutSource<'_>) -> Layout3d {
     let axis = Axis::new(src);
     let order = hilbert3_order(axis.total_units);
     let mut boxes = Vec::with_capacity(axis.spans.len() * 4);
@@ -127,7 +127,7 @@ pub fn layout_volume_source(src: &LayoutSource<'_>) -> Scene3D {
     }
     let labels = landmarks.labels(src, &boxes, Box3::center);
     let (bounds_min, bounds_max) = boxes_extent(&boxes);
-    Scene3D {
+    Layout3d {
         boxes,
         labels,
         ticks: Vec::new(),

@@ -1,6 +1,6 @@
 //! The 3D views' camera: an orbit camera that looks at `target` from
 //! `distance` away, turned `yaw_deg` about the vertical axis and raised
-//! `pitch_deg` above the ground plane. World axes as in layout::scene3d: x to
+//! `pitch_deg` above the ground plane. World axes as in layout::layout3d: x to
 //! the right, y up, z towards the viewer; yaw 0, pitch 0 looks along -z.
 //!
 //! Projection: perspective with **reverse-Z and an infinite far plane**

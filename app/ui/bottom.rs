@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use egui::Ui;
 
+use super::actions::Command;
 use super::charts::{self, ChartClick};
 use super::modules::{self, ModuleAction, ModulesTableState};
 use super::patterns;
 use super::threads::{self, ThreadAction, Traces};
 use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
-use crate::dump::{AddressSpace, RegionKind, Section};
+use crate::dump::{AddressSpace, Section};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BottomTab {
@@ -23,20 +24,6 @@ pub enum BottomTab {
     Threads,
     Overview,
     Patterns,
-}
-
-/// What a click in the bottom panel asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PanelAction {
-    SelectAddress(u64),
-    SelectThread(u32),
-    SelectModule(usize),
-    /// Show only this kind on the map (a bar of the kinds chart).
-    ShowOnlyKind(RegionKind),
-    /// Select the largest region whose size lies in [lo, hi).
-    SelectSizeRange(u64, u64),
-    /// The threads tab is open: stack traces are wanted.
-    NeedTraces,
 }
 
 /// The panel's own state, per dump.
@@ -66,7 +53,7 @@ pub fn bottom_panel_ui(
     state: &mut PanelsState,
     traces: &Traces<'_>,
     findings: &FindingsView<'_>,
-) -> Vec<PanelAction> {
+) -> Vec<Command> {
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
     ui.set_min_height(ui.available_height());
@@ -92,7 +79,7 @@ pub fn bottom_panel_ui(
                 egui::ScrollArea::horizontal().id_salt("modules_scroll").show(&mut cols[0], |ui| {
                     if let Some(i) = modules::modules_table_ui(ui, space, &mut state.modules, state.selected_module) {
                         state.selected_module = Some(i);
-                        actions.push(PanelAction::SelectModule(i));
+                        actions.push(Command::SelectModule(i));
                     }
                 });
                 egui::ScrollArea::vertical().id_salt("module_details_scroll").show(&mut cols[1], |ui| {
@@ -101,7 +88,7 @@ pub fn bottom_panel_ui(
                             if let ModuleAction::SelectAddress(a) =
                                 modules::module_details_ui(ui, space, i, &mut state.sections)
                             {
-                                actions.push(PanelAction::SelectAddress(a));
+                                actions.push(Command::SelectAddress(a));
                             }
                         }
                         None => {
@@ -115,12 +102,12 @@ pub fn bottom_panel_ui(
             if let Some(i) = modules::unloaded_table_ui(ui, space, &mut state.unloaded)
                 && let Some(m) = space.unloaded_modules.get(i)
             {
-                actions.push(PanelAction::SelectAddress(m.base_addr));
+                actions.push(Command::SelectAddress(m.base_addr));
             }
         }
         BottomTab::Threads => {
             if matches!(traces, Traces::NotStarted) {
-                actions.push(PanelAction::NeedTraces);
+                actions.push(Command::NeedTraces);
             }
             ui.columns(2, |cols| {
                 egui::ScrollArea::horizontal().id_salt("threads_scroll").show(&mut cols[0], |ui| {
@@ -128,7 +115,7 @@ pub fn bottom_panel_ui(
                         threads::threads_table_ui(ui, space, traces, state.selected_thread)
                     {
                         state.selected_thread = Some(id);
-                        actions.push(PanelAction::SelectThread(id));
+                        actions.push(Command::SelectThread(id));
                     }
                 });
                 egui::ScrollArea::vertical().id_salt("trace_scroll").show(&mut cols[1], |ui| {
@@ -136,7 +123,7 @@ pub fn bottom_panel_ui(
                         Some(id) => {
                             if let Some(ThreadAction::SelectAddress(a)) = threads::stack_trace_ui(ui, space, traces, id)
                             {
-                                actions.push(PanelAction::SelectAddress(a));
+                                actions.push(Command::SelectAddress(a));
                             }
                         }
                         None => {
@@ -148,7 +135,7 @@ pub fn bottom_panel_ui(
         }
         BottomTab::Patterns => {
             if matches!(traces, Traces::NotStarted) {
-                actions.push(PanelAction::NeedTraces);
+                actions.push(Command::NeedTraces);
             }
             if let Some(a) =
                 patterns::patterns_ui(ui, space, findings.findings, findings.with_traces, &mut state.selected_finding)
@@ -159,11 +146,11 @@ pub fn bottom_panel_ui(
         BottomTab::Overview => {
             let overview = state.overview.get_or_insert_with(|| stats::overview(space));
             match charts::overview_ui(ui, overview, space) {
-                Some(ChartClick::Kind(k)) => actions.push(PanelAction::ShowOnlyKind(k)),
-                Some(ChartClick::SizeRange(lo, hi)) => actions.push(PanelAction::SelectSizeRange(lo, hi)),
-                Some(ChartClick::FreeBlock(base)) => actions.push(PanelAction::SelectAddress(base)),
-                Some(ChartClick::Thread(id)) => actions.push(PanelAction::SelectThread(id)),
-                Some(ChartClick::Module(i)) => actions.push(PanelAction::SelectModule(i)),
+                Some(ChartClick::Kind(k)) => actions.push(Command::ShowOnlyKind(k)),
+                Some(ChartClick::SizeRange(lo, hi)) => actions.push(Command::SelectSizeRange(lo, hi)),
+                Some(ChartClick::FreeBlock(base)) => actions.push(Command::SelectAddress(base)),
+                Some(ChartClick::Thread(id)) => actions.push(Command::SelectThread(id)),
+                Some(ChartClick::Module(i)) => actions.push(Command::SelectModule(i)),
                 None => {}
             }
         }

@@ -20,10 +20,10 @@
 use egui::{Color32, FontId, Id, Rangef, Rect, RichText, Stroke, Ui};
 use egui_plot::{AxisHints, Bar, BarChart, GridInput, GridMark, Plot, PlotPoint, log_grid_spacer, uniform_grid_spacer};
 
-use super::theme;
 use crate::analysis::stats::Overview;
 use crate::dump::{AddressSpace, RegionKind, RegionSource};
 use crate::format::{hex, human_size, human_size_short, percent};
+use crate::scene::theme;
 
 /// What a click on a bar asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

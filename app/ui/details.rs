@@ -3,10 +3,10 @@
 
 use egui::{RichText, Ui};
 
-use super::theme;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, DebugInfo, Owner, RegionKind};
 use crate::format::{hex, human_size};
+use crate::scene::theme;
 
 /// Grid rows of label: value.
 fn rows(ui: &mut Ui, id: &str, items: &[(&str, String)]) {
@@ -173,4 +173,26 @@ pub fn frames_in_region_ui(
         }
     }
     clicked
+}
+
+/// The pattern findings that involve region `index`, each in its severity's colour.
+pub fn findings_in_region_ui(
+    ui: &mut Ui,
+    space: &AddressSpace,
+    findings: &[crate::analysis::patterns::Finding],
+    index: usize,
+) {
+    let involved = crate::analysis::involvement::findings_for_region(space, findings, index);
+    if involved.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.strong("Patterns involving this region");
+    for finding in involved {
+        ui.colored_label(
+            super::patterns::severity_color(finding.severity),
+            format!("{} ({:.2})", finding.name, finding.confidence),
+        )
+        .on_hover_text(&finding.summary);
+    }
 }

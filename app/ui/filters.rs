@@ -3,34 +3,10 @@
 
 use egui::{RichText, Ui};
 
-use super::theme::{self, ColorMode};
 use crate::dump::{AddressSpace, RegionKind};
 use crate::format::human_size_short;
-
-/// What the map shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Filters {
-    /// Indexed like `RegionKind::ALL`.
-    pub show_kind: [bool; RegionKind::ALL.len()],
-    pub color_mode: ColorMode,
-}
-
-impl Default for Filters {
-    fn default() -> Self {
-        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind }
-    }
-}
-
-impl Filters {
-    pub fn shows(&self, kind: RegionKind) -> bool {
-        RegionKind::ALL.iter().position(|k| *k == kind).is_some_and(|i| self.show_kind[i])
-    }
-
-    /// One flag per region of `space`.
-    pub fn visible(&self, space: &AddressSpace) -> Vec<bool> {
-        space.regions.iter().map(|r| self.shows(r.kind)).collect()
-    }
-}
+use crate::scene::Filters;
+use crate::scene::theme::{self, ColorMode};
 
 /// The legend's figures for one dump and one set of filters: counting them
 /// walks every region, so the window keeps them until the filters change
@@ -55,7 +31,7 @@ impl LegendCounts {
         let mut kind_counts = vec![0usize; RegionKind::ALL.len()];
         let mut kind_bytes = vec![0u64; RegionKind::ALL.len()];
         for r in &space.regions {
-            let k = RegionKind::ALL.iter().position(|k| *k == r.kind).unwrap_or(0);
+            let k = r.kind.index();
             kind_counts[k] += 1;
             kind_bytes[k] += r.size_bytes;
             if filters.show_kind[k] {

@@ -1,20 +1,31 @@
-//! The egui layer: panels, the map view widget, the search box, recent files
-//! and the palette (theme).
-//! May use egui; may not read dumps itself (it gets an AddressSpace from app.rs).
+//! The ui layer: egui panels and widgets. The map widgets (view2d, view3d:
+//! camera input, picking, tooltips; the drawing itself is scene/'s), the
+//! side and bottom panels (summary, filters and legend, details, modules,
+//! threads, charts, patterns), the search box, the export and symbol
+//! dialogs, recent files. Panels return [`actions::Command`]s that the app
+//! applies. Colours come from [`crate::scene::theme`] (re-exported here as
+//! [`theme`]).
+//!
+//! May use egui, scene/, export/ and everything below; never the CLI or the
+//! app, and never reads a dump file itself (it gets an AddressSpace).
 
+pub mod actions;
 pub mod bottom;
 pub mod charts;
 pub mod details;
+pub mod document;
 pub mod export_dialog;
-pub mod export_overlay;
 pub mod filters;
-pub mod map_view;
+pub mod map_panel;
 pub mod modules;
 pub mod patterns;
 pub mod recent;
 pub mod search;
 pub mod settings;
 pub mod summary;
-pub mod theme;
 pub mod threads;
+pub mod top_bar;
+pub mod view2d;
 pub mod view3d;
+
+pub use crate::scene::theme;

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use egui::{Align, Label, Layout, RichText, Sense, TextStyle, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::theme;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, DebugInfo, Module, Section, UnloadedModule};
 use crate::format::{hex, human_size, windbg_addr};
+use crate::scene::theme;
 
 /// What a click in the modules panel asks the app to do.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

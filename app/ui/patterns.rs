@@ -4,11 +4,11 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::bottom::PanelAction;
-use super::theme;
+use super::actions::Command;
 use crate::analysis::patterns::{Finding, Severity};
 use crate::dump::AddressSpace;
 use crate::format::hex;
+use crate::scene::theme;
 
 /// The colour of a severity.
 pub fn severity_color(s: Severity) -> Color32 {
@@ -28,7 +28,7 @@ pub fn patterns_ui(
     findings: Option<&[Finding]>,
     with_traces: bool,
     selected: &mut Option<usize>,
-) -> Option<PanelAction> {
+) -> Option<Command> {
     let Some(findings) = findings else {
         ui.horizontal(|ui| {
             ui.spinner();
@@ -75,7 +75,7 @@ pub fn patterns_ui(
                         .map(|r| format!("{} {}", hex(*base), r.kind))
                         .unwrap_or_else(|| hex(*base));
                     if ui.link(label).clicked() {
-                        action = Some(PanelAction::SelectAddress(*base));
+                        action = Some(Command::SelectAddress(*base));
                     }
                 }
             }
@@ -85,7 +85,7 @@ pub fn patterns_ui(
                     if ui.link(name).clicked()
                         && let Some(i) = space.modules.iter().position(|m| &m.name == name)
                     {
-                        action = Some(PanelAction::SelectModule(i));
+                        action = Some(Command::SelectModule(i));
                     }
                 }
             }
@@ -93,52 +93,11 @@ pub fn patterns_ui(
                 ui.strong("Threads");
                 for id in &f.threads {
                     if ui.link(format!("thread {id} (0x{id:x})")).clicked() {
-                        action = Some(PanelAction::SelectThread(*id));
+                        action = Some(Command::SelectThread(*id));
                     }
                 }
             }
         });
     });
     action
-}
-
-/// Region indices a finding involves: its regions, its modules' first
-/// regions and its threads' stacks. For the maps' markers.
-pub fn finding_regions(space: &AddressSpace, f: &Finding) -> Vec<u32> {
-    let mut out: Vec<u32> = f.regions.iter().filter_map(|b| space.region_index_at(*b)).map(|i| i as u32).collect();
-    for name in &f.modules {
-        if let Some(m) = space.modules.iter().find(|m| &m.name == name)
-            && let Some(i) = space.region_index_at(m.base_addr)
-        {
-            out.push(i as u32);
-        }
-    }
-    for id in &f.threads {
-        if let Some(t) = space.threads.iter().find(|t| t.id == *id)
-            && let Some(i) = space.region_index_at(t.sp.unwrap_or(t.stack_start_addr))
-        {
-            out.push(i as u32);
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Findings that involve region `index` (directly, through its module or its thread).
-pub fn findings_for_region<'a>(space: &AddressSpace, findings: &'a [Finding], index: usize) -> Vec<&'a Finding> {
-    findings
-        .iter()
-        .filter(|f| finding_regions(space, f).contains(&(index as u32)) || involves(space, f, index))
-        .collect()
-}
-
-fn involves(space: &AddressSpace, f: &Finding, index: usize) -> bool {
-    use crate::dump::Owner;
-    let Some(r) = space.regions.get(index) else { return false };
-    match &r.owner {
-        Owner::Module(m) => space.modules.get(*m).is_some_and(|m| f.modules.contains(&m.name)),
-        Owner::Thread(t) => f.threads.contains(t),
-        _ => f.regions.iter().any(|b| r.contains(*b)),
-    }
 }

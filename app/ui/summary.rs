@@ -3,10 +3,10 @@
 
 use egui::{RichText, Ui};
 
-use super::theme;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, RegionSource};
 use crate::format::human_size_short as human_size;
+use crate::scene::theme;
 
 pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
     let s = &space.system;

@@ -5,9 +5,9 @@
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::theme;
 use crate::dump::{AddressSpace, StackFrame, StackTrace};
 use crate::format::{hex, human_size_short};
+use crate::scene::theme;
 
 /// What the user clicked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 #[path = "support.rs"]
 mod support;
 
-use memscape::layout::scene3d::HeightMetric;
+use memscape::layout::layout3d::HeightMetric;
 use memscape::layout::{LayoutInput, ViewKind, all_visible, city, layout, volume};
-use memscape::ui::filters::Filters;
-use memscape::ui::map_view::MapScene;
+use memscape::scene::Filters;
+use memscape::scene::Scene2d;
 use support::SIZES;
 
 fn main() {
@@ -58,6 +58,6 @@ fn hilbert_scene(bencher: divan::Bencher, regions: u64) {
     let visible = all_visible(&space);
     bencher.bench(|| {
         let l = layout(ViewKind::Hilbert, &LayoutInput { space: &space, visible: &visible });
-        MapScene::new(&space, l, filters.color_mode, 1)
+        Scene2d::new(&space, l, filters.color_mode, 1)
     });
 }

@@ -7,16 +7,16 @@
 #[path = "support.rs"]
 mod support;
 
-use memscape::cli::shot::{ShotOptions, render};
-use memscape::layout::scene3d::HeightMetric;
+use memscape::export::{PictureOptions, render_picture};
+use memscape::layout::layout3d::HeightMetric;
 use memscape::layout::{LayoutInput, View, ViewKind, all_visible, city, layout, volume};
 use memscape::render::boxes::BoxesStyle;
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::offscreen::{render_boxes_offscreen, render_quads_offscreen};
 use memscape::render::{Camera2D, Gpu};
-use memscape::ui::filters::Filters;
-use memscape::ui::map_view::MapScene;
-use memscape::ui::view3d::Scene3dData;
+use memscape::scene::Filters;
+use memscape::scene::Scene2d;
+use memscape::scene::Scene3d;
 use support::SIZES;
 
 const SIZE: [u32; 2] = [1920, 1080];
@@ -34,7 +34,7 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let space = support::open(regions);
     let visible = all_visible(&space);
     let l = layout(kind, &LayoutInput { space: &space, visible: &visible });
-    let scene = MapScene::new(&space, l, Filters::default().color_mode, 1);
+    let scene = Scene2d::new(&space, l, Filters::default().color_mode, 1);
     let b = scene.layout.bounds;
     let camera = Camera2D::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
     bencher.counter(divan::counter::ItemsCount::new(scene.instances.len())).bench(|| {
@@ -68,7 +68,7 @@ fn boxes(bencher: divan::Bencher, regions: u64, view: View) {
         _ => volume::layout_volume(&input),
     };
     let (min, max) = (scene.bounds_min, scene.bounds_max);
-    let data = Scene3dData::new(&space, scene, Filters::default().color_mode, None, None, 1);
+    let data = Scene3d::new(&space, scene, Filters::default().color_mode, None, None, 1);
     let camera = OrbitCamera::fit(min, max);
     let style = BoxesStyle {
         sky_top: 0xff30_2018,
@@ -98,6 +98,6 @@ fn volume_boxes(bencher: divan::Bencher, regions: u64) {
 #[divan::bench(args = SIZES, sample_count = 3)]
 fn shot_hilbert(bencher: divan::Bencher, regions: u64) {
     let space = support::open(regions);
-    let opts = ShotOptions::new(View::Flat(ViewKind::Hilbert), SIZE);
-    bencher.bench(|| render(&space, &opts).expect("shot"));
+    let opts = PictureOptions::new(View::Flat(ViewKind::Hilbert), SIZE);
+    bencher.bench(|| render_picture(&space, &opts).expect("shot"));
 }

@@ -94,7 +94,7 @@ pub const CAPTURED_COLORS: [(&str, Color32); 3] = [
 /// The legend entry index a region falls in under `mode` (see [`legend`]).
 pub fn legend_index(mode: ColorMode, r: &Region) -> usize {
     match mode {
-        ColorMode::Kind => RegionKind::ALL.iter().position(|k| *k == r.kind).unwrap_or(0),
+        ColorMode::Kind => r.kind.index(),
         ColorMode::Protection => {
             if r.state == RegionState::Free || r.state == RegionState::Unknown {
                 0
@@ -196,45 +196,53 @@ impl ExportTheme {
         ExportTheme::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
     }
 
-    /// The colours an exported picture uses around the regions.
-    pub fn palette(self) -> ExportPalette {
+    /// The colours of a picture in this theme (Dark is the window's).
+    pub fn palette(self) -> Palette {
         match self {
-            ExportTheme::Dark => ExportPalette {
-                background: MAP_BACKGROUND,
-                sky_top: SKY_TOP,
-                sky_bottom: SKY_BOTTOM,
-                tick: MAP_TICK,
-                panel: Color32::from_rgba_premultiplied(0x0c, 0x0e, 0x12, 0xd8),
-                panel_stroke: Color32::from_rgb(0x3a, 0x40, 0x4a),
-                text: Color32::from_rgb(0xf0, 0xf0, 0xf0),
-                text_weak: Color32::from_rgb(0xa8, 0xb0, 0xbc),
-                leader: Color32::from_rgb(0xf0, 0xf0, 0xf0),
-            },
-            ExportTheme::Light => ExportPalette {
+            ExportTheme::Dark => Palette::WINDOW,
+            ExportTheme::Light => Palette {
                 background: LIGHT_MAP_BACKGROUND,
                 sky_top: LIGHT_SKY_TOP,
                 sky_bottom: LIGHT_SKY_BOTTOM,
                 tick: Color32::from_rgb(0x30, 0x36, 0x40),
+                tick_backing: Color32::from_rgba_premultiplied(0xe6, 0xe8, 0xec, 0xd8),
+                tick_on_backing: Color32::from_rgb(0x30, 0x36, 0x40),
                 panel: Color32::from_rgba_premultiplied(0xf4, 0xf5, 0xf7, 0xe6),
                 panel_stroke: Color32::from_rgb(0xb8, 0xbe, 0xc8),
                 text: Color32::from_rgb(0x14, 0x16, 0x1a),
                 text_weak: Color32::from_rgb(0x50, 0x58, 0x64),
                 leader: Color32::from_rgb(0x20, 0x24, 0x2a),
+                ..Palette::WINDOW
             },
         }
     }
 }
 
-/// The colours of an exported picture outside the regions themselves.
+/// The colours a view is painted with around the regions themselves (the
+/// region colours are the palette's in every theme): the window's, or an
+/// export theme's. The painters take one, so a picture in the light theme is
+/// painted light rather than recoloured afterwards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ExportPalette {
+pub struct Palette {
     /// Behind the flat maps' tiles.
     pub background: Color32,
-    /// The 3D views' sky gradient.
+    /// The 3D views' sky gradient (premultiplied; alpha 0 for a transparent sky).
     pub sky_top: Color32,
     pub sky_bottom: Color32,
     /// Axis ticks and their text drawn straight on the background.
     pub tick: Color32,
+    /// The plate behind tick text inside the map, and that text.
+    pub tick_backing: Color32,
+    pub tick_on_backing: Color32,
+    /// Region labels on the map, their drop shadow, and the plate behind
+    /// the 3D views' floating labels.
+    pub label: Color32,
+    pub label_shadow: Color32,
+    pub label_plate: Color32,
+    pub selection: Color32,
+    pub hover: Color32,
+    /// Regions a selected pattern finding involves, and its badges.
+    pub mark: Color32,
     /// The translucent panels behind the title, the legend and callouts.
     pub panel: Color32,
     pub panel_stroke: Color32,
@@ -242,6 +250,39 @@ pub struct ExportPalette {
     pub text_weak: Color32,
     /// Callout leader lines.
     pub leader: Color32,
+}
+
+impl Palette {
+    /// The window's look (and the dark export theme).
+    pub const WINDOW: Palette = Palette {
+        background: MAP_BACKGROUND,
+        sky_top: SKY_TOP,
+        sky_bottom: SKY_BOTTOM,
+        tick: MAP_TICK,
+        tick_backing: MAP_TICK_BACKING,
+        tick_on_backing: MAP_TICK,
+        label: MAP_TEXT,
+        label_shadow: Color32::BLACK,
+        label_plate: MAP_TICK_BACKING,
+        selection: SELECTION,
+        hover: HOVER,
+        mark: FINDING_MARK,
+        panel: Color32::from_rgba_premultiplied(0x0c, 0x0e, 0x12, 0xd8),
+        panel_stroke: Color32::from_rgb(0x3a, 0x40, 0x4a),
+        text: Color32::from_rgb(0xf0, 0xf0, 0xf0),
+        text_weak: Color32::from_rgb(0xa8, 0xb0, 0xbc),
+        leader: Color32::from_rgb(0xf0, 0xf0, 0xf0),
+    };
+
+    /// This palette with a transparent background and sky (a picture to lay over slides).
+    pub fn transparent(self) -> Palette {
+        Palette {
+            background: Color32::TRANSPARENT,
+            sky_top: Color32::TRANSPARENT,
+            sky_bottom: Color32::TRANSPARENT,
+            ..self
+        }
+    }
 }
 
 /// The light export theme's map background and sky.

@@ -87,7 +87,7 @@ pub struct GroundTick {
 
 /// A whole 3D scene.
 #[derive(Clone, Debug, Default)]
-pub struct Scene3D {
+pub struct Layout3d {
     pub boxes: Vec<Box3>,
     pub labels: Vec<Label3>,
     pub ticks: Vec<GroundTick>,

@@ -1,0 +1,58 @@
+//! The one function that builds a view's scene: layout, picking index, GPU
+//! instances and levels of detail, for the parameters of a view. The window
+//! (through [`super::cache::SceneCache`], on a worker for big dumps) and
+//! pictures (`export/`) both call it.
+
+use super::params::ViewParams;
+use super::scene2d::Scene2d;
+use super::scene3d::Scene3d;
+use crate::dump::AddressSpace;
+use crate::layout::{self, LayoutInput, View, city, volume};
+
+/// A finished scene.
+pub enum BuiltScene {
+    Flat(Scene2d),
+    ThreeD(Scene3d),
+}
+
+/// Lays out and builds the scene `params` ask for; `generation` tags its
+/// instances so a GPU copy is refreshed when they change.
+pub fn build_scene(space: &AddressSpace, params: &ViewParams, generation: u64) -> BuiltScene {
+    build_scene_timed(space, params, generation, &mut |_, _| {})
+}
+
+/// [`build_scene`], reporting the time of its two phases ("layout", then
+/// "scene": instances, picking index, levels of detail) to `phase`.
+pub fn build_scene_timed(
+    space: &AddressSpace,
+    params: &ViewParams,
+    generation: u64,
+    phase: &mut dyn FnMut(&'static str, std::time::Duration),
+) -> BuiltScene {
+    let visible = params.filters().visible(space);
+    let input = LayoutInput { space, visible: &visible };
+    let start = std::time::Instant::now();
+    match params {
+        ViewParams::Flat { kind, filters } => {
+            let layout = layout::layout(*kind, &input);
+            phase("layout", start.elapsed());
+            let start = std::time::Instant::now();
+            let scene = Scene2d::new(space, layout, filters.color_mode, generation);
+            phase("scene", start.elapsed());
+            BuiltScene::Flat(scene)
+        }
+        ViewParams::ThreeD { view, filters, metric, volume, selected } => {
+            let layout = match view {
+                View::City => city::layout_city(&input, *metric),
+                _ => volume::layout_volume(&input),
+            };
+            phase("layout", start.elapsed());
+            let start = std::time::Instant::now();
+            let style = (*view == View::Volume).then_some(volume);
+            let selected = selected.map(|i| i as u32);
+            let scene = Scene3d::new(space, layout, filters.color_mode, style, selected, generation);
+            phase("scene", start.elapsed());
+            BuiltScene::ThreeD(scene)
+        }
+    }
+}

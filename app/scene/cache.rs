@@ -1,0 +1,145 @@
+//! The scenes the window keeps: the last flat scene and the last 3D scene,
+//! each with the parameters it was built for, and at most one scene being
+//! built on a worker. Small dumps are laid out at once; from
+//! [`BACKGROUND_MIN_REGIONS`] regions on a worker does it (a [`Task`] that
+//! wakes the window when done) while the window keeps drawing the last scene
+//! of the view, or a note, so a million-region dump never freezes it.
+
+use std::sync::Arc;
+
+use super::build::{BuiltScene, build_scene};
+use super::params::ViewParams;
+use super::scene2d::Scene2d;
+use super::scene3d::Scene3d;
+use crate::dump::AddressSpace;
+use crate::layout::View;
+use crate::task::{Poll, Task, Waker};
+
+/// From this many regions on, scenes are built on a worker thread (below it
+/// a layout takes a few milliseconds).
+pub const BACKGROUND_MIN_REGIONS: usize = 50_000;
+
+/// What [`SceneCache::update`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SceneUpdate {
+    /// The scene for the parameters is there (it was, or it was restyled).
+    Current,
+    /// A new scene was put in place; `new_view` when it is for another view
+    /// than the scene it replaced (the caller fits its camera).
+    Installed { new_view: bool },
+    /// A worker is building it.
+    Building,
+}
+
+#[derive(Default)]
+pub struct SceneCache {
+    flat: Option<(ViewParams, Scene2d)>,
+    three_d: Option<(ViewParams, Scene3d)>,
+    job: Option<(ViewParams, Task<BuiltScene>)>,
+    /// Set when a worker died: scenes are then built on the caller's thread
+    /// rather than failing again and again.
+    worker_died: bool,
+    generation: u64,
+}
+
+impl SceneCache {
+    /// The flat scene, if the last one built is for `view`.
+    pub fn flat_for(&self, view: View) -> Option<&Scene2d> {
+        self.flat.as_ref().filter(|(p, _)| p.view() == view).map(|(_, s)| s)
+    }
+
+    /// The 3D scene, if the last one built is for `view`.
+    pub fn three_d_for(&self, view: View) -> Option<&Scene3d> {
+        self.three_d.as_ref().filter(|(p, _)| p.view() == view).map(|(_, s)| s)
+    }
+
+    /// The last flat scene, whatever its view.
+    pub fn flat(&self) -> Option<&Scene2d> {
+        self.flat.as_ref().map(|(_, s)| s)
+    }
+
+    /// The last 3D scene, whatever its view.
+    pub fn three_d(&self) -> Option<&Scene3d> {
+        self.three_d.as_ref().map(|(_, s)| s)
+    }
+
+    /// Whether a scene is being built on a worker.
+    pub fn is_building(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Brings the scene for `params` up to date: nothing when it is current;
+    /// a restyle when only colouring, opacity or selection changed (3D); the
+    /// worker's scene when it is ready; otherwise a new build, at once for a
+    /// small dump, on a worker (woken through `waker`) for a big one.
+    pub fn update(&mut self, space: &Arc<AddressSpace>, params: &ViewParams, waker: &Waker) -> SceneUpdate {
+        let current = match params {
+            ViewParams::Flat { .. } => self.flat.as_ref().map(|(p, _)| p),
+            ViewParams::ThreeD { .. } => self.three_d.as_ref().map(|(p, _)| p),
+        };
+        if current == Some(params) {
+            self.job = None;
+            return SceneUpdate::Current;
+        }
+        // Same geometry: a 3D scene is only restyled (colouring, selection, opacity).
+        if let ViewParams::ThreeD { view, filters, volume, selected, .. } = params
+            && let Some((old, scene)) = self.three_d.as_mut()
+            && old.same_geometry(params)
+        {
+            self.generation += 1;
+            let style = (*view == View::Volume).then_some(volume);
+            scene.restyle(space, filters.color_mode, style, selected.map(|i| i as u32), self.generation);
+            *old = params.clone();
+            self.job = None;
+            return SceneUpdate::Current;
+        }
+        // A job already building this geometry: take its scene when it is
+        // ready (a different selection or colouring is restyled next frame).
+        if let Some((job_params, task)) = &self.job
+            && job_params.same_geometry(params)
+        {
+            match task.poll() {
+                Poll::Pending => return SceneUpdate::Building,
+                Poll::Done(built) => {
+                    let job_params = job_params.clone();
+                    self.job = None;
+                    return self.install(job_params, built);
+                }
+                Poll::Died => {
+                    log::warn!("the layout worker stopped without a scene; laying out on the UI thread");
+                    self.job = None;
+                    self.worker_died = true;
+                }
+            }
+        }
+        self.generation += 1;
+        // A job for another geometry is replaced (its result is dropped).
+        if space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died {
+            let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
+            match Task::spawn("layout", waker.clone(), move || build_scene(&worker_space, &worker_params, generation)) {
+                Ok(task) => {
+                    self.job = Some((params.clone(), task));
+                    return SceneUpdate::Building;
+                }
+                Err(e) => log::warn!("could not start a layout worker ({e}); laying out on the UI thread"),
+            }
+        }
+        let built = build_scene(space, params, self.generation);
+        self.install(params.clone(), built)
+    }
+
+    fn install(&mut self, params: ViewParams, built: BuiltScene) -> SceneUpdate {
+        let view = params.view();
+        let new_view = match built {
+            BuiltScene::Flat(scene) => {
+                let old = self.flat.replace((params, scene));
+                old.is_none_or(|(p, _)| p.view() != view)
+            }
+            BuiltScene::ThreeD(scene) => {
+                let old = self.three_d.replace((params, scene));
+                old.is_none_or(|(p, _)| p.view() != view)
+            }
+        };
+        SceneUpdate::Installed { new_view }
+    }
+}

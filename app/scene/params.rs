@@ -1,0 +1,138 @@
+//! The parameters of a view: which view, which kinds it shows and how it
+//! colours them, what City heights encode, the Volume's opacities and slice,
+//! and the selection. [`ViewParams`] is what a scene is built from; two
+//! parameter sets that share geometry only restyle a scene.
+
+use crate::dump::{AddressSpace, RegionKind};
+use crate::layout::View;
+use crate::layout::layout3d::HeightMetric;
+
+use super::theme::ColorMode;
+
+/// What the map shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filters {
+    /// Indexed by [`RegionKind::index`].
+    pub show_kind: [bool; RegionKind::ALL.len()],
+    pub color_mode: ColorMode,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind }
+    }
+}
+
+impl Filters {
+    pub fn shows(&self, kind: RegionKind) -> bool {
+        self.show_kind[kind.index()]
+    }
+
+    /// One flag per region of `space`.
+    pub fn visible(&self, space: &AddressSpace) -> Vec<bool> {
+        space.regions.iter().map(|r| self.shows(r.kind)).collect()
+    }
+
+    /// Shows `kind` alone.
+    pub fn show_only(&mut self, kind: RegionKind) {
+        for k in RegionKind::ALL {
+            self.show_kind[k.index()] = k == kind;
+        }
+    }
+}
+
+/// Per-kind opacity and the slicing plane of the Volume view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VolumeStyle {
+    /// Opacity 0..=1 per kind, indexed by [`RegionKind::index`].
+    pub opacity: [f32; RegionKind::ALL.len()],
+    /// Slice: keep cells below `slice_at` (0..=1 of the cube) along `slice_axis`.
+    pub slice: bool,
+    pub slice_axis: usize,
+    pub slice_at: f32,
+}
+
+impl Default for VolumeStyle {
+    fn default() -> Self {
+        let mut opacity = [1.0; RegionKind::ALL.len()];
+        for k in RegionKind::ALL {
+            opacity[k.index()] = match k {
+                // Free space invisible, unknown and reserved space faint, so
+                // modules, heaps and stacks stand out as bodies.
+                RegionKind::Free => 0.0,
+                RegionKind::Unknown => 0.04,
+                RegionKind::Reserved | RegionKind::Unusable => 0.12,
+                _ => 1.0,
+            };
+        }
+        VolumeStyle { opacity, slice: false, slice_axis: 2, slice_at: 0.5 }
+    }
+}
+
+impl VolumeStyle {
+    pub fn opacity_of(&self, kind: RegionKind) -> f32 {
+        self.opacity[kind.index()]
+    }
+}
+
+/// What a scene is built from; a change rebuilds (or restyles) it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewParams {
+    Flat {
+        kind: crate::layout::ViewKind,
+        filters: Filters,
+    },
+    /// `selected` is part of the 3D scene (its boxes glow), but a change of
+    /// selection, colouring or volume opacity alone only restyles it.
+    ThreeD {
+        view: View,
+        filters: Filters,
+        metric: HeightMetric,
+        volume: VolumeStyle,
+        selected: Option<usize>,
+    },
+}
+
+impl ViewParams {
+    /// The parameters of `view` with these settings.
+    pub fn new(
+        view: View,
+        filters: &Filters,
+        metric: HeightMetric,
+        volume: &VolumeStyle,
+        selected: Option<usize>,
+    ) -> ViewParams {
+        match view {
+            View::Flat(kind) => ViewParams::Flat { kind, filters: filters.clone() },
+            view => ViewParams::ThreeD { view, filters: filters.clone(), metric, volume: volume.clone(), selected },
+        }
+    }
+
+    /// Whether a scene built for `self` has the same geometry as one for
+    /// `other` (a 3D scene is then restyled rather than rebuilt).
+    pub fn same_geometry(&self, other: &ViewParams) -> bool {
+        match (self, other) {
+            (ViewParams::Flat { kind: a, filters: fa }, ViewParams::Flat { kind: b, filters: fb }) => {
+                a == b && fa == fb
+            }
+            (
+                ViewParams::ThreeD { view: a, filters: fa, metric: ma, .. },
+                ViewParams::ThreeD { view: b, filters: fb, metric: mb, .. },
+            ) => a == b && fa.show_kind == fb.show_kind && ma == mb,
+            _ => false,
+        }
+    }
+
+    pub fn view(&self) -> View {
+        match self {
+            ViewParams::Flat { kind, .. } => View::Flat(*kind),
+            ViewParams::ThreeD { view, .. } => *view,
+        }
+    }
+
+    pub fn filters(&self) -> &Filters {
+        match self {
+            ViewParams::Flat { filters, .. } | ViewParams::ThreeD { filters, .. } => filters,
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! A flat view's scene: the layout, its picking index, the GPU's quads and
+//! their levels of detail, built once per layout and colouring and used by
+//! the window and by pictures alike.
+
+use rayon::prelude::*;
+
+use super::theme::{self, ColorMode};
+use crate::dump::AddressSpace;
+use crate::layout::hit::HitIndex;
+use crate::layout::{self, Layout2d};
+use crate::render::lod::QuadLod;
+use crate::render::regions::QuadInstance;
+
+/// Everything a flat view draws; rebuilt only when the dump, the view kind,
+/// the filters or the colouring change.
+pub struct Scene2d {
+    pub layout: Layout2d,
+    pub hit: HitIndex,
+    pub instances: Vec<QuadInstance>,
+    /// `instances` and their coarser levels, as the GPU draws them.
+    pub lod: QuadLod,
+    /// Changes whenever `instances` change, so the GPU copy is refreshed.
+    pub generation: u64,
+}
+
+impl Scene2d {
+    pub fn new(space: &AddressSpace, layout: Layout2d, mode: ColorMode, generation: u64) -> Scene2d {
+        // The picking index and the GPU's quads do not depend on each other.
+        let (hit, (instances, lod)) = rayon::join(
+            || HitIndex::new(&layout),
+            || {
+                let instances = build_instances(space, &layout, mode);
+                let lod = QuadLod::build(&instances);
+                (instances, lod)
+            },
+        );
+        Scene2d { layout, hit, instances, lod, generation }
+    }
+
+    /// A region's largest tile (world units), if it has one.
+    pub fn largest_tile(&self, region: u32) -> Option<layout::Rect> {
+        self.hit
+            .tiles_of(region)
+            .iter()
+            .map(|&t| self.layout.tiles[t as usize].rect)
+            .max_by(|a, b| a.area().total_cmp(&b.area()))
+    }
+
+    /// A region's tiles (world units), at most `max` of them.
+    pub fn tiles_of(&self, region: u32, max: usize) -> Vec<layout::Rect> {
+        self.hit.tiles_of(region).iter().take(max).map(|&t| self.layout.tiles[t as usize].rect).collect()
+    }
+}
+
+/// One quad per tile, coloured by `mode`; compressed gaps are flagged so the
+/// shader hatches them.
+pub fn build_instances(space: &AddressSpace, layout: &Layout2d, mode: ColorMode) -> Vec<QuadInstance> {
+    layout
+        .tiles
+        .par_iter()
+        .map(|t| {
+            let color = space
+                .regions
+                .get(t.region as usize)
+                .map(|r| theme::region_color(mode, r))
+                .unwrap_or(theme::MAP_BACKGROUND);
+            QuadInstance {
+                min: t.rect.min,
+                max: t.rect.max,
+                color: u32::from_le_bytes(color.to_array()),
+                flags: if t.compressed { QuadInstance::COMPRESSED } else { 0 },
+            }
+        })
+        .collect()
+}

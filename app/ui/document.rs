@@ -1,0 +1,211 @@
+//! One open dump and what the window derives from it: the scenes of its
+//! views (a [`SceneCache`]), the selection, each view's camera, the bottom
+//! panels' state, the stack traces (walked on a worker the first time they
+//! are wanted), the pattern findings and the legend's figures. The app
+//! applies panel [`Command`]s about the document here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::actions::Command;
+use super::bottom::PanelsState;
+use super::filters::LegendCounts;
+use super::threads::Traces;
+use super::view2d::View2dState;
+use super::view3d::View3dState;
+use crate::analysis::involvement::finding_regions;
+use crate::analysis::patterns::{self, Finding};
+use crate::dump::{AddressSpace, DumpError, Owner, RegionKind, WalkOptions, WalkResult};
+use crate::scene::{Filters, SceneCache, SceneUpdate, ViewParams};
+use crate::task::{Poll, Task, Waker};
+
+/// Stack traces: walked on a worker the first time they are wanted.
+pub enum TraceState {
+    NotStarted,
+    Walking {
+        task: Task<Result<WalkResult, DumpError>>,
+        /// Threads done and total, written by the walker.
+        progress: Arc<(AtomicUsize, AtomicUsize)>,
+    },
+    Failed(String),
+    Ready(Arc<WalkResult>),
+}
+
+/// A loaded dump and what is derived from it for the current view.
+pub struct Document {
+    pub space: Arc<AddressSpace>,
+    pub scenes: SceneCache,
+    pub selected: Option<usize>,
+    pub view2d: View2dState,
+    pub view3d: View3dState,
+    pub panels: PanelsState,
+    pub traces: TraceState,
+    /// Pattern findings, and whether stack traces were there when they were made.
+    pub findings: Option<(Vec<Finding>, bool)>,
+    /// The legend's figures for the current filters.
+    pub legend: Option<LegendCounts>,
+}
+
+impl Document {
+    pub fn new(space: AddressSpace) -> Document {
+        Document {
+            space: Arc::new(space),
+            scenes: SceneCache::default(),
+            selected: None,
+            view2d: View2dState::default(),
+            view3d: View3dState::default(),
+            panels: PanelsState::default(),
+            traces: TraceState::NotStarted,
+            findings: None,
+            legend: None,
+        }
+    }
+
+    /// Brings the scene for `params` up to date (see [`SceneCache::update`]);
+    /// a scene for a new view gets a fitted camera.
+    pub fn update_scene(&mut self, params: &ViewParams, waker: &Waker) {
+        if let SceneUpdate::Installed { new_view: true } = self.scenes.update(&self.space, params, waker) {
+            match params {
+                ViewParams::Flat { .. } => self.view2d.reset_camera(),
+                ViewParams::ThreeD { .. } => self.view3d.reset_camera(),
+            }
+        }
+    }
+
+    /// Starts walking every thread's stack on a worker.
+    pub fn start_walking(&mut self, opts: WalkOptions, waker: &Waker) {
+        let progress = Arc::new((AtomicUsize::new(0), AtomicUsize::new(self.space.threads.len())));
+        let (space, worker_progress, report_waker) = (Arc::clone(&self.space), Arc::clone(&progress), waker.clone());
+        let spawned = Task::spawn("stackwalk", waker.clone(), move || {
+            let report = |done: usize, total: usize| {
+                worker_progress.0.store(done, Ordering::Relaxed);
+                worker_progress.1.store(total, Ordering::Relaxed);
+                report_waker.wake();
+            };
+            crate::dump::walk_stacks(&space, &opts, &report)
+        });
+        self.traces = match spawned {
+            Ok(task) => TraceState::Walking { task, progress },
+            Err(e) => TraceState::Failed(format!("could not start the stack walker: {e}")),
+        };
+    }
+
+    /// Takes the walker's result once it is there.
+    pub fn poll_traces(&mut self) {
+        if let TraceState::Walking { task, .. } = &self.traces {
+            match task.poll() {
+                Poll::Pending => {}
+                Poll::Done(Ok(result)) => self.traces = TraceState::Ready(Arc::new(result)),
+                Poll::Done(Err(e)) => self.traces = TraceState::Failed(e.to_string()),
+                Poll::Died => self.traces = TraceState::Failed("the stack walker stopped".into()),
+            }
+        }
+    }
+}
+
+impl TraceState {
+    /// The stack traces as the panels see them.
+    pub fn view(&self) -> Traces<'_> {
+        match self {
+            TraceState::NotStarted => Traces::NotStarted,
+            TraceState::Walking { progress, .. } => {
+                Traces::Walking { done: progress.0.load(Ordering::Relaxed), total: progress.1.load(Ordering::Relaxed) }
+            }
+            TraceState::Failed(why) => Traces::Failed(why),
+            TraceState::Ready(r) => Traces::Ready(&r.traces),
+        }
+    }
+}
+
+impl Document {
+    /// The walked traces, once ready.
+    pub fn ready_traces(&self) -> Option<Arc<WalkResult>> {
+        match &self.traces {
+            TraceState::Ready(r) => Some(Arc::clone(r)),
+            _ => None,
+        }
+    }
+
+    /// Runs the pattern rules: first without stack traces, again once they are walked.
+    pub fn update_findings(&mut self) {
+        let traces = match &self.traces {
+            TraceState::Ready(r) => Some(r.as_ref()),
+            _ => None,
+        };
+        let stale = match &self.findings {
+            None => true,
+            Some((_, with)) => *with != traces.is_some(),
+        };
+        if stale {
+            self.findings = Some((patterns::analyze(&self.space, traces), traces.is_some()));
+        }
+    }
+
+    /// The regions the selected finding involves (the maps mark them).
+    pub fn marked_regions(&self) -> Vec<u32> {
+        match (&self.findings, self.panels.selected_finding) {
+            (Some((f, _)), Some(i)) => f.get(i).map(|f| finding_regions(&self.space, f)).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Keeps the panels in step with the map: a stack selects its thread, an
+    /// image its module.
+    pub fn sync_panels_with_selection(&mut self) {
+        let Some(r) = self.selected.and_then(|i| self.space.regions.get(i)) else { return };
+        match (&r.owner, r.kind) {
+            (Owner::Thread(id), RegionKind::Stack | RegionKind::TEB) => self.panels.selected_thread = Some(*id),
+            (Owner::Module(m), RegionKind::Image) => self.panels.selected_module = Some(*m),
+            _ => {}
+        }
+    }
+
+    /// Applies a command about the document; returns it when it is the
+    /// app's (files, dialogs, the search box).
+    pub fn apply(&mut self, cmd: Command, filters: &mut Filters) -> Option<Command> {
+        match cmd {
+            Command::Select(i) => self.selected = Some(i),
+            Command::SelectRegion(i) => self.select_and_focus(i),
+            Command::SelectAddress(a) => {
+                if let Some(i) = self.space.region_index_at(a) {
+                    self.select_and_focus(i);
+                }
+            }
+            Command::SelectThread(id) => {
+                self.panels.selected_thread = Some(id);
+                let t = self.space.threads.iter().find(|t| t.id == id);
+                if let Some(i) = t.and_then(|t| self.space.region_index_at(t.sp.unwrap_or(t.stack_start_addr))) {
+                    self.select_and_focus(i);
+                }
+            }
+            Command::SelectModule(m) => {
+                self.panels.selected_module = Some(m);
+                if let Some(i) = self.space.modules.get(m).and_then(|m| self.space.region_index_at(m.base_addr)) {
+                    self.select_and_focus(i);
+                }
+            }
+            Command::ShowOnlyKind(kind) => filters.show_only(kind),
+            Command::SelectSizeRange(lo, hi) => {
+                let best = (0..self.space.regions.len())
+                    .filter(|&i| (lo..hi).contains(&self.space.regions[i].size_bytes))
+                    .max_by_key(|&i| self.space.regions[i].size_bytes);
+                if let Some(i) = best {
+                    self.select_and_focus(i);
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Selects a region and brings it into view in both kinds of view.
+    pub fn select_and_focus(&mut self, index: usize) {
+        self.selected = Some(index);
+        if let Some(scene) = self.scenes.flat() {
+            self.view2d.focus(scene, index as u32);
+        }
+        if let Some(scene) = self.scenes.three_d() {
+            self.view3d.fly_to(scene, index as u32);
+        }
+    }
+}
