@@ -3,15 +3,15 @@
 //! passes, unless MEMSCAPE_REQUIRE_GPU=1, which makes that a failure.
 //!
 //! The target is a non-sRGB format, so a quad's colour bytes come out exactly
-//! as they went in; positions are worked out with `Camera2D`, as the UI does.
+//! as they went in; positions are worked out with `Camera2d`, as the UI does.
 
 mod common;
 
 use common::headless_gpu as gpu;
-use memscape::render::egui_paint::viewport_px;
+use memscape::render::quads_paint::viewport_px;
 use memscape::render::offscreen::render_quads_counted;
 use memscape::render::{
-    Camera2D, Gpu, QuadInstance, RegionsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
+    Camera2d, Gpu, QuadInstance, QuadsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
     render_quads_offscreen,
 };
 
@@ -25,8 +25,8 @@ const GREY: [u8; 4] = [128, 128, 128, 255];
 const WHITE: [u8; 4] = [250, 250, 250, 255];
 
 /// World [0, 100] x [0, 50] fills the 200x100 image: 2 px per unit.
-fn camera() -> Camera2D {
-    Camera2D::new([50.0, 25.0], 2.0)
+fn camera() -> Camera2d {
+    Camera2d::new([50.0, 25.0], 2.0)
 }
 
 fn viewport() -> ViewportPx {
@@ -38,7 +38,7 @@ fn quad(min: [f32; 2], max: [f32; 2], rgba: [u8; 4], flags: u32) -> QuadInstance
 }
 
 /// The pixel a world point falls in.
-fn pixel_of(camera: &Camera2D, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
+fn pixel_of(camera: &Camera2d, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
     let p = camera.world_to_screen(world, vp);
     (p[0].floor() as u32, p[1].floor() as u32)
 }
@@ -246,7 +246,7 @@ fn deep_zoom_keeps_edges_in_place() {
     // A world 2^24 units wide, looked at with 64 px per unit near its far end,
     // where a naive `p * scale + offset` in f32 would be off by tens of pixels.
     let x = 16_000_000.0_f32;
-    let cam = Camera2D::new([x + 10.0, 12.5], 64.0);
+    let cam = Camera2d::new([x + 10.0, 12.5], 64.0);
     let vp = viewport();
     let quads = [
         quad([0.0, 0.0], [x + 10.0, 25.0], RED, 0),
@@ -309,7 +309,7 @@ fn the_pipeline_builds_for_window_formats_and_msaa() {
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     for format in [wgpu::TextureFormat::Bgra8Unorm, wgpu::TextureFormat::Rgba8Unorm] {
         for msaa in [1, 4] {
-            let mut r = memscape::render::RegionsRenderer::new(&gpu.device, format, msaa);
+            let mut r = memscape::render::QuadsRenderer::new(&gpu.device, format, msaa);
             let many: Vec<QuadInstance> =
                 (0..1000).map(|i| quad([i as f32, 0.0], [i as f32 + 1.0, 1.0], RED, 0)).collect();
             r.set_instances(&gpu.device, &gpu.queue, &many);
@@ -339,8 +339,8 @@ fn scene_quads() -> Vec<QuadInstance> {
     ]
 }
 
-fn scene_camera(rect: egui::Rect) -> Camera2D {
-    Camera2D::fit([0.0, 0.0], [120.0, 40.0], viewport_px(rect, PPP).size, 4.0)
+fn scene_camera(rect: egui::Rect) -> Camera2d {
+    Camera2d::fit([0.0, 0.0], [120.0, 40.0], viewport_px(rect, PPP).size, 4.0)
 }
 
 impl EguiScene {
@@ -349,7 +349,7 @@ impl EguiScene {
             ui.heading("memscape: address space");
             ui.label("Image  Heap  Stack  Free");
             let (rect, _) = ui.allocate_exact_size(MAP_SIZE, egui::Sense::hover());
-            let cb = RegionsPaintCallback::new(
+            let cb = QuadsPaintCallback::new(
                 scene_camera(rect),
                 rect,
                 ui.ctx().pixels_per_point(),
@@ -403,10 +403,10 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
     // The view's rect starts 60 points left of the screen.
     let rect = egui::Rect::from_min_size(egui::pos2(-60.0, 10.0), egui::vec2(240.0, 80.0));
     let vp = viewport_px(rect, ppp);
-    let cam = Camera2D::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
+    let cam = Camera2d::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
     let img = render_egui_offscreen(&gpu, size, ppp, BACKGROUND, &scene_quads(), |ui| {
         let cb =
-            RegionsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
+            QuadsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
         let screen = ui.ctx().content_rect();
         ui.painter().with_clip_rect(screen).add(paint_callback(rect, cb));
     })
@@ -462,7 +462,7 @@ fn levels_of_detail_draw_far_fewer_quads_and_look_the_same() {
     let size = [800, 400];
     let colours = [BACKGROUND, HIGHLIGHT];
     // The whole map: 0.8 px per unit.
-    let fit = Camera2D::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
+    let fit = Camera2d::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
     let (lod, drawn) = render_quads_counted(&gpu, size, &fit, &quads, colours, true).unwrap();
     let (all, drawn_all) = render_quads_counted(&gpu, size, &fit, &quads, colours, false).unwrap();
     assert_eq!(drawn_all as usize, quads.len());
@@ -471,7 +471,7 @@ fn levels_of_detail_draw_far_fewer_quads_and_look_the_same() {
     let share = far as f64 / (size[0] * size[1]) as f64;
     assert!(share < 0.05, "{:.1}% of the pixels differ", share * 100.0);
     // Zoomed in on a corner: only what is in view is drawn, exactly as without levels.
-    let close = Camera2D::new([20.0, 10.0], 20.0);
+    let close = Camera2d::new([20.0, 10.0], 20.0);
     let (lod, drawn) = render_quads_counted(&gpu, size, &close, &quads, colours, true).unwrap();
     let (all, _) = render_quads_counted(&gpu, size, &close, &quads, colours, false).unwrap();
     assert!((drawn as usize) * 20 < quads.len(), "{drawn} quads drawn for a corner");

@@ -14,7 +14,7 @@ use common::headless_gpu as gpu;
 use memscape::render::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
-use memscape::render::egui_paint::viewport_px;
+use memscape::render::quads_paint::viewport_px;
 use memscape::render::offscreen::{render_boxes_counted, render_boxes_offscreen, render_egui_offscreen_3d};
 use memscape::render::{Gpu, RenderError};
 

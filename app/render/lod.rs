@@ -27,7 +27,7 @@
 use std::ops::Range;
 
 use super::boxes::BoxInstance;
-use super::regions::QuadInstance;
+use super::quads::QuadInstance;
 
 /// Fewer items than this get no coarser levels.
 pub const LOD_MIN_INSTANCES: usize = 50_000;

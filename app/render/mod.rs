@@ -2,11 +2,11 @@
 //! buffers, the 2D camera, egui paint callbacks and offscreen rendering. Sees
 //! layouts and instance data, never the dump (tests/architecture.rs).
 //!
-//! - [`camera2d`]: [`Camera2D`], world <-> screen pixels, fit, zoom, pan.
-//! - [`regions`]: [`RegionsRenderer`] (shaders/regions.wgsl), the map tiles as
+//! - [`camera2d`]: [`Camera2d`], world <-> screen pixels, fit, zoom, pan.
+//! - [`regions`]: [`QuadsRenderer`] (shaders/quads.wgsl), the map tiles as
 //!   instanced quads.
-//! - [`egui_paint`]: the renderer inside eframe: registration in egui_wgpu's
-//!   callback resources and the [`RegionsPaintCallback`] a map view paints.
+//! - [`quads_paint`]: the renderer inside eframe: registration in egui_wgpu's
+//!   callback resources and the [`QuadsPaintCallback`] a map view paints.
 //! - [`crop`]: [`crop::Crop`], the part of a view one pass draws (a view
 //!   half off screen, one tile of a big export).
 //! - [`lod`]: levels of detail for the 2D maps: merged sub-pixel quads and
@@ -19,14 +19,14 @@ pub mod boxes_paint;
 pub mod camera2d;
 pub mod camera3d;
 pub mod crop;
-pub mod egui_paint;
+pub mod quads_paint;
 pub mod error;
 pub mod lod;
 pub mod offscreen;
-pub mod regions;
+pub mod quads;
 
-pub use camera2d::{Camera2D, ViewportPx};
-pub use egui_paint::{RegionsPaintCallback, paint_callback, register, upload_instances};
+pub use camera2d::{Camera2d, ViewportPx};
+pub use quads_paint::{QuadsPaintCallback, paint_callback, register, upload_instances};
 pub use error::RenderError;
 pub use offscreen::{Gpu, render_egui_offscreen, render_quads_offscreen};
-pub use regions::{QuadInstance, RegionsRenderer};
+pub use quads::{QuadInstance, QuadsRenderer};

@@ -18,12 +18,12 @@
 //! dithering, software texture filtering).
 
 use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
-use super::camera2d::Camera2D;
+use super::camera2d::Camera2d;
 use super::camera3d::OrbitCamera;
 use super::crop::{Crop, TileOrigin};
 use super::error::RenderError;
 use super::lod::QuadLod;
-use super::regions::{QuadInstance, RegionsRenderer};
+use super::quads::{QuadInstance, QuadsRenderer};
 
 /// The offscreen colour format.
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -120,10 +120,10 @@ impl Gpu {
 /// Runs `run_ui` in a fresh egui context on a `size_px` screen at
 /// `pixels_per_point`, and returns the picture. Two frames are run so that
 /// layouts which size themselves from the previous frame settle; only the
-/// second is drawn. A [`RegionsRenderer`] holding `instances` is registered in
+/// second is drawn. A [`QuadsRenderer`] holding `instances` is registered in
 /// this egui renderer, so the
-/// [`RegionsPaintCallback`](super::egui_paint::RegionsPaintCallback)s that
-/// `run_ui` paints draw them, as [`upload_instances`](super::egui_paint::upload_instances)
+/// [`QuadsPaintCallback`](super::quads_paint::QuadsPaintCallback)s that
+/// `run_ui` paints draw them, as [`upload_instances`](super::quads_paint::upload_instances)
 /// arranges in the window.
 ///
 /// `background` is the colour the target is cleared to (seen where egui
@@ -155,9 +155,9 @@ pub fn render_egui_offscreen_lod(
         pixels_per_point,
         background,
         |device, queue, resources| {
-            let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-            regions.set_lod(device, queue, lod);
-            resources.insert(regions);
+            let mut quads = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+            quads.set_lod(device, queue, lod);
+            resources.insert(quads);
         },
         run_ui,
         "render_egui_offscreen",
@@ -169,7 +169,7 @@ pub fn render_egui_offscreen_lod(
 /// [`BoxesPaintCallback`](super::boxes_paint::BoxesPaintCallback)s that
 /// `run_ui` paints draw them, as
 /// [`upload_box_instances`](super::boxes_paint::upload_box_instances)
-/// arranges in the window. A [`RegionsRenderer`] without quads is registered
+/// arranges in the window. A [`QuadsRenderer`] without quads is registered
 /// too, so 2D map callbacks draw nothing rather than fail.
 pub fn render_egui_offscreen_3d(
     gpu: &Gpu,
@@ -185,7 +185,7 @@ pub fn render_egui_offscreen_3d(
         pixels_per_point,
         background,
         |device, queue, resources| {
-            resources.insert(RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1));
+            resources.insert(QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1));
             let tile = gpu.tile_size(size_px);
             let mut boxes = BoxesRenderer::new(device, offscreen_msaa_samples(device, tile), OFFSCREEN_FORMAT);
             boxes.set_instances(device, queue, box_instances);
@@ -432,7 +432,7 @@ fn shift_primitives(primitives: &[egui::ClippedPrimitive], delta: egui::Vec2) ->
 pub fn render_quads_offscreen(
     gpu: &Gpu,
     size_px: [u32; 2],
-    camera: &Camera2D,
+    camera: &Camera2d,
     instances: &[QuadInstance],
     background: [u8; 4],
     highlight: [u8; 4],
@@ -445,7 +445,7 @@ pub fn render_quads_offscreen(
 pub fn render_quads_counted(
     gpu: &Gpu,
     size_px: [u32; 2],
-    camera: &Camera2D,
+    camera: &Camera2d,
     instances: &[QuadInstance],
     [background, highlight]: [[u8; 4]; 2],
     lod: bool,
@@ -455,20 +455,20 @@ pub fn render_quads_counted(
     let queue = &gpu.queue;
     let scopes = ErrorScopes::push(device);
 
-    let mut regions = RegionsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+    let mut quads = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
     match lod {
-        true => regions.set_instances(device, queue, instances),
-        false => regions.set_instances_without_lod(device, queue, instances),
+        true => quads.set_instances(device, queue, instances),
+        false => quads.set_instances_without_lod(device, queue, instances),
     }
     let crop = Crop::whole([size_px[0] as f32, size_px[1] as f32]);
-    regions.prepare(queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
-    let drawn = regions.drawn_count();
+    quads.prepare(queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
+    let drawn = quads.drawn_count();
     let target = Target::new(device, size_px, "render_quads_offscreen::target");
     let mut encoder = device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_quads_offscreen::encoder") });
     {
         let mut pass = target.begin_pass(&mut encoder, background, "render_quads_offscreen::pass");
-        regions.paint(&mut pass);
+        quads.paint(&mut pass);
     }
     target.copy_to_buffer(&mut encoder);
     queue.submit([encoder.finish()]);

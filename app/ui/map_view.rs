@@ -11,10 +11,10 @@ use crate::dump::{AddressSpace, RegionKind};
 use crate::format::{hex, human_size};
 use crate::layout::hit::HitIndex;
 use crate::layout::{self, MapLayout};
-use crate::render::camera2d::{Camera2D, ViewportPx};
-use crate::render::egui_paint::{self, RegionsPaintCallback};
+use crate::render::camera2d::{Camera2d, ViewportPx};
+use crate::render::quads_paint::{self, QuadsPaintCallback};
 use crate::render::lod::QuadLod;
-use crate::render::regions::QuadInstance;
+use crate::render::quads::QuadInstance;
 
 /// Without a wgpu renderer (glow, or a test harness without one) the view
 /// paints tiles with egui shapes; this many at most, the largest first.
@@ -27,7 +27,7 @@ const TICK_GUTTER: f32 = 96.0;
 #[derive(Default)]
 pub struct MapViewState {
     /// None: fit the layout on the next frame.
-    pub camera: Option<Camera2D>,
+    pub camera: Option<Camera2d>,
     /// The instance generation last uploaded to the GPU.
     uploaded: Option<u64>,
     /// Selected region and its tiles (world rects), cached per selection.
@@ -145,14 +145,14 @@ pub struct MapResponse {
 /// The camera works in physical pixels; egui in points. This converts.
 #[derive(Clone, Copy)]
 struct Screen {
-    cam: Camera2D,
+    cam: Camera2d,
     vp: ViewportPx,
     ppp: f32,
 }
 
 impl Screen {
-    fn new(cam: Camera2D, view: Rect, ppp: f32) -> Screen {
-        Screen { cam, vp: egui_paint::viewport_px(view, ppp), ppp }
+    fn new(cam: Camera2d, view: Rect, ppp: f32) -> Screen {
+        Screen { cam, vp: quads_paint::viewport_px(view, ppp), ppp }
     }
     fn to_screen(self, p: [f32; 2]) -> Pos2 {
         let s = self.cam.world_to_screen(p, self.vp);
@@ -183,7 +183,7 @@ pub fn map_view_ui(
     let gutter = if scene.layout.ticks.iter().any(|t| t.pos[0] <= bounds.min[0]) { TICK_GUTTER } else { 0.0 };
     let fit = || {
         let mut cam =
-            Camera2D::fit(bounds.min, bounds.max, [(view.width() - gutter) * ppp, view.height() * ppp], 24.0 * ppp);
+            Camera2d::fit(bounds.min, bounds.max, [(view.width() - gutter) * ppp, view.height() * ppp], 24.0 * ppp);
         cam.center[0] -= gutter * 0.5 * ppp / cam.px_per_unit;
         cam
     };
@@ -205,7 +205,7 @@ pub fn map_view_ui(
         let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
         let factor = zoom * (scroll / 200.0).exp();
         if (factor - 1.0).abs() > 1e-4 {
-            cam.zoom_about([pointer.x * ppp, pointer.y * ppp], factor, egui_paint::viewport_px(view, ppp));
+            cam.zoom_about([pointer.x * ppp, pointer.y * ppp], factor, quads_paint::viewport_px(view, ppp));
             state.moved = true;
         }
     }
@@ -218,19 +218,19 @@ pub fn map_view_ui(
     if let MapGpu::Window(rs) = gpu
         && state.uploaded != Some(scene.generation)
     {
-        egui_paint::upload_lod(rs, &scene.lod);
+        quads_paint::upload_lod(rs, &scene.lod);
         state.uploaded = Some(scene.generation);
     }
     match cpu {
         false => {
-            let cb = RegionsPaintCallback::new(
+            let cb = QuadsPaintCallback::new(
                 screen.cam,
                 view,
                 ppp,
                 u32::from_le_bytes(theme::SELECTION.to_array()),
                 u32::from_le_bytes(theme::MAP_BACKGROUND.to_array()),
             );
-            painter.add(egui_paint::paint_callback(view, cb));
+            painter.add(quads_paint::paint_callback(view, cb));
         }
         true => paint_tiles_cpu(&painter, &screen, view, scene),
     }

@@ -13,7 +13,7 @@ use memscape::layout::{LayoutInput, View, ViewKind, all_visible, city, layout, v
 use memscape::render::boxes::BoxesStyle;
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::offscreen::{render_boxes_offscreen, render_quads_offscreen};
-use memscape::render::{Camera2D, Gpu};
+use memscape::render::{Camera2d, Gpu};
 use memscape::ui::filters::Filters;
 use memscape::ui::map_view::MapScene;
 use memscape::ui::view3d::Scene3dData;
@@ -36,7 +36,7 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let l = layout(kind, &LayoutInput { space: &space, visible: &visible });
     let scene = MapScene::new(&space, l, Filters::default().color_mode, 1);
     let b = scene.layout.bounds;
-    let camera = Camera2D::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
+    let camera = Camera2d::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
     bencher.counter(divan::counter::ItemsCount::new(scene.instances.len())).bench(|| {
         render_quads_offscreen(&gpu, SIZE, &camera, &scene.instances, [20, 22, 26, 255], [255, 255, 255, 255])
             .expect("render")
