@@ -8,8 +8,8 @@
 mod common;
 
 use common::headless_gpu as gpu;
-use memscape::render::quads_paint::viewport_px;
 use memscape::render::offscreen::render_quads_counted;
+use memscape::render::quads_paint::viewport_px;
 use memscape::render::{
     Camera2d, Gpu, QuadInstance, QuadsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
     render_quads_offscreen,
@@ -405,8 +405,7 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
     let vp = viewport_px(rect, ppp);
     let cam = Camera2d::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
     let img = render_egui_offscreen(&gpu, size, ppp, BACKGROUND, &scene_quads(), |ui| {
-        let cb =
-            QuadsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
+        let cb = QuadsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
         let screen = ui.ctx().content_rect();
         ui.painter().with_clip_rect(screen).add(paint_callback(rect, cb));
     })

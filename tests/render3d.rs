@@ -11,11 +11,11 @@
 mod common;
 
 use common::headless_gpu as gpu;
-use memscape::render::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
-use memscape::render::quads_paint::viewport_px;
 use memscape::render::offscreen::{render_boxes_counted, render_boxes_offscreen, render_egui_offscreen_3d};
+use memscape::render::quads_paint::viewport_px;
+use memscape::render::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use memscape::render::{Gpu, RenderError};
 
 const SIZE: [u32; 2] = [320, 200];

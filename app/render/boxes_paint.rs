@@ -18,7 +18,10 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use super::box_instance::BoxInstance;
+use super::boxes::BoxesRenderer;
+use super::boxes_style::BoxesStyle;
+use super::boxes_targets::supported_msaa_samples;
 use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
 use super::quads_paint::{pass_rects, viewport_px, visible_crop};

@@ -14,19 +14,31 @@
 //! - [`offscreen`]: headless device and offscreen rendering to images.
 //! - [`error`]: [`RenderError`], this layer's errors.
 
+pub mod box_instance;
 pub mod boxes;
 pub mod boxes_paint;
+mod boxes_pipelines;
+pub mod boxes_style;
+pub mod boxes_targets;
+mod boxes_translucent;
 pub mod camera2d;
 pub mod camera3d;
 pub mod crop;
-pub mod quads_paint;
 pub mod error;
 pub mod lod;
 pub mod offscreen;
+pub mod quad_instance;
 pub mod quads;
+pub mod quads_paint;
 
+pub use box_instance::BoxInstance;
+pub use boxes::BoxesRenderer;
+pub use boxes_style::BoxesStyle;
+pub use boxes_targets::supported_msaa_samples;
+pub use boxes_translucent::MAX_SORTED_TRANSLUCENT;
 pub use camera2d::{Camera2d, ViewportPx};
-pub use quads_paint::{QuadsPaintCallback, paint_callback, register, upload_instances};
 pub use error::RenderError;
 pub use offscreen::{Gpu, render_egui_offscreen, render_quads_offscreen};
-pub use quads::{QuadInstance, QuadsRenderer};
+pub use quad_instance::QuadInstance;
+pub use quads::QuadsRenderer;
+pub use quads_paint::{QuadsPaintCallback, paint_callback, register, upload_instances};

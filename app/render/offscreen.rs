@@ -17,13 +17,17 @@
 //! egui runs with a fixed time and egui_wgpu's predictable options (no
 //! dithering, software texture filtering).
 
-use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use super::box_instance::BoxInstance;
+use super::boxes::BoxesRenderer;
+use super::boxes_style::BoxesStyle;
+use super::boxes_targets::supported_msaa_samples;
 use super::camera2d::Camera2d;
 use super::camera3d::OrbitCamera;
 use super::crop::{Crop, TileOrigin};
 use super::error::RenderError;
 use super::lod::QuadLod;
-use super::quads::{QuadInstance, QuadsRenderer};
+use super::quad_instance::QuadInstance;
+use super::quads::QuadsRenderer;
 
 /// The offscreen colour format.
 pub const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;

@@ -18,7 +18,8 @@ use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor}
 use super::camera2d::{Camera2d, ViewportPx};
 use super::crop::{Crop, TileOrigin};
 use super::lod::QuadLod;
-use super::quads::{QuadInstance, QuadsRenderer};
+use super::quad_instance::QuadInstance;
+use super::quads::QuadsRenderer;
 
 /// Builds a [`QuadsRenderer`] for the window's target format (no
 /// multisampling, as eframe's default `NativeOptions::multisampling` is 0)

@@ -11,10 +11,10 @@ use crate::dump::{AddressSpace, RegionKind};
 use crate::format::{hex, human_size};
 use crate::layout::hit::HitIndex;
 use crate::layout::{self, MapLayout};
+use crate::render::QuadInstance;
 use crate::render::camera2d::{Camera2d, ViewportPx};
-use crate::render::quads_paint::{self, QuadsPaintCallback};
 use crate::render::lod::QuadLod;
-use crate::render::quads::QuadInstance;
+use crate::render::quads_paint::{self, QuadsPaintCallback};
 
 /// Without a wgpu renderer (glow, or a test harness without one) the view
 /// paints tiles with egui shapes; this many at most, the largest first.

@@ -12,9 +12,9 @@ use crate::dump::{AddressSpace, RegionKind};
 use crate::format::hex;
 use crate::layout::hit3d::Hit3dIndex;
 use crate::layout::scene3d::{Box3, Scene3D};
-use crate::render::boxes::{BoxInstance, BoxesStyle};
 use crate::render::boxes_paint::{self, BoxesPaintCallback};
 use crate::render::camera3d::OrbitCamera;
+use crate::render::{BoxInstance, BoxesStyle};
 
 /// Per-kind opacity and the slicing plane of the Volume view.
 #[derive(Clone, Debug, PartialEq)]

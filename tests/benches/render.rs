@@ -10,7 +10,7 @@ mod support;
 use memscape::cli::shot::{ShotOptions, render};
 use memscape::layout::scene3d::HeightMetric;
 use memscape::layout::{LayoutInput, View, ViewKind, all_visible, city, layout, volume};
-use memscape::render::boxes::BoxesStyle;
+use memscape::render::BoxesStyle;
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::offscreen::{render_boxes_offscreen, render_quads_offscreen};
 use memscape::render::{Camera2d, Gpu};
