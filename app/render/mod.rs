@@ -23,6 +23,7 @@ pub mod boxes_targets;
 mod boxes_translucent;
 pub mod camera2d;
 pub mod camera3d;
+pub mod camera3d_screen;
 pub mod crop;
 pub mod error;
 pub mod lod;
