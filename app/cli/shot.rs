@@ -11,7 +11,7 @@ use crate::dump::AddressSpace;
 use crate::export::png::write_png;
 use crate::layout::scene3d::HeightMetric;
 use crate::layout::{self, LayoutInput, View, city, volume};
-use crate::render::offscreen::{Gpu, render_egui_offscreen_3d, render_egui_offscreen_lod};
+use crate::render::{Content, Gpu, Picture, render_offscreen};
 use crate::ui::export_overlay::{self, Callout};
 use crate::ui::filters::Filters;
 use crate::ui::map_view::{self, Highlights, MapGpu, MapScene, MapViewState};
@@ -122,7 +122,8 @@ pub fn render_timed(space: &AddressSpace, opts: &ShotOptions, timings: &mut Timi
             let mut state = MapViewState::default();
             let bg = if opts.transparent { [0; 4] } else { pal.background.to_array() };
             let render_start = std::time::Instant::now();
-            let mut image = render_egui_offscreen_lod(&gpu, opts.size_px, 1.0, bg, &scene.lod, |ui| {
+            let picture = Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: bg };
+            let ui = &mut |ui: &mut egui::Ui| {
                 egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
                     let start = next_shape(ui);
                     map_view::map_view_ui(
@@ -139,7 +140,8 @@ pub fn render_timed(space: &AddressSpace, opts: &ShotOptions, timings: &mut Timi
                     let layout = &scene.layout;
                     overlay.draw_ui(ui, |region| state.screen_rect_of(layout, region));
                 });
-            })?;
+            };
+            let mut image = render_offscreen(&gpu, &picture, Content::Ui2d { quads: &scene.lod, ui })?.image;
             if opts.transparent {
                 unpremultiply(&mut image);
             }
@@ -179,14 +181,14 @@ pub fn render_timed(space: &AddressSpace, opts: &ShotOptions, timings: &mut Timi
             };
             let mut state = View3dState::default();
             let render_start = std::time::Instant::now();
-            let mut image = render_egui_offscreen_3d(&gpu, opts.size_px, 1.0, bg, &data.instances, |ui| {
-                draw(ui, &mut state, false)
-            })?;
+            let picture = Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: bg };
+            let ui = &mut |ui: &mut egui::Ui| draw(ui, &mut state, false);
+            let mut image = render_offscreen(&gpu, &picture, Content::Ui3d { boxes: &data.instances, ui })?.image;
             if restyle {
                 // Where the picture equals the sky alone, nothing was drawn over the sky.
                 let mut sky_state = View3dState::default();
-                let sky =
-                    render_egui_offscreen_3d(&gpu, opts.size_px, 1.0, bg, &[], |ui| draw(ui, &mut sky_state, true))?;
+                let ui = &mut |ui: &mut egui::Ui| draw(ui, &mut sky_state, true);
+                let sky = render_offscreen(&gpu, &picture, Content::Ui3d { boxes: &[], ui })?.image;
                 replace_sky(&mut image, &sky, &pal, opts.transparent);
             }
             timings.record("render", render_start.elapsed());
