@@ -134,7 +134,7 @@ impl CallbackTrait for QuadsPaintCallback {
 /// The part of a view (whole-picture pixels) on this pass's target, and
 /// where it goes there: the target is the picture, or the tile of it that a
 /// [`TileOrigin`] in the callback resources places. Shared by every paint
-/// callback's `prepare` (2D regions, 3D boxes).
+/// callback's `prepare` (2D quads, 3D boxes).
 pub(crate) fn visible_crop(view: ViewportPx, screen: &ScreenDescriptor, resources: &CallbackResources) -> Option<Crop> {
     let origin = resources.get::<TileOrigin>().copied().unwrap_or_default().0;
     let on_target = ViewportPx { min: [view.min[0] - origin[0], view.min[1] - origin[1]], size: view.size };
@@ -142,7 +142,7 @@ pub(crate) fn visible_crop(view: ViewportPx, screen: &ScreenDescriptor, resource
 }
 
 /// The viewport and the scissor rect for one callback.
-/// Shared by every paint callback (2D regions, 3D boxes).
+/// Shared by every paint callback (2D quads, 3D boxes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PassRects {
     /// The part of the view on the target (see [`Crop::visible`]).
