@@ -99,7 +99,7 @@ impl MemscapeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, source: DumpSource, recent: RecentFiles) -> MemscapeApp {
         let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &render_state {
-            crate::render::egui_paint::register(rs);
+            crate::render::quads_paint::register(rs);
             crate::render::boxes_paint::register(rs);
         }
         let mut app = MemscapeApp {

@@ -12,7 +12,7 @@
 //   (or any target) pixel for pixel.
 //
 // Colours are gamma-space (sRGB-encoded) RGBA8, premultiplied like egui's
-// Color32, and are written as-is into non-sRGB targets, as regions.wgsl does.
+// Color32, and are written as-is into non-sRGB targets, as quads.wgsl does.
 // Lighting multiplies those gamma-space values: not physically exact, but
 // monotonic and stable, and the base colour at full light is exactly the
 // palette's colour.

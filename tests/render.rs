@@ -3,16 +3,16 @@
 //! passes, unless MEMSCAPE_REQUIRE_GPU=1, which makes that a failure.
 //!
 //! The target is a non-sRGB format, so a quad's colour bytes come out exactly
-//! as they went in; positions are worked out with `Camera2D`, as the UI does.
+//! as they went in; positions are worked out with `Camera2d`, as the UI does.
 
 mod common;
 
 use common::headless_gpu as gpu;
-use memscape::render::egui_paint::viewport_px;
-use memscape::render::offscreen::render_quads_counted;
+use memscape::render::lod::QuadLod;
+use memscape::render::quads_paint::viewport_px;
 use memscape::render::{
-    Camera2D, Gpu, QuadInstance, RegionsPaintCallback, RenderError, ViewportPx, paint_callback, render_egui_offscreen,
-    render_quads_offscreen,
+    Camera2d, Content, Detail, Gpu, Picture, QuadInstance, QuadsPaintCallback, RenderError, ViewportPx, paint_callback,
+    render_offscreen,
 };
 
 const SIZE: [u32; 2] = [200, 100];
@@ -25,8 +25,8 @@ const GREY: [u8; 4] = [128, 128, 128, 255];
 const WHITE: [u8; 4] = [250, 250, 250, 255];
 
 /// World [0, 100] x [0, 50] fills the 200x100 image: 2 px per unit.
-fn camera() -> Camera2D {
-    Camera2D::new([50.0, 25.0], 2.0)
+fn camera() -> Camera2d {
+    Camera2d::new([50.0, 25.0], 2.0)
 }
 
 fn viewport() -> ViewportPx {
@@ -38,7 +38,7 @@ fn quad(min: [f32; 2], max: [f32; 2], rgba: [u8; 4], flags: u32) -> QuadInstance
 }
 
 /// The pixel a world point falls in.
-fn pixel_of(camera: &Camera2D, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
+fn pixel_of(camera: &Camera2d, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
     let p = camera.world_to_screen(world, vp);
     (p[0].floor() as u32, p[1].floor() as u32)
 }
@@ -55,8 +55,19 @@ fn distance(a: [u8; 4], b: [u8; 4]) -> u32 {
     (0..3).map(|i| a[i].abs_diff(b[i]) as u32).sum()
 }
 
+/// A `size_px` picture on the background at one pixel per point.
+fn picture(size_px: [u32; 2], pixels_per_point: f32) -> Picture {
+    Picture { size_px, pixels_per_point, background: BACKGROUND }
+}
+
+/// Bare quads with the test's highlight colour.
+fn bare(camera: Camera2d, quads: &[QuadInstance], detail: Detail) -> Content<'_> {
+    Content::Quads { camera, quads, highlight: HIGHLIGHT, detail }
+}
+
 fn render(gpu: &Gpu, instances: &[QuadInstance]) -> image::RgbaImage {
-    let img = render_quads_offscreen(gpu, SIZE, &camera(), instances, BACKGROUND, HIGHLIGHT).expect("render");
+    let img =
+        render_offscreen(gpu, &picture(SIZE, 1.0), bare(camera(), instances, Detail::Levels)).expect("render").image;
     assert_eq!(img.dimensions(), (SIZE[0], SIZE[1]));
     img
 }
@@ -246,14 +257,14 @@ fn deep_zoom_keeps_edges_in_place() {
     // A world 2^24 units wide, looked at with 64 px per unit near its far end,
     // where a naive `p * scale + offset` in f32 would be off by tens of pixels.
     let x = 16_000_000.0_f32;
-    let cam = Camera2D::new([x + 10.0, 12.5], 64.0);
+    let cam = Camera2d::new([x + 10.0, 12.5], 64.0);
     let vp = viewport();
     let quads = [
         quad([0.0, 0.0], [x + 10.0, 25.0], RED, 0),
         quad([x + 10.0, 0.0], [x + 11.0, 25.0], GREEN, 0),
         quad([x + 11.0, 0.0], [16_777_216.0, 25.0], BLUE, 0),
     ];
-    let img = render_quads_offscreen(&gpu, SIZE, &cam, &quads, BACKGROUND, HIGHLIGHT).expect("render");
+    let img = render_offscreen(&gpu, &picture(SIZE, 1.0), bare(cam, &quads, Detail::Levels)).expect("render").image;
     maybe_save(&img, "deep_zoom");
     // The 1-unit green quad is exactly 64 px wide, from the middle: pixels
     // 100..164, its first and last columns the border.
@@ -283,21 +294,19 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     assert_eq!(a.as_raw(), b.as_raw());
 
     let max = gpu.max_size_px();
-    let too_wide = render_quads_offscreen(&gpu, [max + 1, 10], &camera(), &quads, BACKGROUND, HIGHLIGHT);
+    let too_wide = render_offscreen(&gpu, &picture([max + 1, 10], 1.0), bare(camera(), &quads, Detail::Levels));
     assert!(matches!(too_wide, Err(RenderError::TooLarge { .. })), "{too_wide:?}");
-    let too_tall = render_egui_offscreen(
+    let too_tall = render_offscreen(
         &gpu,
-        [10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1],
-        1.0,
-        BACKGROUND,
-        &[],
-        |_| {},
+        &picture([10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1], 1.0),
+        Content::Ui2d { quads: &QuadLod::default(), ui: &mut |_| {} },
     );
     // egui pictures are tiled beyond the texture limit, up to their own limit.
     assert!(matches!(too_tall, Err(RenderError::PictureTooLarge { .. })), "{too_tall:?}");
-    let empty = render_quads_offscreen(&gpu, [0, 10], &camera(), &quads, BACKGROUND, HIGHLIGHT);
+    let empty = render_offscreen(&gpu, &picture([0, 10], 1.0), bare(camera(), &quads, Detail::Levels));
     assert!(matches!(empty, Err(RenderError::EmptySize { .. })), "{empty:?}");
-    let bad_scale = render_egui_offscreen(&gpu, [10, 10], 0.0, BACKGROUND, &[], |_| {});
+    let bad_scale =
+        render_offscreen(&gpu, &picture([10, 10], 0.0), Content::Ui2d { quads: &QuadLod::default(), ui: &mut |_| {} });
     assert!(matches!(bad_scale, Err(RenderError::BadPixelsPerPoint(_))), "{bad_scale:?}");
 }
 
@@ -309,7 +318,7 @@ fn the_pipeline_builds_for_window_formats_and_msaa() {
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     for format in [wgpu::TextureFormat::Bgra8Unorm, wgpu::TextureFormat::Rgba8Unorm] {
         for msaa in [1, 4] {
-            let mut r = memscape::render::RegionsRenderer::new(&gpu.device, format, msaa);
+            let mut r = memscape::render::QuadsRenderer::new(&gpu.device, format, msaa);
             let many: Vec<QuadInstance> =
                 (0..1000).map(|i| quad([i as f32, 0.0], [i as f32 + 1.0, 1.0], RED, 0)).collect();
             r.set_instances(&gpu.device, &gpu.queue, &many);
@@ -339,8 +348,8 @@ fn scene_quads() -> Vec<QuadInstance> {
     ]
 }
 
-fn scene_camera(rect: egui::Rect) -> Camera2D {
-    Camera2D::fit([0.0, 0.0], [120.0, 40.0], viewport_px(rect, PPP).size, 4.0)
+fn scene_camera(rect: egui::Rect) -> Camera2d {
+    Camera2d::fit([0.0, 0.0], [120.0, 40.0], viewport_px(rect, PPP).size, 4.0)
 }
 
 impl EguiScene {
@@ -349,7 +358,7 @@ impl EguiScene {
             ui.heading("memscape: address space");
             ui.label("Image  Heap  Stack  Free");
             let (rect, _) = ui.allocate_exact_size(MAP_SIZE, egui::Sense::hover());
-            let cb = RegionsPaintCallback::new(
+            let cb = QuadsPaintCallback::new(
                 scene_camera(rect),
                 rect,
                 ui.ctx().pixels_per_point(),
@@ -367,7 +376,9 @@ fn egui_frames_draw_the_paint_callback_where_the_view_is() {
     let Some(gpu) = gpu() else { return };
     let size = [480, 300];
     let mut scene = EguiScene { map_rect: None };
-    let img = render_egui_offscreen(&gpu, size, PPP, BACKGROUND, &scene_quads(), |ui| scene.ui(ui)).expect("render");
+    let quads = QuadLod::build(&scene_quads());
+    let ui = &mut |ui: &mut egui::Ui| scene.ui(ui);
+    let img = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: &quads, ui }).expect("render").image;
     maybe_save(&img, "egui");
     assert_eq!(img.dimensions(), (size[0], size[1]));
     let rect = scene.map_rect.expect("the map view was laid out");
@@ -391,7 +402,8 @@ fn egui_frames_draw_the_paint_callback_where_the_view_is() {
 
     // Same input, same bytes.
     let mut again = EguiScene { map_rect: None };
-    let img2 = render_egui_offscreen(&gpu, size, PPP, BACKGROUND, &scene_quads(), |ui| again.ui(ui)).expect("render");
+    let ui = &mut |ui: &mut egui::Ui| again.ui(ui);
+    let img2 = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: &quads, ui }).expect("render").image;
     assert_eq!(img.as_raw(), img2.as_raw());
 }
 
@@ -403,14 +415,14 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
     // The view's rect starts 60 points left of the screen.
     let rect = egui::Rect::from_min_size(egui::pos2(-60.0, 10.0), egui::vec2(240.0, 80.0));
     let vp = viewport_px(rect, ppp);
-    let cam = Camera2D::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
-    let img = render_egui_offscreen(&gpu, size, ppp, BACKGROUND, &scene_quads(), |ui| {
-        let cb =
-            RegionsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
+    let cam = Camera2d::fit([0.0, 0.0], [120.0, 40.0], vp.size, 0.0);
+    let ui = &mut |ui: &mut egui::Ui| {
+        let cb = QuadsPaintCallback::new(cam, rect, ppp, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
         let screen = ui.ctx().content_rect();
         ui.painter().with_clip_rect(screen).add(paint_callback(rect, cb));
-    })
-    .expect("render");
+    };
+    let quads = QuadLod::build(&scene_quads());
+    let img = render_offscreen(&gpu, &picture(size, ppp), Content::Ui2d { quads: &quads, ui }).expect("render").image;
     maybe_save(&img, "off_screen");
     // 2 px per unit; the green quad spans world x 40..80, pixels 20..100 (a
     // viewport clamped to the screen would squash it to 15..75).
@@ -460,20 +472,23 @@ fn levels_of_detail_draw_far_fewer_quads_and_look_the_same() {
     let quads = big_map();
     assert!(quads.len() > 200_000, "{}", quads.len());
     let size = [800, 400];
-    let colours = [BACKGROUND, HIGHLIGHT];
     // The whole map: 0.8 px per unit.
-    let fit = Camera2D::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
-    let (lod, drawn) = render_quads_counted(&gpu, size, &fit, &quads, colours, true).unwrap();
-    let (all, drawn_all) = render_quads_counted(&gpu, size, &fit, &quads, colours, false).unwrap();
+    let fit = Camera2d::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
+    let counted = |camera: Camera2d, detail: Detail| {
+        let r = render_offscreen(&gpu, &picture(size, 1.0), bare(camera, &quads, detail)).unwrap();
+        (r.image, r.drawn.expect("bare quads are counted"))
+    };
+    let (lod, drawn) = counted(fit, Detail::Levels);
+    let (all, drawn_all) = counted(fit, Detail::Full);
     assert_eq!(drawn_all as usize, quads.len());
     assert!(drawn * 4 < drawn_all, "{drawn} of {drawn_all} quads drawn zoomed out");
     let far = lod.pixels().zip(all.pixels()).filter(|(a, b)| distance(a.0, b.0) > 120).count();
     let share = far as f64 / (size[0] * size[1]) as f64;
     assert!(share < 0.05, "{:.1}% of the pixels differ", share * 100.0);
     // Zoomed in on a corner: only what is in view is drawn, exactly as without levels.
-    let close = Camera2D::new([20.0, 10.0], 20.0);
-    let (lod, drawn) = render_quads_counted(&gpu, size, &close, &quads, colours, true).unwrap();
-    let (all, _) = render_quads_counted(&gpu, size, &close, &quads, colours, false).unwrap();
+    let close = Camera2d::new([20.0, 10.0], 20.0);
+    let (lod, drawn) = counted(close, Detail::Levels);
+    let (all, _) = counted(close, Detail::Full);
     assert!((drawn as usize) * 20 < quads.len(), "{drawn} quads drawn for a corner");
     assert!(lod == all, "culling changed the picture");
 }

@@ -11,12 +11,11 @@
 mod common;
 
 use common::headless_gpu as gpu;
-use memscape::render::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
-use memscape::render::egui_paint::viewport_px;
-use memscape::render::offscreen::{render_boxes_counted, render_boxes_offscreen, render_egui_offscreen_3d};
-use memscape::render::{Gpu, RenderError};
+use memscape::render::quads_paint::viewport_px;
+use memscape::render::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use memscape::render::{Content, Detail, Gpu, Picture, RenderError, Rendered, render_offscreen};
 
 const SIZE: [u32; 2] = [320, 200];
 const SKY_TOP: [u8; 4] = [34, 46, 74, 255];
@@ -52,8 +51,25 @@ fn camera() -> OrbitCamera {
     OrbitCamera::from_yaw_pitch_distance([0.0, 1.0, 0.0], 35.0, 25.0, 7.0)
 }
 
+/// A `size_px` picture at `pixels_per_point` (the sky covers a box scene's black background).
+fn picture(size_px: [u32; 2], pixels_per_point: f32) -> Picture {
+    Picture { size_px, pixels_per_point, background: [0, 0, 0, 255] }
+}
+
+/// `boxes` alone, seen by `camera`, at `size_px`.
+fn render_boxes(
+    gpu: &Gpu,
+    size_px: [u32; 2],
+    camera: &OrbitCamera,
+    boxes: &[BoxInstance],
+    style: &BoxesStyle,
+    detail: Detail,
+) -> Result<Rendered, RenderError> {
+    render_offscreen(gpu, &picture(size_px, 1.0), Content::Boxes { camera: *camera, boxes, style: *style, detail })
+}
+
 fn render(gpu: &Gpu, camera: &OrbitCamera, instances: &[BoxInstance], style: &BoxesStyle) -> image::RgbaImage {
-    let img = render_boxes_offscreen(gpu, SIZE, camera, instances, style).expect("render");
+    let img = render_boxes(gpu, SIZE, camera, instances, style, Detail::Levels).expect("render").image;
     assert_eq!(img.dimensions(), (SIZE[0], SIZE[1]));
     img
 }
@@ -324,7 +340,9 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
     let size = [480, 320];
     let boxes = [cube(BOX_MIN, BOX_MAX, RED, 0)];
     let mut scene = EguiScene { view_rect: None };
-    let img = render_egui_offscreen_3d(&gpu, size, PPP, [20, 22, 28, 255], &boxes, |ui| scene.ui(ui)).expect("render");
+    let egui_picture = Picture { size_px: size, pixels_per_point: PPP, background: [20, 22, 28, 255] };
+    let ui = &mut |ui: &mut egui::Ui| scene.ui(ui);
+    let img = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: &boxes, ui }).expect("render").image;
     maybe_save(&img, "egui");
     let rect = scene.view_rect.expect("the 3D view was laid out");
     let vp = viewport_px(rect, PPP);
@@ -351,7 +369,8 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
 
     // Same input, same bytes.
     let mut again = EguiScene { view_rect: None };
-    let img2 = render_egui_offscreen_3d(&gpu, size, PPP, [20, 22, 28, 255], &boxes, |ui| again.ui(ui)).expect("render");
+    let ui = &mut |ui: &mut egui::Ui| again.ui(ui);
+    let img2 = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: &boxes, ui }).expect("render").image;
     assert_eq!(img.as_raw(), img2.as_raw());
 }
 
@@ -384,28 +403,25 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     let Some(gpu) = gpu() else { return };
     let boxes = city();
     let cam = OrbitCamera::fit([-6.5, -0.2, -6.5], [6.5, 4.0, 6.5]);
-    let a = render_boxes_offscreen(&gpu, [640, 400], &cam, &boxes, &style()).expect("render");
-    let b = render_boxes_offscreen(&gpu, [640, 400], &cam, &boxes, &style()).expect("render");
+    let a = render_boxes(&gpu, [640, 400], &cam, &boxes, &style(), Detail::Levels).expect("render").image;
+    let b = render_boxes(&gpu, [640, 400], &cam, &boxes, &style(), Detail::Levels).expect("render").image;
     maybe_save(&a, "city");
     assert_eq!(a.as_raw(), b.as_raw());
 
     let max = gpu.max_size_px();
-    let too_wide = render_boxes_offscreen(&gpu, [max + 1, 10], &cam, &boxes, &style());
+    let too_wide = render_boxes(&gpu, [max + 1, 10], &cam, &boxes, &style(), Detail::Levels);
     assert!(matches!(too_wide, Err(RenderError::TooLarge { .. })), "{too_wide:?}");
-    let too_tall = render_egui_offscreen_3d(
+    let too_tall = render_offscreen(
         &gpu,
-        [10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1],
-        1.0,
-        [0, 0, 0, 255],
-        &boxes,
-        |_| {},
+        &picture([10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1], 1.0),
+        Content::Ui3d { boxes: &boxes, ui: &mut |_| {} },
     );
     // egui pictures are tiled beyond the texture limit, up to their own limit.
     assert!(matches!(too_tall, Err(RenderError::PictureTooLarge { .. })), "{too_tall:?}");
-    let empty = render_boxes_offscreen(&gpu, [0, 10], &cam, &boxes, &style());
+    let empty = render_boxes(&gpu, [0, 10], &cam, &boxes, &style(), Detail::Levels);
     assert!(matches!(empty, Err(RenderError::EmptySize { .. })), "{empty:?}");
     // No boxes at all: just the sky.
-    let sky = render_boxes_offscreen(&gpu, [64, 64], &cam, &[], &style()).expect("render");
+    let sky = render_boxes(&gpu, [64, 64], &cam, &[], &style(), Detail::Levels).expect("render").image;
     assert!(distance(at(&sky, (0, 0)), SKY_TOP) <= 8);
 }
 
@@ -566,9 +582,13 @@ fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
     let boxes = big_city();
     let size = [640, 400];
     // The whole city from afar: every lot is below a pixel.
+    let counted = |camera: &OrbitCamera, detail: Detail| {
+        let r = render_boxes(&gpu, size, camera, &boxes, &style(), detail).unwrap();
+        (r.image, r.drawn.expect("bare boxes are counted"))
+    };
     let far = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 30.0, 40.0, 400.0);
-    let (lod, drawn) = render_boxes_counted(&gpu, size, &far, &boxes, &style(), true).unwrap();
-    let (all, drawn_all) = render_boxes_counted(&gpu, size, &far, &boxes, &style(), false).unwrap();
+    let (lod, drawn) = counted(&far, Detail::Levels);
+    let (all, drawn_all) = counted(&far, Detail::Full);
     maybe_save(&lod, "lod-far");
     maybe_save(&all, "lod-far-all");
     assert_eq!(drawn_all as usize, boxes.len());
@@ -578,8 +598,8 @@ fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
     assert!(share < 0.08, "{:.1}% of the pixels differ", share * 100.0);
     // Across the city from its edge: full detail near the eye, merged boxes far away.
     let across = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 10.0, 15.0, 90.0);
-    let (lod, drawn) = render_boxes_counted(&gpu, size, &across, &boxes, &style(), true).unwrap();
-    let (all, drawn_all) = render_boxes_counted(&gpu, size, &across, &boxes, &style(), false).unwrap();
+    let (lod, drawn) = counted(&across, Detail::Levels);
+    let (all, drawn_all) = counted(&across, Detail::Full);
     maybe_save(&lod, "lod-across");
     maybe_save(&all, "lod-across-all");
     assert!(drawn * 10 < drawn_all * 9, "{drawn} of {drawn_all} boxes drawn across the city");
@@ -588,8 +608,8 @@ fn levels_of_detail_draw_far_fewer_boxes_and_look_the_same() {
     assert!(share < 0.08, "across: {:.1}% of the pixels differ", share * 100.0);
     // Close to one corner: only what is in view, exactly as without levels.
     let near = OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0);
-    let (lod, drawn) = render_boxes_counted(&gpu, size, &near, &boxes, &style(), true).unwrap();
-    let (all, _) = render_boxes_counted(&gpu, size, &near, &boxes, &style(), false).unwrap();
+    let (lod, drawn) = counted(&near, Detail::Levels);
+    let (all, _) = counted(&near, Detail::Full);
     assert!((drawn as usize) * 4 < boxes.len(), "{drawn} boxes drawn close up");
     assert!(lod == all, "culling changed the picture");
 }

@@ -61,10 +61,10 @@ fn every_shader_belongs_to_a_renderer_that_embeds_it() {
 }
 
 #[test]
-fn regions_shader_has_its_entry_points() {
-    let path = root().join("shaders/regions.wgsl");
-    let source = std::fs::read_to_string(&path).expect("shaders/regions.wgsl");
-    let module = validate(&source, "regions.wgsl").expect("valid");
+fn quads_shader_has_its_entry_points() {
+    let path = root().join("shaders/quads.wgsl");
+    let source = std::fs::read_to_string(&path).expect("shaders/quads.wgsl");
+    let module = validate(&source, "quads.wgsl").expect("valid");
     let eps = entry_points(&module);
     assert!(eps.contains(&(naga::ShaderStage::Vertex, "vs_main".to_owned())), "{eps:?}");
     assert!(eps.contains(&(naga::ShaderStage::Fragment, "fs_main".to_owned())), "{eps:?}");

@@ -16,9 +16,9 @@ use crate::analysis::involvement::finding_regions;
 use crate::dump::AddressSpace;
 use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
-use crate::render::camera2d::Camera2D;
+use crate::render::camera2d::Camera2d;
 use crate::render::camera3d::OrbitCamera;
-use crate::render::offscreen::{Gpu, render_egui_offscreen_3d, render_egui_offscreen_lod};
+use crate::render::{Content, Gpu, render_offscreen};
 use crate::scene::paint2d::{self, Highlights, QuadsOn, Screen};
 use crate::scene::paint3d::{self, Projection};
 use crate::scene::theme::{self, ExportTheme, Palette};
@@ -92,7 +92,7 @@ impl PictureOptions {
 /// Where the map's camera ended up in a picture.
 #[derive(Clone, Copy, Debug)]
 pub enum PictureCamera {
-    Flat(Camera2D),
+    Flat(Camera2d),
     ThreeD(OrbitCamera),
 }
 
@@ -251,10 +251,12 @@ pub fn render_picture_timed(
         }
         drawn = Some((layout, camera, boxes));
     };
-    let mut image = match &scene {
-        BuiltScene::Flat(s) => render_egui_offscreen_lod(&gpu, opts.size_px, 1.0, bg, &s.lod, |ui| draw(ui))?,
-        BuiltScene::ThreeD(s) => render_egui_offscreen_3d(&gpu, opts.size_px, 1.0, bg, &s.instances, |ui| draw(ui))?,
+    let frame = crate::render::Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: bg };
+    let content = match &scene {
+        BuiltScene::Flat(s) => Content::Ui2d { quads: &s.lod, ui: &mut draw },
+        BuiltScene::ThreeD(s) => Content::Ui3d { boxes: &s.instances, ui: &mut draw },
     };
+    let mut image = render_offscreen(&gpu, &frame, content)?.image;
     phase("render", start.elapsed());
     if opts.transparent {
         unpremultiply(&mut image);

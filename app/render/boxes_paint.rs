@@ -8,7 +8,7 @@
 //! count) and hands egui that command buffer, which egui submits before its
 //! own pass; `paint` then blits the picture into egui's pass.
 //!
-//! Viewport and clip, as egui_paint.rs does for the 2D maps: the view's whole
+//! Viewport and clip, as quads_paint.rs does for the 2D maps: the view's whole
 //! viewport is its rect rounded to whole physical pixels (as egui rounds it,
 //! see [`viewport_px`]); `prepare` draws only the part of it on the target
 //! (a [`Crop`](super::crop::Crop): the on-screen part, or one tile of a big
@@ -18,10 +18,13 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::boxes::{BoxInstance, BoxesRenderer, BoxesStyle, supported_msaa_samples};
+use super::box_instance::BoxInstance;
+use super::boxes::BoxesRenderer;
+use super::boxes_style::BoxesStyle;
+use super::boxes_targets::supported_msaa_samples;
 use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
-use super::egui_paint::{pass_rects, viewport_px, visible_crop};
+use super::quads_paint::{pass_rects, viewport_px, visible_crop};
 
 /// Builds a [`BoxesRenderer`] for the window's target format (the scene
 /// multisampled as the adapter allows, see

@@ -2,13 +2,13 @@
 //! viewport and how many physical pixels one world unit covers. y grows
 //! downwards in both world and screen space (as in the layout layer).
 //!
-//! The same arithmetic runs in shaders/regions.wgsl: a world point `p` lands at
+//! The same arithmetic runs in shaders/quads.wgsl: a world point `p` lands at
 //! `viewport.min + viewport.size / 2 + (p - center) * px_per_unit`. The CPU side
 //! computes in f64 so hit-testing at deep zoom is as exact as the f32 inputs.
 //!
 //! Screen positions here are physical pixels of the render target: an egui
 //! pointer position (points) times `pixels_per_point`, and the view's
-//! viewport from `egui_paint::viewport_px`, which rounds as egui_wgpu does.
+//! viewport from `quads_paint::viewport_px`, which rounds as egui_wgpu does.
 
 /// A rectangle of the render target, in physical pixels: where a map is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,25 +46,25 @@ impl ViewportPx {
 /// A 2D camera: `center` (world units) is drawn at the middle of the
 /// viewport, one world unit covers `px_per_unit` physical pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Camera2D {
+pub struct Camera2d {
     pub center: [f32; 2],
     pub px_per_unit: f32,
 }
 
-impl Default for Camera2D {
+impl Default for Camera2d {
     fn default() -> Self {
-        Camera2D { center: [0.0, 0.0], px_per_unit: 1.0 }
+        Camera2d { center: [0.0, 0.0], px_per_unit: 1.0 }
     }
 }
 
-impl Camera2D {
+impl Camera2d {
     /// The zoom never goes below this many pixels per world unit.
     pub const MIN_PX_PER_UNIT: f32 = 1e-12;
     /// The zoom never goes beyond this many pixels per world unit.
     pub const MAX_PX_PER_UNIT: f32 = 1e12;
 
-    pub fn new(center: [f32; 2], px_per_unit: f32) -> Camera2D {
-        Camera2D { center, px_per_unit: clamp_zoom(px_per_unit as f64) }
+    pub fn new(center: [f32; 2], px_per_unit: f32) -> Camera2d {
+        Camera2d { center, px_per_unit: clamp_zoom(px_per_unit as f64) }
     }
 
     /// Where world point `p` is drawn, in physical pixels of the target.
@@ -96,7 +96,7 @@ impl Camera2D {
     /// whole and centred in a viewport of `viewport_size_px`, leaving at least
     /// `margin_px` free on every side. An empty rectangle (a point or a line)
     /// fits along the sides it has; a point gets one pixel per unit.
-    pub fn fit(bounds_min: [f32; 2], bounds_max: [f32; 2], viewport_size_px: [f32; 2], margin_px: f32) -> Camera2D {
+    pub fn fit(bounds_min: [f32; 2], bounds_max: [f32; 2], viewport_size_px: [f32; 2], margin_px: f32) -> Camera2d {
         let center = [
             ((bounds_min[0] as f64 + bounds_max[0] as f64) * 0.5) as f32,
             ((bounds_min[1] as f64 + bounds_max[1] as f64) * 0.5) as f32,
@@ -113,7 +113,7 @@ impl Camera2D {
         if !zoom.is_finite() {
             zoom = 1.0;
         }
-        Camera2D { center, px_per_unit: clamp_zoom(zoom) }
+        Camera2d { center, px_per_unit: clamp_zoom(zoom) }
     }
 
     /// Multiplies the zoom by `factor`, keeping the world point under
@@ -155,7 +155,7 @@ fn clamp_zoom(zoom: f64) -> f32 {
     if zoom.is_nan() {
         return 1.0;
     }
-    (zoom as f32).clamp(Camera2D::MIN_PX_PER_UNIT, Camera2D::MAX_PX_PER_UNIT)
+    (zoom as f32).clamp(Camera2d::MIN_PX_PER_UNIT, Camera2d::MAX_PX_PER_UNIT)
 }
 
 #[cfg(test)]
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn center_maps_to_viewport_middle_and_back() {
-        let cam = Camera2D::new([100.0, 50.0], 2.0);
+        let cam = Camera2d::new([100.0, 50.0], 2.0);
         let vp = ViewportPx::new([10.0, 20.0], [200.0, 100.0]);
         assert_eq!(cam.world_to_screen([100.0, 50.0], vp), [110.0, 70.0]);
         assert_eq!(cam.world_to_screen([110.0, 45.0], vp), [130.0, 60.0]);
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn fit_shows_the_whole_rectangle_with_margin() {
-        let cam = Camera2D::fit([0.0, 0.0], [1000.0, 100.0], [520.0, 400.0], 10.0);
+        let cam = Camera2d::fit([0.0, 0.0], [1000.0, 100.0], [520.0, 400.0], 10.0);
         assert_eq!(cam.center, [500.0, 50.0]);
         assert_eq!(cam.px_per_unit, 0.5);
         let vp = ViewportPx::from_size([520.0, 400.0]);
@@ -187,18 +187,18 @@ mod tests {
 
     #[test]
     fn fit_handles_degenerate_bounds() {
-        let point = Camera2D::fit([5.0, 5.0], [5.0, 5.0], [100.0, 100.0], 0.0);
-        assert_eq!(point, Camera2D { center: [5.0, 5.0], px_per_unit: 1.0 });
-        let line = Camera2D::fit([0.0, 5.0], [50.0, 5.0], [100.0, 100.0], 0.0);
+        let point = Camera2d::fit([5.0, 5.0], [5.0, 5.0], [100.0, 100.0], 0.0);
+        assert_eq!(point, Camera2d { center: [5.0, 5.0], px_per_unit: 1.0 });
+        let line = Camera2d::fit([0.0, 5.0], [50.0, 5.0], [100.0, 100.0], 0.0);
         assert_eq!(line.px_per_unit, 2.0);
-        let tiny_view = Camera2D::fit([0.0, 0.0], [10.0, 10.0], [0.0, 0.0], 50.0);
+        let tiny_view = Camera2d::fit([0.0, 0.0], [10.0, 10.0], [0.0, 0.0], 50.0);
         assert!(tiny_view.px_per_unit > 0.0 && tiny_view.px_per_unit.is_finite());
     }
 
     #[test]
     fn zoom_about_keeps_the_point_under_the_cursor() {
         let vp = ViewportPx::new([0.0, 30.0], [800.0, 600.0]);
-        let mut cam = Camera2D::fit([0.0, 0.0], [1.0e6, 1.0e3], vp.size, 0.0);
+        let mut cam = Camera2d::fit([0.0, 0.0], [1.0e6, 1.0e3], vp.size, 0.0);
         let cursor = [123.0, 345.0];
         let before = cam.screen_to_world(cursor, vp);
         cam.zoom_about(cursor, 8.0, vp);
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn pan_moves_the_picture_with_the_pointer() {
         let vp = ViewportPx::from_size([100.0, 100.0]);
-        let mut cam = Camera2D::new([0.0, 0.0], 4.0);
+        let mut cam = Camera2d::new([0.0, 0.0], 4.0);
         let p = cam.world_to_screen([3.0, 3.0], vp);
         cam.pan_by([8.0, -4.0]);
         assert_eq!(cam.world_to_screen([3.0, 3.0], vp), [p[0] + 8.0, p[1] - 4.0]);
@@ -223,14 +223,14 @@ mod tests {
     #[test]
     fn zoom_is_clamped() {
         let vp = ViewportPx::from_size([100.0, 100.0]);
-        let mut cam = Camera2D::default();
+        let mut cam = Camera2d::default();
         for _ in 0..200 {
             cam.zoom_about([50.0, 50.0], 1000.0, vp);
         }
-        assert_eq!(cam.px_per_unit, Camera2D::MAX_PX_PER_UNIT);
+        assert_eq!(cam.px_per_unit, Camera2d::MAX_PX_PER_UNIT);
         for _ in 0..400 {
             cam.zoom_about([50.0, 50.0], 0.001, vp);
         }
-        assert_eq!(cam.px_per_unit, Camera2D::MIN_PX_PER_UNIT);
+        assert_eq!(cam.px_per_unit, Camera2d::MIN_PX_PER_UNIT);
     }
 }

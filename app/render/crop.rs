@@ -4,7 +4,7 @@
 //! A view is laid out for its whole viewport (the map's rect), but a pass
 //! only draws the part inside its target: the window when the view is
 //! scrolled half off screen, or one tile of an export larger than the GPU's
-//! largest texture (offscreen.rs renders those tile by tile). The renderers
+//! largest texture (offscreen_egui.rs renders those tile by tile). The renderers
 //! keep all their arithmetic in the *whole* viewport's pixels (so borders,
 //! hatching, edge widths and the sky gradient line up across tiles) and only
 //! map the cropped part onto the pass: the pass viewport is then always inside
@@ -97,7 +97,7 @@ impl Crop {
 }
 
 /// Where the current pass's target sits in the whole picture, in physical
-/// pixels: offscreen.rs puts one in egui_wgpu's callback resources while it
+/// pixels: offscreen_egui.rs puts one in egui_wgpu's callback resources while it
 /// renders a picture tile by tile; without one the target is the picture.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TileOrigin(pub [f32; 2]);

@@ -26,8 +26,8 @@
 
 use std::ops::Range;
 
-use super::boxes::BoxInstance;
-use super::regions::QuadInstance;
+use super::box_instance::BoxInstance;
+use super::quad_instance::QuadInstance;
 
 /// Fewer items than this get no coarser levels.
 pub const LOD_MIN_INSTANCES: usize = 50_000;

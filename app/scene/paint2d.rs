@@ -10,8 +10,8 @@ use super::scene2d::Scene2d;
 use super::theme::Palette;
 use crate::format::hex;
 use crate::layout::{self, Layout2d};
-use crate::render::camera2d::{Camera2D, ViewportPx};
-use crate::render::egui_paint::{self, RegionsPaintCallback};
+use crate::render::camera2d::{Camera2d, ViewportPx};
+use crate::render::quads_paint::{self, QuadsPaintCallback};
 
 /// Without a wgpu renderer (glow, or a test harness without one) the view
 /// paints tiles with egui shapes; this many at most, the largest first.
@@ -43,7 +43,7 @@ pub enum QuadsOn {
 /// The camera works in physical pixels; egui in points. This converts.
 #[derive(Clone, Copy)]
 pub struct Screen {
-    pub cam: Camera2D,
+    pub cam: Camera2d,
     /// The view's rect in points.
     pub view: Rect,
     vp: ViewportPx,
@@ -51,8 +51,8 @@ pub struct Screen {
 }
 
 impl Screen {
-    pub fn new(cam: Camera2D, view: Rect, ppp: f32) -> Screen {
-        Screen { cam, view, vp: egui_paint::viewport_px(view, ppp), ppp }
+    pub fn new(cam: Camera2d, view: Rect, ppp: f32) -> Screen {
+        Screen { cam, view, vp: quads_paint::viewport_px(view, ppp), ppp }
     }
     pub fn to_screen(self, p: [f32; 2]) -> Pos2 {
         let s = self.cam.world_to_screen(p, self.vp);
@@ -68,11 +68,11 @@ impl Screen {
 
 /// The camera that shows the whole layout in `view` (points, at `ppp` pixels
 /// per point), leaving a gutter on the left for row-start addresses.
-pub fn fit_camera(layout: &Layout2d, view: Rect, ppp: f32) -> Camera2D {
+pub fn fit_camera(layout: &Layout2d, view: Rect, ppp: f32) -> Camera2d {
     let bounds = &layout.bounds;
     let gutter = if layout.ticks.iter().any(|t| t.pos[0] <= bounds.min[0]) { TICK_GUTTER } else { 0.0 };
     let mut cam =
-        Camera2D::fit(bounds.min, bounds.max, [(view.width() - gutter) * ppp, view.height() * ppp], 24.0 * ppp);
+        Camera2d::fit(bounds.min, bounds.max, [(view.width() - gutter) * ppp, view.height() * ppp], 24.0 * ppp);
     cam.center[0] -= gutter * 0.5 * ppp / cam.px_per_unit;
     cam
 }
@@ -98,14 +98,14 @@ pub fn paint_scene2d(
     painter.rect_filled(view, 0.0, pal.background);
     match quads {
         QuadsOn::Gpu => {
-            let cb = RegionsPaintCallback::new(
+            let cb = QuadsPaintCallback::new(
                 screen.cam,
                 view,
                 ppp,
                 u32::from_le_bytes(pal.selection.to_array()),
                 u32::from_le_bytes(pal.background.to_array()),
             );
-            painter.add(egui_paint::paint_callback(view, cb));
+            painter.add(quads_paint::paint_callback(view, cb));
         }
         QuadsOn::Cpu => paint_tiles_cpu(painter, screen, view, scene),
     }

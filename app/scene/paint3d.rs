@@ -12,7 +12,7 @@ use super::scene3d::Scene3d;
 use super::theme::Palette;
 use crate::format::hex;
 use crate::layout::layout3d::{Box3, Layout3d};
-use crate::render::boxes::BoxesStyle;
+use crate::render::BoxesStyle;
 use crate::render::boxes_paint::{self, BoxesPaintCallback};
 use crate::render::camera3d::OrbitCamera;
 

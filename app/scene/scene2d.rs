@@ -9,7 +9,7 @@ use crate::dump::AddressSpace;
 use crate::layout::hit::HitIndex;
 use crate::layout::{self, Layout2d};
 use crate::render::lod::QuadLod;
-use crate::render::regions::QuadInstance;
+use crate::render::quad_instance::QuadInstance;
 
 /// Everything a flat view draws; rebuilt only when the dump, the view kind,
 /// the filters or the colouring change.

@@ -10,7 +10,7 @@ use super::theme::{self, ColorMode};
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
 use crate::layout::layout3d::{Box3, Layout3d};
-use crate::render::boxes::BoxInstance;
+use crate::render::BoxInstance;
 
 /// What a 3D view draws.
 pub struct Scene3d {

@@ -7,8 +7,8 @@ use egui::{Rect, Sense, Ui};
 
 use crate::dump::{AddressSpace, RegionKind};
 use crate::format::{hex, human_size};
-use crate::render::camera2d::Camera2D;
-use crate::render::egui_paint;
+use crate::render::camera2d::Camera2d;
+use crate::render::quads_paint;
 use crate::scene::paint2d::{self, Highlights, QuadsOn, Screen};
 use crate::scene::{Palette, Scene2d};
 
@@ -16,7 +16,7 @@ use crate::scene::{Palette, Scene2d};
 #[derive(Default)]
 pub struct View2dState {
     /// None: fit the layout on the next frame.
-    pub camera: Option<Camera2D>,
+    pub camera: Option<Camera2d>,
     /// The instance generation last uploaded to the GPU.
     uploaded: Option<u64>,
     /// Where the view was drawn last frame, in points, and the points-to-pixels scale.
@@ -94,7 +94,7 @@ pub fn view2d_ui(
         let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
         let factor = zoom * (scroll / 200.0).exp();
         if (factor - 1.0).abs() > 1e-4 {
-            cam.zoom_about([pointer.x * ppp, pointer.y * ppp], factor, egui_paint::viewport_px(view, ppp));
+            cam.zoom_about([pointer.x * ppp, pointer.y * ppp], factor, quads_paint::viewport_px(view, ppp));
             state.moved = true;
         }
     }
@@ -104,7 +104,7 @@ pub fn view2d_ui(
     let quads = match gpu {
         Gpu2d::Window(rs) => {
             if state.uploaded != Some(scene.generation) {
-                egui_paint::upload_lod(rs, &scene.lod);
+                quads_paint::upload_lod(rs, &scene.lod);
                 state.uploaded = Some(scene.generation);
             }
             QuadsOn::Gpu

@@ -10,13 +10,10 @@ mod support;
 use memscape::export::{PictureOptions, render_picture};
 use memscape::layout::layout3d::HeightMetric;
 use memscape::layout::{LayoutInput, View, ViewKind, all_visible, city, layout, volume};
-use memscape::render::boxes::BoxesStyle;
+use memscape::render::BoxesStyle;
 use memscape::render::camera3d::OrbitCamera;
-use memscape::render::offscreen::{render_boxes_offscreen, render_quads_offscreen};
-use memscape::render::{Camera2D, Gpu};
-use memscape::scene::Filters;
-use memscape::scene::Scene2d;
-use memscape::scene::Scene3d;
+use memscape::render::{Camera2d, Content, Detail, Gpu, Picture, render_offscreen};
+use memscape::scene::{Filters, Scene2d, Scene3d};
 use support::SIZES;
 
 const SIZE: [u32; 2] = [1920, 1080];
@@ -36,10 +33,12 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let l = layout(kind, &LayoutInput { space: &space, visible: &visible });
     let scene = Scene2d::new(&space, l, Filters::default().color_mode, 1);
     let b = scene.layout.bounds;
-    let camera = Camera2D::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
+    let camera = Camera2d::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
+    let picture = Picture { size_px: SIZE, pixels_per_point: 1.0, background: [20, 22, 26, 255] };
     bencher.counter(divan::counter::ItemsCount::new(scene.instances.len())).bench(|| {
-        render_quads_offscreen(&gpu, SIZE, &camera, &scene.instances, [20, 22, 26, 255], [255, 255, 255, 255])
-            .expect("render")
+        let quads = &scene.instances;
+        let content = Content::Quads { camera, quads, highlight: [255, 255, 255, 255], detail: Detail::Levels };
+        render_offscreen(&gpu, &picture, content).expect("render")
     });
 }
 
@@ -78,9 +77,11 @@ fn boxes(bencher: divan::Bencher, regions: u64, view: View) {
         highlight: 0xffff_ffff,
         slice: None,
     };
-    bencher
-        .counter(divan::counter::ItemsCount::new(data.instances.len()))
-        .bench(|| render_boxes_offscreen(&gpu, SIZE, &camera, &data.instances, &style).expect("render"));
+    let picture = Picture { size_px: SIZE, pixels_per_point: 1.0, background: [0, 0, 0, 255] };
+    bencher.counter(divan::counter::ItemsCount::new(data.instances.len())).bench(|| {
+        let content = Content::Boxes { camera, boxes: &data.instances, style, detail: Detail::Levels };
+        render_offscreen(&gpu, &picture, content).expect("render")
+    });
 }
 
 #[divan::bench(args = SIZES, sample_count = 3)]

@@ -1,11 +1,11 @@
-//! `RegionsRenderer`: the map views' rectangles, one instanced quad per tile,
-//! drawn with shaders/regions.wgsl through a 2D camera.
+//! `QuadsRenderer`: the map views' rectangles, one instanced quad per tile,
+//! drawn with shaders/quads.wgsl through a 2D camera.
 //!
 //! The renderer is built once (pipeline, layouts, buffers) and kept, in the
 //! window inside egui_wgpu's callback resources. The instance buffer is
 //! uploaded only when the layout or its colouring changes
-//! ([`RegionsRenderer::set_instances`]); each frame only the small uniform
-//! (camera, viewport, two colours) is written ([`RegionsRenderer::prepare`]).
+//! ([`QuadsRenderer::set_instances`]); each frame only the small uniform
+//! (camera, viewport, two colours) is written ([`QuadsRenderer::prepare`]).
 //!
 //! Precision: instances stay in world units on the GPU and the shader
 //! subtracts the camera centre before scaling, `(p - center) * px_per_unit +
@@ -19,7 +19,7 @@
 //! viewport, and the fragment shader takes its pixel position from the pixel
 //! centre, exact in every crop ([`Crop`]) of the view.
 //! What remains is the inputs' own f32 resolution: tile corners (whole
-//! numbers below 2^24 are exact) and [`Camera2D::center`], which moves in
+//! numbers below 2^24 are exact) and [`Camera2d::center`], which moves in
 //! steps of one ulp of its value: 1/2048 unit near 4096 (the strip and Hilbert
 //! worlds are a few thousand units wide), 1 unit near 2^24.
 
@@ -27,52 +27,16 @@ use std::num::NonZeroU64;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::camera2d::Camera2D;
+use super::camera2d::Camera2d;
 use super::crop::Crop;
 use super::lod::{self, Level, QuadLod};
+use super::quad_instance::QuadInstance;
 
-/// One rectangle to draw. Mirrors `InstanceInput` in shaders/regions.wgsl
-/// (vertex buffer, instance step: locations 0..=3).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Default, Pod, Zeroable)]
-pub struct QuadInstance {
-    /// Top-left corner, world units.
-    pub min: [f32; 2],
-    /// Bottom-right corner, world units.
-    pub max: [f32; 2],
-    /// RGBA8, gamma-space (sRGB-encoded) and premultiplied like egui's
-    /// `Color32`; the bytes r, g, b, a in little-endian order, as
-    /// `u32::from_le_bytes(color32.to_array())` (see [`QuadInstance::rgba`]).
-    pub color: u32,
-    /// [`QuadInstance::SELECTED`] | [`QuadInstance::HOVERED`] | ...
-    pub flags: u32,
-}
-
-impl QuadInstance {
-    /// A bright outline (3 px, inside the edge) in the uniform's highlight colour.
-    pub const SELECTED: u32 = 1;
-    /// A lighter outline (2 px, inside the edge, or inside the selection outline).
-    pub const HOVERED: u32 = 2;
-    /// A diagonal hatch: a free gap drawn shorter than its true size.
-    pub const COMPRESSED: u32 = 4;
-    /// Blended most of the way towards the background (filtered out).
-    pub const DIMMED: u32 = 8;
-
-    pub fn new(min: [f32; 2], max: [f32; 2], color: u32, flags: u32) -> QuadInstance {
-        QuadInstance { min, max, color, flags }
-    }
-
-    /// Packs RGBA bytes (egui's `Color32::to_array()` order) into `color`.
-    pub fn rgba(rgba: [u8; 4]) -> u32 {
-        u32::from_le_bytes(rgba)
-    }
-}
-
-/// The per-frame uniform. Mirrors `Uniforms` in shaders/regions.wgsl
+/// The per-frame uniform. Mirrors `Uniforms` in shaders/quads.wgsl
 /// (group 0, binding 0).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Default, Pod, Zeroable)]
-pub struct RegionsUniforms {
+pub struct QuadsUniforms {
     pub center: [f32; 2],
     /// The whole viewport's size (see [`Crop`]).
     pub viewport_size_px: [f32; 2],
@@ -89,7 +53,7 @@ pub struct RegionsUniforms {
 }
 
 /// The pipeline and buffers that draw [`QuadInstance`]s.
-pub struct RegionsRenderer {
+pub struct QuadsRenderer {
     pipeline: wgpu::RenderPipeline,
     uniform_buffer: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
@@ -103,58 +67,58 @@ pub struct RegionsRenderer {
     /// What the next `paint` draws: ranges of the buffer, chosen by `prepare`.
     draw_ranges: Vec<std::ops::Range<u32>>,
     /// What `prepare` last wrote (the uniform is not rewritten when unchanged).
-    uniforms: Option<RegionsUniforms>,
+    uniforms: Option<QuadsUniforms>,
 }
 
-const SHADER_SOURCE: &str = include_str!("../../shaders/regions.wgsl");
+const SHADER_SOURCE: &str = include_str!("../../shaders/quads.wgsl");
 const INITIAL_CAPACITY: usize = 256;
 const INSTANCE_STRIDE: u64 = std::mem::size_of::<QuadInstance>() as u64;
 
-impl RegionsRenderer {
+impl QuadsRenderer {
     /// Builds the pipeline for a colour target of `target_format` with
     /// `msaa_samples` samples (0 or 1: no multisampling). Use a non-sRGB
     /// format (Rgba8Unorm, Bgra8Unorm): colours are written as given.
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat, msaa_samples: u32) -> Self {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("RegionsRenderer::shader"),
+            label: Some("QuadsRenderer::shader"),
             source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
         });
 
         let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("RegionsRenderer::bind_group_layout"),
+            label: Some("QuadsRenderer::bind_group_layout"),
             entries: &[wgpu::BindGroupLayoutEntry {
                 binding: 0,
                 visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
                 ty: wgpu::BindingType::Buffer {
                     ty: wgpu::BufferBindingType::Uniform,
                     has_dynamic_offset: false,
-                    min_binding_size: NonZeroU64::new(std::mem::size_of::<RegionsUniforms>() as u64),
+                    min_binding_size: NonZeroU64::new(std::mem::size_of::<QuadsUniforms>() as u64),
                 },
                 count: None,
             }],
         });
 
         let uniform_buffer = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("RegionsRenderer::uniform_buffer"),
-            size: std::mem::size_of::<RegionsUniforms>() as u64,
+            label: Some("QuadsRenderer::uniform_buffer"),
+            size: std::mem::size_of::<QuadsUniforms>() as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
 
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("RegionsRenderer::bind_group"),
+            label: Some("QuadsRenderer::bind_group"),
             layout: &bind_group_layout,
             entries: &[wgpu::BindGroupEntry { binding: 0, resource: uniform_buffer.as_entire_binding() }],
         });
 
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("RegionsRenderer::pipeline_layout"),
+            label: Some("QuadsRenderer::pipeline_layout"),
             bind_group_layouts: &[Some(&bind_group_layout)],
             immediate_size: 0,
         });
 
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("RegionsRenderer::pipeline"),
+            label: Some("QuadsRenderer::pipeline"),
             layout: Some(&pipeline_layout),
             vertex: wgpu::VertexState {
                 module: &module,
@@ -203,7 +167,7 @@ impl RegionsRenderer {
 
         let instance_buffer = create_instance_buffer(device, INITIAL_CAPACITY);
 
-        RegionsRenderer {
+        QuadsRenderer {
             pipeline,
             uniform_buffer,
             bind_group,
@@ -291,8 +255,8 @@ impl RegionsRenderer {
     /// viewport the pass draws (`crop`; the pass viewport must be that part,
     /// [`Crop::whole`] for all of it), the SELECTED outline colour and the
     /// colour DIMMED quads fade towards (both RGBA8 as [`QuadInstance::color`]).
-    pub fn prepare(&mut self, queue: &wgpu::Queue, camera: &Camera2D, crop: &Crop, highlight: u32, background: u32) {
-        let uniforms = RegionsUniforms {
+    pub fn prepare(&mut self, queue: &wgpu::Queue, camera: &Camera2d, crop: &Crop, highlight: u32, background: u32) {
+        let uniforms = QuadsUniforms {
             center: camera.center,
             viewport_size_px: crop.full_size_px.map(|s| s.max(1.0)),
             crop_offset_px: crop.offset_px,
@@ -313,7 +277,7 @@ impl RegionsRenderer {
     /// The quads to draw for `camera` in the drawn part of the viewport: the
     /// level of detail for its zoom, culled to what reaches into view (grown
     /// by a pixel, as a tiny quad is drawn a pixel wide).
-    fn visible_ranges(&self, camera: &Camera2D, crop: &Crop) -> Vec<std::ops::Range<u32>> {
+    fn visible_ranges(&self, camera: &Camera2d, crop: &Crop) -> Vec<std::ops::Range<u32>> {
         let level = lod::level_for(&self.levels, camera.px_per_unit);
         let ppu = f64::from(camera.px_per_unit).max(1e-30);
         let world = |px: f32, axis: usize| {
@@ -348,7 +312,7 @@ impl RegionsRenderer {
 
 fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("RegionsRenderer::instance_buffer"),
+        label: Some("QuadsRenderer::instance_buffer"),
         size: capacity as u64 * INSTANCE_STRIDE,
         usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
@@ -360,23 +324,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn instance_layout_matches_the_shader() {
-        // vec2<f32> min @0, vec2<f32> max @8, u32 color @16, u32 flags @20.
-        assert_eq!(std::mem::size_of::<QuadInstance>(), 24);
-        assert_eq!(std::mem::offset_of!(QuadInstance, max), 8);
-        assert_eq!(std::mem::offset_of!(QuadInstance, color), 16);
-        assert_eq!(std::mem::offset_of!(QuadInstance, flags), 20);
+    fn uniform_layout_matches_the_shader() {
         // WGSL uniform struct: five vec2 (8-aligned), then three scalars
         // (52 bytes, 56 in WGSL); the buffer is padded to 64.
-        assert_eq!(std::mem::size_of::<RegionsUniforms>(), 64);
-        assert_eq!(std::mem::offset_of!(RegionsUniforms, crop_offset_px), 16);
-        assert_eq!(std::mem::offset_of!(RegionsUniforms, target_min_px), 32);
-        assert_eq!(std::mem::offset_of!(RegionsUniforms, px_per_unit), 40);
-    }
-
-    #[test]
-    fn rgba_packs_red_in_the_low_byte() {
-        assert_eq!(QuadInstance::rgba([0x11, 0x22, 0x33, 0x44]), 0x4433_2211);
+        assert_eq!(std::mem::size_of::<QuadsUniforms>(), 64);
+        assert_eq!(std::mem::offset_of!(QuadsUniforms, crop_offset_px), 16);
+        assert_eq!(std::mem::offset_of!(QuadsUniforms, target_min_px), 32);
+        assert_eq!(std::mem::offset_of!(QuadsUniforms, px_per_unit), 40);
     }
 
     #[test]

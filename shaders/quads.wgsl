@@ -1,4 +1,4 @@
-// regions.wgsl: the shader of RegionsRenderer (app/render/regions.rs).
+// quads.wgsl: the shader of QuadsRenderer (app/render/quads.rs).
 //
 // Instanced quads: one instance per axis-aligned rectangle in world units,
 // drawn as a 4-vertex triangle strip. The camera maps world -> pixels of the
@@ -15,7 +15,7 @@
 // pixels off screen; the fragment shader takes its pixel position from the
 // pixel centre itself, never from interpolation.
 
-// Mirrors `RegionsUniforms` in app/render/regions.rs.
+// Mirrors `QuadsUniforms` in app/render/quads.rs.
 struct Uniforms {
     // Camera centre, world units; shown at the middle of the viewport.
     center: vec2<f32>,
@@ -35,7 +35,7 @@ struct Uniforms {
     background: u32,
 }
 
-// Mirrors `QuadInstance` in app/render/regions.rs.
+// Mirrors `QuadInstance` in app/render/quads.rs.
 struct InstanceInput {
     @location(0) min: vec2<f32>,
     @location(1) max: vec2<f32>,

@@ -1,7 +1,7 @@
-//! The egui side of [`RegionsRenderer`]: it lives in egui_wgpu's callback
+//! The egui side of [`QuadsRenderer`]: it lives in egui_wgpu's callback
 //! resources (built once by [`register`]), instances are uploaded when the
 //! layout or colouring changes ([`upload_instances`]), and a map view paints
-//! itself each frame with a small Copy [`RegionsPaintCallback`].
+//! itself each frame with a small Copy [`QuadsPaintCallback`].
 //!
 //! Viewport and clip: egui_wgpu sets the pass viewport to the callback's rect
 //! *clamped to the screen*, which would squash the map when the rect is partly
@@ -15,12 +15,13 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
-use super::camera2d::{Camera2D, ViewportPx};
+use super::camera2d::{Camera2d, ViewportPx};
 use super::crop::{Crop, TileOrigin};
 use super::lod::QuadLod;
-use super::regions::{QuadInstance, RegionsRenderer};
+use super::quad_instance::QuadInstance;
+use super::quads::QuadsRenderer;
 
-/// Builds a [`RegionsRenderer`] for the window's target format (no
+/// Builds a [`QuadsRenderer`] for the window's target format (no
 /// multisampling, as eframe's default `NativeOptions::multisampling` is 0)
 /// and keeps it in the egui renderer's callback resources. Replaces one
 /// registered before.
@@ -31,11 +32,11 @@ pub fn register(render_state: &RenderState) {
 /// [`register`] for a window whose eframe `NativeOptions::multisampling` is
 /// `msaa_samples` (the pipeline's sample count must match egui's pass).
 pub fn register_with_msaa(render_state: &RenderState, msaa_samples: u32) {
-    let renderer = RegionsRenderer::new(&render_state.device, render_state.target_format, msaa_samples);
+    let renderer = QuadsRenderer::new(&render_state.device, render_state.target_format, msaa_samples);
     render_state.renderer.write().callback_resources.insert(renderer);
 }
 
-/// Uploads the quads the next [`RegionsPaintCallback`]s draw, registering the
+/// Uploads the quads the next [`QuadsPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
 pub fn upload_instances(render_state: &RenderState, instances: &[QuadInstance]) {
     upload_lod(render_state, &QuadLod::build(instances));
@@ -46,17 +47,17 @@ pub fn upload_instances(render_state: &RenderState, instances: &[QuadInstance]) 
 pub fn upload_lod(render_state: &RenderState, lod: &QuadLod) {
     let mut egui_renderer = render_state.renderer.write();
     let resources = &mut egui_renderer.callback_resources;
-    if !resources.contains::<RegionsRenderer>() {
-        resources.insert(RegionsRenderer::new(&render_state.device, render_state.target_format, 1));
+    if !resources.contains::<QuadsRenderer>() {
+        resources.insert(QuadsRenderer::new(&render_state.device, render_state.target_format, 1));
     }
-    if let Some(renderer) = resources.get_mut::<RegionsRenderer>() {
+    if let Some(renderer) = resources.get_mut::<QuadsRenderer>() {
         renderer.set_lod(&render_state.device, &render_state.queue, lod);
     }
 }
 
 /// The physical-pixel viewport egui gives a paint callback covering `rect`
 /// (points): corners rounded to whole pixels, as egui_wgpu rounds them. Use
-/// it for [`Camera2D`]'s screen <-> world conversions (pointer positions in
+/// it for [`Camera2d`]'s screen <-> world conversions (pointer positions in
 /// points times `pixels_per_point`) so hit-testing matches the picture.
 pub fn viewport_px(rect: egui::Rect, pixels_per_point: f32) -> ViewportPx {
     let min = [(rect.min.x * pixels_per_point).round(), (rect.min.y * pixels_per_point).round()];
@@ -68,12 +69,12 @@ pub fn viewport_px(rect: egui::Rect, pixels_per_point: f32) -> ViewportPx {
 /// callbacks should be. The quads themselves were uploaded beforehand with
 /// [`upload_instances`].
 ///
-/// One [`RegionsRenderer`] holds one set of instances and one uniform, so it
+/// One [`QuadsRenderer`] holds one set of instances and one uniform, so it
 /// draws one map view per frame: with several callbacks in a frame, the last
 /// one prepared sets the camera for all of them.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RegionsPaintCallback {
-    pub camera: Camera2D,
+pub struct QuadsPaintCallback {
+    pub camera: Camera2d,
     /// The view's whole viewport, physical pixels of the whole picture:
     /// `viewport_px(rect, ppp)`.
     pub viewport: ViewportPx,
@@ -83,19 +84,19 @@ pub struct RegionsPaintCallback {
     pub background: u32,
 }
 
-impl RegionsPaintCallback {
+impl QuadsPaintCallback {
     /// The callback for a view covering `rect` (points) at `pixels_per_point`.
-    pub fn new(camera: Camera2D, rect: egui::Rect, pixels_per_point: f32, highlight: u32, background: u32) -> Self {
-        RegionsPaintCallback { camera, viewport: viewport_px(rect, pixels_per_point), highlight, background }
+    pub fn new(camera: Camera2d, rect: egui::Rect, pixels_per_point: f32, highlight: u32, background: u32) -> Self {
+        QuadsPaintCallback { camera, viewport: viewport_px(rect, pixels_per_point), highlight, background }
     }
 }
 
 /// The paint callback shape to add to a painter: `ui.painter().add(paint_callback(rect, cb))`.
-pub fn paint_callback(rect: egui::Rect, cb: RegionsPaintCallback) -> egui::PaintCallback {
+pub fn paint_callback(rect: egui::Rect, cb: QuadsPaintCallback) -> egui::PaintCallback {
     egui_wgpu::Callback::new_paint_callback(rect, cb)
 }
 
-impl CallbackTrait for RegionsPaintCallback {
+impl CallbackTrait for QuadsPaintCallback {
     fn prepare(
         &self,
         _device: &wgpu::Device,
@@ -107,7 +108,7 @@ impl CallbackTrait for RegionsPaintCallback {
         let Some(crop) = visible_crop(self.viewport, screen_descriptor, callback_resources) else {
             return Vec::new();
         };
-        if let Some(renderer) = callback_resources.get_mut::<RegionsRenderer>() {
+        if let Some(renderer) = callback_resources.get_mut::<QuadsRenderer>() {
             renderer.prepare(queue, &self.camera, &crop, self.highlight, self.background);
         }
         Vec::new()
@@ -119,7 +120,7 @@ impl CallbackTrait for RegionsPaintCallback {
         render_pass: &mut wgpu::RenderPass<'static>,
         callback_resources: &CallbackResources,
     ) {
-        let Some(renderer) = callback_resources.get::<RegionsRenderer>() else {
+        let Some(renderer) = callback_resources.get::<QuadsRenderer>() else {
             return;
         };
         let Some(scissor) = pass_rects(&info, self.viewport.size) else {
@@ -133,7 +134,7 @@ impl CallbackTrait for RegionsPaintCallback {
 /// The part of a view (whole-picture pixels) on this pass's target, and
 /// where it goes there: the target is the picture, or the tile of it that a
 /// [`TileOrigin`] in the callback resources places. Shared by every paint
-/// callback's `prepare` (2D regions, 3D boxes).
+/// callback's `prepare` (2D quads, 3D boxes).
 pub(crate) fn visible_crop(view: ViewportPx, screen: &ScreenDescriptor, resources: &CallbackResources) -> Option<Crop> {
     let origin = resources.get::<TileOrigin>().copied().unwrap_or_default().0;
     let on_target = ViewportPx { min: [view.min[0] - origin[0], view.min[1] - origin[1]], size: view.size };
@@ -141,7 +142,7 @@ pub(crate) fn visible_crop(view: ViewportPx, screen: &ScreenDescriptor, resource
 }
 
 /// The viewport and the scissor rect for one callback.
-/// Shared by every paint callback (2D regions, 3D boxes).
+/// Shared by every paint callback (2D quads, 3D boxes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PassRects {
     /// The part of the view on the target (see [`Crop::visible`]).
