@@ -5,6 +5,9 @@
 //! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
 #![allow(dead_code)]
 
+pub mod kittest;
+pub mod pixels;
+pub mod rng;
 pub mod synth;
 
 use std::collections::BTreeMap;
@@ -94,6 +97,16 @@ pub fn write_scratch(tag: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// A minidump-synth dump written to a scratch file and opened; the file is
+/// removed at once (the map stays valid after the file is unlinked).
+pub fn open_synth(tag: &str, dump: minidump_synth::SynthMinidump) -> AddressSpace {
+    let bytes = dump.finish().expect("minidump-synth finishes");
+    let path = write_scratch(tag, &bytes);
+    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: open failed: {e}"));
+    let _ = std::fs::remove_file(&path);
+    space
+}
+
 /// The region-list invariants: sorted, non-empty, contiguous, covering exactly
 /// 0..user_limit_addr, captured bytes within each region, and bytes per kind
 /// adding up to the limit. Returns the first violation.
@@ -170,7 +183,9 @@ pub fn headless_gpu() -> Option<memscape::render::Gpu> {
     }
 }
 
-/// Whether the GPU tests can run (see [`headless_gpu`]).
+/// Whether the GPU tests can run (see [`headless_gpu`]); asked once per test
+/// binary, the answer kept.
 pub fn gpu_available() -> bool {
-    headless_gpu().is_some()
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| headless_gpu().is_some())
 }

@@ -1,0 +1,27 @@
+//! The integration tests, one binary with a module per subject (ripgrep's
+//! tests/tests.rs): one link instead of one per file, and the tests of every
+//! module run side by side. Helpers live once, in `common`. Two files stand
+//! alone as their own `[[test]]` targets because they only read the source:
+//! architecture.rs (the layer rules) and shaders.rs (naga on every .wgsl).
+
+mod common;
+
+mod charts;
+mod corpus;
+mod demo_dump;
+mod demo_model;
+mod export;
+mod gui;
+mod hostile_input;
+mod layout;
+mod layout3d;
+mod live_capture;
+mod modules_panel;
+mod patterns;
+mod render;
+mod render3d;
+mod scene_job;
+mod shot;
+mod stackwalk;
+mod synth_big;
+mod synth_sources;
