@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use memscape::dump::AddressSpace;
 
-use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, synthesized_dump};
 use common::rng::{SplitMix64, TestRng};
+use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, synthesized_dump};
 use common::{corpus_dir, read_manifest, region_invariants, scratch_path, write_scratch};
 
 /// The hang guard for the whole mutation loop.

@@ -32,9 +32,9 @@ use memscape::layout::{
     LayoutInput, LayoutSource, MapLayout, Rect, Tile, ViewKind, all_visible, layout, layout_source,
 };
 
-use common::synth::*;
 use common::open_synth;
 use common::rng::{SplitMix64, TestRng};
+use common::synth::*;
 
 // ---------------------------------------------------------------- inputs
 

@@ -19,8 +19,8 @@ use memscape::ui::modules::{
     ModuleAction, ModuleColumn, ModulesTableState, module_details_ui, modules_table_ui, unloaded_table_ui,
 };
 
-use common::synth::{Flavour, memory_info_dump, with_bytes, with_module};
 use common::open_synth;
+use common::synth::{Flavour, memory_info_dump, with_bytes, with_module};
 
 fn demo() -> AddressSpace {
     memscape::demo::open_demo().expect("the demo dump opens")

@@ -27,8 +27,8 @@ use minidump_synth::{DumpString, Memory, Module, SynthMinidump, Thread};
 use serde_json::Value;
 use test_assembler::Section;
 
-use common::synth::{Flavour, LE, crash_dump, linux_dump, synthesized_dump, with_exception};
 use common::rng::{SplitMix64, TestRng};
+use common::synth::{Flavour, LE, crash_dump, linux_dump, synthesized_dump, with_exception};
 use common::{corpus_dir, read_manifest, scratch_path, write_scratch};
 
 const DEMO: &str = "assets/demo/azure-worker-crash.dmp";

@@ -4,6 +4,10 @@
 //! alone as their own `[[test]]` targets because they only read the source:
 //! architecture.rs (the layer rules) and shaders.rs (naga on every .wgsl).
 
+// Test code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod charts;
