@@ -23,7 +23,7 @@ use crate::common;
 
 use std::collections::BTreeMap;
 
-use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind, RegionState};
+use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind};
 use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, occupied_units, reservation_units};
 use memscape::layout::hilbert::{hilbert_cell, hilbert_order};
 use memscape::layout::hit::HitIndex;
@@ -35,6 +35,7 @@ use memscape::layout::{
 use common::open_synth;
 use common::rng::{SplitMix64, TestRng};
 use common::synth::*;
+use common::{PAGE, region_list};
 
 // ---------------------------------------------------------------- inputs
 
@@ -58,23 +59,6 @@ fn filters(regions: &[Region]) -> Vec<(&'static str, Vec<bool>)> {
         ("every third hidden", (0..regions.len()).map(|i| i % 3 != 1).collect()),
         ("gaps hidden", regions.iter().map(|r| !is_gap(r.kind)).collect()),
     ]
-}
-
-const PAGE: u64 = 4096;
-
-/// A contiguous region list from (size, kind, owner), from address 0.
-fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
-    let mut at = 0u64;
-    parts
-        .into_iter()
-        .map(|(size, kind, owner)| {
-            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
-            let mut r = Region::blank(at, size, kind, state);
-            r.owner = owner;
-            at += size;
-            r
-        })
-        .collect()
 }
 
 /// A fragmented space of `n` regions: runs of image sections, heaps,

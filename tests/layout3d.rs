@@ -38,26 +38,9 @@ use memscape::layout::volume::{hilbert3_block, hilbert3_cell, hilbert3_order, la
 use memscape::layout::{LayoutInput, LayoutSource, all_visible};
 
 use common::rng::{SplitMix64, TestRng};
+use common::{PAGE, region_list};
 
 // ---------------------------------------------------------------- inputs
-
-const PAGE: u64 = 4096;
-
-/// Contiguous regions from address 0, each from (size, kind, owner); Free
-/// regions are in the Free state, others committed.
-fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
-    let mut at = 0u64;
-    parts
-        .into_iter()
-        .map(|(size, kind, owner)| {
-            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
-            let mut r = Region::blank(at, size, kind, state);
-            r.owner = owner;
-            at += size;
-            r
-        })
-        .collect()
-}
 
 const PROTECTIONS: [u32; 9] = [
     0,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use memscape::dump::{AddressSpace, RegionKind};
+use memscape::dump::{AddressSpace, Owner, Region, RegionKind, RegionState};
 
 /// The corpus directory from `MEMSCAPE_CORPUS` (a relative path is taken
 /// from the package root, where cargo runs tests). `None` (after printing
@@ -95,6 +95,25 @@ pub fn write_scratch(tag: &str, bytes: &[u8]) -> PathBuf {
     let path = scratch_path(tag);
     std::fs::write(&path, bytes).expect("write scratch file");
     path
+}
+
+/// One page.
+pub const PAGE: u64 = 4096;
+
+/// Contiguous regions from address 0, each from (size, kind, owner); Free
+/// regions are in the Free state, others committed.
+pub fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
+    let mut at = 0u64;
+    parts
+        .into_iter()
+        .map(|(size, kind, owner)| {
+            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
+            let mut r = Region::blank(at, size, kind, state);
+            r.owner = owner;
+            at += size;
+            r
+        })
+        .collect()
 }
 
 /// A minidump-synth dump written to a scratch file and opened; the file is
