@@ -3,7 +3,6 @@
 //! `AddressSpace` region list must keep (sorted, non-empty, contiguous,
 //! covering exactly 0..user limit), and the headless GPU the rendering tests
 //! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
-#![allow(dead_code)]
 
 pub mod kittest;
 pub mod pixels;
