@@ -371,7 +371,8 @@ fn crate_paths(rel: &str, code: &str) -> Vec<CratePath> {
             continue;
         }
         // A path continues after `::`; `x::crate` is not the crate.
-        let preceded_by_path = squeezed[..i].ends_with("::");
+        // A path continues after `::`, and `.x::<T>()` is a method; neither starts a path.
+        let preceded_by_path = squeezed[..i].ends_with("::") || squeezed[..i].ends_with('.');
         if preceded_by_path || !squeezed[after_id..].starts_with("::") {
             i = after_id;
             continue;
@@ -398,8 +399,7 @@ fn crate_paths(rel: &str, code: &str) -> Vec<CratePath> {
             }
         };
         let before = squeezed[..i].trim_end();
-        let in_use = before.ends_with("use") && !before[..before.len() - 3].chars().last().is_some_and(is_ident_char)
-            || before.ends_with(" use");
+        let in_use = before.strip_suffix("use").is_some_and(|b| !b.chars().last().is_some_and(is_ident_char));
         let line = line_of(i);
         let mut at = start;
         parse_tree(&squeezed, &mut at, base, in_use, line, &mut out);
@@ -1001,6 +1001,9 @@ fn cycle_scanner_sees_items_defined_in_a_mod_rs() {
     let tree = [cycle[0], ("app/analysis/mod.rs", "//! A.\nmod rules;\npub struct Finding;\n"), cycle[2]];
     assert_eq!(cycle_violations(&sources(&tree)), Vec::<String>::new());
     assert_eq!(edges_of(&tree), vec![edge("app/analysis/rules.rs", "app/analysis/mod.rs")]);
+    // A method called with a turbofish, named like the child module, is no path to it.
+    let method = [cycle[0], ("app/analysis/mod.rs", "//! A.\nmod rules;\nfn f(x: X) { x.rules::<u8>(); }\n"), cycle[2]];
+    assert_eq!(edges_of(&method), vec![edge("app/analysis/rules.rs", "app/analysis/mod.rs")]);
 }
 
 #[test]
