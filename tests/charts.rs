@@ -8,7 +8,7 @@
 //! the panel (no GPU needed), finds every chart title, and clicks the Image bar
 //! of "Bytes by kind", which must answer `ChartClick::Kind(Image)`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -18,6 +18,7 @@ use memscape::analysis::stats::{LARGEST_FREE_BLOCKS, Overview, is_allocated, ove
 use memscape::dump::{AddressSpace, RegionKind, RegionState};
 use memscape::ui::charts::{ChartClick, TITLES, bar_rects, overview_ui};
 
+use common::kittest::click_at;
 use common::{corpus_dir, read_manifest};
 
 /// Every way the overview disagrees with the model, as sentences.
@@ -177,15 +178,6 @@ fn overview_panel_draws_every_chart() {
     h.get_by_label("Logarithmic byte axes").click();
     h.run_steps(3);
     assert_eq!(*h.state(), None, "toggling the axis is not a bar click");
-}
-
-fn click_at(h: &mut Harness<'static, Option<ChartClick>>, pos: egui::Pos2) {
-    h.hover_at(pos);
-    h.step();
-    h.drag_at(pos);
-    h.step();
-    h.drop_at(pos);
-    h.run_steps(2);
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! Without `MEMSCAPE_CORPUS` the tests print "skipped: MEMSCAPE_CORPUS not set"
 //! and pass; with `MEMSCAPE_REQUIRE_CORPUS=1` a missing corpus fails them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! should not) draw, plus determinism and the PNG metadata. Skipped without a
 //! GPU adapter unless MEMSCAPE_REQUIRE_GPU=1.
 
-mod common;
+use crate::common;
 
 use common::gpu_available;
 use std::process::Command;
@@ -318,7 +318,7 @@ fn a_picture_wider_than_the_gpus_largest_texture_is_tiled() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let gpu = memscape::render::Gpu::headless().unwrap();
+    let gpu = common::headless_gpu().expect("a GPU (checked above)");
     let max = gpu.max_size_px();
     drop(gpu);
     // Twice the largest texture: the map (fitted to the height) sits across

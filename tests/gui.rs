@@ -4,9 +4,10 @@
 //! previous dump stays open. Without a GPU adapter these tests say they were
 //! skipped, unless MEMSCAPE_REQUIRE_GPU=1 makes that a failure.
 
-mod common;
+use crate::common;
 
 use common::gpu_available;
+use common::kittest::click_at;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -32,15 +33,6 @@ fn step_until(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&
         h.step();
     }
     h.run_steps(3);
-}
-
-fn click_at(h: &mut Harness<'static, MemscapeApp>, pos: egui::Pos2) {
-    h.hover_at(pos);
-    h.step();
-    h.drag_at(pos);
-    h.step();
-    h.drop_at(pos);
-    h.run_steps(2);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! then, for every corpus dump (when `MEMSCAPE_CORPUS` is set) and for
 //! minidump-synth dumps, ~40 truncations, ~200 single-bit flips and ~50 4-byte
 //! overwrites (0xFFFFFFFF / 0x7FFFFFFF / 0) at deterministic positions chosen
-//! by a fixed-seed xorshift, mostly in the header, the stream directory and
+//! by the fixed-seed SplitMix64, mostly in the header, the stream directory and
 //! the first bytes of each stream. Each open must return Err, or Ok with a
 //! region list still sorted, contiguous and covering 0..limit; a panic that
 //! escapes fails the test with the file and the mutation, and the whole loop
@@ -18,7 +18,7 @@
 //! one stderr line, starting "error: " and naming the file. Usage errors
 //! (`info` without DUMP, an unknown flag) exit 2.
 
-mod common;
+use crate::common;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -32,35 +32,19 @@ use std::time::{Duration, Instant};
 
 use memscape::dump::AddressSpace;
 
+use common::rng::{SplitMix64, TestRng};
 use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, synthesized_dump};
 use common::{corpus_dir, read_manifest, region_invariants, scratch_path, write_scratch};
 
 /// The hang guard for the whole mutation loop.
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
-/// A small xorshift64* generator: deterministic, no dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// 100 KB of deterministic garbage.
 fn garbage(len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = XorShift(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
-        out.extend_from_slice(&rng.next().to_le_bytes());
+        out.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     out.truncate(len);
     out
@@ -129,18 +113,18 @@ fn mutations(original: &[u8], seed: u64) -> Vec<Mutation> {
     }
     hot.sort_unstable();
     hot.dedup();
-    let mut rng = XorShift(seed | 1);
-    let pick = |rng: &mut XorShift| {
-        if !hot.is_empty() && rng.below(10) < 8 { hot[rng.below(hot.len())] } else { rng.below(len) }
+    let mut rng = SplitMix64::new(seed);
+    let pick = |rng: &mut SplitMix64| {
+        if !hot.is_empty() && rng.index(10) < 8 { hot[rng.index(hot.len())] } else { rng.index(len) }
     };
     let mut out = Vec::new();
     for _ in 0..200 {
         let at = pick(&mut rng);
-        out.push(Mutation::FlipBit { at, bit: rng.below(8) as u8 });
+        out.push(Mutation::FlipBit { at, bit: rng.index(8) as u8 });
     }
     for _ in 0..50 {
         let at = (pick(&mut rng) & !3).min(len.saturating_sub(4));
-        let value = [0xFFFF_FFFF, 0x7FFF_FFFF, 0][rng.below(3)];
+        let value = [0xFFFF_FFFF, 0x7FFF_FFFF, 0][rng.index(3)];
         out.push(Mutation::Overwrite { at, value });
     }
     let mut cuts: Vec<usize> = vec![0, 4, 31, 32, 33, directory_end];

@@ -19,30 +19,23 @@
 //!   region's tiles;
 //! - labels sit inside their room; ticks climb in address order.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
-use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind, RegionState};
+use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind};
 use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, occupied_units, reservation_units};
 use memscape::layout::hilbert::{hilbert_cell, hilbert_order};
 use memscape::layout::hit::HitIndex;
 use memscape::layout::treemap::{MIN_AREA_FACTOR, WORLD_HEIGHT, WORLD_WIDTH};
 use memscape::layout::{Layout2d, LayoutInput, LayoutSource, Rect, Tile, ViewKind, all_visible, layout, layout_source};
-use minidump_synth::SynthMinidump;
 
+use common::open_synth;
+use common::rng::{SplitMix64, TestRng};
 use common::synth::*;
-use common::write_scratch;
+use common::{PAGE, region_list};
 
 // ---------------------------------------------------------------- inputs
-
-fn open_synth(tag: &str, dump: SynthMinidump) -> AddressSpace {
-    let bytes = dump.finish().expect("minidump-synth finishes");
-    let path = write_scratch(tag, &bytes);
-    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: open failed: {e}"));
-    let _ = std::fs::remove_file(&path);
-    space
-}
 
 /// The demo dump and the synthetic dumps of every region source.
 fn dumps() -> Vec<(String, AddressSpace)> {
@@ -66,46 +59,10 @@ fn filters(regions: &[Region]) -> Vec<(&'static str, Vec<bool>)> {
     ]
 }
 
-/// splitmix64: a fixed-seed generator for random points and spaces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
-const PAGE: u64 = 4096;
-
-/// A contiguous region list from (size, kind, owner), from address 0.
-fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
-    let mut at = 0u64;
-    parts
-        .into_iter()
-        .map(|(size, kind, owner)| {
-            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
-            let mut r = Region::blank(at, size, kind, state);
-            r.owner = owner;
-            at += size;
-            r
-        })
-        .collect()
-}
-
 /// A fragmented space of `n` regions: runs of image sections, heaps,
 /// stacks, private data and gaps of every size, seeded.
 fn random_regions(n: usize, seed: u64) -> Vec<Region> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut parts = Vec::with_capacity(n);
     while parts.len() < n {
         let pages = 1 + rng.below(64) * if rng.below(10) == 0 { 100 } else { 1 };
@@ -361,7 +318,7 @@ fn check_hits(layout: &Layout2d, what: &str) {
     let index = HitIndex::new(layout);
     let scan = |p: [f32; 2]| layout.tiles.iter().rev().find(|t| t.rect.contains(p)).map(|t| t.region);
     let b = layout.bounds;
-    let mut rng = Rng(0x6d65_6d73_6361_7065);
+    let mut rng = SplitMix64::new(0x6d65_6d73_6361_7065);
     let mut points: Vec<[f32; 2]> = (0..2000)
         .map(|_| {
             // Some points a little outside the bounds too.

@@ -21,7 +21,7 @@
 //!   with and without a skip predicate; a ray straight down onto a box's top
 //!   centre finds that box; rays that miss find nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -37,47 +37,10 @@ use memscape::layout::layout3d::{Box3, HeightMetric, Layout3d};
 use memscape::layout::volume::{hilbert3_block, hilbert3_cell, hilbert3_order, layout_volume, layout_volume_source};
 use memscape::layout::{LayoutInput, LayoutSource, all_visible};
 
+use common::rng::{SplitMix64, TestRng};
+use common::{PAGE, region_list};
+
 // ---------------------------------------------------------------- inputs
-
-/// splitmix64: a fixed-seed generator for random spaces and rays.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn between(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.unit()
-    }
-}
-
-const PAGE: u64 = 4096;
-
-/// Contiguous regions from address 0, each from (size, kind, owner); Free
-/// regions are in the Free state, others committed.
-fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
-    let mut at = 0u64;
-    parts
-        .into_iter()
-        .map(|(size, kind, owner)| {
-            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
-            let mut r = Region::blank(at, size, kind, state);
-            r.owner = owner;
-            at += size;
-            r
-        })
-        .collect()
-}
 
 const PROTECTIONS: [u32; 9] = [
     0,
@@ -95,7 +58,7 @@ const PROTECTIONS: [u32; 9] = [
 /// of 8 threads, mapped files, reservations (now and then huge), private data
 /// and gaps of every size, with random protections and captured bytes; seeded.
 fn random_regions(n: usize, seed: u64) -> Vec<Region> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut parts = Vec::with_capacity(n);
     while parts.len() < n {
         let pages = 1 + rng.below(64) * if rng.below(10) == 0 { 100 } else { 1 };
@@ -137,10 +100,10 @@ fn random_regions(n: usize, seed: u64) -> Vec<Region> {
 
 /// Threads 0..8 (ids as `random_regions` uses them) with random times, some unknown.
 fn random_threads(seed: u64) -> Vec<Thread> {
-    let mut rng = Rng(seed ^ 0x5eed);
+    let mut rng = SplitMix64::new(seed ^ 0x5eed);
     (0..8)
         .map(|id| {
-            let time = |rng: &mut Rng| (rng.below(4) != 0).then(|| rng.below(100_000));
+            let time = |rng: &mut SplitMix64| (rng.below(4) != 0).then(|| rng.below(100_000));
             Thread { id, user_time_ms: time(&mut rng), kernel_time_ms: time(&mut rng), ..Thread::default() }
         })
         .collect()
@@ -475,7 +438,7 @@ fn check_volume(src: &LayoutSource<'_>, what: &str) -> Layout3d {
 }
 
 /// A random direction; now and then with one or two zero components.
-fn random_dir(rng: &mut Rng) -> [f32; 3] {
+fn random_dir(rng: &mut SplitMix64) -> [f32; 3] {
     let mut d = [rng.between(-1.0, 1.0), rng.between(-1.0, 1.0), rng.between(-1.0, 1.0)];
     match rng.below(8) {
         0 => d[rng.below(3) as usize] = 0.0,
@@ -519,7 +482,7 @@ fn check_picking(scene: &Layout3d, rays: usize, seed: u64, what: &str) {
     let (lo, hi) = (scene.bounds_min, scene.bounds_max);
     let ext: [f32; 3] = std::array::from_fn(|a| (hi[a] - lo[a]).max(1.0));
     let plane = lo[0] + ext[0] * 0.4;
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut hits = 0;
     for k in 0..rays {
         let origin: [f32; 3] = std::array::from_fn(|a| rng.between(lo[a] - 0.3 * ext[a], hi[a] + 0.3 * ext[a]));
@@ -867,7 +830,7 @@ fn time_a_million_regions() {
         let t0 = Instant::now();
         let index = Hit3dIndex::new(scene);
         let t1 = Instant::now();
-        let mut rng = Rng(3);
+        let mut rng = SplitMix64::new(3);
         let (lo, hi) = (scene.bounds_min, scene.bounds_max);
         // Half from above aimed at random boxes, half anywhere above the scene.
         let rays: Vec<([f32; 3], [f32; 3])> = (0..10_000)

@@ -1,7 +1,7 @@
-//! A live capture (Linux only): this test binary re-runs itself as a child
-//! that only sleeps, writes the child's minidump with minidump-writer (ptrace),
-//! reads the child's /proc/<pid>/maps around the capture, kills the child and
-//! opens the dump. The model must use the LinuxMaps stream, name the child's
+//! A live capture (Linux only): the test binary re-runs itself as a child
+//! that runs only `child_sleeps_when_asked`, which sleeps; writes the child's
+//! minidump with minidump-writer (ptrace), reads the child's /proc/<pid>/maps
+//! around the capture, kills the child and opens the dump. The model must use the LinuxMaps stream, name the child's
 //! pid, hold at least one thread and the main executable among its modules,
 //! and show every mapping below the user limit as exactly its [start, end),
 //! with a kind that fits the mapping: the executable's and libraries' files
@@ -13,7 +13,7 @@
 //! keeps a copy of the capture for a closer look.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -36,6 +36,16 @@ fn child_sleeps_when_asked() {
     println!("{READY}");
     std::io::stdout().flush().expect("flush");
     std::thread::sleep(Duration::from_secs(30));
+}
+
+/// The child test's full name in this test binary: `live_capture::child_sleeps_when_asked`
+/// inside tests/tests.rs (the module path without the crate's name), the bare name
+/// were this file a test binary of its own.
+fn child_test_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_crate, module)) => format!("{module}::child_sleeps_when_asked"),
+        None => "child_sleeps_when_asked".to_string(),
+    }
 }
 
 /// Kills and reaps the child however the test ends.
@@ -112,7 +122,7 @@ fn capture() -> &'static Capture {
     CAPTURE.get_or_init(|| {
         let exe = std::env::current_exe().expect("current exe");
         let child = Command::new(&exe)
-            .args(["--exact", "child_sleeps_when_asked", "--nocapture", "--test-threads=1"])
+            .args(["--exact", &child_test_name(), "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -8,7 +8,7 @@
 //! header click and reports a clicked row; the details show versions and
 //! timestamps, and a click on a section selects an address inside that module.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -18,21 +18,12 @@ use memscape::dump::{AddressSpace, Owner, Protection, RegionKind, Section, Secti
 use memscape::ui::modules::{
     ModuleAction, ModuleColumn, ModulesTableState, module_details_ui, modules_table_ui, unloaded_table_ui,
 };
-use minidump_synth::SynthMinidump;
 
+use common::open_synth;
 use common::synth::{Flavour, memory_info_dump, with_bytes, with_module};
-use common::write_scratch;
 
 fn demo() -> AddressSpace {
     memscape::demo::open_demo().expect("the demo dump opens")
-}
-
-fn open_synth(tag: &str, dump: SynthMinidump) -> AddressSpace {
-    let bytes = dump.finish().expect("minidump-synth finishes");
-    let path = write_scratch(tag, &bytes);
-    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: open failed: {e}"));
-    let _ = std::fs::remove_file(&path);
-    space
 }
 
 fn module_index(space: &AddressSpace, name: &str) -> usize {

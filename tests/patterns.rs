@@ -12,7 +12,7 @@
 //!   (`MEMSCAPE_BLESS=1` rewrites it).
 //! - `memscape patterns --json` prints DESIGN.md's fields.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -5,9 +5,10 @@
 //! The target is a non-sRGB format, so a quad's colour bytes come out exactly
 //! as they went in; positions are worked out with `Camera2d`, as the UI does.
 
-mod common;
+use crate::common;
 
 use common::headless_gpu as gpu;
+use common::pixels::{at, brightness, distance, maybe_save};
 use memscape::render::lod::QuadLod;
 use memscape::render::quads_paint::viewport_px;
 use memscape::render::{
@@ -43,18 +44,6 @@ fn pixel_of(camera: &Camera2d, world: [f32; 2], vp: ViewportPx) -> (u32, u32) {
     (p[0].floor() as u32, p[1].floor() as u32)
 }
 
-fn at(img: &image::RgbaImage, (x, y): (u32, u32)) -> [u8; 4] {
-    img.get_pixel(x, y).0
-}
-
-fn brightness(c: [u8; 4]) -> u32 {
-    c[0] as u32 + c[1] as u32 + c[2] as u32
-}
-
-fn distance(a: [u8; 4], b: [u8; 4]) -> u32 {
-    (0..3).map(|i| a[i].abs_diff(b[i]) as u32).sum()
-}
-
 /// A `size_px` picture on the background at one pixel per point.
 fn picture(size_px: [u32; 2], pixels_per_point: f32) -> Picture {
     Picture { size_px, pixels_per_point, background: BACKGROUND }
@@ -70,16 +59,6 @@ fn render(gpu: &Gpu, instances: &[QuadInstance]) -> image::RgbaImage {
         render_offscreen(gpu, &picture(SIZE, 1.0), bare(camera(), instances, Detail::Levels)).expect("render").image;
     assert_eq!(img.dimensions(), (SIZE[0], SIZE[1]));
     img
-}
-
-/// Saves the picture under target/ when MEMSCAPE_SAVE_RENDERS=1, to look at.
-fn maybe_save(img: &image::RgbaImage, name: &str) {
-    if std::env::var("MEMSCAPE_SAVE_RENDERS").as_deref() == Ok("1") {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let path = dir.join(format!("{name}.png"));
-        img.save(&path).expect("save png");
-        println!("saved {}", path.display());
-    }
 }
 
 #[test]

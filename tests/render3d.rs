@@ -8,9 +8,10 @@
 //! does; colours are compared with tolerances, since lighting, edges and
 //! multisampling shade them.
 
-mod common;
+use crate::common;
 
 use common::headless_gpu as gpu;
+use common::pixels::{at, brightness, distance};
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::quads_paint::viewport_px;
@@ -81,18 +82,6 @@ fn pixel_of(camera: &OrbitCamera, world: [f32; 3]) -> (u32, u32) {
     (p[0].floor() as u32, p[1].floor() as u32)
 }
 
-fn at(img: &image::RgbaImage, (x, y): (u32, u32)) -> [u8; 4] {
-    img.get_pixel(x, y).0
-}
-
-fn brightness(c: [u8; 4]) -> u32 {
-    c[0] as u32 + c[1] as u32 + c[2] as u32
-}
-
-fn distance(a: [u8; 4], b: [u8; 4]) -> u32 {
-    (0..3).map(|i| a[i].abs_diff(b[i]) as u32).sum()
-}
-
 /// The pixels of the 5x5 square around `p`.
 fn around(img: &image::RgbaImage, (x, y): (u32, u32)) -> Vec<[u8; 4]> {
     let mut out = Vec::new();
@@ -114,14 +103,9 @@ fn is_shade_of(c: [u8; 4], base: [u8; 4]) -> Option<f32> {
     (same_hue && k > 0.0 && k <= 1.01).then_some(k)
 }
 
-/// Saves the picture under target/tmp/ when MEMSCAPE_SAVE_RENDERS=1, to look at.
+/// Saves the picture as target/tmp/render3d_{name}.png when MEMSCAPE_SAVE_RENDERS=1.
 fn maybe_save(img: &image::RgbaImage, name: &str) {
-    if std::env::var("MEMSCAPE_SAVE_RENDERS").as_deref() == Ok("1") {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let path = dir.join(format!("render3d_{name}.png"));
-        img.save(&path).expect("save png");
-        println!("saved {}", path.display());
-    }
+    common::pixels::maybe_save(img, &format!("render3d_{name}"));
 }
 
 /// A 2x2x2 box standing on the ground at the origin.

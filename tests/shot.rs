@@ -3,7 +3,7 @@
 //! PNG, metadata, errors). Skipped without a GPU adapter unless
 //! MEMSCAPE_REQUIRE_GPU=1.
 
-mod common;
+use crate::common;
 
 use common::gpu_available;
 use std::process::Command;

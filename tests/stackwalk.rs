@@ -16,7 +16,7 @@
 //! - Hostile input: truncated, bit-flipped and overwritten corpus, demo and
 //!   synth dumps walk without a panic escaping (Ok or Err).
 
-mod common;
+use crate::common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,7 @@ use minidump_synth::{DumpString, Memory, Module, SynthMinidump, Thread};
 use serde_json::Value;
 use test_assembler::Section;
 
+use common::rng::{SplitMix64, TestRng};
 use common::synth::{Flavour, LE, crash_dump, linux_dump, synthesized_dump, with_exception};
 use common::{corpus_dir, read_manifest, scratch_path, write_scratch};
 
@@ -340,23 +341,6 @@ fn long_and_huge_stacks_are_bounded() {
     let _ = std::fs::remove_file(path);
 }
 
-/// xorshift64*: deterministic mutations without a dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
@@ -376,19 +360,19 @@ fn mutations(original: &[u8], seed: u64, count: usize) -> Vec<(String, Vec<u8>)>
         let (rva, size) = (rva as usize, size as usize);
         hot.extend(rva.min(len)..rva.saturating_add(size.min(256)).min(len));
     }
-    let mut rng = XorShift(seed | 1);
+    let mut rng = SplitMix64::new(seed);
     let mut out = Vec::new();
     for k in 0..count {
-        let at = if !hot.is_empty() && rng.below(10) < 8 { hot[rng.below(hot.len())] } else { rng.below(len) };
+        let at = if !hot.is_empty() && rng.index(10) < 8 { hot[rng.index(hot.len())] } else { rng.index(len) };
         let mut bytes = original.to_vec();
         if k % 4 == 3 {
             let at = at.min(len.saturating_sub(4));
-            let value: u32 = [0xFFFF_FFFF, 0x7FFF_FFFF, 0][rng.below(3)];
+            let value: u32 = [0xFFFF_FFFF, 0x7FFF_FFFF, 0][rng.index(3)];
             let end = (at + 4).min(len);
             bytes[at..end].copy_from_slice(&value.to_le_bytes()[..end - at]);
             out.push((format!("{value:#x} at {at:#x}"), bytes));
         } else {
-            let bit = rng.below(8);
+            let bit = rng.index(8);
             bytes[at] ^= 1 << bit;
             out.push((format!("bit {bit} of {at:#x} flipped"), bytes));
         }

@@ -16,7 +16,7 @@
 //! `a_million_regions` (ignored: run it by hand, in release) writes the
 //! largest dump the generator allows and checks its counts.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

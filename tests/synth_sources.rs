@@ -20,22 +20,13 @@
 //! x64 and x86 layouts; plus near misses (PEB not captured, absurd heap count,
 //! heap array not captured) that must degrade without panicking.
 
-mod common;
+use crate::common;
 
 use memscape::dump::{AddressSpace, Heap, Owner, Platform, RegionKind, RegionSource, RegionState, RegionType};
 use minidump_synth::SynthMinidump;
 
 use common::synth::*;
-use common::{assert_region_invariants, region_invariants, write_scratch};
-
-fn open_synth(tag: &str, dump: SynthMinidump) -> AddressSpace {
-    let bytes = dump.finish().expect("minidump-synth finishes");
-    let path = write_scratch(tag, &bytes);
-    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: open failed: {e}"));
-    // The map stays valid after the file is unlinked.
-    let _ = std::fs::remove_file(&path);
-    space
-}
+use common::{assert_region_invariants, open_synth, region_invariants};
 
 /// (base, end, kind, state) of every region, for comparing whole maps.
 /// Neighbours alike in every attribute but their range (a split that changed

@@ -384,7 +384,8 @@ mod tests {
 
     #[test]
     fn a_stack_is_not_called_stack_twice() {
-        let space = crate::demo::open_demo().unwrap();
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+        let space = AddressSpace::open(demo).unwrap();
         let stack = space.regions.iter().position(|r| r.kind == crate::dump::RegionKind::Stack).unwrap();
         let text = describe_region(&space, stack as u32);
         assert!(!text.to_ascii_lowercase().starts_with("stack stack"), "{text}");

@@ -1,6 +1,10 @@
 //! The pattern rules and the stack walk of every thread of a generated dump,
 //! at 10k, 100k and 1M regions (50, 400 and 2,000 threads).
 
+// Benchmark code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support.rs"]
 mod support;
 

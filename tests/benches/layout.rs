@@ -1,6 +1,10 @@
 //! Each 2D and 3D layout of a generated dump, and what the window builds on
 //! top of one (the hit index and GPU instances), at 10k, 100k and 1M regions.
 
+// Benchmark code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support.rs"]
 mod support;
 

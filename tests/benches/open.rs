@@ -1,6 +1,10 @@
 //! Opening a dump and building its model (memory-mapped; the captured bytes
 //! are never read), at 10k, 100k and 1M regions.
 
+// Benchmark code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support.rs"]
 mod support;
 

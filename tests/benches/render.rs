@@ -4,6 +4,10 @@
 //! and the whole `memscape shot` render. Prints a note and measures nothing
 //! when there is no GPU adapter at all.
 
+// Benchmark code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support.rs"]
 mod support;
 

@@ -3,15 +3,17 @@
 //! `AddressSpace` region list must keep (sorted, non-empty, contiguous,
 //! covering exactly 0..user limit), and the headless GPU the rendering tests
 //! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
-#![allow(dead_code)]
 
+pub mod kittest;
+pub mod pixels;
+pub mod rng;
 pub mod synth;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use memscape::dump::{AddressSpace, RegionKind};
+use memscape::dump::{AddressSpace, Owner, Region, RegionKind, RegionState};
 
 /// The corpus directory from `MEMSCAPE_CORPUS` (a relative path is taken
 /// from the package root, where cargo runs tests). `None` (after printing
@@ -94,6 +96,35 @@ pub fn write_scratch(tag: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// One page.
+pub const PAGE: u64 = 4096;
+
+/// Contiguous regions from address 0, each from (size, kind, owner); Free
+/// regions are in the Free state, others committed.
+pub fn region_list(parts: impl IntoIterator<Item = (u64, RegionKind, Owner)>) -> Vec<Region> {
+    let mut at = 0u64;
+    parts
+        .into_iter()
+        .map(|(size, kind, owner)| {
+            let state = if kind == RegionKind::Free { RegionState::Free } else { RegionState::Commit };
+            let mut r = Region::blank(at, size, kind, state);
+            r.owner = owner;
+            at += size;
+            r
+        })
+        .collect()
+}
+
+/// A minidump-synth dump written to a scratch file and opened; the file is
+/// removed at once (the map stays valid after the file is unlinked).
+pub fn open_synth(tag: &str, dump: minidump_synth::SynthMinidump) -> AddressSpace {
+    let bytes = dump.finish().expect("minidump-synth finishes");
+    let path = write_scratch(tag, &bytes);
+    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: open failed: {e}"));
+    let _ = std::fs::remove_file(&path);
+    space
+}
+
 /// The region-list invariants: sorted, non-empty, contiguous, covering exactly
 /// 0..user_limit_addr, captured bytes within each region, and bytes per kind
 /// adding up to the limit. Returns the first violation.
@@ -170,7 +201,9 @@ pub fn headless_gpu() -> Option<memscape::render::Gpu> {
     }
 }
 
-/// Whether the GPU tests can run (see [`headless_gpu`]).
+/// Whether the GPU tests can run (see [`headless_gpu`]); asked once per test
+/// binary, the answer kept.
 pub fn gpu_available() -> bool {
-    headless_gpu().is_some()
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| headless_gpu().is_some())
 }

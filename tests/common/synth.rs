@@ -2,7 +2,6 @@
 //! MemoryInfoList (x86, amd64 on Windows 10 and 7), a Linux dump with a
 //! LinuxMaps stream, a dump with neither, and a Windows dump whose PEB and
 //! heaps can be found through a thread's TEB in captured memory.
-#![allow(dead_code)]
 
 use minidump_synth::{
     DumpString, ExListStream, Exception, ListStream, Memory, MemoryInfo, Module, SectionExtra, SynthMinidump,

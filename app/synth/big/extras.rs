@@ -6,7 +6,7 @@
 //! are drawn until the MemoryInfoList has exactly the entries asked for.
 
 use super::captures::{Content, Span};
-use super::plan::HeapPlan;
+use super::heap_plan::HeapPlan;
 use super::tiler::{Tiler, entries_of};
 use crate::synth::error::SynthError;
 use crate::synth::rng::SplitMix64;

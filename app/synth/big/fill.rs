@@ -67,7 +67,7 @@ impl<'a> Filler<'a> {
 
     /// Heap `i`'s first page, and for the process heap the pages holding the
     /// environment, the process parameters and the `PEB.ProcessHeaps` array.
-    fn heap_head(&self, i: u32, h: &super::plan::HeapPlan) -> Vec<u8> {
+    fn heap_head(&self, i: u32, h: &super::heap_plan::HeapPlan) -> Vec<u8> {
         let mut head = heap_page(&heap_facts(h));
         if i == 0 {
             let mut rest = LeBuf::zeroed((PROCESS_HEAP_PAGES as usize - 1) * PAGE);

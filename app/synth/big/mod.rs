@@ -14,6 +14,7 @@
 mod captures;
 mod extras;
 mod fill;
+mod heap_plan;
 mod images;
 mod names;
 mod plan;

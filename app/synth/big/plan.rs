@@ -13,8 +13,9 @@
 
 use super::captures::{Capture, Content, Span, distribute};
 use super::extras::Extras;
+use super::heap_plan::HeapPlan;
 use super::images::{ModulePlan, plan_modules};
-use super::spec::BigDumpSpec;
+use super::spec::{BigDumpSpec, MAX_REGIONS, grouped};
 use super::threads::{ThreadPlan, plan_threads};
 use super::tiler::Tiler;
 use crate::synth::error::SynthError;
@@ -48,23 +49,6 @@ pub const PARAMETERS_OFFSET: u64 = 0x2060;
 pub const HEAP_LIST_OFFSET: u64 = 0x3000;
 /// Heaps the PEB lists at most (the array must fit its page).
 const MAX_HEAPS: u32 = 256;
-
-/// One NT heap.
-#[derive(Debug, Clone, Default)]
-pub struct HeapPlan {
-    /// Base (the heap handle).
-    pub base: u64,
-    /// Reserved bytes of the first segment.
-    pub reserved_bytes: u64,
-    /// Committed bytes of the first segment.
-    pub committed_bytes: u64,
-    /// `_HEAP.Flags`.
-    pub flags: u32,
-    /// Encoding and pointer keys.
-    pub keys: (u64, u64),
-    /// Extra segments: `(base, reserved, committed)`.
-    pub segments: Vec<(u64, u64, u64)>,
-}
 
 /// What the threads and modules fix: where the stacks, TEBs, PEB, heaps and
 /// images are, and the regions and captured bytes that takes.
@@ -242,6 +226,55 @@ fn size_heaps(count: u32, rng: &mut SplitMix64) -> Vec<HeapPlan> {
         .collect()
 }
 
+impl BigDumpSpec {
+    /// Whether the generator can produce this dump; the error names the knob
+    /// and the range allowed.
+    pub fn validate(&self) -> Result<(), SynthError> {
+        Skeleton::checked(self).map(|_| ())
+    }
+}
+
+impl Skeleton {
+    /// Check the knobs of `spec` and lay out the part of the process they fix.
+    pub fn checked(spec: &BigDumpSpec) -> Result<Self, SynthError> {
+        spec.check_ranges()?;
+        let out_of_range = |knob, value, why: String| SynthError::OutOfRange { knob, value, why };
+        let captured = spec.captured_bytes_rounded();
+        let skeleton = Skeleton::new(spec)?;
+        let who = format!("{} threads and {} modules", spec.threads, spec.modules);
+        if spec.regions < skeleton.entries {
+            return Err(out_of_range(
+                "regions",
+                spec.regions,
+                format!(
+                    "too few: {who} need at least {} MemoryInfoList entries (allowed {}..={})",
+                    grouped(skeleton.entries),
+                    grouped(skeleton.entries),
+                    grouped(MAX_REGIONS)
+                ),
+            ));
+        }
+        if captured < skeleton.mandatory_capture_bytes {
+            return Err(out_of_range(
+                "captured_bytes",
+                spec.captured_bytes,
+                format!(
+                    "too small: the stacks, TEBs, PEB, heap headers and module headers of {who} need at least {} bytes",
+                    grouped(skeleton.mandatory_capture_bytes)
+                ),
+            ));
+        }
+        if captured > skeleton.capacity_bytes {
+            return Err(out_of_range(
+                "captured_bytes",
+                spec.captured_bytes,
+                format!("more than the committed memory can hold: at most {} bytes", grouped(skeleton.capacity_bytes)),
+            ));
+        }
+        Ok(skeleton)
+    }
+}
+
 /// Everything the writer needs.
 #[derive(Debug)]
 pub struct Plan {
@@ -258,7 +291,7 @@ pub struct Plan {
 impl Plan {
     /// The whole plan of `spec`, checked.
     pub fn new(spec: &BigDumpSpec) -> Result<Self, SynthError> {
-        let mut sk = spec.skeleton()?;
+        let mut sk = Skeleton::checked(spec)?;
         let mut tiler = Tiler::with_capacity(usize::try_from(spec.regions).unwrap_or(0));
         let mut spans = Vec::with_capacity(sk.threads.len() * 2 + sk.heaps.len() + sk.modules.len() + 16);
         for a in &sk.low {
@@ -374,5 +407,21 @@ mod tests {
             .unwrap_or_default();
         let spec = BigDumpSpec::new(min.0, 7, 3, min.1);
         assert_eq!(Plan::new(&spec).map(|p| p.regions.len() as u64).map_err(|e| e.to_string()), Ok(min.0));
+    }
+
+    #[test]
+    fn knobs_out_of_range_name_themselves() {
+        let msg = |s: BigDumpSpec| s.validate().map_err(|e| e.to_string()).err().unwrap_or_default();
+        assert!(msg(BigDumpSpec::new(2_000_000, 4, 4, 1 << 20)).starts_with("regions = 2000000 is out of range"));
+        assert!(
+            msg(BigDumpSpec::new(5000, 0, 4, 1 << 20)).starts_with("threads = 0 is out of range: allowed 1..=2,000")
+        );
+        assert!(msg(BigDumpSpec::new(5000, 4, 1001, 1 << 20)).starts_with("modules = 1001"));
+        assert!(msg(BigDumpSpec::new(5000, 4, 4, (4 << 30) + 1)).starts_with("captured_bytes"));
+        let few = msg(BigDumpSpec::new(10, 40, 30, 8 << 20));
+        assert!(few.contains("too few") && few.contains("at least"), "{few}");
+        let small = msg(BigDumpSpec::new(5000, 40, 30, 4096));
+        assert!(small.contains("too small"), "{small}");
+        assert_eq!(BigDumpSpec::new(5000, 40, 30, 8 << 20).validate().map_err(|e| e.to_string()), Ok(()));
     }
 }

@@ -3,7 +3,8 @@
 //! dump times, command line and environment, and the structures that follow
 //! from the plan (PEB, TEBs, heap headers, KUSER_SHARED_DATA).
 
-use super::plan::{HEAP_LIST_OFFSET, HeapPlan, PARAMETERS_OFFSET, Plan};
+use super::heap_plan::HeapPlan;
+use super::plan::{HEAP_LIST_OFFSET, PARAMETERS_OFFSET, Plan};
 use crate::synth::heap::HeapFacts;
 use crate::synth::kuser::KuserFacts;
 use crate::synth::peb::{PebFacts, ProcessParameters};

@@ -1,9 +1,9 @@
 //! The knobs of a big synthetic dump, their limits, and what a written dump
 //! holds. The limits that depend on the other knobs (the fewest regions the
 //! threads and modules need, the fewest captured bytes their stacks, TEBs and
-//! headers need) come from the skeleton plan itself, so they are exact.
+//! headers need) come from the skeleton plan itself, so they are exact: plan.rs
+//! checks them (`BigDumpSpec::validate` lives there, beside the skeleton).
 
-use super::plan::Skeleton;
 use crate::synth::error::SynthError;
 use crate::synth::winnt::PAGE_SIZE;
 
@@ -42,14 +42,10 @@ impl BigDumpSpec {
         self.captured_bytes.div_ceil(PAGE_SIZE).saturating_mul(PAGE_SIZE)
     }
 
-    /// Whether the generator can produce this dump; the error names the knob
-    /// and the range allowed.
-    pub fn validate(&self) -> Result<(), SynthError> {
-        self.skeleton().map(|_| ())
-    }
-
-    /// Check the knobs and lay out the part of the process they fix.
-    pub(super) fn skeleton(&self) -> Result<Skeleton, SynthError> {
+    /// The knobs' own ranges, checked before anything is laid out; the limits
+    /// that depend on the other knobs are the plan's (`Skeleton::checked` in
+    /// plan.rs, behind [`BigDumpSpec::validate`]).
+    pub(super) fn check_ranges(&self) -> Result<(), SynthError> {
         let out_of_range = |knob, value, why: String| SynthError::OutOfRange { knob, value, why };
         if !(1..=MAX_THREADS).contains(&self.threads) {
             return Err(out_of_range(
@@ -83,38 +79,7 @@ impl BigDumpSpec {
                 ),
             ));
         }
-        let skeleton = Skeleton::new(self)?;
-        let who = format!("{} threads and {} modules", self.threads, self.modules);
-        if self.regions < skeleton.entries {
-            return Err(out_of_range(
-                "regions",
-                self.regions,
-                format!(
-                    "too few: {who} need at least {} MemoryInfoList entries (allowed {}..={})",
-                    grouped(skeleton.entries),
-                    grouped(skeleton.entries),
-                    grouped(MAX_REGIONS)
-                ),
-            ));
-        }
-        if captured < skeleton.mandatory_capture_bytes {
-            return Err(out_of_range(
-                "captured_bytes",
-                self.captured_bytes,
-                format!(
-                    "too small: the stacks, TEBs, PEB, heap headers and module headers of {who} need at least {} bytes",
-                    grouped(skeleton.mandatory_capture_bytes)
-                ),
-            ));
-        }
-        if captured > skeleton.capacity_bytes {
-            return Err(out_of_range(
-                "captured_bytes",
-                self.captured_bytes,
-                format!("more than the committed memory can hold: at most {} bytes", grouped(skeleton.capacity_bytes)),
-            ));
-        }
-        Ok(skeleton)
+        Ok(())
     }
 }
 
@@ -158,21 +123,5 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(4_294_967_296), "4,294,967,296");
-    }
-
-    #[test]
-    fn knobs_out_of_range_name_themselves() {
-        let msg = |s: BigDumpSpec| s.validate().map_err(|e| e.to_string()).err().unwrap_or_default();
-        assert!(msg(BigDumpSpec::new(2_000_000, 4, 4, 1 << 20)).starts_with("regions = 2000000 is out of range"));
-        assert!(
-            msg(BigDumpSpec::new(5000, 0, 4, 1 << 20)).starts_with("threads = 0 is out of range: allowed 1..=2,000")
-        );
-        assert!(msg(BigDumpSpec::new(5000, 4, 1001, 1 << 20)).starts_with("modules = 1001"));
-        assert!(msg(BigDumpSpec::new(5000, 4, 4, (4 << 30) + 1)).starts_with("captured_bytes"));
-        let few = msg(BigDumpSpec::new(10, 40, 30, 8 << 20));
-        assert!(few.contains("too few") && few.contains("at least"), "{few}");
-        let small = msg(BigDumpSpec::new(5000, 40, 30, 4096));
-        assert!(small.contains("too small"), "{small}");
-        assert_eq!(BigDumpSpec::new(5000, 40, 30, 8 << 20).validate().map_err(|e| e.to_string()), Ok(()));
     }
 }

@@ -3,8 +3,8 @@
 //! then after a hole an earlier free left. Records the heaps, stacks and IL
 //! images it places for the layout.
 
-use super::layout::{HeapPlan, StackRange};
 use super::modules::{LoadedModule, MODULES, ModuleDef, Placement};
+use super::plans::{HeapPlan, StackRange};
 use super::shapes::{heap_allocation, private, private_data, stack_allocation};
 use super::threads::ThreadPlan;
 use crate::synth::error::SynthError;

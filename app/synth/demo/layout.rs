@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use super::bottomup::BottomUp;
 use super::modules::{LoadedModule, MODULES, Placement, UNLOADED};
+use super::plans::{HeapPlan, StackRange};
 use super::shapes::{clr_heap_chunk, mapped, private};
 use super::threads::ThreadPlan;
 use crate::synth::error::SynthError;
@@ -40,34 +41,6 @@ const CLR_AREA: u64 = 0x7FF_0000_0000;
 const GC_GEN0_COMMIT: u64 = 0x1A3_E000;
 /// First address handed out bottom-up.
 const LOW_START: u64 = 0x1_0000;
-
-/// One NT heap: where it is and what its header must say.
-#[derive(Debug, Clone)]
-pub struct HeapPlan {
-    /// What created it.
-    pub label: &'static str,
-    /// Heap base (handle).
-    pub base: u64,
-    /// `_HEAP.Flags`.
-    pub flags: u32,
-    /// Reserved bytes of the first segment.
-    pub reserved_bytes: u64,
-    /// Committed bytes of the first segment.
-    pub committed_bytes: u64,
-    /// Extra segments: `(base, reserved, committed)`.
-    pub segments: Vec<(u64, u64, u64)>,
-}
-
-/// One thread's stack allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StackRange {
-    /// Allocation base (`TEB.DeallocationStack`).
-    pub alloc_base: u64,
-    /// Lowest committed byte above the guard region (`NtTib.StackLimit`).
-    pub limit: u64,
-    /// One past the top (`NtTib.StackBase`).
-    pub base: u64,
-}
 
 /// Everything placed.
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ mod handles;
 mod layout;
 mod memory;
 mod modules;
+mod plans;
 mod process;
 mod shapes;
 mod sites;

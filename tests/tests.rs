@@ -1,0 +1,31 @@
+//! The integration tests, one binary with a module per subject (ripgrep's
+//! tests/tests.rs): one link instead of one per file, and the tests of every
+//! module run side by side. Helpers live once, in `common`. Two files stand
+//! alone as their own `[[test]]` targets because they only read the source:
+//! architecture.rs (the layer rules) and shaders.rs (naga on every .wgsl).
+
+// Test code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod charts;
+mod corpus;
+mod demo_dump;
+mod demo_model;
+mod export;
+mod gui;
+mod hostile_input;
+mod layout;
+mod layout3d;
+mod live_capture;
+mod modules_panel;
+mod patterns;
+mod render;
+mod render3d;
+mod scene_job;
+mod shot;
+mod stackwalk;
+mod synth_big;
+mod synth_sources;
