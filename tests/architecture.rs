@@ -753,11 +753,6 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// without its count). One that no longer occurs fails the test as a stale
 /// exception: delete it here when its fix lands. The goal is an empty list.
 const KNOWN_EXCEPTIONS: &[&str] = &[
-    // mod.rs defines the types its children use (super::Finding, Ctx, Severity)
-    // and calls the children's rules (exceptions::stack_overflow, ...).
-    "import cycle: app/analysis/patterns/dumpfile.rs, app/analysis/patterns/exceptions.rs, \
-     app/analysis/patterns/memory.rs, app/analysis/patterns/mod.rs, app/analysis/patterns/modules.rs, \
-     app/analysis/patterns/threads.rs",
     // The same shape: mod.rs defines LayoutSource (and more) for its children
     // and calls strip::layout_strip, hilbert::layout_hilbert, treemap::layout_treemap.
     "import cycle: app/layout/axis.rs, app/layout/hilbert.rs, app/layout/label.rs, app/layout/mod.rs, \

@@ -1,6 +1,6 @@
 //! Rules about the dump file itself: comments, truncation, how much it holds.
 
-use super::{Ctx, Finding, Severity};
+use super::finding::{Ctx, Finding, Severity};
 use crate::dump::{RegionSource, RegionState};
 use crate::format::human_size;
 

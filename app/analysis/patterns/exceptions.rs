@@ -1,6 +1,6 @@
 //! Rules over the Exception stream: what the crash was.
 
-use super::{Ctx, Finding, Severity, frame_is, hex};
+use super::finding::{Ctx, Finding, Severity, frame_is, hex};
 use crate::dump::{AccessKind, ExceptionInfo, Platform, RegionState, RegionType};
 
 /// Addresses below this are "NULL plus an offset" (Windows keeps the first

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Ctx, Finding, Severity, hex};
+use super::finding::{Ctx, Finding, Severity, hex};
 use crate::dump::{RegionKind, RegionSource, RegionState, RegionType};
 use crate::format::human_size;
 

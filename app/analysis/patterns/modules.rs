@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Ctx, Finding, Severity, hex};
+use super::finding::{Ctx, Finding, Severity, hex};
 use crate::dump::Platform;
 
 /// **Duplicated Module**: one module file name (case-insensitive) loaded at

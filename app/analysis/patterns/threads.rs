@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Ctx, Finding, Severity, frame_is, hex};
+use super::finding::{Ctx, Finding, Severity, frame_is, hex};
 use crate::dump::FrameTrust;
 
 /// Exception dispatch routines.
