@@ -42,6 +42,7 @@ use super::lod::{self, BoxLod, Level};
 /// pixels (a run bounds the members it merges, so the gaps it fills are
 /// smaller; antialiasing blends the rest).
 const MERGE_MAX_PX: f32 = 2.0;
+const SHADER_SOURCE: &str = include_str!("../../shaders/boxes.wgsl");
 const INITIAL_CAPACITY: usize = 256;
 
 /// The pipelines, buffers and scene textures that draw [`BoxInstance`]s.
@@ -99,8 +100,12 @@ impl BoxesRenderer {
         target_samples: u32,
     ) -> Self {
         let msaa_samples = if msaa_samples >= 4 { 4 } else { 1 };
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("BoxesRenderer::shader"),
+            source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
+        });
         BoxesRenderer {
-            pipelines: BoxesPipelines::new(device, msaa_samples, target_format, target_samples),
+            pipelines: BoxesPipelines::new(device, &module, msaa_samples, target_format, target_samples),
             instance_buffer: create_instance_buffer(device, INITIAL_CAPACITY),
             instance_capacity: INITIAL_CAPACITY,
             opaque_count: 0,
@@ -387,4 +392,17 @@ fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffe
         usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shader_source_is_embedded() {
+        for entry in ["fn vs_box", "fn fs_box", "fn vs_sky", "fn fs_sky", "fn vs_blit", "fn fs_blit"] {
+            assert!(SHADER_SOURCE.contains(entry), "{entry}");
+        }
+        assert!(SHADER_SOURCE.contains("struct InstanceInput"));
+    }
 }

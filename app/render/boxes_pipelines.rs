@@ -1,10 +1,11 @@
 //! The GPU side of `BoxesRenderer` that never changes after it is built:
-//! shaders/boxes.wgsl, the unit cube every box is an instance of
-//! ([`CubeVertex`]), the uniform buffer and its bind group, and the render
-//! pipelines ([`BoxesPipelines`]): the sky gradient, opaque boxes (back faces
-//! culled, or drawn as the insides when a slicing plane cuts them),
-//! translucent boxes (premultiplied blending, no depth write) and the blit
-//! of the resolved scene into the target pass.
+//! the unit cube every box is an instance of ([`CubeVertex`]), the uniform
+//! buffer and its bind group, and the render pipelines ([`BoxesPipelines`])
+//! of shaders/boxes.wgsl, whose module the renderer makes from the source it
+//! embeds: the sky gradient, opaque boxes (back faces culled, or drawn as
+//! the insides when a slicing plane cuts them), translucent boxes
+//! (premultiplied blending, no depth write) and the blit of the resolved
+//! scene into the target pass.
 
 use std::num::NonZeroU64;
 
@@ -26,7 +27,6 @@ pub struct CubeVertex {
     pub normal: [f32; 3],
 }
 
-pub(super) const SHADER_SOURCE: &str = include_str!("../../shaders/boxes.wgsl");
 /// Vertices of the unit cube: 6 faces of 2 triangles.
 pub(super) const CUBE_VERTICES: u32 = 36;
 
@@ -46,19 +46,16 @@ pub(super) struct BoxesPipelines {
 }
 
 impl BoxesPipelines {
-    /// The scene pipelines with `msaa_samples` (1 or 4) and the blit for a
-    /// `target_format` pass with `target_samples` samples (0 or 1: none).
+    /// The pipelines of `module` (shaders/boxes.wgsl): the scene with
+    /// `msaa_samples` (1 or 4) and the blit for a `target_format` pass with
+    /// `target_samples` samples (0 or 1: none).
     pub(super) fn new(
         device: &wgpu::Device,
+        module: &wgpu::ShaderModule,
         msaa_samples: u32,
         target_format: wgpu::TextureFormat,
         target_samples: u32,
     ) -> BoxesPipelines {
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("BoxesRenderer::shader"),
-            source: wgpu::ShaderSource::Wgsl(SHADER_SOURCE.into()),
-        });
-
         let scene_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("BoxesRenderer::scene_bind_group_layout"),
             entries: &[wgpu::BindGroupLayoutEntry {
@@ -126,7 +123,7 @@ impl BoxesPipelines {
             label: Some("BoxesRenderer::sky_pipeline"),
             layout: Some(&scene_pipeline_layout),
             vertex: wgpu::VertexState {
-                module: &module,
+                module,
                 entry_point: Some("vs_sky"),
                 compilation_options: wgpu::PipelineCompilationOptions::default(),
                 buffers: &[],
@@ -135,7 +132,7 @@ impl BoxesPipelines {
             depth_stencil: Some(depth(false, wgpu::CompareFunction::Always)),
             multisample,
             fragment: Some(wgpu::FragmentState {
-                module: &module,
+                module,
                 entry_point: Some("fs_sky"),
                 compilation_options: wgpu::PipelineCompilationOptions::default(),
                 targets: &sky_targets,
@@ -163,7 +160,7 @@ impl BoxesPipelines {
                     label: Some(label),
                     layout: Some(&scene_pipeline_layout),
                     vertex: wgpu::VertexState {
-                        module: &module,
+                        module,
                         entry_point: Some("vs_box"),
                         compilation_options: wgpu::PipelineCompilationOptions::default(),
                         buffers: &box_buffers,
@@ -181,7 +178,7 @@ impl BoxesPipelines {
                     depth_stencil: Some(depth(depth_write, wgpu::CompareFunction::Greater)),
                     multisample,
                     fragment: Some(wgpu::FragmentState {
-                        module: &module,
+                        module,
                         entry_point: Some("fs_box"),
                         compilation_options: wgpu::PipelineCompilationOptions::default(),
                         targets: &targets,
@@ -204,7 +201,7 @@ impl BoxesPipelines {
             label: Some("BoxesRenderer::blit_pipeline"),
             layout: Some(&blit_pipeline_layout),
             vertex: wgpu::VertexState {
-                module: &module,
+                module,
                 entry_point: Some("vs_blit"),
                 compilation_options: wgpu::PipelineCompilationOptions::default(),
                 buffers: &[],
@@ -217,7 +214,7 @@ impl BoxesPipelines {
                 alpha_to_coverage_enabled: false,
             },
             fragment: Some(wgpu::FragmentState {
-                module: &module,
+                module,
                 entry_point: Some("fs_blit"),
                 compilation_options: wgpu::PipelineCompilationOptions::default(),
                 targets: &[Some(wgpu::ColorTargetState {
@@ -302,21 +299,5 @@ mod tests {
             normals.insert(tri[0].normal.map(|c| c as i32));
         }
         assert_eq!(normals.len(), 6);
-    }
-
-    #[test]
-    fn rgba_and_translucency() {
-        assert_eq!(BoxInstance::rgba([0x11, 0x22, 0x33, 0x44]), 0x4433_2211);
-        assert!(BoxInstance::new([0.0; 3], [1.0; 3], BoxInstance::rgba([1, 2, 3, 200]), 0).is_translucent());
-        assert!(!BoxInstance::new([0.0; 3], [1.0; 3], BoxInstance::rgba([1, 2, 3, 255]), 0).is_translucent());
-        assert_eq!(BoxInstance::new([0.0, 2.0, 4.0], [2.0, 4.0, 8.0], 0, 0).center(), [1.0, 3.0, 6.0]);
-    }
-
-    #[test]
-    fn shader_source_is_embedded() {
-        for entry in ["fn vs_box", "fn fs_box", "fn vs_sky", "fn fs_sky", "fn vs_blit", "fn fs_blit"] {
-            assert!(SHADER_SOURCE.contains(entry), "{entry}");
-        }
-        assert!(SHADER_SOURCE.contains("struct InstanceInput"));
     }
 }
