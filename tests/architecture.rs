@@ -752,12 +752,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// up to its parenthesis (a cycle's files without its edges, a file's size
 /// without its count). One that no longer occurs fails the test as a stale
 /// exception: delete it here when its fix lands. The goal is an empty list.
-const KNOWN_EXCEPTIONS: &[&str] = &[
-    // The same shape: mod.rs defines LayoutSource (and more) for its children
-    // and calls strip::layout_strip, hilbert::layout_hilbert, treemap::layout_treemap.
-    "import cycle: app/layout/axis.rs, app/layout/hilbert.rs, app/layout/label.rs, app/layout/mod.rs, \
-     app/layout/strip.rs, app/layout/treemap.rs",
-];
+const KNOWN_EXCEPTIONS: &[&str] = &[];
 
 /// Whether `violation` is the known exception `known`: the same text, or the
 /// same text up to the parenthesis that gives the details.

@@ -30,7 +30,7 @@
 
 use crate::dump::{Region, RegionKind, RegionState};
 
-use super::LayoutSource;
+use super::layout2d::LayoutSource;
 
 /// The page the scale is counted in.
 pub const PAGE_BYTES: u64 = 4096;

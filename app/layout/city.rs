@@ -46,8 +46,8 @@ use crate::dump::{Owner, Protection, Region, RegionKind, RegionState, Thread};
 use super::axis::{Axis, is_gap};
 use super::hilbert::{hilbert_order, layout_hilbert_source};
 use super::label::{LabelKey, label_key, label_text};
+use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, GroundTick, HeightMetric, Label3, Layout3d};
-use super::{LayoutInput, LayoutSource};
 
 /// Inset of a box's footprint on each side, as a fraction of its tile's side...
 pub const TILE_INSET_FRACTION: f32 = 0.08;

@@ -19,7 +19,7 @@
 
 use super::axis::{Axis, addr_in_span};
 use super::label::{LabelRun, label_key};
-use super::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
+use super::layout2d::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
 
 pub const MIN_LABEL_SIDE: f32 = 4.0;
 pub const MIN_KIND_LABEL_SIDE: f32 = 16.0;

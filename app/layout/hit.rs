@@ -12,7 +12,7 @@
 //! outline, and the whole index stays O(tiles).
 
 use super::buckets::{group, group_by};
-use super::{Layout2d, Rect};
+use super::layout2d::{Layout2d, Rect};
 
 /// Cells per tile, roughly (more cells: fewer tiles to test per query).
 const CELLS_PER_TILE: f64 = 1.0;

@@ -6,7 +6,7 @@
 //! a million regions costs no strings; text is only built for the few groups
 //! that end up with a label.
 
-use super::{LayoutSource, MapLabel, Tile};
+use super::layout2d::{LayoutSource, MapLabel, Tile};
 use crate::dump::{Module, Owner, Region, RegionKind};
 
 /// What a run of neighbouring regions is called, before it is spelled.

@@ -21,7 +21,7 @@
 
 use super::axis::{Axis, addr_in_span};
 use super::label::{LabelRun, label_key};
-use super::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
+use super::layout2d::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
 
 /// The height of a row in small layouts (see [`StripGrid::row_height`]).
 pub const ROW_HEIGHT: f32 = 1.0;

@@ -30,7 +30,7 @@ use crate::dump::{Owner, RegionKind};
 
 use super::axis::is_gap;
 use super::label::{file_name, thread_word};
-use super::{Layout2d, LayoutInput, LayoutSource, MapLabel, Rect, Tile};
+use super::layout2d::{Layout2d, LayoutInput, LayoutSource, MapLabel, Rect, Tile};
 
 pub const WORLD_WIDTH: f64 = 1600.0;
 pub const WORLD_HEIGHT: f64 = 1000.0;

@@ -27,8 +27,8 @@
 
 use super::axis::Axis;
 use super::city::{Landmarks, boxes_extent};
+use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, Layout3d};
-use super::{LayoutInput, LayoutSource};
 
 /// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
 pub const MAX_ORDER: u32 = 21;
