@@ -1,7 +1,7 @@
 //! The eframe application: wires the document, the panels and the
 //! background tasks together, and does little else. `ui()` polls the tasks
 //! in one place, lays out the panels, collects the [`Command`]s they return
-//! and applies them once, in [`MemscapeApp::run_cmd`]. Loading, scene
+//! and applies them once, in `MemscapeApp::run_cmd`. Loading, scene
 //! building, stack walking, file dialogs and exports all run as
 //! [`Task`]s that wake the window when they end; nothing polls on a timer.
 

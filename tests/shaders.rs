@@ -4,6 +4,10 @@
 //! naming rule of DESIGN.md: shaders/x.wgsl belongs to app/render/x.rs, which
 //! embeds it with include_str!.
 
+// Test code: clippy.toml's allow-*-in-tests covers only #[test] functions, not the
+// helpers beside them; unwrap and expect are how a test says what it expects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 fn root() -> PathBuf {

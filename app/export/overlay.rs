@@ -256,7 +256,7 @@ impl OverlayLayout {
     /// Lays out a picture of `area` with a title block of `title`, a legend of
     /// `legend` and callout boxes at most `callout_width` wide (each None
     /// when absent). Side columns are narrowed (their content then clipped)
-    /// rather than leaving the map under [`MAP_MIN_WIDTH_SHARE`] of the width.
+    /// rather than leaving the map under `MAP_MIN_WIDTH_SHARE` (40 %) of the width.
     pub fn new(area: Rect, title: Option<Vec2>, legend: Option<Vec2>, callout_width: Option<f32>) -> OverlayLayout {
         let mut rest = area;
         let title = title.map(|size| {

@@ -1,6 +1,6 @@
 //! [`BoxInstance`]: one box of a 3D view as the GPU draws it (world corners,
 //! colour, selection/hover/hatch flags), the instance type of `BoxesRenderer`
-//! and of the 3D levels of detail (lod.rs); and [`look_hash`], which tells a
+//! and of the 3D levels of detail (lod.rs); and `look_hash`, which tells a
 //! re-upload that changed only selection or hover from a new scene.
 
 use bytemuck::{Pod, Zeroable};

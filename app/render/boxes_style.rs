@@ -1,7 +1,7 @@
 //! How a 3D scene looks: [`BoxesStyle`] (sky, light, highlight, slicing
 //! plane, chosen by the UI's theme) and [`BoxesUniforms`], the per-frame
 //! uniform of shaders/boxes.wgsl that the style becomes together with the
-//! camera and the drawn part of the viewport ([`uniforms_for`]).
+//! camera and the drawn part of the viewport (`uniforms_for`).
 
 use bytemuck::{Pod, Zeroable};
 

@@ -2,7 +2,7 @@
 //! depth buffer and a fixed sample count): a multisampled colour target, a
 //! reverse-Z depth target (cleared to 0, `Greater` passes), and the
 //! single-sample texture the colour is resolved into, which the blit reads
-//! ([`SceneTargets`], one set per viewport size).
+//! (`SceneTargets`, one set per viewport size).
 //!
 //! MSAA: 4 samples when the device can render and resolve 4x for both the
 //! scene colour format (Rgba8Unorm) and the depth format (Depth32Float),
