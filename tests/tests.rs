@@ -24,7 +24,7 @@ mod modules_panel;
 mod patterns;
 mod render;
 mod render3d;
-mod scene_job;
+mod scene;
 mod shot;
 mod stackwalk;
 mod synth_big;

@@ -1,6 +1,8 @@
 //! The command line: clap definitions and the headless commands (info,
-//! regions, modules, threads, and the hidden synth). Reads the model from
-//! dump/ (synth writes a dump with synth/); never draws.
+//! regions, modules, threads, patterns, shot, gallery, and the hidden
+//! synth). Each command is thin: it opens the model through dump/, calls the
+//! layers below (analysis/ for findings, export/ for pictures, synth/ to
+//! write a dump) and prints. Nothing outside cli/ and main.rs names it.
 
 mod args;
 pub mod gallery;
