@@ -200,7 +200,14 @@ pub fn render_picture_timed(
             opts.legend.then(|| overlay::legend_size(&painter, &by_kind, &pal)),
             callouts.iter().map(|c| overlay::callout_size(&painter, c, &pal).x).reduce(f32::max),
         );
-        painter.rect_filled(area, 0.0, pal.background);
+        match &scene {
+            BuiltScene::Flat(_) => {
+                painter.rect_filled(area, 0.0, pal.background);
+            }
+            // The sky runs on behind the title, legend and callouts, so a 3D
+            // picture reads as one scene rather than a view in a frame.
+            BuiltScene::ThreeD(_) => sky_ui(&painter, area, layout.map, &pal),
+        }
         let map_painter = ui.painter_at(layout.map);
         let (camera, anchors): (PictureCamera, Vec<Option<Pos2>>) = match &scene {
             BuiltScene::Flat(s) => {
@@ -319,6 +326,27 @@ pub fn describe_region(space: &AddressSpace, i: u32) -> String {
     } else {
         format!("{kind} {}", r.label)
     }
+}
+
+/// The 3D views' sky gradient over `area`, continued from the map's sky
+/// (the GPU draws `sky_top` at the map's top and `sky_bottom` at its
+/// bottom): the same linear ramp, extended above and below the map.
+fn sky_ui(painter: &egui::Painter, area: Rect, map: Rect, pal: &Palette) {
+    let at = |y: f32| {
+        let t = (y - map.top()) / map.height().max(1.0);
+        let (a, b) = (pal.sky_top.to_array(), pal.sky_bottom.to_array());
+        let mix =
+            |i: usize| (f32::from(a[i]) + (f32::from(b[i]) - f32::from(a[i])) * t).round().clamp(0.0, 255.0) as u8;
+        egui::Color32::from_rgba_premultiplied(mix(0), mix(1), mix(2), mix(3))
+    };
+    let mut mesh = egui::Mesh::default();
+    mesh.colored_vertex(area.left_top(), at(area.top()));
+    mesh.colored_vertex(area.right_top(), at(area.top()));
+    mesh.colored_vertex(area.right_bottom(), at(area.bottom()));
+    mesh.colored_vertex(area.left_bottom(), at(area.bottom()));
+    mesh.add_triangle(0, 1, 2);
+    mesh.add_triangle(0, 2, 3);
+    painter.add(egui::Shape::mesh(mesh));
 }
 
 /// egui blends premultiplied; PNG wants straight alpha.
