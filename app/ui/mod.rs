@@ -7,6 +7,8 @@ pub mod charts;
 pub mod details;
 pub mod export_dialog;
 pub mod export_overlay;
+pub mod file_browser;
+pub mod file_dialog;
 pub mod filters;
 pub mod map_view;
 pub mod modules;
