@@ -53,7 +53,11 @@ pub struct Task<T> {
 impl<T: Send + 'static> Task<T> {
     /// Runs `work` on a thread called `memscape-{name}`; `waker` is woken when
     /// it ends (with a value or not). Fails only when no thread can be started.
-    pub fn spawn(name: &'static str, waker: Waker, work: impl FnOnce() -> T + Send + 'static) -> std::io::Result<Task<T>> {
+    pub fn spawn(
+        name: &'static str,
+        waker: Waker,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> std::io::Result<Task<T>> {
         let (tx, rx) = channel();
         std::thread::Builder::new().name(format!("memscape-{name}")).spawn(move || {
             // Wakes the window however the closure ends, a panic included.

@@ -12,9 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{self, Queryable};
 use memscape::ui::file_browser::{self, BrowserAction, FileBrowser, FileFilter, MAX_ENTRIES};
-use memscape::ui::file_dialog::{
-    self, Backend, DialogPurpose, FileChosen, FileDialogs, NativeSupport, choose_backend,
-};
+use memscape::ui::file_dialog::{self, Backend, DialogPurpose, FileChosen, FileDialogs, NativeSupport, choose_backend};
 use memscape::ui::recent::RecentFiles;
 use memscape::ui::settings::SymbolSettings;
 
@@ -41,7 +39,10 @@ fn sample_dir(tag: &str) -> PathBuf {
 }
 
 fn dump_filters() -> Vec<FileFilter> {
-    vec![FileFilter::new("Dumps", &["dmp", "mdmp", "dump", "minidump", "core", "zst", "xz", "lz4"]), FileFilter::all_files()]
+    vec![
+        FileFilter::new("Dumps", &["dmp", "mdmp", "dump", "minidump", "core", "zst", "xz", "lz4"]),
+        FileFilter::all_files(),
+    ]
 }
 
 struct BrowserState {
@@ -62,9 +63,9 @@ fn browser_harness(browser: FileBrowser) -> Harness<'static, BrowserState> {
 
 /// Two clicks a step apart (within egui's double-click time).
 fn double_click(h: &mut Harness<'static, BrowserState>, label: &str) {
-    h.get_by_label(label).click();
+    h.get_by_label_contains(label).click();
     h.step();
-    h.get_by_label(label).click();
+    h.get_by_label_contains(label).click();
     h.run();
 }
 
@@ -85,13 +86,14 @@ fn lists_folders_first_sorted_without_case_and_filters() {
 
     let mut h = browser_harness(FileBrowser::open("Open a dump", &dir, dump_filters()));
     h.run();
-    for label in ["Alpha/", "beta/", "a.DMP", "z.dmp"] {
-        h.get_by_label(label);
+    // A row's accessible name is the entry's name and its size.
+    for label in ["Alpha/", "beta/", "a.DMP 4 B", "z.dmp 4 B"] {
+        h.get_by_label_contains(label);
     }
-    assert!(h.query_by_label("notes.txt").is_none(), "the dump filter hides notes.txt");
-    assert!(h.query_by_label(".hidden.dmp").is_none(), "hidden files are hidden");
-    let alpha = h.get_by_label("Alpha/").rect();
-    let z = h.get_by_label("z.dmp").rect();
+    assert!(h.query_by_label_contains("notes.txt").is_none(), "the dump filter hides notes.txt");
+    assert!(h.query_by_label_contains(".hidden.dmp").is_none(), "hidden files are hidden");
+    let alpha = h.get_by_label_contains("Alpha/").rect();
+    let z = h.get_by_label_contains("z.dmp").rect();
     assert!(alpha.top() < z.top(), "folders are listed above files");
 }
 
@@ -102,12 +104,12 @@ fn double_click_enters_a_folder_and_up_comes_back() {
     h.run();
     double_click(&mut h, "Alpha/");
     assert_eq!(h.state().browser.dir(), dir.join("Alpha"));
-    h.get_by_label("inner.dmp");
-    assert!(h.query_by_label("beta/").is_none());
+    h.get_by_label_contains("inner.dmp");
+    assert!(h.query_by_label_contains("beta/").is_none());
     h.get_by_label("Up").click();
     h.run();
     assert_eq!(h.state().browser.dir(), dir);
-    h.get_by_label("beta/");
+    h.get_by_label_contains("beta/");
     assert!(h.state().actions.is_empty(), "navigating chooses nothing: {:?}", h.state().actions);
 }
 
@@ -125,7 +127,7 @@ fn a_click_then_open_chooses_the_file() {
     let dir = sample_dir("click-open");
     let mut h = browser_harness(FileBrowser::open("Open a dump", &dir, dump_filters()));
     h.run();
-    h.get_by_label("a.DMP").click();
+    h.get_by_label_contains("a.DMP").click();
     h.run();
     h.get_by_label("Open").click();
     h.run();
@@ -175,7 +177,7 @@ fn a_missing_or_unreadable_folder_shows_its_error() {
     h.get_by_label("Up").click();
     h.run();
     assert_eq!(h.state().browser.dir(), dir);
-    h.get_by_label("beta/");
+    h.get_by_label_contains("beta/");
 
     // A file given as the folder to list.
     let mut b = FileBrowser::open("Open a dump", &dir.join("z.dmp"), dump_filters());
@@ -286,7 +288,10 @@ fn the_builtin_dialogs_open_and_save() {
     assert_eq!(h.state_mut().dialogs.browser_mut().unwrap().dir(), dir);
     h.get_by_label("Save").click();
     h.run();
-    assert_eq!(h.state().chosen[1], FileChosen { purpose: DialogPurpose::SaveImage, path: dir.join("memscape-hilbert.png") });
+    assert_eq!(
+        h.state().chosen[1],
+        FileChosen { purpose: DialogPurpose::SaveImage, path: dir.join("memscape-hilbert.png") }
+    );
 
     // Cancel closes without a choice.
     h.state_mut().dialogs.open_dump();
@@ -298,9 +303,9 @@ fn the_builtin_dialogs_open_and_save() {
 }
 
 fn double_click_dialog(h: &mut Harness<'static, DialogsState>, label: &str) {
-    h.get_by_label(label).click();
+    h.get_by_label_contains(label).click();
     h.step();
-    h.get_by_label(label).click();
+    h.get_by_label_contains(label).click();
     h.run();
 }
 
@@ -395,7 +400,7 @@ fn the_browser_renders() {
         dialogs,
     );
     h.run();
-    h.get_by_label("crash-03.dmp").click();
+    h.get_by_label_contains("crash-03.dmp").click();
     h.run();
     let image = h.render().expect("render the browser");
     let out = std::env::temp_dir().join("memscape-tests").join("file-browser.png");

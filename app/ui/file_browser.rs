@@ -62,7 +62,11 @@ impl FileFilter {
 
     /// The title shown in the filter box: `Dumps (dmp, mdmp, …)`.
     pub fn title(&self) -> String {
-        if self.extensions.is_empty() { self.name.clone() } else { format!("{} ({})", self.name, self.extensions.join(", ")) }
+        if self.extensions.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.extensions.join(", "))
+        }
     }
 }
 
@@ -325,7 +329,9 @@ impl FileBrowser {
                 let filter = &self.filters[self.filter_index];
                 let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 match filter.extensions.first() {
-                    Some(ext) if !filter.matches(&file) => Some(BrowserAction::Chose(path.with_file_name(format!("{file}.{ext}")))),
+                    Some(ext) if !filter.matches(&file) => {
+                        Some(BrowserAction::Chose(path.with_file_name(format!("{file}.{ext}"))))
+                    }
                     _ => Some(BrowserAction::Chose(path)),
                 }
             }
@@ -515,26 +521,23 @@ pub fn file_browser_ui(ui: &mut Ui, b: &mut FileBrowser) -> Option<BrowserAction
                 b.scroll_to_top = false;
             }
             area.show_rows(ui, row_height_px, b.visible.len(), |ui, rows| {
-                let size_width_px = 70.0;
                 for &i in &b.visible[rows] {
                     let e = &entries[i];
-                    ui.horizontal(|ui| {
-                        // Folders end in "/" (as `ls -F` shows them): the default fonts have no folder icon.
-                        let text = if e.is_dir { format!("{}/", e.name) } else { e.name.clone() };
-                        let selected = b.selected.as_deref() == Some(e.name.as_str());
-                        let width_px = (ui.available_width() - size_width_px).max(80.0);
-                        let r = ui.add_sized(
-                            [width_px, row_height_px],
-                            egui::Button::selectable(selected, text).wrap_mode(egui::TextWrapMode::Truncate),
-                        );
-                        if r.double_clicked() {
-                            clicked = Some((e.name.clone(), true));
-                        } else if r.clicked() {
-                            clicked = Some((e.name.clone(), false));
-                        }
-                        let size = e.size_bytes.map(human_size_short).unwrap_or_default();
-                        ui.label(RichText::new(size).weak());
-                    });
+                    // Folders end in "/" (as `ls -F` shows them): the default fonts have no folder icon.
+                    let text = if e.is_dir { format!("{}/", e.name) } else { e.name.clone() };
+                    let size = e.size_bytes.map(human_size_short).unwrap_or_default();
+                    let selected = b.selected.as_deref() == Some(e.name.as_str());
+                    let r = ui.add(
+                        egui::Button::selectable(selected, text)
+                            .right_text(RichText::new(size).weak())
+                            .truncate()
+                            .min_size(egui::vec2(ui.available_width(), row_height_px)),
+                    );
+                    if r.double_clicked() {
+                        clicked = Some((e.name.clone(), true));
+                    } else if r.clicked() {
+                        clicked = Some((e.name.clone(), false));
+                    }
                 }
             });
             if b.visible.is_empty() {
@@ -608,7 +611,9 @@ mod tests {
         names.sort_by(|a, b| compare_names(a, b));
         assert_eq!(names, ["A.dmp", "a.dmp", "b.dmp", "C"]);
         let dumps = FileFilter::new("Dumps", &["dmp", "zst"]);
-        assert!(dumps.matches("x.DMP") && dumps.matches("core.zst") && !dumps.matches("x.png") && !dumps.matches("dmp"));
+        assert!(
+            dumps.matches("x.DMP") && dumps.matches("core.zst") && !dumps.matches("x.png") && !dumps.matches("dmp")
+        );
         assert!(FileFilter::all_files().matches("anything"));
     }
 

@@ -29,7 +29,8 @@ pub const NATIVE_FAILED_WITHIN: Duration = Duration::from_millis(150);
 
 /// Said (in the browser and through [`FileDialogs::message`]) when the
 /// system's dialog could not be shown.
-pub const NO_NATIVE_DIALOG: &str = "No system file dialog could be shown (on Linux, install xdg-desktop-portal or zenity); using memscape's own.";
+pub const NO_NATIVE_DIALOG: &str =
+    "No system file dialog could be shown (on Linux, install xdg-desktop-portal or zenity); using memscape's own.";
 
 /// What a dialog was opened for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,7 +173,8 @@ impl Request {
     fn run_native(&self, start_dir: Option<&Path>) -> Option<PathBuf> {
         let mut d = rfd::FileDialog::new().set_title(self.title());
         for f in self.filters() {
-            let exts: Vec<&str> = if f.extensions.is_empty() { vec!["*"] } else { f.extensions.iter().map(String::as_str).collect() };
+            let exts: Vec<&str> =
+                if f.extensions.is_empty() { vec!["*"] } else { f.extensions.iter().map(String::as_str).collect() };
             d = d.add_filter(&f.name, &exts);
         }
         if let Some(dir) = start_dir {
@@ -196,8 +198,14 @@ enum State {
     Idle,
     /// Asked for, started on the next [`file_dialog_ui`] (which has the context).
     Pending(Request),
-    Native { request: Request, task: Task<(Option<PathBuf>, Duration)> },
-    Builtin { request: Request, browser: Box<FileBrowser> },
+    Native {
+        request: Request,
+        task: Task<(Option<PathBuf>, Duration)>,
+    },
+    Builtin {
+        request: Request,
+        browser: Box<FileBrowser>,
+    },
 }
 
 /// The file dialogs: at most one shown at a time.
@@ -223,7 +231,14 @@ impl Default for FileDialogs {
 impl FileDialogs {
     /// Dialogs whose kind is chosen from the environment on first use.
     pub fn new() -> FileDialogs {
-        FileDialogs { state: State::Idle, backend: None, native_failed: false, start_dir: None, message: None, ctx: None }
+        FileDialogs {
+            state: State::Idle,
+            backend: None,
+            native_failed: false,
+            start_dir: None,
+            message: None,
+            ctx: None,
+        }
     }
 
     /// Dialogs of one kind, whatever the environment says (tests).
@@ -361,7 +376,9 @@ pub fn file_dialog_ui(ctx: &egui::Context, dialogs: &mut FileDialogs) -> Option<
                 None
             }
             Poll::Done((Some(path), _)) => dialogs.chosen(request.purpose, path),
-            Poll::Done((None, took)) if took < NATIVE_FAILED_WITHIN && !cfg!(any(target_os = "windows", target_os = "macos")) => {
+            Poll::Done((None, took))
+                if took < NATIVE_FAILED_WITHIN && !cfg!(any(target_os = "windows", target_os = "macos")) =>
+            {
                 dialogs.native_did_not_show(request);
                 ctx.request_repaint();
                 None
