@@ -383,7 +383,7 @@ fn read_listing(dir: &Path) -> Listing {
         // Follows symbolic links, so a link to a folder lists as a folder.
         let meta = std::fs::metadata(item.path()).or_else(|_| item.metadata());
         let (is_dir, size_bytes) = match &meta {
-            Ok(m) => (m.is_dir(), m.is_file().then(|| m.len())),
+            Ok(m) => (m.is_dir(), m.is_file().then_some(m.len())),
             Err(_) => (false, None),
         };
         let hidden = name.starts_with('.') || meta.as_ref().is_ok_and(is_hidden_attribute);
