@@ -1,5 +1,5 @@
-//! The egui layer: panels, the map view widget, the search box, recent files
-//! and the palette (theme).
+//! The egui layer: panels, the map view widget, the search box, recent files,
+//! the file dialogs (system or in-window) and the palette (theme).
 //! May use egui; may not read dumps itself (it gets an AddressSpace from app.rs).
 
 pub mod bottom;
