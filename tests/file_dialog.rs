@@ -219,14 +219,14 @@ fn a_huge_folder_is_cut_and_stays_usable() {
 fn save_returns_the_folder_and_name_with_png() {
     let dir = sample_dir("save");
     let png = vec![FileFilter::new("PNG image", &["png"])];
-    let mut h = browser_harness(FileBrowser::save("Export image", &dir, "memscape-strip.png", png.clone()));
+    let mut h = browser_harness(FileBrowser::save("Save image as", &dir, "memscape-strip.png", png.clone()));
     h.run();
     h.get_by_label("Save").click();
     h.run();
     assert_eq!(h.state().actions, [BrowserAction::Chose(dir.join("memscape-strip.png"))]);
 
     // A name without the extension gets it; the name field is found by its value.
-    let mut h = browser_harness(FileBrowser::save("Export image", &dir, "memscape-strip.png", png));
+    let mut h = browser_harness(FileBrowser::save("Save image as", &dir, "memscape-strip.png", png));
     h.run();
     text_field(&h, "memscape-strip.png").focus();
     h.run();
@@ -283,7 +283,7 @@ fn the_builtin_dialogs_open_and_save() {
 
     h.state_mut().dialogs.save_image("memscape-hilbert.png");
     h.run();
-    h.get_by_label("Export image");
+    h.get_by_label("Save image as");
     // The next dialog starts where the last file was chosen.
     assert_eq!(h.state_mut().dialogs.browser_mut().unwrap().dir(), dir);
     h.get_by_label("Save").click();

@@ -155,7 +155,7 @@ impl Request {
     fn title(&self) -> &'static str {
         match self.purpose {
             DialogPurpose::OpenDump => "Open a dump",
-            DialogPurpose::SaveImage => "Export image",
+            DialogPurpose::SaveImage => "Save image as",
         }
     }
 
