@@ -23,6 +23,7 @@ use crate::ui::actions::Command;
 use crate::ui::bottom::{self, BottomTab, FindingsView};
 use crate::ui::document::{Document, TraceState};
 use crate::ui::export_dialog::{self, ExportDialog};
+use crate::ui::file_dialog::{self, DialogPurpose, FileChosen, FileDialogs};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
 use crate::ui::settings::{self, SymbolSettings};
@@ -52,6 +53,27 @@ impl DumpSource {
     }
 }
 
+/// What the window keeps across runs in eframe's storage (where each OS
+/// keeps app data; the window's size and place are kept by eframe itself).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Kept {
+    pub recent: RecentFiles,
+    pub symbols: SymbolSettings,
+}
+
+impl Kept {
+    /// What `storage` holds; the defaults without one.
+    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> Kept {
+        Kept { recent: RecentFiles::from_storage(storage), symbols: SymbolSettings::from_storage(storage) }
+    }
+
+    /// Writes it into `storage` (eframe flushes to disk and logs a failure).
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        self.recent.save(storage);
+        self.symbols.save(storage);
+    }
+}
+
 /// A dump being read on a worker; the current one stays shown meanwhile.
 struct Loading {
     source: DumpSource,
@@ -68,24 +90,20 @@ struct ViewSettings {
     volume: VolumeStyle,
 }
 
-/// An export in flight: first the save dialog, then the offscreen render.
-enum ExportJob {
-    Choosing(Task<Option<PathBuf>>, PictureOptions),
-    Rendering(Task<Result<PathBuf, String>>),
-}
-
 pub struct MemscapeApp {
     doc: Option<Document>,
     loading: Option<Loading>,
     error: Option<String>,
     settings: ViewSettings,
-    recent: RecentFiles,
-    symbols: SymbolSettings,
+    kept: Kept,
     show_symbol_settings: bool,
     export: ExportDialog,
-    export_job: Option<ExportJob>,
-    /// A file dialog for opening a dump, on its own thread.
-    open_dialog: Option<Task<Option<PathBuf>>>,
+    /// An export waiting for the save dialog's answer.
+    pending_export: Option<PictureOptions>,
+    /// An export being rendered.
+    export_job: Option<Task<Result<PathBuf, String>>>,
+    /// File > Open and Export's save dialog: the system's, or memscape's own.
+    dialogs: FileDialogs,
     /// The map view's size in pixels last frame (the "window size" export).
     map_size_px: [u32; 2],
     search: String,
@@ -96,7 +114,7 @@ pub struct MemscapeApp {
 
 impl MemscapeApp {
     /// The app on `source`, drawing with the creation context's wgpu state when there is one.
-    pub fn new(cc: &eframe::CreationContext<'_>, source: DumpSource, recent: RecentFiles) -> MemscapeApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, source: DumpSource, kept: Kept) -> MemscapeApp {
         let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &render_state {
             crate::render::quads_paint::register(rs);
@@ -112,18 +130,21 @@ impl MemscapeApp {
                 metric: HeightMetric::default(),
                 volume: VolumeStyle::default(),
             },
-            recent,
-            symbols: SymbolSettings::load(),
+            kept: Kept::default(),
             show_symbol_settings: false,
             export: ExportDialog::default(),
+            pending_export: None,
             export_job: None,
-            open_dialog: None,
+            dialogs: FileDialogs::new(),
             map_size_px: [1600, 1000],
             search: String::new(),
             search_note: None,
             waker: Waker::repaint(&cc.egui_ctx),
             render_state,
         };
+        // File dialogs start where the last dump was opened.
+        app.dialogs.set_start_dir(kept.recent.paths().first().and_then(|p| p.parent()).map(Into::into));
+        app.kept = kept;
         app.start_loading(source);
         app
     }
@@ -184,6 +205,17 @@ impl MemscapeApp {
         self.settings.view = view;
     }
 
+    /// What the window keeps across runs.
+    pub fn kept(&self) -> &Kept {
+        &self.kept
+    }
+
+    /// The file dialogs (tests choose the in-window one where the machine
+    /// could show a system dialog, and drive it).
+    pub fn file_dialogs_mut(&mut self) -> &mut FileDialogs {
+        &mut self.dialogs
+    }
+
     /// Whether a scene is being laid out on a worker thread (big dumps).
     pub fn is_laying_out(&self) -> bool {
         self.doc.as_ref().is_some_and(|d| d.scenes.is_building())
@@ -196,7 +228,7 @@ impl MemscapeApp {
                 Poll::Pending => {}
                 Poll::Done(Ok(space)) => {
                     if let DumpSource::File(p) = &loading.source {
-                        self.recent.add(p);
+                        self.kept.recent.add(p);
                     }
                     self.doc = Some(Document::new(space));
                     self.error = None;
@@ -213,47 +245,35 @@ impl MemscapeApp {
                 }
             }
         }
-        if let Some(task) = &self.open_dialog {
-            match task.poll() {
-                Poll::Pending => {}
-                Poll::Done(Some(path)) => {
-                    self.open_dialog = None;
-                    self.start_loading(DumpSource::File(path));
-                }
-                Poll::Done(None) | Poll::Died => self.open_dialog = None,
-            }
-        }
         self.poll_export();
         if let Some(doc) = &mut self.doc {
             doc.poll_traces();
         }
     }
 
-    /// Advances an export: the save dialog's answer starts the render on a
-    /// worker; the render's answer goes to the status line.
+    /// The export render's answer goes to the status line.
     fn poll_export(&mut self) {
-        let Some(job) = self.export_job.take() else { return };
-        match job {
-            ExportJob::Choosing(task, opts) => match task.poll() {
-                Poll::Pending => self.export_job = Some(ExportJob::Choosing(task, opts)),
-                Poll::Done(Some(path)) => {
-                    let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
-                    let render = Task::spawn("export", self.waker.clone(), move || {
-                        save_picture(&space, &opts, &path, &mut |_, _| {}).map(|_| path).map_err(|e| e.to_string())
-                    });
-                    match render {
-                        Ok(task) => self.export_job = Some(ExportJob::Rendering(task)),
-                        Err(e) => self.export.status = Some(format!("could not start the export: {e}")),
-                    }
-                }
-                Poll::Done(None) | Poll::Died => {}
-            },
-            ExportJob::Rendering(task) => match task.poll() {
-                Poll::Pending => self.export_job = Some(ExportJob::Rendering(task)),
-                Poll::Done(Ok(path)) => self.export.status = Some(format!("Saved {}", path.display())),
-                Poll::Done(Err(e)) => self.export.status = Some(format!("error: {e}")),
-                Poll::Died => self.export.status = Some("error: the export stopped".into()),
-            },
+        let Some(task) = &self.export_job else { return };
+        let status = match task.poll() {
+            Poll::Pending => return,
+            Poll::Done(Ok(path)) => format!("Saved {}", path.display()),
+            Poll::Done(Err(e)) => format!("error: {e}"),
+            Poll::Died => "error: the export stopped".into(),
+        };
+        self.export.status = Some(status);
+        self.export_job = None;
+    }
+
+    /// Renders the waiting export to `path` on a worker.
+    fn render_export(&mut self, path: PathBuf) {
+        let Some(opts) = self.pending_export.take() else { return };
+        let Some(space) = self.doc.as_ref().map(|d| Arc::clone(&d.space)) else { return };
+        let render = Task::spawn("export", self.waker.clone(), move || {
+            save_picture(&space, &opts, &path, &mut |_, _| {}).map(|_| path).map_err(|e| e.to_string())
+        });
+        match render {
+            Ok(task) => self.export_job = Some(task),
+            Err(e) => self.export.status = Some(format!("could not start the export: {e}")),
         }
     }
 
@@ -284,37 +304,20 @@ impl MemscapeApp {
         })
     }
 
-    /// Asks where to save (on a worker: the native dialog blocks).
+    /// Asks where to save; the render starts when the dialog answers.
     fn start_export(&mut self, opts: PictureOptions) {
-        let name = format!("memscape-{}.png", opts.view.name());
-        let chooser = Task::spawn("save-dialog", self.waker.clone(), move || {
-            rfd::FileDialog::new()
-                .set_title("Export image")
-                .set_file_name(name)
-                .add_filter("PNG image", &["png"])
-                .save_file()
-        });
-        match chooser {
-            Ok(task) => self.export_job = Some(ExportJob::Choosing(task, opts)),
-            Err(e) => self.export.status = Some(format!("could not show the save dialog: {e}")),
-        }
+        self.dialogs.save_image(&format!("memscape-{}.png", opts.view.name()));
+        self.pending_export = Some(opts);
     }
 
-    /// The native file dialog blocks, so it runs on a worker.
-    fn choose_dump(&mut self) {
-        if self.open_dialog.is_some() {
-            return;
-        }
-        let chooser = Task::spawn("open-dialog", self.waker.clone(), || {
-            rfd::FileDialog::new()
-                .set_title("Open a dump")
-                .add_filter("Minidumps", &["dmp", "mdmp", "dump", "minidump"])
-                .add_filter("All files", &["*"])
-                .pick_file()
-        });
-        match chooser {
-            Ok(task) => self.open_dialog = Some(task),
-            Err(e) => self.error = Some(format!("could not show the file dialog: {e}")),
+    /// Shows the dialogs asked for, and acts on the path chosen in one.
+    fn file_dialogs_ui(&mut self, ctx: &egui::Context) {
+        match file_dialog::file_dialog_ui(ctx, &mut self.dialogs) {
+            Some(FileChosen { purpose: DialogPurpose::OpenDump, path }) => self.start_loading(DumpSource::File(path)),
+            Some(FileChosen { purpose: DialogPurpose::SaveImage, path }) => self.render_export(path),
+            // Cancelled, or no save dialog open: nothing waits for a path.
+            None if self.dialogs.purpose() != Some(DialogPurpose::SaveImage) => self.pending_export = None,
+            None => {}
         }
     }
 
@@ -330,7 +333,7 @@ impl MemscapeApp {
     }
 
     fn walk_options(&self) -> WalkOptions {
-        WalkOptions { symbol_dirs: self.symbols.dirs.clone(), symbol_urls: self.symbols.active_urls() }
+        WalkOptions { symbol_dirs: self.kept.symbols.dirs.clone(), symbol_urls: self.kept.symbols.active_urls() }
     }
 
     /// Applies one command: the document's own, or the app's.
@@ -359,7 +362,7 @@ impl MemscapeApp {
                     doc.start_walking(opts, &self.waker);
                 }
             }
-            Command::ChooseDump => self.choose_dump(),
+            Command::ChooseDump => self.dialogs.open_dump(),
             Command::OpenFile(path) => self.start_loading(DumpSource::File(path)),
             Command::OpenDemo => self.start_loading(DumpSource::Demo),
             Command::CancelLoading => {
@@ -406,7 +409,7 @@ impl MemscapeApp {
     /// The dialogs (export, symbol settings) as floating windows.
     fn dialogs_ui(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
         if self.export.open {
-            let (window_px, busy) = (self.map_size_px, self.export_job.is_some());
+            let (window_px, busy) = (self.map_size_px, self.export_job.is_some() || self.pending_export.is_some());
             let mut open = true;
             egui::Window::new("Export image").open(&mut open).show(ctx, |ui| {
                 if export_dialog::export_dialog_ui(ui, &mut self.export, window_px, busy) {
@@ -418,7 +421,7 @@ impl MemscapeApp {
         if self.show_symbol_settings {
             let mut open = true;
             egui::Window::new("Symbols").open(&mut open).show(ctx, |ui| {
-                if settings::symbol_settings_ui(ui, &mut self.symbols) {
+                if settings::symbol_settings_ui(ui, &mut self.kept.symbols) {
                     cmds.push(Command::RewalkStacks);
                 }
             });
@@ -428,6 +431,11 @@ impl MemscapeApp {
 }
 
 impl eframe::App for MemscapeApp {
+    /// Recent files and symbol settings, kept by eframe where the OS keeps app data.
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.kept.save(storage);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_tasks();
         let mut cmds = self.input_commands(ui);
@@ -457,7 +465,7 @@ impl eframe::App for MemscapeApp {
                     view: &mut self.settings.view,
                     search: &mut self.search,
                     search_note: self.search_note.as_deref(),
-                    recent: self.recent.paths(),
+                    recent: self.kept.recent.paths(),
                     has_dump: self.doc.is_some(),
                     loading,
                 },
@@ -492,6 +500,7 @@ impl eframe::App for MemscapeApp {
         for cmd in cmds {
             self.run_cmd(cmd);
         }
+        self.file_dialogs_ui(ui.ctx());
         if let Some(doc) = &mut self.doc {
             doc.sync_panels_with_selection();
         }
@@ -577,12 +586,14 @@ pub fn run_window(dump: Option<PathBuf>) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1500.0, 920.0]).with_title("memscape"),
         renderer: eframe::Renderer::Wgpu,
+        // The window's size and place are kept too (eframe's persist_window).
+        persistence_path: crate::ui::recent::persistence_path(),
         ..Default::default()
     };
     eframe::run_native(
         "memscape",
         options,
-        Box::new(move |cc| Ok(Box::new(MemscapeApp::new(cc, source, RecentFiles::load())))),
+        Box::new(move |cc| Ok(Box::new(MemscapeApp::new(cc, source, Kept::from_storage(cc.storage))))),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

@@ -1,12 +1,23 @@
 //! The memscape executable: parses the command line, runs a headless command
 //! or opens the window. Errors are printed once, as `error: <file>: <reason>`.
+//! A logger is installed first, so warnings from memscape, eframe, rfd and wgpu
+//! reach stderr.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use memscape::cli::{self, Cli};
 
+/// What is logged unless RUST_LOG says otherwise: warnings, but only errors
+/// from wgpu and naga, which warn about software renderers (lavapipe) on
+/// runs that work (`memscape shot` must stay quiet when it succeeds).
+const DEFAULT_LOG_FILTER: &str = "warn,wgpu_hal=error,wgpu_core=error,wgpu=error,naga=error";
+
 fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(DEFAULT_LOG_FILTER))
+        .format_timestamp(None)
+        .format_target(true)
+        .init();
     let args = Cli::parse();
     let result = match &args.command {
         Some(command) => {

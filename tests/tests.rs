@@ -15,6 +15,7 @@ mod corpus;
 mod demo_dump;
 mod demo_model;
 mod export;
+mod file_dialog;
 mod gui;
 mod hostile_input;
 mod layout;

@@ -2,7 +2,8 @@
 //! camera input, picking, tooltips; the drawing itself is scene/'s), the
 //! side and bottom panels (summary, filters and legend, details, modules,
 //! threads, charts, patterns), the search box, the export and symbol
-//! dialogs, recent files. Panels return [`actions::Command`]s that the app
+//! dialogs, the file dialogs (the system's where one can be shown, else
+//! an in-window browser), recent files. Panels return [`actions::Command`]s that the app
 //! applies. Colours come from [`crate::scene::theme`] (re-exported here as
 //! [`theme`]).
 //!
@@ -15,6 +16,8 @@ pub mod charts;
 pub mod details;
 pub mod document;
 pub mod export_dialog;
+pub mod file_browser;
+pub mod file_dialog;
 pub mod filters;
 pub mod map_panel;
 pub mod modules;

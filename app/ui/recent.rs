@@ -1,40 +1,46 @@
-//! Recently opened dumps, kept across runs in a small text file (one path per
-//! line) under the user's config directory, or $MEMSCAPE_CONFIG_DIR.
+//! Recently opened dumps, kept across runs in eframe's storage (under
+//! [`STORAGE_KEY`]): the app loads them from `CreationContext::storage` and
+//! writes them back in `App::save`, so they live where eframe keeps an app's
+//! state on each system (or under `MEMSCAPE_CONFIG_DIR`, see
+//! [`persistence_path`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use serde::{Deserialize, Serialize};
 
 const MAX_RECENT: usize = 10;
 
-#[derive(Debug, Default)]
+/// The key the list is stored under.
+pub const STORAGE_KEY: &str = "memscape.recent";
+
+/// The most recently opened dumps, newest first, without duplicates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RecentFiles {
     paths: Vec<PathBuf>,
-    /// Where the list is kept; None keeps it in memory only (tests).
-    store: Option<PathBuf>,
-}
-
-fn default_store() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("MEMSCAPE_CONFIG_DIR") {
-        return Some(PathBuf::from(dir).join("recent.txt"));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("memscape").join("recent.txt"))
 }
 
 impl RecentFiles {
-    /// The list from the user's config directory.
-    pub fn load() -> RecentFiles {
-        let store = default_store();
-        let paths = store
-            .as_deref()
-            .and_then(|s| std::fs::read_to_string(s).ok())
-            .map(|text| text.lines().filter(|l| !l.trim().is_empty()).map(PathBuf::from).take(MAX_RECENT).collect())
-            .unwrap_or_default();
-        RecentFiles { paths, store }
+    /// The list kept in `storage`; empty when there is none (a warning is
+    /// logged once: nothing will be kept across runs).
+    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> RecentFiles {
+        let Some(storage) = storage else {
+            warn_no_storage();
+            return RecentFiles::default();
+        };
+        let mut r: RecentFiles = eframe::get_value(storage, STORAGE_KEY).unwrap_or_default();
+        r.paths.retain(|p| !p.as_os_str().is_empty());
+        r.paths.truncate(MAX_RECENT);
+        r
     }
 
-    /// A list that is never written to disk.
+    /// Writes the list into `storage` (eframe flushes it to disk and logs a failure).
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, self);
+    }
+
+    /// An empty list (tests; the app saves whatever list it holds in `App::save`).
     pub fn in_memory() -> RecentFiles {
         RecentFiles::default()
     }
@@ -43,21 +49,28 @@ impl RecentFiles {
         &self.paths
     }
 
-    /// Moves `path` to the front and saves the list (best effort: a read-only
-    /// home directory must not stop anyone from opening dumps).
+    /// Moves `path` to the front (made absolute where it can be).
     pub fn add(&mut self, path: &Path) {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.paths.retain(|p| *p != path);
         self.paths.insert(0, path);
         self.paths.truncate(MAX_RECENT);
-        if let Some(store) = &self.store {
-            if let Some(dir) = store.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let text: String = self.paths.iter().map(|p| format!("{}\n", p.display())).collect();
-            let _ = std::fs::write(store, text);
-        }
     }
+}
+
+/// Logs, once per run, that settings and recent files are not kept.
+pub(crate) fn warn_no_storage() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| log::warn!("no storage for the app's state: recent files and symbol settings will not be kept"));
+}
+
+/// Where eframe should keep the app's state: `$MEMSCAPE_CONFIG_DIR/app.ron`
+/// when that variable is set (tests, portable setups), else None (eframe's
+/// place on each system: `~/.local/share/memscape`, `%APPDATA%\memscape\data`,
+/// `~/Library/Application Support/memscape`). For
+/// `NativeOptions::persistence_path`, which eframe takes as the file itself.
+pub fn persistence_path() -> Option<PathBuf> {
+    std::env::var_os("MEMSCAPE_CONFIG_DIR").filter(|d| !d.is_empty()).map(|d| PathBuf::from(d).join("app.ron"))
 }
 
 #[cfg(test)]

@@ -1,81 +1,52 @@
 //! Symbol settings: local Breakpad symbol directories and, opt-in, HTTP
-//! symbol servers. Kept across runs in the config directory (like the recent
-//! files) as lines `dir <path>`, `url <url>` and `http on|off`.
+//! symbol servers. Kept across runs in eframe's storage under
+//! [`STORAGE_KEY`] (like the recent files): the app loads them from
+//! `CreationContext::storage` and writes them back in `App::save`.
 
 use std::path::PathBuf;
 
 use egui::{RichText, Ui};
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The key the settings are stored under.
+pub const STORAGE_KEY: &str = "memscape.symbols";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SymbolSettings {
     pub dirs: Vec<PathBuf>,
     pub urls: Vec<String>,
     /// HTTP servers are used only when this is on.
     pub use_http: bool,
-    /// Where the settings are kept; None keeps them in memory (tests).
-    store: Option<PathBuf>,
-    /// The text fields for adding entries.
+    /// The text fields for adding entries (not stored).
+    #[serde(skip)]
     new_dir: String,
+    #[serde(skip)]
     new_url: String,
 }
 
-fn default_store() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("MEMSCAPE_CONFIG_DIR") {
-        return Some(PathBuf::from(dir).join("symbols.txt"));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("memscape").join("symbols.txt"))
-}
-
 impl SymbolSettings {
-    /// The settings from the user's config directory.
-    pub fn load() -> SymbolSettings {
-        let store = default_store();
-        let mut s = SymbolSettings { store: store.clone(), ..Default::default() };
-        if let Some(text) = store.as_deref().and_then(|p| std::fs::read_to_string(p).ok()) {
-            s.parse(&text);
-        }
+    /// The settings kept in `storage`; the defaults (no directories, HTTP
+    /// off) when there is none (a warning is logged once).
+    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> SymbolSettings {
+        let Some(storage) = storage else {
+            crate::ui::recent::warn_no_storage();
+            return SymbolSettings::default();
+        };
+        let mut s: SymbolSettings = eframe::get_value(storage, STORAGE_KEY).unwrap_or_default();
+        s.dirs.retain(|d| !d.as_os_str().is_empty());
+        s.urls.retain(|u| !u.trim().is_empty());
         s
     }
 
-    /// Settings that are never written to disk.
+    /// Writes the settings into `storage` (eframe flushes it to disk and logs a failure).
+    pub fn save(&self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, self);
+    }
+
+    /// The defaults (tests).
     pub fn in_memory() -> SymbolSettings {
         SymbolSettings::default()
-    }
-
-    fn parse(&mut self, text: &str) {
-        for line in text.lines() {
-            match line.split_once(' ') {
-                Some(("dir", p)) if !p.trim().is_empty() => self.dirs.push(PathBuf::from(p.trim())),
-                Some(("url", u)) if !u.trim().is_empty() => self.urls.push(u.trim().to_string()),
-                Some(("http", v)) => self.use_http = v.trim() == "on",
-                _ => {}
-            }
-        }
-    }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        for d in &self.dirs {
-            out += &format!("dir {}\n", d.display());
-        }
-        for u in &self.urls {
-            out += &format!("url {u}\n");
-        }
-        out += if self.use_http { "http on\n" } else { "http off\n" };
-        out
-    }
-
-    /// Best effort: a read-only config directory must not stop anyone.
-    fn save(&self) {
-        if let Some(store) = &self.store {
-            if let Some(dir) = store.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let _ = std::fs::write(store, self.text());
-        }
     }
 
     /// The servers to use: none unless HTTP is switched on.
@@ -85,7 +56,7 @@ impl SymbolSettings {
 }
 
 /// The settings panel; returns true when the symbol sources changed (stack
-/// traces should be walked again).
+/// traces should be walked again). They are stored by the app's `App::save`.
 pub fn symbol_settings_ui(ui: &mut Ui, s: &mut SymbolSettings) -> bool {
     let before = (s.dirs.clone(), s.urls.clone(), s.use_http);
     ui.strong("Symbol directories (Breakpad .sym trees)");
@@ -130,11 +101,7 @@ pub fn symbol_settings_ui(ui: &mut Ui, s: &mut SymbolSettings) -> bool {
             s.new_url.clear();
         }
     });
-    let changed = before != (s.dirs.clone(), s.urls.clone(), s.use_http);
-    if changed {
-        s.save();
-    }
-    changed
+    before != (s.dirs.clone(), s.urls.clone(), s.use_http)
 }
 
 #[cfg(test)]
@@ -142,14 +109,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_and_keeps_http_off_by_default() {
+    fn http_is_off_by_default() {
         let mut s = SymbolSettings::in_memory();
-        s.dirs.push(PathBuf::from("/syms"));
         s.urls.push("https://x/".into());
         assert!(s.active_urls().is_empty());
-        let mut t = SymbolSettings::in_memory();
-        t.parse(&s.text());
-        assert_eq!((t.dirs, t.urls, t.use_http), (vec![PathBuf::from("/syms")], vec!["https://x/".to_string()], false));
         s.use_http = true;
         assert_eq!(s.active_urls(), vec!["https://x/".to_string()]);
     }
