@@ -221,6 +221,12 @@ impl MemscapeApp {
         self.doc.as_ref().is_some_and(|d| d.scenes.is_building())
     }
 
+    /// What the current view draws, with the document's selection.
+    fn view_params(&self) -> Option<ViewParams> {
+        let (s, doc) = (&self.settings, self.doc.as_ref()?);
+        Some(ViewParams::new(s.view, &s.filters, s.metric, &s.volume, doc.selected))
+    }
+
     /// Every task's outcome, taken in one place each frame.
     fn poll_tasks(&mut self) {
         if let Some(loading) = &self.loading {
@@ -439,10 +445,9 @@ impl eframe::App for MemscapeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_tasks();
         let mut cmds = self.input_commands(ui);
-        if let Some(doc) = &mut self.doc {
-            let s = &self.settings;
-            let params = ViewParams::new(s.view, &s.filters, s.metric, &s.volume, doc.selected);
-            doc.update_scene(&params, &self.waker);
+        let params_before = self.view_params();
+        if let (Some(doc), Some(params)) = (&mut self.doc, &params_before) {
+            doc.update_scene(params, &self.waker);
         }
 
         let loading = self.loading.as_ref().map(|l| {
@@ -504,8 +509,10 @@ impl eframe::App for MemscapeApp {
         if let Some(doc) = &mut self.doc {
             doc.sync_panels_with_selection();
         }
-        // A command may have changed what the next frame shows (filters, selection).
-        if had_commands {
+        // A command, or a panel that edited the view settings in place (view
+        // switch, filters, heights, opacities), changed what the next frame
+        // draws: draw it now rather than at the next input.
+        if had_commands || self.view_params() != params_before {
             ui.ctx().request_repaint();
         }
     }
