@@ -486,31 +486,3 @@ fn every_view_on_the_corpus() {
         check_all_views(row.file(), &space.regions, &space.modules);
     }
 }
-
-/// Timing for a million regions (run with `--ignored --nocapture`, ideally
-/// in release); prints, asserts nothing about time.
-#[test]
-#[ignore]
-fn time_a_million_regions() {
-    let regions = random_regions(1_000_000, 7);
-    let visible = vec![true; regions.len()];
-    let src = LayoutSource { regions: &regions, modules: &[], visible: &visible };
-    for view in ViewKind::ALL {
-        let t0 = std::time::Instant::now();
-        let l = layout_source(view, &src);
-        let t1 = std::time::Instant::now();
-        let index = HitIndex::new(&l);
-        let t2 = std::time::Instant::now();
-        let c = l.bounds.center();
-        println!(
-            "{}: {} tiles, {} labels, {} ticks: layout {:?}, hit index {:?}; hit at centre {:?}",
-            view.name(),
-            l.tiles.len(),
-            l.labels.len(),
-            l.ticks.len(),
-            t1 - t0,
-            t2 - t1,
-            index.hit(&l, c)
-        );
-    }
-}
