@@ -219,24 +219,41 @@ fn a_title_text_and_callouts_change_the_picture() {
     }
     let space = AddressSpace::open(DEMO).unwrap();
     let sel = Some(0x7fef9a12e4c);
-    let base = render_picture(&space, &PictureOptions { select: sel, ..treemap([800, 500]) }).unwrap().image;
     let named = render_picture(
         &space,
         &PictureOptions { select: sel, title: Some(Some("Heap growth".into())), ..treemap([800, 500]) },
     )
-    .unwrap()
-    .image;
-    let default = render_picture(&space, &PictureOptions { select: sel, title: Some(None), ..treemap([800, 500]) })
-        .unwrap()
-        .image;
-    assert!(differing(&base, &named, 0, 0, 200, 60) > 200);
-    assert!(named != default, "a title text draws what it says");
+    .unwrap();
+    let default =
+        render_picture(&space, &PictureOptions { select: sel, title: Some(None), ..treemap([800, 500]) }).unwrap();
+    // The two titles are drawn in the title block, differently; the map below is the same.
+    let t = named.layout.title.expect("a title block");
+    assert!(named.layout.map.min.y >= t.max.y, "the map starts under the title block");
+    let (x0, y0, x1, y1) = (t.min.x as u32, t.min.y as u32, t.max.x as u32, t.max.y as u32);
+    assert!(differing(&named.image, &default.image, x0, y0, x1, y1) > 200, "the title text is not what is drawn");
+    // Callouts: the selection's comes first, in its kind's colour, with a
+    // leader line that reaches the selected region's tile.
     let callouts =
-        render_picture(&space, &PictureOptions { select: sel, callouts: true, ..treemap([800, 500]) }).unwrap().image;
-    assert!(differing(&base, &callouts, 0, 0, 800, 500) > 1000, "no callouts drawn");
-    let targets =
-        memscape::export::picture::callouts_for(&space, space.region_index_at(0x7fef9a12e4c).map(|i| i as u32));
+        render_picture(&space, &PictureOptions { select: sel, callouts: true, ..treemap([800, 500]) }).unwrap();
+    let index = space.region_index_at(0x7fef9a12e4c).unwrap();
+    let targets = memscape::export::picture::callouts_for(&space, Some(index as u32));
     assert!(!targets.is_empty() && targets.len() <= 1 + memscape::export::picture::MAX_FINDING_CALLOUTS);
+    assert_eq!(targets[0].region, index as u32);
+    assert!(!callouts.callout_boxes.is_empty(), "no callout drawn");
+    let kind = theme::kind_color(space.regions[index].kind).to_array();
+    let has_bar = callouts.callout_boxes.iter().any(|b| {
+        contains_colour(&callouts.image, b.min.x as u32, b.min.y as u32, b.max.x as u32, b.max.y as u32, kind)
+    });
+    assert!(has_bar, "no callout box carries the selected region's colour");
+    let tile = callouts.screen_rect_of(index as u32).expect("the selection is on the map");
+    let leader = theme::Palette::WINDOW.leader.to_array();
+    let around = tile.expand(6.0);
+    let (x0, y0) = (around.min.x.max(0.0) as u32, around.min.y.max(0.0) as u32);
+    let (x1, y1) = ((around.max.x as u32).min(799), (around.max.y as u32).min(499));
+    let near = (y0..=y1)
+        .flat_map(|y| (x0..=x1).map(move |x| (x, y)))
+        .any(|(x, y)| callouts.image.get_pixel(x, y).0.iter().zip(leader).take(3).all(|(a, b)| a.abs_diff(b) < 40));
+    assert!(near, "no leader line reaches the selected region at {tile:?}");
 }
 
 #[test]

@@ -151,8 +151,7 @@ fn three_d_views_render_the_scene_and_highlight_the_selection() {
         );
         // Something is drawn: many pixels differ from the same picture with
         // every kind hidden (the sky alone).
-        let mut none = memscape::scene::Filters::default();
-        none.show_kind = [false; RegionKind::ALL.len()];
+        let none = memscape::scene::Filters { show_kind: [false; RegionKind::ALL.len()], ..Default::default() };
         let sky_only =
             render_picture(&space, &PictureOptions { filters: none, ..PictureOptions::new(view, [800, 500]) }).unwrap();
         let drawn = plain
