@@ -652,6 +652,50 @@ fn cli_text_output_is_produced() {
                 format!("{}: memscape {command} exited {}: {}", row.file(), run.status, run.stderr)
             });
             f.check(!run.stdout.trim().is_empty(), || format!("{}: memscape {command} printed nothing", row.file()));
+            // The MANIFEST's facts, in the words the text prints them in.
+            let mut facts: Vec<String> = Vec::new();
+            match command {
+                "info" => {
+                    if let Some(n) = row.number("thread_count") {
+                        facts.push(format!("{n} threads"));
+                    }
+                    if let Some(n) = row.number("module_count") {
+                        facts.push(format!("{n} modules"));
+                    }
+                    if let Some(code) = row.number("exception_code") {
+                        facts.push(format!("(0x{code:08x})"));
+                    }
+                    if let Some(n) = row.number("memory_info_regions") {
+                        facts.push(format!("({n} entries)"));
+                    }
+                }
+                "modules" => {
+                    let notable = row.get("notable_modules");
+                    facts.extend(notable.split(';').filter(|m| !m.is_empty() && *m != "-").map(str::to_string));
+                }
+                "threads" => {
+                    if let Some(n) = row.number("thread_count") {
+                        let lines = run.stdout.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+                        f.check(lines > n, || {
+                            format!("{}: memscape threads printed {lines} lines for {n} threads", row.file())
+                        });
+                    }
+                }
+                _ => {
+                    if let Some(n) = row.number("memory_info_regions") {
+                        let lines = run.stdout.lines().count() as u64;
+                        f.check(lines >= n, || {
+                            format!("{}: memscape regions printed {lines} lines for {n} entries", row.file())
+                        });
+                    }
+                }
+            }
+            for fact in facts {
+                let lower = run.stdout.to_ascii_lowercase();
+                f.check(lower.contains(&fact.to_ascii_lowercase()), || {
+                    format!("{}: memscape {command} does not say {fact:?}", row.file())
+                });
+            }
         }
     }
     f.finish("text output");
