@@ -194,11 +194,13 @@ fn region_lists_cover_exactly_the_user_space() {
 fn windows_objects_are_marked() {
     let Some(corpus) = open_corpus() else { return };
     let mut f = Failures::new();
+    let (mut windows, mut with_info) = (0, 0);
     for (row, _, space) in &corpus {
         let file = row.file();
         if space.system.platform != Platform::Windows {
             continue;
         }
+        windows += 1;
         for m in &space.modules {
             let kind = space.region_at(m.base_addr).map(|r| r.kind);
             f.check(kind == Some(RegionKind::Image), || {
@@ -208,6 +210,7 @@ fn windows_objects_are_marked() {
         if space.region_source != RegionSource::MemoryInfoList {
             continue;
         }
+        with_info += 1;
         let by_kind = space.bytes_by_kind();
         for k in [RegionKind::Image, RegionKind::Stack, RegionKind::TEB, RegionKind::PEB] {
             f.check(by_kind[&k] > 0, || format!("{file}: no bytes of kind {k} in a MemoryInfoList dump"));
@@ -220,6 +223,8 @@ fn windows_objects_are_marked() {
             });
         }
     }
+    // A changed corpus must not empty these loops silently.
+    assert!(windows >= 8 && with_info >= 2, "only {windows} Windows dumps, {with_info} with a MemoryInfoList");
     f.finish("Windows objects");
 }
 
@@ -227,14 +232,17 @@ fn windows_objects_are_marked() {
 fn linux_maps_dumps_have_a_heap_or_stack() {
     let Some(corpus) = open_corpus() else { return };
     let mut f = Failures::new();
+    let mut maps = 0;
     for (row, _, space) in &corpus {
         if space.region_source != RegionSource::LinuxMaps {
             continue;
         }
+        maps += 1;
         f.check(space.regions.iter().any(|r| matches!(r.kind, RegionKind::Heap | RegionKind::Stack)), || {
             format!("{}: LinuxMaps dump without a Heap or Stack region", row.file())
         });
     }
+    assert!(maps >= 3, "only {maps} LinuxMaps dumps in the corpus");
     f.finish("Linux heaps and stacks");
 }
 
@@ -710,4 +718,41 @@ fn region_invariants_catch_a_gap() {
     let removed = space.regions.remove(space.regions.len() / 2);
     let err = region_invariants(&space).expect_err("a missing region must be caught");
     assert!(err.contains("gap"), "{err} (removed {:#x})", removed.base_addr);
+}
+
+/// The MANIFEST's remaining columns, each an independent truth: the file's
+/// SHA-256 (by GNU coreutils' sha256sum), the OS version string, the
+/// MemoryList / Memory64List range counts and the LinuxMaps line count.
+#[test]
+fn manifest_hashes_versions_and_counts_match() {
+    let Some(corpus) = open_corpus() else { return };
+    let mut f = Failures::new();
+    let sha256sum = Command::new("sha256sum").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !sha256sum {
+        eprintln!("sha256sum is missing: the SHA-256 column was skipped");
+    }
+    let mut maps_rows = 0;
+    for (row, path, space) in &corpus {
+        let file = row.file();
+        if sha256sum {
+            let out = Command::new("sha256sum").arg(path).output().expect("run sha256sum");
+            let got = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string();
+            f.check(got == row.get("sha256"), || format!("{file}: sha256 {got}, MANIFEST {}", row.get("sha256")));
+        }
+        let version = row.get("os_version");
+        f.check(space.system.os_version.contains(version), || {
+            format!("{file}: OS version {:?} does not hold the MANIFEST's {version:?}", space.system.os_version)
+        });
+        let ranges = row.number("memory_list_ranges").unwrap_or(0) + row.number("memory64_ranges").unwrap_or(0);
+        let got = space.captured.ranges().len() as u64;
+        f.check(got == ranges, || format!("{file}: {got} captured ranges, MANIFEST {ranges}"));
+        if let Some(lines) = row.number("linux_maps_lines") {
+            maps_rows += 1;
+            f.check(space.source_entry_count as u64 == lines, || {
+                format!("{file}: {} LinuxMaps entries, MANIFEST {lines} lines", space.source_entry_count)
+            });
+        }
+    }
+    assert!(maps_rows >= 3, "only {maps_rows} dumps with LinuxMaps lines");
+    f.finish("MANIFEST hashes, versions and counts");
 }

@@ -35,8 +35,12 @@ pub(crate) fn read_system(info: Option<&MinidumpSystemInfo>, warnings: &mut Vec<
     let (_, build) = info.os_parts();
     let raw = &info.raw;
     let os_version = match platform {
-        // Linux and macOS writers put the kernel/build string in the CSD version.
-        Platform::Windows => {
+        // Linux and macOS writers put the kernel/build string in the CSD
+        // version. Windows and Linux show it whole after the numbers (Linux:
+        // "Linux 4.4.0-38-generic #57-Ubuntu SMP ... x86_64", uname's release,
+        // version and machine, as minidump-stackwalk prints it); macOS shows
+        // its build number only.
+        Platform::Windows | Platform::Linux => {
             let mut v = format!("{}.{}.{}", raw.major_version, raw.minor_version, raw.build_number);
             if let Some(csd) = info.csd_version().filter(|c| !c.is_empty()) {
                 v.push(' ');
