@@ -24,7 +24,7 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use memscape::dump::{AddressSpace, Module, Owner, Region, RegionKind};
-use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, occupied_units, reservation_units};
+use memscape::layout::axis::{Axis, gap_units, is_gap, is_huge_reservation, reservation_units};
 use memscape::layout::hilbert::{hilbert_cell, hilbert_order};
 use memscape::layout::hit::HitIndex;
 use memscape::layout::treemap::{MIN_AREA_FACTOR, WORLD_HEIGHT, WORLD_WIDTH};
@@ -196,13 +196,24 @@ fn check_axis_areas(src: &LayoutSource<'_>, layout: &Layout2d, what: &str) {
             let true_units = r.size_bytes.div_ceil(unit).max(1);
             assert_eq!(s.compressed, s.len() < true_units, "{what}: gap {} flag", s.region);
             assert!(s.len() <= true_units);
-            assert_eq!((s.len(), s.compressed), gap_units(r.size_bytes, axis.unit_shift));
+            // The module docs' formula, written out here rather than asked of the axis.
+            let pages = r.size_bytes.div_ceil(PAGE).max(1);
+            let cap = 8 + 2 * u64::from(63 - pages.leading_zeros());
+            assert_eq!(s.len(), true_units.min(cap), "{what}: gap {} of {} pages", s.region, pages);
         } else if is_huge_reservation(r) {
-            assert_eq!((s.len(), s.compressed), reservation_units(r.size_bytes, axis.unit_shift), "{what}");
+            let pages = r.size_bytes.div_ceil(PAGE).max(1);
+            let true_units = pages.div_ceil(unit / PAGE).max(1);
+            let doublings = u64::from((63 - pages.leading_zeros()).saturating_sub(18));
+            let cap = 4096 + 256 * doublings;
+            assert_eq!(
+                (s.len(), s.compressed),
+                (true_units.min(cap), true_units > cap),
+                "{what}: reservation {}",
+                s.region
+            );
             assert!(s.len() <= r.size_bytes.div_ceil(unit).max(1));
         } else {
             // To scale, rounded up to whole units, at least one.
-            assert_eq!(s.len(), occupied_units(r.size_bytes, axis.unit_shift), "{what}");
             let drawn_bytes = u128::from(s.len()) * u128::from(unit);
             let size = u128::from(r.size_bytes);
             assert!(
@@ -216,6 +227,22 @@ fn check_axis_areas(src: &LayoutSource<'_>, layout: &Layout2d, what: &str) {
         }
     }
     assert!(axis.total_units <= memscape::layout::axis::MAX_UNITS.max(axis.spans.len() as u64));
+}
+
+/// The compressed lengths the axis module documents, as numbers.
+#[test]
+fn compressed_lengths_are_the_documented_ones() {
+    const GIB: u64 = 1 << 30;
+    // "1 GiB keeps 4096 units, 1 TiB 6656" (one unit a page).
+    assert_eq!(reservation_units(GIB, 0), (4096, true));
+    assert_eq!(reservation_units(1 << 40, 0), (6656, true));
+    // A reservation shorter than its cap keeps its true length.
+    assert_eq!(reservation_units(GIB, 10), (256, false));
+    // Gaps: 8 + 2 * floor(log2(pages)); one page stays one unit.
+    assert_eq!(gap_units(4096, 0), (1, false));
+    assert_eq!(gap_units(4 * GIB, 0), (8 + 2 * 20, true));
+    assert_eq!(gap_units(8 << 40, 0), (8 + 2 * 31, true));
+    assert_eq!(gap_units(12 * 4096, 0), (12, false));
 }
 
 /// Ticks climb in address order (in the order they are listed).
