@@ -24,6 +24,7 @@ pub fn corpus_dir() -> Option<PathBuf> {
     let Some(raw) = std::env::var_os("MEMSCAPE_CORPUS").filter(|v| !v.is_empty()) else {
         assert!(!require, "MEMSCAPE_REQUIRE_CORPUS=1 but MEMSCAPE_CORPUS is not set");
         println!("skipped: MEMSCAPE_CORPUS not set");
+        note_skip(Skip::Corpus);
         return None;
     };
     let mut dir = PathBuf::from(raw);
@@ -189,15 +190,14 @@ pub fn headless_gpu() -> Option<memscape::render::Gpu> {
             println!("GPU: {} ({:?})", gpu.adapter_info.name, gpu.adapter_info.backend);
             Some(gpu)
         }
-        Err(e) => {
-            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {e}");
-            let why = match e {
-                RenderError::NoAdapter(why) => why,
-                other => other.to_string(),
-            };
+        // Only a missing adapter is "no GPU"; an adapter that then fails is a failure.
+        Err(RenderError::NoAdapter(why)) => {
+            assert!(std::env::var("MEMSCAPE_REQUIRE_GPU").as_deref() != Ok("1"), "MEMSCAPE_REQUIRE_GPU=1 but: {why}");
             println!("skipped: no GPU adapter ({why})");
+            note_skip(Skip::Gpu);
             None
         }
+        Err(e) => panic!("a GPU adapter was found but could not be used: {e}"),
     }
 }
 
@@ -205,5 +205,57 @@ pub fn headless_gpu() -> Option<memscape::render::Gpu> {
 /// binary, the answer kept.
 pub fn gpu_available() -> bool {
     static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVAILABLE.get_or_init(|| headless_gpu().is_some())
+    let available = *AVAILABLE.get_or_init(|| headless_gpu().is_some());
+    if !available {
+        note_skip(Skip::Gpu);
+    }
+    available
+}
+
+/// Why a test skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    Gpu,
+    Corpus,
+}
+
+/// The tests that skipped, by reason (the test harness names each test's thread after it).
+static SKIPPED: std::sync::Mutex<BTreeMap<Skip, std::collections::BTreeSet<String>>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Notes that the running test skipped for `why`; the first note arranges for
+/// one summary line on stderr when the test binary exits, so a plain `cargo
+/// test` says what it did not test and how to test it.
+pub fn note_skip(why: Skip) {
+    static SUMMARY: std::sync::Once = std::sync::Once::new();
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    if let Ok(mut skipped) = SKIPPED.lock() {
+        skipped.entry(why).or_default().insert(test);
+    }
+    SUMMARY.call_once(|| {
+        unsafe extern "C" {
+            // The C library's; the test harness ends with `exit`, which runs it.
+            fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+        }
+        // SAFETY: `print_skips` is a plain function that never unwinds into C.
+        unsafe {
+            atexit(print_skips);
+        }
+    });
+}
+
+extern "C" fn print_skips() {
+    let Ok(skipped) = SKIPPED.lock() else { return };
+    let count = |why| skipped.get(&why).map_or(0, |t| t.len());
+    let (gpu, corpus) = (count(Skip::Gpu), count(Skip::Corpus));
+    let mut parts = Vec::new();
+    if gpu > 0 {
+        parts.push(format!("{gpu} need a GPU adapter (install mesa-vulkan-drivers for lavapipe)"));
+    }
+    if corpus > 0 {
+        parts.push(format!("{corpus} need the dump corpus (set MEMSCAPE_CORPUS=../shared/dumps)"));
+    }
+    if !parts.is_empty() {
+        eprintln!("\nmemscape tests: {} skipped: {}", gpu + corpus, parts.join("; "));
+    }
 }
