@@ -72,11 +72,22 @@ mod tests {
 
     #[test]
     fn instance_layout_matches_the_shader() {
-        // vec3 min @0, u32 color @12, vec3 max @16, u32 flags @28.
-        assert_eq!(std::mem::size_of::<BoxInstance>(), 32);
-        assert_eq!(std::mem::offset_of!(BoxInstance, color), 12);
-        assert_eq!(std::mem::offset_of!(BoxInstance, max), 16);
-        assert_eq!(std::mem::offset_of!(BoxInstance, flags), 28);
+        // The shader's InstanceInput, packed in @location order as the pipeline declares it.
+        let shader = crate::render::shader_layout::packed_vertex_members(
+            include_str!("../../shaders/boxes.wgsl"),
+            "InstanceInput",
+        );
+        let rust = [
+            ("min", std::mem::offset_of!(BoxInstance, min)),
+            ("color", std::mem::offset_of!(BoxInstance, color)),
+            ("max", std::mem::offset_of!(BoxInstance, max)),
+            ("flags", std::mem::offset_of!(BoxInstance, flags)),
+        ];
+        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
+        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
+        assert_eq!(got, want);
+        let (_, last, size) = shader.last().cloned().unwrap();
+        assert_eq!(std::mem::size_of::<BoxInstance>() as u32, last + size);
     }
 
     #[test]

@@ -74,15 +74,24 @@ mod tests {
 
     #[test]
     fn uniform_layout_matches_the_shader() {
-        // WGSL uniform: mat4 @0, vec3 eye @64 + f32 @76, vec3 light @80 +
-        // u32 @92, vec4 slice @96, vec2 @112, two u32 @120, @124; 128 bytes.
-        assert_eq!(std::mem::size_of::<BoxesUniforms>(), 128);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, eye), 64);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, ambient), 76);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, light_dir), 80);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, sky_top), 92);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, slice), 96);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, sky_span), 112);
-        assert_eq!(std::mem::offset_of!(BoxesUniforms, highlight), 124);
+        // The shader's Uniforms as WGSL lays them out, member by member.
+        let shader =
+            crate::render::shader_layout::uniform_members(include_str!("../../shaders/boxes.wgsl"), "Uniforms");
+        let rust = [
+            ("view_proj", std::mem::offset_of!(BoxesUniforms, view_proj)),
+            ("eye", std::mem::offset_of!(BoxesUniforms, eye)),
+            ("ambient", std::mem::offset_of!(BoxesUniforms, ambient)),
+            ("light_dir", std::mem::offset_of!(BoxesUniforms, light_dir)),
+            ("sky_top", std::mem::offset_of!(BoxesUniforms, sky_top)),
+            ("slice", std::mem::offset_of!(BoxesUniforms, slice)),
+            ("sky_span", std::mem::offset_of!(BoxesUniforms, sky_span)),
+            ("sky_bottom", std::mem::offset_of!(BoxesUniforms, sky_bottom)),
+            ("highlight", std::mem::offset_of!(BoxesUniforms, highlight)),
+        ];
+        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
+        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
+        assert_eq!(got, want);
+        let (_, last, size) = shader.last().cloned().unwrap();
+        assert!(std::mem::size_of::<BoxesUniforms>() as u32 >= last + size);
     }
 }

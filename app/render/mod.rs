@@ -60,6 +60,8 @@ mod offscreen_target;
 pub mod quad_instance;
 pub mod quads;
 pub mod quads_paint;
+#[cfg(test)]
+mod shader_layout;
 
 pub use box_instance::BoxInstance;
 pub use boxes::BoxesRenderer;

@@ -47,11 +47,22 @@ mod tests {
 
     #[test]
     fn instance_layout_matches_the_shader() {
-        // vec2<f32> min @0, vec2<f32> max @8, u32 color @16, u32 flags @20.
-        assert_eq!(std::mem::size_of::<QuadInstance>(), 24);
-        assert_eq!(std::mem::offset_of!(QuadInstance, max), 8);
-        assert_eq!(std::mem::offset_of!(QuadInstance, color), 16);
-        assert_eq!(std::mem::offset_of!(QuadInstance, flags), 20);
+        // The shader's InstanceInput, packed in @location order as the pipeline declares it.
+        let shader = crate::render::shader_layout::packed_vertex_members(
+            include_str!("../../shaders/quads.wgsl"),
+            "InstanceInput",
+        );
+        let rust = [
+            ("min", std::mem::offset_of!(QuadInstance, min)),
+            ("max", std::mem::offset_of!(QuadInstance, max)),
+            ("color", std::mem::offset_of!(QuadInstance, color)),
+            ("flags", std::mem::offset_of!(QuadInstance, flags)),
+        ];
+        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
+        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
+        assert_eq!(got, want);
+        let (_, last, size) = shader.last().cloned().unwrap();
+        assert_eq!(std::mem::size_of::<QuadInstance>() as u32, last + size);
     }
 
     #[test]

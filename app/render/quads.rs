@@ -325,12 +325,25 @@ mod tests {
 
     #[test]
     fn uniform_layout_matches_the_shader() {
-        // WGSL uniform struct: five vec2 (8-aligned), then three scalars
-        // (52 bytes, 56 in WGSL); the buffer is padded to 64.
-        assert_eq!(std::mem::size_of::<QuadsUniforms>(), 64);
-        assert_eq!(std::mem::offset_of!(QuadsUniforms, crop_offset_px), 16);
-        assert_eq!(std::mem::offset_of!(QuadsUniforms, target_min_px), 32);
-        assert_eq!(std::mem::offset_of!(QuadsUniforms, px_per_unit), 40);
+        // The shader's Uniforms as WGSL lays them out, member by member (the
+        // Rust struct adds padding at the end only).
+        let shader =
+            crate::render::shader_layout::uniform_members(include_str!("../../shaders/quads.wgsl"), "Uniforms");
+        let rust = [
+            ("center", std::mem::offset_of!(QuadsUniforms, center)),
+            ("viewport_size_px", std::mem::offset_of!(QuadsUniforms, viewport_size_px)),
+            ("crop_offset_px", std::mem::offset_of!(QuadsUniforms, crop_offset_px)),
+            ("crop_size_px", std::mem::offset_of!(QuadsUniforms, crop_size_px)),
+            ("target_min_px", std::mem::offset_of!(QuadsUniforms, target_min_px)),
+            ("px_per_unit", std::mem::offset_of!(QuadsUniforms, px_per_unit)),
+            ("highlight", std::mem::offset_of!(QuadsUniforms, highlight)),
+            ("background", std::mem::offset_of!(QuadsUniforms, background)),
+        ];
+        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
+        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
+        assert_eq!(got, want);
+        let (_, last, size) = shader.last().cloned().unwrap();
+        assert!(std::mem::size_of::<QuadsUniforms>() as u32 >= last + size);
     }
 
     #[test]
