@@ -160,7 +160,9 @@ fn three_d_views_render_the_scene_and_highlight_the_selection() {
             .zip(sky_only.image.pixels())
             .filter(|(a, b)| a.0.iter().zip(b.0).take(3).any(|(x, y)| x.abs_diff(y) > 8))
             .count();
-        assert!(drawn > 10_000, "{view:?}: only {drawn} pixels differ from the sky alone");
+        // Boxes make about 48k (City) and 64k (Volume) pixels differ; labels,
+        // ground ticks and the selection's wireframe alone about 12k and 18k.
+        assert!(drawn > 30_000, "{view:?}: only {drawn} pixels differ from the sky alone");
         // The selected region's box is brighter where it is, and only there.
         let pos = selected.screen_pos_of(index).expect("selection on screen");
         let lum = |img: &image::RgbaImage, x: u32, y: u32| {
