@@ -47,7 +47,6 @@ pub enum Poll<T> {
 /// A closure running on a worker thread.
 pub struct Task<T> {
     rx: Receiver<T>,
-    name: &'static str,
 }
 
 impl<T: Send + 'static> Task<T> {
@@ -73,7 +72,7 @@ impl<T: Send + 'static> Task<T> {
             // The window may have moved on and dropped the task: nobody wants the value then.
             let _ = tx.send(work());
         })?;
-        Ok(Task { rx, name })
+        Ok(Task { rx })
     }
 }
 
@@ -85,11 +84,6 @@ impl<T> Task<T> {
             Err(TryRecvError::Empty) => Poll::Pending,
             Err(TryRecvError::Disconnected) => Poll::Died,
         }
-    }
-
-    /// What the task is (its thread's name without the prefix).
-    pub fn name(&self) -> &'static str {
-        self.name
     }
 
     /// Waits for the task (tests, and headless callers that want the value now).

@@ -22,7 +22,7 @@ use crate::render::{Content, Gpu, render_offscreen};
 use crate::scene::paint2d::{self, Highlights, QuadsOn, Screen};
 use crate::scene::paint3d::{self, Projection};
 use crate::scene::theme::{self, ExportTheme, Palette};
-use crate::scene::{BuiltScene, Filters, Scene2d, Scene3d, ViewParams, VolumeStyle};
+use crate::scene::{BuiltScene, Filters, Scene2d, ViewParams, VolumeStyle};
 
 /// What a picture shows and how.
 #[derive(Clone, Debug)]
@@ -133,13 +133,6 @@ impl Picture {
         match &self.scene {
             BuiltScene::Flat(s) => Some(s),
             BuiltScene::ThreeD(_) => None,
-        }
-    }
-
-    pub fn scene3d(&self) -> Option<&Scene3d> {
-        match &self.scene {
-            BuiltScene::ThreeD(s) => Some(s),
-            BuiltScene::Flat(_) => None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The one function that builds a view's scene: layout, picking index, GPU
 //! instances and levels of detail, for the parameters of a view. The window
-//! (through [`super::cache::SceneCache`], on a worker for big dumps) and
+//! (through its scene cache, cache.rs, on a worker for big dumps) and
 //! pictures (`export/`) both call it.
 
 use super::params::ViewParams;

@@ -176,15 +176,6 @@ fn paint_tiles_cpu(painter: &Painter, screen: &Screen, view: Rect, scene: &Scene
     }
 }
 
-/// Where the labels that fit are drawn (screen rects), so callouts can avoid them.
-pub fn label_rects(screen: &Screen, view: Rect, layout: &Layout2d) -> Vec<Rect> {
-    placed_labels(screen, view, layout).map(|(pos, text)| label_rect(pos, text)).collect()
-}
-
-fn label_rect(pos: Pos2, text: &str) -> Rect {
-    Rect::from_center_size(pos, Vec2::new(text.len() as f32 * 12.0 * 0.55 + 6.0, 16.0))
-}
-
 /// The labels whose room is big enough on screen: (anchor on screen, text).
 fn placed_labels<'a>(screen: &'a Screen, view: Rect, layout: &'a Layout2d) -> impl Iterator<Item = (Pos2, &'a str)> {
     layout.labels.iter().filter_map(move |label| {

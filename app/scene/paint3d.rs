@@ -141,11 +141,6 @@ fn wireframes(
     }
 }
 
-/// Where the floating labels that fit are drawn (screen rects), so callouts can avoid them.
-pub fn label_rects3d(proj: &Projection, scene: &Scene3d) -> Vec<Rect> {
-    placed_labels3d(scene, &|w| proj.project(w), proj.view).into_iter().map(|(r, _, _)| r).collect()
-}
-
 /// The labels that fit without overlapping: (backing rect, anchor, text).
 fn placed_labels3d<'a>(
     scene: &'a Scene3d,
