@@ -73,21 +73,18 @@ mod tests {
     #[test]
     fn instance_layout_matches_the_shader() {
         // The shader's InstanceInput, packed in @location order as the pipeline declares it.
-        let shader = crate::render::shader_layout::packed_vertex_members(
+        crate::render::shader_layout::assert_mirrors(
             include_str!("../../shaders/boxes.wgsl"),
             "InstanceInput",
+            crate::render::shader_layout::Buffer::Vertex,
+            &[
+                ("min", std::mem::offset_of!(BoxInstance, min)),
+                ("color", std::mem::offset_of!(BoxInstance, color)),
+                ("max", std::mem::offset_of!(BoxInstance, max)),
+                ("flags", std::mem::offset_of!(BoxInstance, flags)),
+            ],
+            std::mem::size_of::<BoxInstance>(),
         );
-        let rust = [
-            ("min", std::mem::offset_of!(BoxInstance, min)),
-            ("color", std::mem::offset_of!(BoxInstance, color)),
-            ("max", std::mem::offset_of!(BoxInstance, max)),
-            ("flags", std::mem::offset_of!(BoxInstance, flags)),
-        ];
-        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
-        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
-        assert_eq!(got, want);
-        let (_, last, size) = shader.last().cloned().unwrap();
-        assert_eq!(std::mem::size_of::<BoxInstance>() as u32, last + size);
     }
 
     #[test]

@@ -75,23 +75,22 @@ mod tests {
     #[test]
     fn uniform_layout_matches_the_shader() {
         // The shader's Uniforms as WGSL lays them out, member by member.
-        let shader =
-            crate::render::shader_layout::uniform_members(include_str!("../../shaders/boxes.wgsl"), "Uniforms");
-        let rust = [
-            ("view_proj", std::mem::offset_of!(BoxesUniforms, view_proj)),
-            ("eye", std::mem::offset_of!(BoxesUniforms, eye)),
-            ("ambient", std::mem::offset_of!(BoxesUniforms, ambient)),
-            ("light_dir", std::mem::offset_of!(BoxesUniforms, light_dir)),
-            ("sky_top", std::mem::offset_of!(BoxesUniforms, sky_top)),
-            ("slice", std::mem::offset_of!(BoxesUniforms, slice)),
-            ("sky_span", std::mem::offset_of!(BoxesUniforms, sky_span)),
-            ("sky_bottom", std::mem::offset_of!(BoxesUniforms, sky_bottom)),
-            ("highlight", std::mem::offset_of!(BoxesUniforms, highlight)),
-        ];
-        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
-        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
-        assert_eq!(got, want);
-        let (_, last, size) = shader.last().cloned().unwrap();
-        assert!(std::mem::size_of::<BoxesUniforms>() as u32 >= last + size);
+        crate::render::shader_layout::assert_mirrors(
+            include_str!("../../shaders/boxes.wgsl"),
+            "Uniforms",
+            crate::render::shader_layout::Buffer::Uniform,
+            &[
+                ("view_proj", std::mem::offset_of!(BoxesUniforms, view_proj)),
+                ("eye", std::mem::offset_of!(BoxesUniforms, eye)),
+                ("ambient", std::mem::offset_of!(BoxesUniforms, ambient)),
+                ("light_dir", std::mem::offset_of!(BoxesUniforms, light_dir)),
+                ("sky_top", std::mem::offset_of!(BoxesUniforms, sky_top)),
+                ("slice", std::mem::offset_of!(BoxesUniforms, slice)),
+                ("sky_span", std::mem::offset_of!(BoxesUniforms, sky_span)),
+                ("sky_bottom", std::mem::offset_of!(BoxesUniforms, sky_bottom)),
+                ("highlight", std::mem::offset_of!(BoxesUniforms, highlight)),
+            ],
+            std::mem::size_of::<BoxesUniforms>(),
+        );
     }
 }

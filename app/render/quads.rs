@@ -327,23 +327,22 @@ mod tests {
     fn uniform_layout_matches_the_shader() {
         // The shader's Uniforms as WGSL lays them out, member by member (the
         // Rust struct adds padding at the end only).
-        let shader =
-            crate::render::shader_layout::uniform_members(include_str!("../../shaders/quads.wgsl"), "Uniforms");
-        let rust = [
-            ("center", std::mem::offset_of!(QuadsUniforms, center)),
-            ("viewport_size_px", std::mem::offset_of!(QuadsUniforms, viewport_size_px)),
-            ("crop_offset_px", std::mem::offset_of!(QuadsUniforms, crop_offset_px)),
-            ("crop_size_px", std::mem::offset_of!(QuadsUniforms, crop_size_px)),
-            ("target_min_px", std::mem::offset_of!(QuadsUniforms, target_min_px)),
-            ("px_per_unit", std::mem::offset_of!(QuadsUniforms, px_per_unit)),
-            ("highlight", std::mem::offset_of!(QuadsUniforms, highlight)),
-            ("background", std::mem::offset_of!(QuadsUniforms, background)),
-        ];
-        let want: Vec<(&str, u32)> = shader.iter().map(|(n, o, _)| (n.as_str(), *o)).collect();
-        let got: Vec<(&str, u32)> = rust.iter().map(|(n, o)| (*n, *o as u32)).collect();
-        assert_eq!(got, want);
-        let (_, last, size) = shader.last().cloned().unwrap();
-        assert!(std::mem::size_of::<QuadsUniforms>() as u32 >= last + size);
+        crate::render::shader_layout::assert_mirrors(
+            include_str!("../../shaders/quads.wgsl"),
+            "Uniforms",
+            crate::render::shader_layout::Buffer::Uniform,
+            &[
+                ("center", std::mem::offset_of!(QuadsUniforms, center)),
+                ("viewport_size_px", std::mem::offset_of!(QuadsUniforms, viewport_size_px)),
+                ("crop_offset_px", std::mem::offset_of!(QuadsUniforms, crop_offset_px)),
+                ("crop_size_px", std::mem::offset_of!(QuadsUniforms, crop_size_px)),
+                ("target_min_px", std::mem::offset_of!(QuadsUniforms, target_min_px)),
+                ("px_per_unit", std::mem::offset_of!(QuadsUniforms, px_per_unit)),
+                ("highlight", std::mem::offset_of!(QuadsUniforms, highlight)),
+                ("background", std::mem::offset_of!(QuadsUniforms, background)),
+            ],
+            std::mem::size_of::<QuadsUniforms>(),
+        );
     }
 
     #[test]
