@@ -98,13 +98,21 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn a_task_gives_its_value_once_and_wakes() {
+    /// A waker that counts its wakes.
+    fn counting_waker() -> (Arc<AtomicUsize>, Waker) {
         let woken = Arc::new(AtomicUsize::new(0));
         let w = Arc::clone(&woken);
-        let waker = Waker(Some(Arc::new(move || {
-            w.fetch_add(1, Ordering::SeqCst);
-        })));
+        (
+            woken,
+            Waker(Some(Arc::new(move || {
+                w.fetch_add(1, Ordering::SeqCst);
+            }))),
+        )
+    }
+
+    #[test]
+    fn a_task_gives_its_value_once_and_wakes() {
+        let (woken, waker) = counting_waker();
         let task = Task::spawn("test", waker, || 41 + 1).unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let value = loop {
@@ -125,11 +133,7 @@ mod tests {
 
     #[test]
     fn a_panicking_task_dies_and_still_wakes() {
-        let woken = Arc::new(AtomicUsize::new(0));
-        let w = Arc::clone(&woken);
-        let waker = Waker(Some(Arc::new(move || {
-            w.fetch_add(1, Ordering::SeqCst);
-        })));
+        let (woken, waker) = counting_waker();
         let task: Task<u32> = Task::spawn("test-panic", waker, || panic!("deliberate")).unwrap();
         assert!(task.wait().is_none());
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -5,7 +5,6 @@
 
 use crate::common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -329,25 +328,9 @@ fn the_variable_chooses_the_backend() {
 
 // ---- persistence through eframe's storage ----------------------------------
 
-#[derive(Default)]
-struct MemoryStorage(HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
 #[test]
 fn recent_files_and_symbol_settings_round_trip_through_storage() {
-    let mut storage = MemoryStorage::default();
+    let mut storage = common::MemoryStorage::default();
     assert_eq!(RecentFiles::from_storage(Some(&storage)), RecentFiles::in_memory(), "nothing stored yet");
     assert_eq!(SymbolSettings::from_storage(Some(&storage)), SymbolSettings::in_memory());
 

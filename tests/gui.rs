@@ -410,25 +410,6 @@ fn export_asks_where_in_a_file_dialog_and_writes_the_picture() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// eframe's storage, in memory (its file store is private to eframe; what
-/// goes through `App::save` and comes back through `Kept::from_storage` is
-/// what a restart sees).
-#[derive(Default)]
-struct MemoryStorage(std::collections::BTreeMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
 /// The File menu's button (the summary panel has a "File" row too).
 fn file_menu<'h>(h: &'h Harness<'static, MemscapeApp>) -> egui_kittest::Node<'h> {
     h.get_all_by_label("File").next().expect("the File menu")
@@ -460,7 +441,7 @@ fn recent_files_and_symbol_settings_survive_a_restart() {
     h.get_by_label("Use HTTP symbol servers").click();
     h.run_steps(2);
     assert!(h.state().kept().symbols.use_http, "the checkbox did not switch HTTP on");
-    let mut storage = MemoryStorage::default();
+    let mut storage = common::MemoryStorage::default();
     eframe::App::save(h.state_mut(), &mut storage);
     drop(h);
 

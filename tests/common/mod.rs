@@ -212,6 +212,25 @@ pub fn gpu_available() -> bool {
     available
 }
 
+/// eframe's storage, in memory: what goes through `App::save` and comes back
+/// through the app's `from_storage` is what a restart sees (eframe's own file
+/// store is private to it).
+#[derive(Default)]
+pub struct MemoryStorage(pub BTreeMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
 /// Why a test skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Skip {
