@@ -187,11 +187,14 @@ pub fn render_picture_timed(
     let mut draw = |ui: &mut egui::Ui| {
         let area = ui.max_rect();
         let painter = ui.painter_at(area);
+        // Each callout's box size, measured once: it sizes the column and the stack.
+        let callout_sizes: Vec<egui::Vec2> =
+            callouts.iter().map(|c| overlay::callout_size(&painter, c, &pal)).collect();
         let layout = OverlayLayout::new(
             area,
             title.as_ref().map(|l| overlay::title_size(&painter, l, &pal)),
             opts.legend.then(|| overlay::legend_size(&painter, &by_kind, &pal)),
-            callouts.iter().map(|c| overlay::callout_size(&painter, c, &pal).x).reduce(f32::max),
+            callout_sizes.iter().map(|s| s.x).reduce(f32::max),
         );
         match &scene {
             BuiltScene::Flat(_) => {
@@ -238,13 +241,17 @@ pub fn render_picture_timed(
         }
         let mut boxes = Vec::new();
         if let Some(column) = layout.callouts {
-            let shown: Vec<(Pos2, &Callout)> =
-                callouts.iter().zip(&anchors).filter_map(|(c, a)| a.map(|a| (a, c))).collect();
-            let wanted: Vec<_> = shown.iter().map(|(a, c)| (a.y, overlay::callout_size(&painter, c, &pal))).collect();
+            let shown: Vec<(Pos2, &Callout, egui::Vec2)> = callouts
+                .iter()
+                .zip(&anchors)
+                .zip(&callout_sizes)
+                .filter_map(|((c, a), size)| a.map(|a| (a, c, *size)))
+                .collect();
+            let wanted: Vec<(f32, egui::Vec2)> = shown.iter().map(|(a, _, size)| (a.y, *size)).collect();
             let placed: Vec<(Pos2, Rect, &Callout)> = overlay::stack_callouts(column, &wanted)
                 .into_iter()
                 .zip(&shown)
-                .filter_map(|(r, (a, c))| r.map(|r| (*a, r, *c)))
+                .filter_map(|(r, (a, c, _))| r.map(|r| (*a, r, *c)))
                 .collect();
             boxes = placed.iter().map(|(_, r, _)| *r).collect();
             overlay::paint_callouts(&painter, &placed, &pal);

@@ -116,6 +116,12 @@ pub fn view2d_ui(
     let painter = ui.painter_at(view);
     paint2d::paint_scene2d(&painter, &screen, scene, marks, hovered, quads, &Palette::WINDOW);
 
+    view_response(response, space, hovered)
+}
+
+/// What a view reports for the region under the pointer, showing its tooltip
+/// unless the view is being dragged (2D and 3D alike).
+pub fn view_response(response: egui::Response, space: &AddressSpace, hovered: Option<u32>) -> ViewResponse {
     let clicked = if response.clicked() { hovered } else { None };
     if let Some(h) = hovered
         && !response.dragged()

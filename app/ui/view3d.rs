@@ -6,7 +6,7 @@
 
 use egui::{Pos2, Rect, Sense, Ui};
 
-use super::view2d::{ViewResponse, region_tooltip_ui};
+use super::view2d::{ViewResponse, view_response};
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::layout3d::HeightMetric;
 use crate::render::boxes_paint;
@@ -128,13 +128,7 @@ pub fn view3d_ui(
     let proj = Projection { cam, view, ppp };
     paint3d::paint_scene3d(&painter, &proj, scene, marks, hovered, volume, &Palette::WINDOW);
 
-    let clicked = if response.clicked() { hovered } else { None };
-    if let Some(h) = hovered
-        && !response.dragged()
-    {
-        response.on_hover_ui_at_pointer(|ui| region_tooltip_ui(ui, space, h));
-    }
-    ViewResponse { hovered, clicked }
+    view_response(response, space, hovered)
 }
 
 /// The City view's controls: what heights encode.
