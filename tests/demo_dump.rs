@@ -3,7 +3,8 @@
 //! and the minidump crate reads the file as the crash it claims to be: Windows
 //! Server 2008 SP2 x64, a .NET 4 Azure worker role host with its modules, twenty
 //! threads, a complete memory map, a PEB that leads to the heaps, and an access
-//! violation (NULL write) in TestWAERWorker.dll.
+//! violation (NULL write) in the worker role's JIT-compiled C#, in private
+//! PAGE_EXECUTE_READWRITE memory of the CLR's code heap, not in any module.
 //!
 //! The asset is generated, never edited. After changing the generator, rewrite it
 //! with
@@ -183,7 +184,7 @@ fn memory_map_tiles_the_user_address_space() {
 }
 
 #[test]
-fn exception_is_a_null_write_in_the_worker_dll() {
+fn exception_is_a_null_write_in_jit_compiled_code() {
     let dump = dump();
     let exception: MinidumpException = dump.get_stream().expect("Exception");
     let record = &exception.raw.exception_record;
@@ -194,9 +195,18 @@ fn exception_is_a_null_write_in_the_worker_dll() {
     let threads: MinidumpThreadList = dump.get_stream().expect("ThreadList");
     assert!(threads.get_thread(exception.get_crashing_thread_id()).is_some());
 
+    // JIT-compiled: no module holds the faulting instruction...
     let modules: MinidumpModuleList = dump.get_stream().expect("ModuleList");
-    let module = modules.module_at_address(record.exception_address).expect("exception address inside a module");
-    assert!(module.code_file().ends_with("\\TestWAERWorker.dll"));
+    assert!(modules.module_at_address(record.exception_address).is_none());
+    // ...a committed, private, PAGE_EXECUTE_READWRITE block does (the CLR's code heap),
+    let infos: MinidumpMemoryInfoList = dump.get_stream().expect("MemoryInfoList");
+    let block = infos.memory_info_at_address(record.exception_address).expect("a region at the fault");
+    assert_eq!(block.raw.state, MemoryState::MEM_COMMIT.bits());
+    assert_eq!(block.raw._type, MemoryType::MEM_PRIVATE.bits());
+    assert_eq!(block.raw.protection, MemoryProtection::PAGE_EXECUTE_READWRITE.bits());
+    // and the role's assembly is IL-only (no native code to fault in).
+    let worker = modules.iter().find(|m| m.code_file().ends_with("\\TestWAERWorker.dll")).expect("TestWAERWorker.dll");
+    assert!(worker.size() <= 0x1_0000, "an IL-only assembly is small: {:#x}", worker.size());
 
     let info: MinidumpSystemInfo = dump.get_stream().expect("SystemInfo");
     let context = exception.context(&info, None).expect("exception context");

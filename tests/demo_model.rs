@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use memscape::dump::{AccessKind, AddressSpace, Owner, RegionKind, RegionSource};
+use memscape::dump::{AccessKind, AddressSpace, Owner, RegionKind, RegionSource, RegionState, RegionType};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
@@ -85,11 +85,18 @@ fn the_story_holds_together() {
     let space = AddressSpace::open(DEMO).unwrap();
     assert!(space.warnings.is_empty(), "{:?}", space.warnings);
     assert_eq!(space.region_source, RegionSource::MemoryInfoList);
-    // A worker thread wrote to NULL inside the worker role's own DLL.
+    // A worker thread wrote to NULL in the role's C#, compiled by the JIT into
+    // private executable memory of the CLR's code heap (no module there).
     let ex = space.exception.as_ref().unwrap();
     assert_eq!(ex.access, Some(AccessKind::Write));
     assert_eq!(ex.target_addr, Some(0));
-    assert_eq!(space.module_at(ex.address).map(|m| m.name.as_str()), Some("TestWAERWorker.dll"));
+    assert_eq!(space.module_at(ex.address).map(|m| m.name.as_str()), None);
+    let jit = space.region_at(ex.address).unwrap();
+    assert_eq!(
+        (jit.state, jit.ty, jit.kind),
+        (RegionState::Commit, Some(RegionType::Private), RegionKind::PrivateData)
+    );
+    assert_eq!(jit.protect.to_string(), "PAGE_EXECUTE_READWRITE");
     let crashed = space.crashed_thread().unwrap();
     assert_eq!(crashed.id, ex.thread_id);
     assert_eq!(crashed.ip, Some(ex.address));

@@ -179,7 +179,7 @@ fn all_options_give_the_same_bytes_twice_and_are_recorded() {
     let run = |n: u32, view: &str| {
         let out = dir.join(format!("memscape-export-{pid}-{view}-{n}.png"));
         let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
-            .args(["shot", DEMO, "--view", view, "--size", "640x400", "--select", "0x7fef9a12e4c"])
+            .args(["shot", DEMO, "--view", view, "--size", "640x400", "--select", "0x7ff00004d1c"])
             .args(["--theme", "light", "--transparent", "--title", "--legend", "--callouts", "-o"])
             .arg(&out)
             .output()
@@ -218,7 +218,7 @@ fn a_title_text_and_callouts_change_the_picture() {
         return;
     }
     let space = AddressSpace::open(DEMO).unwrap();
-    let sel = Some(0x7fef9a12e4c);
+    let sel = Some(0x7ff00004d1c);
     let named = render_picture(
         &space,
         &PictureOptions { select: sel, title: Some(Some("Heap growth".into())), ..treemap([800, 500]) },
@@ -235,7 +235,7 @@ fn a_title_text_and_callouts_change_the_picture() {
     // leader line that reaches the selected region's tile.
     let callouts =
         render_picture(&space, &PictureOptions { select: sel, callouts: true, ..treemap([800, 500]) }).unwrap();
-    let index = space.region_index_at(0x7fef9a12e4c).unwrap();
+    let index = space.region_index_at(0x7ff00004d1c).unwrap();
     let targets = memscape::export::picture::callouts_for(&space, Some(index as u32));
     assert!(!targets.is_empty() && targets.len() <= 1 + memscape::export::picture::MAX_FINDING_CALLOUTS);
     assert_eq!(targets[0].region, index as u32);

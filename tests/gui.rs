@@ -251,14 +251,26 @@ fn patterns_tab_lists_findings_and_links_to_what_they_involve() {
     h.get_by_label("[critical] NULL Pointer (data) (0.95)").click();
     h.run_steps(2);
     h.get_by_label_contains("access write of 0x0");
-    h.get_by_label("TestWAERWorker.dll").click();
+    // The fault is in JIT-compiled code: that finding links to the code heap's region.
+    h.get_by_label("[warning] JIT Code (.NET) (0.90)").click();
+    h.run_steps(2);
+    h.get_by_label_contains("!ip2md 0x7ff00004d1c");
+    // A module link selects the module's image...
+    // (Below the details' fold at this window size: clicked through AccessKit.)
+    h.get_by_label("clr.dll").click_accesskit();
     h.run_steps(3);
     let space = h.state().space().unwrap();
     let selected = h.state().selected().expect("the module link selected nothing");
-    let m = space.modules.iter().find(|m| m.name == "TestWAERWorker.dll").unwrap();
+    let m = space.modules.iter().find(|m| m.name == "clr.dll").unwrap();
     assert_eq!(space.regions[selected].base_addr, m.base_addr);
-    // The details of the module's region name the finding that involves it.
-    h.get_by_label("NULL Pointer (data) (0.95)");
+    // ...and the region link the code heap's block.
+    h.get_by_label(&format!("0x7ff00000000 {}", memscape::dump::RegionKind::PrivateData)).click();
+    h.run_steps(3);
+    let space = h.state().space().unwrap();
+    let selected = h.state().selected().expect("the region link selected nothing");
+    assert_eq!(space.regions[selected].base_addr, 0x7ff_0000_0000);
+    // The details of that region name the finding that involves it.
+    h.get_by_label("JIT Code (.NET) (0.90)");
 }
 
 #[test]

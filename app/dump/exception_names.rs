@@ -97,6 +97,17 @@ pub fn is_windows_access_fault(code: u32) -> bool {
     code == 0xC000_0005 || code == 0xC000_0006
 }
 
+/// The winnt.h name of a `__fastfail` code (STATUS_STACK_BUFFER_OVERRUN's first
+/// parameter), e.g. `FAST_FAIL_STACK_COOKIE_CHECK_FAILURE`, from the minidump
+/// crate's table; `None` for a code it does not know.
+pub fn fast_fail_name(code: u64) -> Option<String> {
+    // The crate prints "EXCEPTION_STACK_BUFFER_OVERRUN / <fast-fail name>", the
+    // name being the number in hex when unknown.
+    let text = minidump::CrashReason::WindowsStackBufferOverrun(code).to_string();
+    let name = text.rsplit_once(" / ").map(|(_, n)| n)?;
+    name.starts_with("FAST_FAIL_").then(|| name.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +119,12 @@ mod tests {
         assert_eq!(exception_name(Platform::MacOs, 1), Some("EXC_BAD_ACCESS"));
         assert_eq!(exception_name(Platform::Windows, 11), None);
         assert!(WINDOWS.windows(2).all(|w| w[0].0 < w[1].0), "sorted, no duplicates");
+    }
+
+    #[test]
+    fn fast_fail_codes() {
+        assert_eq!(fast_fail_name(2).as_deref(), Some("FAST_FAIL_STACK_COOKIE_CHECK_FAILURE"));
+        assert_eq!(fast_fail_name(7).as_deref(), Some("FAST_FAIL_FATAL_APP_EXIT"));
+        assert_eq!(fast_fail_name(0xdead_beef), None);
     }
 }

@@ -23,7 +23,7 @@ pub mod time;
 
 pub use captured::{CapturedMemory, CapturedRange};
 pub use error::DumpError;
-pub use exception_names::exception_name;
+pub use exception_names::{exception_name, fast_fail_name};
 pub use model::{
     AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
     ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,

@@ -1,6 +1,7 @@
 //! Rules over the Exception stream: what the crash was.
 
 use super::finding::{Ctx, Finding, Severity, frame_is, hex};
+use super::jit::is_jit_code;
 use crate::dump::{AccessKind, ExceptionInfo, Platform, RegionState, RegionType};
 
 /// Addresses below this are "NULL plus an offset" (Windows keeps the first
@@ -226,12 +227,13 @@ pub fn invalid_pointer(cx: &Ctx) -> Vec<Finding> {
 /// [`NULL_REGION_END`]) lies outside every loaded module and outside image
 /// memory (confidence 0.8; 0.9 when its region is free or reserved), or inside
 /// committed memory the region list marks non-executable (0.75). Needs at
-/// least one module in the dump.
+/// least one module in the dump. Code a .NET runtime compiled at run time
+/// ([`is_jit_code`]) is not wild: JIT Code (.NET) reports it.
 pub fn wild_code(cx: &Ctx) -> Vec<Finding> {
     let Some(ex) = cx.exception() else { return vec![] };
     let Some(ip) = cx.crash_ip() else { return vec![] };
     let space = cx.space;
-    if ip < NULL_REGION_END || space.modules.is_empty() {
+    if ip < NULL_REGION_END || space.modules.is_empty() || is_jit_code(space, ip) {
         return vec![];
     }
     let region = space.region_at(ip);

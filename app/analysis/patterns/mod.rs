@@ -9,16 +9,20 @@
 //! severe first, then by name, then by summary: the same input gives the same
 //! output. Rules that read stack traces (Multiple Exceptions, Blocked Thread,
 //! Message Box, Execution Residue, the frame half of Dynamic Memory
-//! Corruption and Unloaded Module) do not fire when `traces` is `None`.
+//! Corruption, Unloaded Module, JIT Code (.NET) and Self-Diagnosis (user
+//! mode)) do not use frames when `traces` is `None`.
 //!
 //! Pure and deterministic like the rest of analysis/: no egui, no wgpu, no
 //! minidump types.
 
+mod cloud;
 mod dumpfile;
 mod exceptions;
 mod finding;
+mod jit;
 mod memory;
 mod modules;
+mod self_diagnosis;
 mod threads;
 
 use crate::dump::{AddressSpace, WalkResult};
@@ -40,6 +44,8 @@ pub fn analyze(space: &AddressSpace, traces: Option<&WalkResult>) -> Vec<Finding
         exceptions::dynamic_memory_corruption,
         exceptions::divide_by_zero,
         exceptions::invalid_handle,
+        self_diagnosis::self_diagnosis,
+        jit::jit_code,
         threads::multiple_exceptions,
         threads::spiking_thread,
         threads::blocked_thread,
@@ -48,7 +54,7 @@ pub fn analyze(space: &AddressSpace, traces: Option<&WalkResult>) -> Vec<Finding
         modules::duplicated_module,
         modules::unloaded_module,
         modules::virtualized_process,
-        modules::cloud_environment,
+        cloud::cloud_environment,
         modules::module_variety,
         memory::handle_leak,
         memory::insufficient_memory,

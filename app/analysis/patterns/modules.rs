@@ -144,40 +144,6 @@ pub fn virtualized_process(cx: &Ctx) -> Vec<Finding> {
     vec![f]
 }
 
-/// Whether a module name belongs to the Azure (cloud service) role runtime:
-/// Wa*Host (WaWorkerHost, WaIISHost, WaHostBootstrapper), WaRuntimeProxy,
-/// Microsoft.WindowsAzure.* / Microsoft_WindowsAzure_*.
-pub fn is_azure_module(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower.rsplit_once('.').map(|(s, _)| s).unwrap_or(&lower);
-    (stem.starts_with("wa") && stem.contains("host") && stem.len() <= 24)
-        || stem.starts_with("waruntimeproxy")
-        || lower.starts_with("microsoft.windowsazure.")
-        || lower.starts_with("microsoft_windowsazure_")
-}
-
-/// **Cloud Environment**: Azure role-runtime modules loaded
-/// ([`is_azure_module`]). Confidence 0.9.
-pub fn cloud_environment(cx: &Ctx) -> Vec<Finding> {
-    let names: BTreeSet<&str> =
-        cx.space.modules.iter().map(|m| m.name.as_str()).filter(|n| is_azure_module(n)).collect();
-    if names.is_empty() {
-        return vec![];
-    }
-    let list: Vec<&str> = names.iter().copied().collect();
-    let mut f = Finding::new(
-        "Cloud Environment",
-        Severity::Info,
-        0.9,
-        "the process runs inside a Windows Azure role (cloud service)",
-    )
-    .evidence(format!("Azure runtime modules: {}", list.join(", ")));
-    for n in list {
-        f = f.module(n);
-    }
-    vec![f]
-}
-
 /// More modules than this...
 pub const VARIETY_MIN_MODULES: usize = 100;
 /// ...from at least this many vendors (guessed by [`vendor_of`]).

@@ -137,6 +137,7 @@ pub fn lay_out(threads: &[ThreadPlan], seed: u64) -> Result<Layout, SynthError> 
     }
     b.module("Microsoft.WindowsAzure.Diagnostics.dll")?;
     b.module("Microsoft.WindowsAzure.StorageClient.dll")?;
+    b.module("TestWAERWorker.dll")?;
     for i in 13..threads.len() {
         b.noise(5)?;
         b.stack(i)?;

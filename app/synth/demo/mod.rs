@@ -1,7 +1,8 @@
 //! The bundled demo dump: a full-memory minidump of WaWorkerHost.exe, the host
 //! process of a Windows Azure worker role (.NET 4 on a Windows Server 2008 SP2 x64
-//! guest), taken by Windows Error Reporting after the role's mixed-mode
-//! TestWAERWorker.dll wrote through a NULL pointer. Every byte comes from the
+//! guest), taken by Windows Error Reporting after the role's C# code
+//! (TestWAERWorker.dll, IL-only, JIT-compiled into a PAGE_EXECUTE_READWRITE
+//! block of the CLR's code heap) wrote through a NULL pointer. Every byte comes from the
 //! tables in this folder and a fixed-seed generator, so the file is identical on
 //! every machine; `tests/demo_dump.rs` keeps `assets/demo/azure-worker-crash.dmp`
 //! equal to it.

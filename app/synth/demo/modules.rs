@@ -2,7 +2,8 @@
 //! role host (WaWorkerHost.exe, WaRuntimeProxy.dll), Windows Server 2008 SP2
 //! system DLLs, the .NET 4 runtime (clr.dll 4.0.30319.235, the MS11-028 build)
 //! with its NGEN images, the Azure SDK 1.4 assemblies and the role's own
-//! mixed-mode TestWAERWorker.dll, where the crash happens.
+//! IL-only TestWAERWorker.dll, whose C# the JIT compiled into the CLR's code heap
+//! (where the crash happens: managed code never runs from the assembly's image).
 
 use crate::synth::module::{ModuleFacts, PdbId};
 use crate::synth::pe::{ImageKind, ImageSpec};
@@ -54,7 +55,7 @@ const NET: [u16; 4] = [4, 0, 30319, 235];
 const NET_RTM: [u16; 4] = [4, 0, 30319, 1];
 const AZURE: [u16; 4] = [1, 4, 20407, 2049];
 
-use ImageKind::{IlOnlyDll, IlOnlyExe, MixedDll, NativeDll, NativeImage};
+use ImageKind::{IlOnlyDll, IlOnlyExe, NativeDll, NativeImage};
 use Placement::{Fixed, High, Low};
 
 /// Base of WaWorkerHost.exe (ASLR places 64-bit EXEs just below 4 GiB).
@@ -240,13 +241,13 @@ pub const MODULES: &[ModuleDef] = &[
     m(
         "TestWAERWorker.dll",
         APPROOT,
-        0x30000,
+        0x8000,
         [1, 0, 0, 0],
         [1, 0, 0, 0],
         0x4DF9_E38A,
-        MixedDll,
-        r"c:\src\TestWAER\TestWAERWorker\x64\Release\TestWAERWorker.pdb",
-        High,
+        IlOnlyDll,
+        r"c:\src\TestWAER\TestWAERWorker\obj\Release\TestWAERWorker.pdb",
+        Low,
     ),
 ];
 

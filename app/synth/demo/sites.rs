@@ -225,14 +225,6 @@ pub const RPC_THREAD_START_FN: Code = Code::In("RPCRT4.dll", 0x3F180);
 /// RPCRT4!ThreadStartRoutine+0x24
 pub const RPC_THREAD_START: Code = Code::In("RPCRT4.dll", 0x3F1A4);
 
-// TestWAERWorker.dll (C++/CLI, native part)
-/// TestWAERWorker!NativeWorker::CorruptState+0x1c: `mov dword ptr [rax],ecx` with rax = 0.
-pub const CORRUPT_STATE_FAULT: Code = Code::In("TestWAERWorker.dll", 0x2E4C);
-/// TestWAERWorker!NativeWorker::ProcessBatch+0x5a
-pub const PROCESS_BATCH: Code = Code::In("TestWAERWorker.dll", 0x2F7A);
-/// TestWAERWorker!NativeWorker::Run+0x41 (entered from managed code)
-pub const NATIVE_RUN: Code = Code::In("TestWAERWorker.dll", 0x30D1);
-
 // JIT-compiled managed code.
 /// WaWorkerHost.Program.Main(System.String[])+0x2ce
 pub const HOST_MAIN: Code = Code::Jit(0x0C8E);
@@ -240,8 +232,11 @@ pub const HOST_MAIN: Code = Code::Jit(0x0C8E);
 pub const BRIDGE_START_ROLE: Code = Code::Jit(0x2F61);
 /// TestWAERWorker.WorkerRole.Run()+0xa7
 pub const WORKER_RUN: Code = Code::Jit(0x4A27);
-/// DomainBoundILStubClass.IL_STUB_PInvoke(NativeWorker*)+0x58
-pub const WORKER_IL_STUB: Code = Code::Jit(0x4C98);
+/// TestWAERWorker.WorkerRole.ProcessBatch(Batch)+0x5a
+pub const PROCESS_BATCH: Code = Code::Jit(0x4B7A);
+/// TestWAERWorker.WorkerRole.WriteResult(Int32*, Int32)+0x1c: the C# `*result = value`
+/// compiled to `mov dword ptr [rax],ecx`, with rax = 0 (the NULL write).
+pub const WRITE_RESULT_FAULT: Code = Code::Jit(0x4D1C);
 /// TestWAERWorker.Crunch.Step(Int32, Int64)+0x57 (the recursive call's return)
 pub const CRUNCH_STEP: Code = Code::Jit(0x5E13);
 /// TestWAERWorker.Crunch.Step(Int32, Int64)+0x3b (the instruction executing)

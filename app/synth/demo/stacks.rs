@@ -156,7 +156,7 @@ fn plant_exception(
         })
     };
     let dispatcher = index_of(s::KI_USER_EXCEPTION_DISPATCHER)?;
-    let fault = index_of(s::CORRUPT_STATE_FAULT)?;
+    let fault = index_of(s::WRITE_RESULT_FAULT)?;
     let address = ips.get(fault).copied().unwrap_or(0);
     let machine_frame = stack.slot_addrs.get(fault).copied().flatten().ok_or_else(|| SynthError::Inconsistent {
         what: "faulting frame".to_string(),

@@ -2,8 +2,8 @@
 //! debugger helper, finalizer, thread-pool gate/timer/worker/I-O threads, the
 //! Azure runtime proxy's native threads, RPC and NT thread-pool workers, the role's
 //! managed threads), its call chain at dump time, its stack reservation, creation
-//! time and CPU times. Thread 16 is the crashing worker (NULL write in
-//! TestWAERWorker.dll, now inside WER); thread 17 burns CPU in JIT-compiled code.
+//! time and CPU times. Thread 16 is the crashing worker (a NULL write in the
+//! role's JIT-compiled C#, now inside WER); thread 17 burns CPU in JIT-compiled code.
 
 use super::sites::{self as s, Code, sysno};
 use crate::synth::rng::SplitMix64;
@@ -147,10 +147,8 @@ pub fn thread_defs() -> Vec<ThreadDef> {
         s::RTL_EXECUTE_HANDLER,
         s::RTL_DISPATCH_EXCEPTION,
         s::KI_USER_EXCEPTION_DISPATCHER,
-        s::CORRUPT_STATE_FAULT,
+        s::WRITE_RESULT_FAULT,
         s::PROCESS_BATCH,
-        s::NATIVE_RUN,
-        s::WORKER_IL_STUB,
         s::WORKER_RUN,
         s::BRIDGE_START_ROLE,
     ];
@@ -400,7 +398,7 @@ pub fn thread_defs() -> Vec<ThreadDef> {
         ),
         t(
             0x0BA8,
-            "TestWAERWorker.WorkerRole.Run: crashed (NULL write), waiting for WER",
+            "TestWAERWorker.WorkerRole.Run: crashed (NULL write in JIT-compiled C#), waiting for WER",
             crash,
             Waiting(sysno::WAIT_MULTIPLE),
             s::INTERMEDIATE_THREAD_PROC_FN,
@@ -488,7 +486,7 @@ fn locals_for(code: Code, innermost: bool, state: State, rng: &mut SplitMix64) -
     }
     match code {
         c if c == s::KI_USER_EXCEPTION_DISPATCHER => 0x588, // CONTEXT + EXCEPTION_RECORD
-        c if c == s::CORRUPT_STATE_FAULT => 0x58,
+        c if c == s::WRITE_RESULT_FAULT => 0x58,
         c if c == s::WERP_REPORT_FAULT_INTERNAL => 0x6F8,
         c if c == s::UNHANDLED_EXCEPTION_FILTER => 0x1E8,
         c if c == s::CRUNCH_STEP => 0xB8,
