@@ -4,7 +4,9 @@
 //!   opened with `AddressSpace::open`) on which it fires and a near miss on
 //!   which it must not. Rules that read stack traces get `WalkResult`s built
 //!   here, and do not fire without them.
-//! - The demo dump yields Cloud Environment and NULL Pointer (data).
+//! - The demo dump yields Cloud Environment and NULL Pointer (data) (the
+//!   runtime rules, Cloud Environment's variants, JIT Code (.NET) and
+//!   Self-Diagnosis (user mode), are in patterns_runtime.rs).
 //! - Every corpus dump (`MEMSCAPE_CORPUS`; skipped with a message when unset,
 //!   a failure when `MEMSCAPE_REQUIRE_CORPUS=1`) and the demo go through every
 //!   rule with traces from `walk_stacks`; their findings (name, severity,
@@ -18,234 +20,11 @@ use std::path::Path;
 use std::process::Command;
 
 use memscape::analysis::patterns::{Finding, Severity, analyze};
-use memscape::dump::{AddressSpace, FrameTrust, StackFrame, StackTrace, WalkOptions, WalkResult, walk_stacks};
-use minidump_synth::{
-    DumpString, Exception, HandleDescriptor, Memory, MemoryInfo, Module, SimpleStream, SynthMinidump, Thread,
-    UnloadedModule,
-};
-use test_assembler::Section;
+use memscape::dump::{AddressSpace, StackTrace, WalkOptions, WalkResult, walk_stacks};
 
-use common::synth::{
-    Flavour, LE, MEM_COMMIT, MEM_IMAGE, MEM_PRIVATE, MEM_RESERVE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY,
-    PAGE_GUARD, PAGE_READONLY, PAGE_READWRITE, free, mem_info, with_memory_info,
-};
+use common::pattern_spec::*;
+use common::synth::{Flavour, MEM_COMMIT, MEM_PRIVATE, MEM_RESERVE, PAGE_READWRITE, free, mem_info};
 use common::{corpus_dir, read_manifest, write_scratch};
-
-const CRASH_TID: u32 = 0x1a2c;
-const STACK_BASE: u64 = 0x50_0000;
-const STACK_END: u64 = 0x60_0000;
-const CODE: u64 = 0x40_1010;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC000_0005;
-
-/// What a generated dump holds. Layout (amd64 Windows 10 unless `flavour`):
-/// 0x10000 committed private data, 0x20000 reserved, app.exe at 0x400000
-/// (header, .text RX at 0x401000, .data RW at 0x402000), the crashing thread's
-/// stack allocation 0x500000..0x600000 (guard page at 0x5fc000), free above.
-struct Spec {
-    flavour: Flavour,
-    modules: Vec<(u64, u32, String)>,
-    unloaded: Vec<(u64, u32, String)>,
-    /// (code, parameters)
-    exception: Option<(u32, Vec<u64>)>,
-    ip: u64,
-    sp: u64,
-    /// The crashing thread's captured stack page (the page holding sp).
-    stack_words: Vec<(u64, u64)>,
-    /// Extra threads (ids) with small stacks.
-    other_threads: Vec<u32>,
-    /// ThreadInfoList: (id, user ms, kernel ms).
-    times: Vec<(u32, u64, u64)>,
-    handles: usize,
-    comment: bool,
-    /// Replaces the MemoryInfoList entries (the default layout's).
-    entries: Option<Vec<MemoryInfo>>,
-    captured: Vec<(u64, usize)>,
-}
-
-impl Default for Spec {
-    fn default() -> Spec {
-        Spec {
-            flavour: Flavour::Amd64Win10,
-            modules: vec![(0x40_0000, 0x3000, "C:\\app\\app.exe".into())],
-            unloaded: vec![],
-            exception: None,
-            ip: CODE,
-            sp: 0x5F_F800,
-            stack_words: vec![],
-            other_threads: vec![],
-            times: vec![],
-            handles: 0,
-            comment: false,
-            entries: None,
-            captured: vec![],
-        }
-    }
-}
-
-fn av(kind: u64, addr: u64) -> Option<(u32, Vec<u64>)> {
-    Some((STATUS_ACCESS_VIOLATION, vec![kind, addr]))
-}
-
-fn code(c: u32) -> Option<(u32, Vec<u64>)> {
-    Some((c, vec![]))
-}
-
-fn default_entries(f: Flavour) -> Vec<MemoryInfo> {
-    let rw = PAGE_READWRITE;
-    let private = |base, size, state, protect| mem_info(base, base, rw, size, state, protect, MEM_PRIVATE);
-    let stack = |base, size, state, protect| mem_info(base, STACK_BASE, rw, size, state, protect, MEM_PRIVATE);
-    let image =
-        |base, protect| mem_info(base, 0x40_0000, PAGE_EXECUTE_WRITECOPY, 0x1000, MEM_COMMIT, protect, MEM_IMAGE);
-    vec![
-        free(0, 0x1_0000),
-        private(0x1_0000, 0x1_0000, MEM_COMMIT, rw),
-        private(0x2_0000, 0x1_0000, MEM_RESERVE, 0),
-        free(0x3_0000, 0x40_0000),
-        image(0x40_0000, PAGE_READONLY),
-        image(0x40_1000, PAGE_EXECUTE_READ),
-        image(0x40_2000, rw),
-        free(0x40_3000, STACK_BASE),
-        stack(STACK_BASE, 0xF_C000, MEM_RESERVE, 0),
-        stack(0x5F_C000, 0x1000, MEM_COMMIT, rw | PAGE_GUARD),
-        stack(0x5F_D000, 0x3000, MEM_COMMIT, rw),
-        free(STACK_END, f.top_of_entries()),
-    ]
-}
-
-fn ptr(f: Flavour, v: u64) -> Vec<u8> {
-    f.ptr(v)
-}
-
-fn build(spec: Spec) -> SynthMinidump {
-    let f = spec.flavour;
-    let mut dump = SynthMinidump::with_endian(LE).add_system_info(f.system_info());
-    for (base, size, path) in &spec.modules {
-        let name = DumpString::new(path, LE);
-        dump = dump.add_module(Module::new(LE, *base, *size, &name, 0x5f00_0000, 0, None)).add(name);
-    }
-    for (base, size, path) in &spec.unloaded {
-        let name = DumpString::new(path, LE);
-        dump = dump.add_unloaded_module(UnloadedModule::new(LE, *base, *size, &name, 0x5f00_0000, 0)).add(name);
-    }
-    let entries = spec.entries.unwrap_or_else(|| default_entries(f));
-    dump = with_memory_info(dump, entries);
-
-    // The crashing thread: one captured page around sp.
-    let page = spec.sp & !0xFFF;
-    let mut bytes = vec![0u8; 0x1000];
-    for (addr, v) in &spec.stack_words {
-        let at = (addr - page) as usize;
-        let p = ptr(f, *v);
-        bytes[at..at + p.len()].copy_from_slice(&p);
-    }
-    let stack = Memory::with_section(Section::with_endian(LE).append_bytes(&bytes), page);
-    let context = f.context(spec.ip, spec.sp);
-    dump = dump.add_thread(Thread::new(LE, CRASH_TID, &stack, &context)).add_memory(stack).add(context);
-    for (i, id) in spec.other_threads.iter().enumerate() {
-        let base = 0x7000_0000 + i as u64 * 0x1_0000;
-        let stack = Memory::with_section(Section::with_endian(LE).append_repeated(0, 0x100), base);
-        let context = f.context(CODE, base + 0x80);
-        dump = dump.add_thread(Thread::new(LE, *id, &stack, &context)).add_memory(stack).add(context);
-    }
-    if let Some((c, params)) = spec.exception {
-        let mut e = Exception::new(LE);
-        e.thread_id = CRASH_TID;
-        e.exception_record.exception_code = c;
-        e.exception_record.exception_address = spec.ip;
-        e.exception_record.number_parameters = params.len() as u32;
-        for (i, p) in params.iter().enumerate() {
-            e.exception_record.exception_information[i] = *p;
-        }
-        dump = dump.add_exception(e);
-    }
-    if !spec.times.is_empty() {
-        // MINIDUMP_THREAD_INFO_LIST: 12-byte header, 64-byte entries (100 ns units).
-        let mut s = Section::with_endian(LE).D32(12).D32(64).D32(spec.times.len() as u32);
-        for (id, user, kernel) in &spec.times {
-            s = s.D32(*id).D32(0).D32(0).D32(0).D64(0).D64(0).D64(kernel * 10_000).D64(user * 10_000).D64(0).D64(0);
-        }
-        dump = dump.add_stream(SimpleStream { stream_type: 17, section: s });
-    }
-    for i in 0..spec.handles {
-        dump = dump.add_handle_descriptor(HandleDescriptor::new(LE, 4 * i as u64 + 4, None, None, 0, 0, 1, 1));
-    }
-    if spec.comment {
-        let text: Vec<u8> = "checked by QA\0".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-        dump = dump.add_stream(SimpleStream { stream_type: 11, section: Section::with_endian(LE).append_bytes(&text) });
-    }
-    for (addr, len) in spec.captured {
-        dump = dump.add_memory(Memory::with_section(Section::with_endian(LE).append_repeated(0xCC, len), addr));
-    }
-    dump
-}
-
-fn open_bytes(tag: &str, bytes: &[u8]) -> AddressSpace {
-    let path = write_scratch(tag, bytes);
-    let space = AddressSpace::open(&path).unwrap_or_else(|e| panic!("{tag}: {e}"));
-    let _ = std::fs::remove_file(&path);
-    space
-}
-
-fn open_spec(tag: &str, spec: Spec) -> AddressSpace {
-    open_bytes(tag, &build(spec).finish().expect("synth dump"))
-}
-
-fn frame(index: usize, addr: u64, function: Option<&str>) -> StackFrame {
-    StackFrame {
-        index,
-        instruction_addr: addr,
-        module: Some("ntdll.dll".into()),
-        module_index: None,
-        function: function.map(str::to_string),
-        function_offset: Some(0x14),
-        module_offset: None,
-        source: None,
-        trust: if index == 0 { FrameTrust::Context } else { FrameTrust::Cfi },
-        registers: vec![],
-    }
-}
-
-/// One trace per (thread, functions innermost first).
-fn traces(threads: &[(u32, &[&str])]) -> WalkResult {
-    WalkResult {
-        traces: threads
-            .iter()
-            .map(|(id, fns)| StackTrace {
-                thread_id: *id,
-                frames: fns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| frame(i, 0x7700_1000 + i as u64 * 0x10, (!f.is_empty()).then_some(*f)))
-                    .collect(),
-                note: None,
-            })
-            .collect(),
-        warnings: vec![],
-    }
-}
-
-fn names(findings: &[Finding]) -> Vec<&'static str> {
-    findings.iter().map(|f| f.name).collect()
-}
-
-fn fires(name: &str, space: &AddressSpace, walk: Option<&WalkResult>) -> Finding {
-    let found = analyze(space, walk);
-    found.iter().find(|f| f.name == name).cloned().unwrap_or_else(|| panic!("{name} did not fire: {:?}", names(&found)))
-}
-
-fn silent(name: &str, space: &AddressSpace, walk: Option<&WalkResult>) {
-    let found = analyze(space, walk);
-    assert!(!found.iter().any(|f| f.name == name), "{name} fired on its near miss: {found:#?}");
-}
-
-/// Fires on `hit`, not on `miss` (same traces for both).
-fn check(name: &str, hit: Spec, miss: Spec, walk: Option<&WalkResult>) -> Finding {
-    let f = fires(name, &open_spec(name, hit), walk);
-    silent(name, &open_spec(name, miss), walk);
-    assert!(f.confidence > 0.0 && f.confidence <= 1.0, "{name}: confidence {}", f.confidence);
-    assert!(!f.summary.is_empty() && !f.evidence.is_empty(), "{name}: {f:#?}");
-    f
-}
 
 #[test]
 fn stack_overflow() {
@@ -443,20 +222,6 @@ fn virtualized_process() {
     let hit = Spec { modules: mods("wow64cpu.dll"), ..Spec::default() };
     let miss = Spec { modules: mods("wow32.dll"), ..Spec::default() };
     check("Virtualized Process", hit, miss, None);
-}
-
-#[test]
-fn cloud_environment() {
-    let mods = |extra: &str| {
-        let mut m = Spec::default().modules;
-        m.push((0x7700_0000, 0x1_0000, format!("E:\\base\\x64\\{extra}")));
-        m
-    };
-    let hit = Spec { modules: mods("WaWorkerHost.exe"), ..Spec::default() };
-    let miss = Spec { modules: mods("Microsoft.Azure.Storage.dll"), ..Spec::default() };
-    check("Cloud Environment", hit, miss, None);
-    let sdk = Spec { modules: mods("Microsoft.WindowsAzure.ServiceRuntime.dll"), ..Spec::default() };
-    fires("Cloud Environment", &open_spec("ce", sdk), None);
 }
 
 #[test]

@@ -23,6 +23,7 @@ mod layout3d;
 mod live_capture;
 mod modules_panel;
 mod patterns;
+mod patterns_runtime;
 mod render;
 mod render3d;
 mod scene;

@@ -5,6 +5,7 @@
 //! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
 
 pub mod kittest;
+pub mod pattern_spec;
 pub mod pixels;
 pub mod rng;
 pub mod synth;
