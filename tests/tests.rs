@@ -10,6 +10,7 @@
 
 mod common;
 
+mod abort_capture;
 mod charts;
 mod corpus;
 mod demo_dump;

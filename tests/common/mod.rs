@@ -213,6 +213,29 @@ pub fn gpu_available() -> bool {
     available
 }
 
+/// The C compiler (`gcc`) for tests that build the programs they examine, or
+/// `None` (after printing "skipped: ..." and noting the skip) when it is not
+/// installed; with `MEMSCAPE_REQUIRE_TOOLS=1` (CI) a missing one fails.
+pub fn c_compiler() -> Option<&'static str> {
+    const GCC: &str = "gcc";
+    let works = std::process::Command::new(GCC)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if works {
+        return Some(GCC);
+    }
+    assert!(
+        std::env::var("MEMSCAPE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "MEMSCAPE_REQUIRE_TOOLS=1 but {GCC} is missing"
+    );
+    println!("skipped: {GCC} is not installed");
+    note_skip(Skip::Tool);
+    None
+}
+
 /// eframe's storage, in memory: what goes through `App::save` and comes back
 /// through the app's `from_storage` is what a restart sees (eframe's own file
 /// store is private to it).
@@ -237,6 +260,8 @@ impl eframe::Storage for MemoryStorage {
 pub enum Skip {
     Gpu,
     Corpus,
+    /// A system tool (a C compiler) is missing.
+    Tool,
 }
 
 /// The tests that skipped, by reason (the test harness names each test's thread after it).
@@ -267,7 +292,7 @@ pub fn note_skip(why: Skip) {
 extern "C" fn print_skips() {
     let Ok(skipped) = SKIPPED.lock() else { return };
     let count = |why| skipped.get(&why).map_or(0, |t| t.len());
-    let (gpu, corpus) = (count(Skip::Gpu), count(Skip::Corpus));
+    let (gpu, corpus, tool) = (count(Skip::Gpu), count(Skip::Corpus), count(Skip::Tool));
     let mut parts = Vec::new();
     if gpu > 0 {
         parts.push(format!("{gpu} need a GPU adapter (install mesa-vulkan-drivers for lavapipe)"));
@@ -275,7 +300,10 @@ extern "C" fn print_skips() {
     if corpus > 0 {
         parts.push(format!("{corpus} need the dump corpus (set MEMSCAPE_CORPUS=../shared/dumps)"));
     }
+    if tool > 0 {
+        parts.push(format!("{tool} need a system tool (install gcc)"));
+    }
     if !parts.is_empty() {
-        eprintln!("\nmemscape tests: {} skipped: {}", gpu + corpus, parts.join("; "));
+        eprintln!("\nmemscape tests: {} skipped: {}", gpu + corpus + tool, parts.join("; "));
     }
 }
