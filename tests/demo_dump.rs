@@ -211,6 +211,11 @@ fn exception_is_a_null_write_in_jit_compiled_code() {
     let info: MinidumpSystemInfo = dump.get_stream().expect("SystemInfo");
     let context = exception.context(&info, None).expect("exception context");
     assert_eq!(context.get_instruction_pointer(), record.exception_address);
+    // The dump holds the code: `mov rax,[rbp+28h]; mov ecx,[rbp+30h]; mov [rax],ecx`.
+    let memory: MinidumpMemory64List = dump.get_stream().expect("Memory64List");
+    let code = memory.memory_at_address(record.exception_address).expect("the faulting page is captured");
+    let at = (record.exception_address - code.base_address) as usize;
+    assert_eq!(&code.bytes[at - 7..at + 2], &[0x48, 0x8B, 0x45, 0x28, 0x8B, 0x4D, 0x30, 0x89, 0x08]);
 }
 
 fn read_u64(memory: &MinidumpMemory64List<'_>, addr: u64) -> Option<u64> {

@@ -302,11 +302,14 @@ pub fn callouts_for(space: &AddressSpace, selected: Option<u32>) -> Vec<Callout>
             format!("0x{:x}..0x{:x} ({})", r.base_addr, r.end_addr(), crate::format::human_size_short(r.size_bytes));
         out.push(Callout { region: sel, title: describe_region(space, sel), detail: Some(range), color: color(sel) });
     }
-    // A finding points at its first region, or its first module's or thread's
-    // (most findings name modules and threads rather than raw regions).
+    // A finding points at the first region it names itself (JIT Code's code
+    // heap block, Stack Overflow's guard page), else at the lowest of its
+    // modules' and threads' regions (most findings name those rather than
+    // raw regions).
     let findings = crate::analysis::patterns::analyze(space, None);
     let targets = findings.iter().filter_map(|f| {
-        let i = finding_regions(space, f).first().copied()?;
+        let own = f.regions.iter().find_map(|b| space.region_index_at(*b)).map(|i| i as u32);
+        let i = own.or_else(|| finding_regions(space, f).first().copied())?;
         Some(Callout { region: i, title: f.name.to_string(), detail: Some(describe_region(space, i)), color: color(i) })
     });
     out.extend(targets.take(MAX_FINDING_CALLOUTS));

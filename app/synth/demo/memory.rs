@@ -3,8 +3,10 @@
 //! points at; the first pages of the process heap (its header, the environment
 //! and the process parameters); every other heap's and segment's first page;
 //! every TEB; each module's header page; KUSER_SHARED_DATA; every thread's stack
-//! from the page holding rsp up to the stack base.
+//! from the page holding rsp up to the stack base; the JIT code pages where the
+//! fault happened and where threads run.
 
+use super::jit;
 use super::layout::{KUSER_SHARED_DATA, Layout, PEB_ADDR, READ_ONLY_SHARED};
 use super::process::{AFFINITY, CRASH_UNIX, PID, PROCESSORS, process_parameters};
 use super::stacks::ThreadScene;
@@ -37,7 +39,13 @@ fn inconsistent(what: &str, why: &str) -> SynthError {
 }
 
 /// Every captured range, checked to lie in committed memory.
-pub fn captures(layout: &Layout, threads: &[ThreadScene], tids: &[u32], seed: u64) -> Result<Vec<Capture>, SynthError> {
+pub fn captures(
+    layout: &Layout,
+    threads: &[ThreadScene],
+    tids: &[u32],
+    fault: u64,
+    seed: u64,
+) -> Result<Vec<Capture>, SynthError> {
     let mut rng = SplitMix64::for_name(seed, "captures");
     let mut out = Vec::new();
     let ntdll = layout.module("ntdll.dll").ok_or_else(|| inconsistent("ntdll.dll", "not loaded"))?;
@@ -165,6 +173,20 @@ pub fn captures(layout: &Layout, threads: &[ThreadScene], tids: &[u32], seed: u6
             bytes: scene.stack.bytes.as_slice().to_vec(),
             what: format!("stack of thread {tid:#x}"),
         });
+    }
+
+    // JIT code: the faulting instruction's page and those threads run in.
+    let mut pages: Vec<u64> = std::iter::once(fault)
+        .chain(threads.iter().map(|t| t.regs.rip))
+        .filter(|ip| layout.jit_code.contains(ip))
+        .map(|ip| ip & !(PAGE_SIZE - 1))
+        .collect();
+    pages.sort_unstable();
+    pages.dedup();
+    let mut jit_rng = SplitMix64::for_name(seed, "jit code");
+    for page in pages {
+        let with_fault = (page..page + PAGE_SIZE).contains(&fault).then_some(fault);
+        out.push(capture(page, jit::code_page(page, with_fault, &mut jit_rng), "JIT code"));
     }
 
     for c in &out {

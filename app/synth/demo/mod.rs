@@ -12,6 +12,7 @@
 mod bottomup;
 mod code;
 mod handles;
+mod jit;
 mod layout;
 mod memory;
 mod modules;
@@ -49,7 +50,7 @@ pub fn build_demo_dump() -> Result<Vec<u8>, SynthError> {
     let pool = locals_pool(&layout, &handles, seed);
     let (scenes, crash) = stacks::build_threads(&layout, &plans, &pool, seed)?;
     let tids: Vec<u32> = plans.iter().map(|p| p.def.tid).collect();
-    let captures = memory::captures(&layout, &scenes, &tids, seed)?;
+    let captures = memory::captures(&layout, &scenes, &tids, crash.address, seed)?;
     write::write_dump(write::Scenario {
         layout: &layout,
         plans: &plans,
