@@ -21,6 +21,9 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     let result = match &args.command {
         Some(command) => {
+            if command.renders_offscreen() {
+                quiet_headless_vulkan();
+            }
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let mut timings = cli::Timings::new(args.timings);
@@ -39,6 +42,20 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Turns off Mesa's Vulkan device-selection layer for a headless command
+/// (unless the user set NODEVICE_SELECT): to order the GPUs it connects to
+/// the Wayland compositor, and libwayland prints "error: XDG_RUNTIME_DIR is
+/// invalid or not set" (twice) where there is none, on runs that succeed.
+/// Offscreen rendering picks its adapter itself, so the layer adds nothing.
+fn quiet_headless_vulkan() {
+    const VAR: &str = "NODEVICE_SELECT";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: called from main before any thread exists (the logger spawns
+        // none), so nothing reads the environment concurrently.
+        unsafe { std::env::set_var(VAR, "1") };
     }
 }
 

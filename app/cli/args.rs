@@ -214,6 +214,13 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command renders on the GPU without a window (`shot`, `gallery`).
+    pub fn renders_offscreen(&self) -> bool {
+        matches!(self, Command::Shot { .. } | Command::Gallery { .. })
+    }
+}
+
 fn parse_theme(s: &str) -> Result<ExportTheme, String> {
     ExportTheme::from_name(s).ok_or_else(|| format!("unknown theme '{s}' (dark or light)"))
 }

@@ -1,20 +1,58 @@
 //! The dump's bytes: a read-only memory map of the file, or a static slice for
-//! the embedded demo dump. Never a copy of the whole file.
+//! the embedded demo dump. Never a copy of the whole file. On Unix the map is
+//! guarded against the file shrinking underneath it (see sigbus.rs).
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+/// A mapped dump file and its SIGBUS guard.
+#[derive(Debug)]
+pub(crate) struct MappedFile {
+    // Declared before `map`, so it is dropped (unregistered) before the unmap.
+    #[cfg(unix)]
+    guard: super::sigbus::Guard,
+    map: memmap2::Mmap,
+}
+
+impl MappedFile {
+    pub fn new(map: memmap2::Mmap) -> MappedFile {
+        MappedFile {
+            #[cfg(unix)]
+            guard: super::sigbus::guard(map.as_ptr(), map.len()),
+            map,
+        }
+    }
+
+    /// Whether a read found the file shorter than when it was mapped.
+    pub fn changed(&self) -> bool {
+        #[cfg(unix)]
+        return self.guard.changed();
+        #[cfg(not(unix))]
+        false
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum DumpBytes {
-    Mapped(Arc<memmap2::Mmap>),
+    Mapped(Arc<MappedFile>),
     Static(&'static [u8]),
+}
+
+impl DumpBytes {
+    /// Whether the file changed (shrank) underneath the map since it was opened.
+    pub fn changed(&self) -> bool {
+        match self {
+            DumpBytes::Mapped(m) => m.changed(),
+            DumpBytes::Static(_) => false,
+        }
+    }
 }
 
 impl Deref for DumpBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            DumpBytes::Mapped(m) => m,
+            DumpBytes::Mapped(m) => &m.map,
             DumpBytes::Static(s) => s,
         }
     }

@@ -13,6 +13,8 @@ pub enum DumpError {
     NotAMinidump { path: PathBuf, reason: String },
     #[error("{}: the file is empty", path.display())]
     Empty { path: PathBuf },
+    #[error("{}: not a regular file ({what}); a dump is a file", path.display())]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{}: unreadable minidump: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
     #[error("{}: loading cancelled", path.display())]

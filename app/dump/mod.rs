@@ -6,6 +6,7 @@ mod bytes;
 mod captured;
 mod error;
 mod exception_names;
+mod file;
 mod linux_maps;
 mod model;
 mod open;
@@ -18,6 +19,8 @@ mod read_threads;
 mod region;
 mod regions;
 mod sections;
+#[cfg(unix)]
+mod sigbus;
 mod stackwalk;
 pub mod time;
 

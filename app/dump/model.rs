@@ -254,6 +254,12 @@ pub struct AddressSpace {
 }
 
 impl AddressSpace {
+    /// Whether the dump file shrank while open (another program truncated or
+    /// rewrote it): what it lost reads as zeros from then on; reopen it.
+    pub fn file_changed(&self) -> bool {
+        self.bytes.changed()
+    }
+
     /// The raw dump bytes (memory-mapped or embedded).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes

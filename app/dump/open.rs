@@ -9,9 +9,10 @@ use std::sync::Arc;
 use minidump::format::MINIDUMP_STREAM_TYPE;
 use minidump::{Minidump, MinidumpMiscInfo, MinidumpSystemInfo};
 
-use super::bytes::DumpBytes;
+use super::bytes::{DumpBytes, MappedFile};
 use super::captured::{self, CapturedMemory};
 use super::error::DumpError;
+use super::file::open_regular;
 use super::linux_maps;
 use super::model::{AddressSpace, StreamEntry};
 use super::progress::LoadProgress;
@@ -34,15 +35,15 @@ impl AddressSpace {
         let path = path.as_ref();
         progress.enter(0);
         let io = |err| DumpError::Io { path: path.to_path_buf(), err };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let (file, len) = open_regular(path)?;
         if len == 0 {
             return Err(DumpError::Empty { path: path.to_path_buf() });
         }
-        // SAFETY: the map is read-only; a file changed underneath while open is
-        // outside what memscape can defend against, as for every mmap reader.
+        // SAFETY: the map is read-only and only read through slices; a file
+        // truncated underneath it is caught by the SIGBUS guard (sigbus.rs),
+        // which turns the lost pages into zeros and marks the dump changed.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(map)), progress)
+        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress)
     }
 
     /// Reads a dump held in static memory (the embedded demo dump).
@@ -80,6 +81,36 @@ fn stream_name(stream_type: u32) -> String {
     }
 }
 
+/// At most this many stream directory entries are read: writers use a few
+/// dozen (dbghelp pads with a few unused ones), so more is a damaged header.
+pub const MAX_STREAMS: u32 = 4096;
+
+/// Refuses a header whose stream directory cannot be right before anything
+/// walks it: more than [`MAX_STREAMS`] entries, or entries past the end of
+/// the file (the minidump crate would read, and warn about, every claimed
+/// entry up to the end of a large file before failing).
+fn check_directory(bytes: &[u8], path: &Path) -> Result<(), DumpError> {
+    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    if bytes.get(..4) != Some(b"MDMP") {
+        return Ok(()); // the reader says what it is not
+    }
+    let (Some(count), Some(rva)) = (u32_at(8), u32_at(12)) else { return Ok(()) };
+    let corrupt = |reason: String| Err(DumpError::Corrupt { path: path.to_path_buf(), reason });
+    if count > MAX_STREAMS {
+        return corrupt(format!(
+            "the header claims {count} streams (a dump has a few dozen; at most {MAX_STREAMS} are read)"
+        ));
+    }
+    let end = u64::from(rva) + u64::from(count) * 12;
+    if end > bytes.len() as u64 {
+        return corrupt(format!(
+            "the stream directory ({count} entries at offset {rva:#x}) runs past the end of the file ({} bytes): truncated or damaged",
+            bytes.len()
+        ));
+    }
+    Ok(())
+}
+
 fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
     let phase = |step: usize| {
         if progress.is_cancelled() {
@@ -90,6 +121,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
     };
     phase(1)?;
     let file_len = bytes.len() as u64;
+    check_directory(&bytes, &path)?;
     let dump = Minidump::read(&bytes[..]).map_err(|e| match e {
         minidump::Error::MissingHeader | minidump::Error::HeaderMismatch => {
             DumpError::NotAMinidump { path: path.clone(), reason: "no MDMP signature at the start".into() }
@@ -114,15 +146,6 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
             name: stream_name(d.stream_type),
             size_bytes: d.location.data_size,
         });
-    }
-    // The directory itself must fit (dbghelp pads it with unused entries, which
-    // all_streams() skips, so count bytes rather than entries).
-    let directory_end = u64::from(dump.header.stream_directory_rva) + u64::from(dump.header.stream_count) * 12;
-    if directory_end > file_len {
-        warnings.push(format!(
-            "the stream directory ({} entries) runs past the end of the file (truncated dump)",
-            dump.header.stream_count
-        ));
     }
     if !truncated.is_empty() {
         warnings.push(format!("streams extend past the end of the file (truncated dump): {}", truncated.join(", ")));

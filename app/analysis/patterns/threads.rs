@@ -204,7 +204,9 @@ pub fn execution_residue(cx: &Ctx) -> Vec<Finding> {
     let start = thread.sp.unwrap_or(thread.stack_start_addr).max(thread.stack_start_addr);
     let end = thread.stack_end_addr.min(start.saturating_add(RESIDUE_SCAN_BYTES));
     let mut residue: Vec<(u64, u64)> = Vec::new();
-    let mut addr = start.next_multiple_of(step);
+    // A hostile stack range can sit at the top of the address space: neither
+    // the alignment nor the walk may wrap (a wrapped start would scan 2^64 bytes).
+    let Some(mut addr) = start.checked_next_multiple_of(step) else { return vec![] };
     while addr.saturating_add(step) <= end {
         if let Some(v) = space.captured.read_pointer(space.bytes(), addr, bits)
             && v >= 0x1_0000

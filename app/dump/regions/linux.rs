@@ -8,70 +8,95 @@ use crate::dump::linux_maps::MapsLine;
 use crate::dump::model::{Heap, Module, Thread};
 use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
-/// Paints every mapping below `limit` and classifies it. Returns the heaps
-/// found ([heap] is glibc's main arena).
-pub(crate) fn paint_linux_maps(
-    p: &mut Painter,
+/// Every mapping classified, the gaps between them `Free`; guard pages below
+/// thread stacks marked. Returns the painter and the heaps found ([heap] is
+/// glibc's main arena). The kernel lists mappings sorted and disjoint: then
+/// the map is bulk-built in one pass (a tree grown paint by paint costs
+/// several times the memory, which 200k-line streams made plain); a stream
+/// out of order is painted line by line.
+pub(crate) fn linux_maps_painter(
+    limit: u64,
     lines: &[MapsLine],
     modules: &[Module],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     threads: &[Thread],
-) -> Vec<Heap> {
+) -> (Painter, Vec<Heap>) {
     let mut by_path: HashMap<&str, usize> = HashMap::new();
     for (i, m) in modules.iter().enumerate() {
         by_path.entry(m.path.as_str()).or_insert(i);
     }
     let mut heaps = Vec::new();
-    for l in lines {
-        let protect = Protection::from_posix(l.read, l.write, l.exec);
-        let no_access = !(l.read || l.write || l.exec);
-        // A file mapping belongs to a module by path (every segment of a .so),
-        // or by address when the module list spells the path differently.
-        let is_file = !l.path.is_empty() && !l.path.starts_with('[');
-        let module = by_path.get(l.path.as_str()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
-        let stack_thread = stack_owner(l, threads);
-        let (kind, ty, owner, label) = if let Some(i) = module {
-            (RegionKind::Image, RegionType::Image, Owner::Module(i), modules[i].name.clone())
-        } else if l.path == "[heap]" {
-            heaps.push(Heap { index: heaps.len(), base_addr: l.start });
-            (RegionKind::Heap, RegionType::Private, Owner::Heap(heaps.len() - 1), "[heap]".to_string())
-        } else if let Some(tid) = stack_thread {
-            let label =
-                if no_access { format!("stack guard of thread {tid}") } else { format!("stack of thread {tid}") };
-            (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label)
-        } else if l.path == "[stack]" || l.path.starts_with("[stack:") {
-            (RegionKind::Stack, RegionType::Private, Owner::None, l.path.clone())
-        } else if l.path == "[vdso]" {
-            (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".to_string())
-        } else if l.path.starts_with('[') {
-            // [vvar], [vsyscall] and friends: kernel-provided, shared.
-            (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.clone())
-        } else if !l.path.is_empty() {
-            let kind = if l.shared && l.write { RegionKind::Shareable } else { RegionKind::MappedFile };
-            (kind, RegionType::Mapped, Owner::File(l.path.clone()), l.path.clone())
-        } else if l.shared {
-            (RegionKind::Shareable, RegionType::Mapped, Owner::None, String::new())
-        } else if no_access {
-            (RegionKind::Reserved, RegionType::Private, Owner::None, String::new())
-        } else {
-            (RegionKind::PrivateData, RegionType::Private, Owner::None, String::new())
-        };
-        p.paint(Region {
-            base_addr: l.start,
-            size_bytes: l.end - l.start,
-            state: if no_access { RegionState::Reserve } else { RegionState::Commit },
-            ty: Some(ty),
-            protect,
-            alloc_protect: protect,
-            alloc_base_addr: l.start,
-            captured_bytes: 0,
-            kind,
-            owner,
-            label,
-        });
+    let regions = lines.iter().map(|l| classify(l, &by_path, module_index_at, modules, threads, &mut heaps));
+    let free = Region::blank(0, 0, RegionKind::Free, RegionState::Free);
+    let sorted = lines.windows(2).all(|w| w[0].end <= w[1].start);
+    let mut p = if sorted {
+        Painter::from_sorted(limit, free, regions)
+    } else {
+        let mut p = Painter::new(limit, free);
+        for r in regions {
+            p.paint(r);
+        }
+        p
+    };
+    mark_stack_guards(&mut p, lines, threads);
+    (p, heaps)
+}
+
+/// One mapping as a region: a module's image, [heap], a thread's stack, a
+/// mapped file, shared or private anonymous memory, or a reservation.
+fn classify(
+    l: &MapsLine,
+    by_path: &HashMap<&str, usize>,
+    module_index_at: &dyn Fn(u64) -> Option<usize>,
+    modules: &[Module],
+    threads: &[Thread],
+    heaps: &mut Vec<Heap>,
+) -> Region {
+    let protect = Protection::from_posix(l.read, l.write, l.exec);
+    let no_access = !(l.read || l.write || l.exec);
+    // A file mapping belongs to a module by path (every segment of a .so),
+    // or by address when the module list spells the path differently.
+    let is_file = !l.path.is_empty() && !l.path.starts_with('[');
+    let module = by_path.get(l.path.as_str()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
+    let stack_thread = stack_owner(l, threads);
+    let (kind, ty, owner, label) = if let Some(i) = module {
+        (RegionKind::Image, RegionType::Image, Owner::Module(i), modules[i].name.clone())
+    } else if l.path == "[heap]" {
+        heaps.push(Heap { index: heaps.len(), base_addr: l.start });
+        (RegionKind::Heap, RegionType::Private, Owner::Heap(heaps.len() - 1), "[heap]".to_string())
+    } else if let Some(tid) = stack_thread {
+        let label = if no_access { format!("stack guard of thread {tid}") } else { format!("stack of thread {tid}") };
+        (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label)
+    } else if l.path == "[stack]" || l.path.starts_with("[stack:") {
+        (RegionKind::Stack, RegionType::Private, Owner::None, l.path.clone())
+    } else if l.path == "[vdso]" {
+        (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".to_string())
+    } else if l.path.starts_with('[') {
+        // [vvar], [vsyscall] and friends: kernel-provided, shared.
+        (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.clone())
+    } else if !l.path.is_empty() {
+        let kind = if l.shared && l.write { RegionKind::Shareable } else { RegionKind::MappedFile };
+        (kind, RegionType::Mapped, Owner::File(l.path.clone()), l.path.clone())
+    } else if l.shared {
+        (RegionKind::Shareable, RegionType::Mapped, Owner::None, String::new())
+    } else if no_access {
+        (RegionKind::Reserved, RegionType::Private, Owner::None, String::new())
+    } else {
+        (RegionKind::PrivateData, RegionType::Private, Owner::None, String::new())
+    };
+    Region {
+        base_addr: l.start,
+        size_bytes: l.end - l.start,
+        state: if no_access { RegionState::Reserve } else { RegionState::Commit },
+        ty: Some(ty),
+        protect,
+        alloc_protect: protect,
+        alloc_base_addr: l.start,
+        captured_bytes: 0,
+        kind,
+        owner,
+        label,
     }
-    mark_stack_guards(p, lines, threads);
-    heaps
 }
 
 /// The thread whose stack lies in this mapping: by [stack:tid], or by the

@@ -80,10 +80,17 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
             (p, RegionSource::MemoryInfoList, entries.len())
         }
         (None, Some(lines)) => {
-            let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Free, RegionState::Free));
+            // Lines are sorted by address: the user-space ones are a prefix
+            // (a line at or past the limit is clamped away by the painter).
             let kernel = crate::dump::read_system::kernel_space_start(inp.pointer_bits);
-            let user: Vec<MapsLine> = lines.iter().filter(|l| l.start < kernel.min(inp.limit)).cloned().collect();
-            heaps = linux::paint_linux_maps(&mut p, &user, inp.modules, &find_module, inp.threads);
+            let user = lines.iter().take_while(|l| l.start < kernel.min(inp.limit)).count();
+            let user = if lines[user..].iter().all(|l| l.start >= kernel.min(inp.limit)) {
+                &lines[..user]
+            } else {
+                &lines[..] // out of order: let the painter clamp each line
+            };
+            let (p, found) = linux::linux_maps_painter(inp.limit, user, inp.modules, &find_module, inp.threads);
+            heaps = found;
             (p, RegionSource::LinuxMaps, lines.len())
         }
         _ => {
