@@ -476,6 +476,15 @@ impl eframe::App for MemscapeApp {
                 },
             ))
         });
+        if self.doc.as_ref().is_some_and(|d| d.space.file_changed()) {
+            // The SIGBUS guard saw reads past the file's new end (dump/sigbus.rs).
+            egui::Panel::bottom("changed_bar").show(ui, |ui| {
+                ui.colored_label(
+                    theme::WARNING,
+                    "The dump file changed on disk while open (it shrank): what it lost reads as zeros. Reopen it.",
+                );
+            });
+        }
         if let Some(err) = &self.error {
             egui::Panel::bottom("error_bar").show(ui, |ui| {
                 ui.horizontal(|ui| {

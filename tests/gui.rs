@@ -19,7 +19,7 @@ use memscape::layout::{View, ViewKind};
 /// The bundled demo dump on disk.
 const DEMO_ASSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
-fn harness(source: DumpSource) -> Harness<'static, MemscapeApp> {
+pub(crate) fn harness(source: DumpSource) -> Harness<'static, MemscapeApp> {
     harness_kept(source, Kept::default())
 }
 
@@ -32,7 +32,7 @@ fn harness_kept(source: DumpSource, kept: Kept) -> Harness<'static, MemscapeApp>
 }
 
 /// Steps the app until `done` holds (loading runs on another thread).
-fn step_until(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) {
+pub(crate) fn step_until(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) {
     let start = Instant::now();
     while !done(h.state()) {
         assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");

@@ -18,6 +18,7 @@ mod demo_model;
 mod export;
 mod file_dialog;
 mod gui;
+mod gui_hostile;
 mod hostile_classes;
 mod hostile_input;
 mod layout;

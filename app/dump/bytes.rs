@@ -36,6 +36,8 @@ impl MappedFile {
 pub(crate) enum DumpBytes {
     Mapped(Arc<MappedFile>),
     Static(&'static [u8]),
+    /// Bytes already in memory (fuzzing; later, decompressed cores).
+    Owned(Arc<[u8]>),
 }
 
 impl DumpBytes {
@@ -43,7 +45,7 @@ impl DumpBytes {
     pub fn changed(&self) -> bool {
         match self {
             DumpBytes::Mapped(m) => m.changed(),
-            DumpBytes::Static(_) => false,
+            DumpBytes::Static(_) | DumpBytes::Owned(_) => false,
         }
     }
 }
@@ -54,6 +56,7 @@ impl Deref for DumpBytes {
         match self {
             DumpBytes::Mapped(m) => &m.map,
             DumpBytes::Static(s) => s,
+            DumpBytes::Owned(b) => b,
         }
     }
 }

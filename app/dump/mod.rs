@@ -25,6 +25,19 @@ mod stackwalk;
 pub mod time;
 
 pub use captured::{CapturedMemory, CapturedRange};
+
+/// Entry points for the fuzz targets (tests/fuzz): parsers that are otherwise
+/// reached only through a whole dump.
+#[doc(hidden)]
+pub mod fuzz_entry {
+    /// Parses /proc/pid/maps text: (lines kept, lines skipped); every kept
+    /// line has start < end.
+    pub fn linux_maps(text: &[u8]) -> (usize, usize) {
+        let (lines, bad) = super::linux_maps::parse_maps(text);
+        assert!(lines.iter().all(|l| l.start < l.end), "a kept line is empty or inverted");
+        (lines.len(), bad)
+    }
+}
 pub use error::DumpError;
 pub use exception_names::{exception_name, fast_fail_name};
 pub use model::{

@@ -46,6 +46,15 @@ impl AddressSpace {
         build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress)
     }
 
+    /// Reads a dump already in memory (a fuzzer's input, bytes from elsewhere).
+    pub fn from_bytes(name: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<AddressSpace, DumpError> {
+        let path = name.into();
+        if bytes.is_empty() {
+            return Err(DumpError::Empty { path });
+        }
+        build(path, DumpBytes::Owned(bytes.into()), &LoadProgress::new())
+    }
+
     /// Reads a dump held in static memory (the embedded demo dump).
     pub fn from_static(name: impl Into<PathBuf>, bytes: &'static [u8]) -> Result<AddressSpace, DumpError> {
         let path = name.into();

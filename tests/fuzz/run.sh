@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every memscape fuzz target for SECONDS each (default 1800, the issue's
+# 30 minutes), JOBS targets at a time (default 1), with libFuzzer's limits:
+# 5 s per input (-timeout, a hang) and 1024 MiB (-rss_limit_mb). Seeds come
+# from the demo dump, the shared corpus when ../shared/dumps is beside the
+# project (copied into tests/fuzz/corpus, which git ignores; never committed),
+# this machine's ELF binaries and /proc/self/maps. Findings land in
+# tests/fuzz/artifacts/TARGET; the figures of each run in tests/fuzz/logs.
+# Needs the nightly toolchain and cargo-fuzz (cargo +nightly install cargo-fuzz).
+#
+#   tests/fuzz/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-1800}
+jobs=${JOBS:-1}
+targets=(open_dump linux_maps sections layouts)
+fuzz=tests/fuzz
+mkdir -p "$fuzz/logs"
+for t in "${targets[@]}"; do mkdir -p "$fuzz/corpus/$t"; done
+
+# Seeds.
+cp assets/demo/*.dmp "$fuzz/corpus/open_dump/"
+if [ -d ../shared/dumps ]; then cp ../shared/dumps/*.dmp "$fuzz/corpus/open_dump/"; fi
+cat /proc/self/maps > "$fuzz/corpus/linux_maps/self.maps"
+printf '00400000-0040b000 r-xp 00000000 08:01 1234 /usr/bin/app\n7ffd0000-7ffd1000 rw-p 00000000 00:00 0 [stack]\n' \
+  > "$fuzz/corpus/linux_maps/small.maps"
+for bin in /bin/ls /bin/sh /usr/lib/x86_64-linux-gnu/libc.so.6; do
+  [ -f "$bin" ] || continue
+  # 16 bytes of base and size, then the header page.
+  { printf '\x00\x00\x40\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00'; head -c 4096 "$bin"; } \
+    > "$fuzz/corpus/sections/$(basename "$bin").page"
+done
+head -c 6000 /dev/urandom > "$fuzz/corpus/layouts/random"
+
+cargo +nightly fuzz build --fuzz-dir "$fuzz" -O
+run() {
+  local t=$1 status=0
+  cargo +nightly fuzz run --fuzz-dir "$fuzz" -O "$t" "$fuzz/corpus/$t" -- \
+    -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
+    > "$fuzz/logs/$t.log" 2>&1 || status=$?
+  echo "$t: exit $status, $(grep -E '^stat::number_of_executed_units' "$fuzz/logs/$t.log" | tail -1)"
+}
+active=0
+for t in "${targets[@]}"; do
+  run "$t" &
+  active=$((active + 1))
+  if [ "$active" -ge "$jobs" ]; then wait -n; active=$((active - 1)); fi
+done
+wait
