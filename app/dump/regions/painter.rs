@@ -2,14 +2,28 @@
 //! [0, limit): painting a range replaces whatever was there, splitting the
 //! neighbours. A BTreeMap keyed by base keeps each paint O(log n + touched),
 //! which matters for dumps with a million regions.
+//!
+//! A map built from sorted input (a MemoryInfoList, /proc/pid/maps) starts as
+//! a plain sorted vector and stays one while paints and modifications fall
+//! on existing region boundaries (a whole mapping relabelled, a guard page
+//! marked): the regions then cost their own size once, with no tree nodes
+//! and no copy at the end. The first paint that has to split converts it to
+//! the tree.
 
 use std::collections::BTreeMap;
 
 use crate::dump::region::Region;
 
 pub(crate) struct Painter {
-    map: BTreeMap<u64, Region>,
+    store: Store,
     limit: u64,
+}
+
+enum Store {
+    /// Sorted by base, gap-free: built in one pass, not yet split.
+    Sorted(Vec<Region>),
+    /// Painted anywhere.
+    Tree(BTreeMap<u64, Region>),
 }
 
 impl Painter {
@@ -17,11 +31,8 @@ impl Painter {
     pub fn new(limit: u64, mut fill: Region) -> Painter {
         fill.base_addr = 0;
         fill.size_bytes = limit;
-        let mut map = BTreeMap::new();
-        if limit > 0 {
-            map.insert(0, fill);
-        }
-        Painter { map, limit }
+        let regions = if limit > 0 { vec![fill] } else { Vec::new() };
+        Painter { store: Store::Sorted(regions), limit }
     }
 
     /// The space filled with `regions` (sorted by base and not overlapping),
@@ -34,10 +45,11 @@ impl Painter {
             let mut g = fill.clone();
             g.base_addr = base;
             g.size_bytes = end - base;
-            (base, g)
+            g
         };
         let mut at = 0u64;
-        let mut entries = regions.into_iter().flat_map(|mut r| {
+        let mut out: Vec<Region> = Vec::new();
+        for mut r in regions {
             let end = r.end_addr().min(limit);
             if r.base_addr < at || r.base_addr >= end {
                 // Unsorted, overlapping or outside the space: not this function's input.
@@ -46,23 +58,44 @@ impl Painter {
                     "from_sorted: {:#x} out of order",
                     r.base_addr
                 );
-                return [None, None];
+                continue;
             }
-            let before = (r.base_addr > at).then(|| gap(at, r.base_addr));
+            if r.base_addr > at {
+                out.push(gap(at, r.base_addr));
+            }
             r.size_bytes = end - r.base_addr;
             at = end;
-            [before, Some((r.base_addr, r))]
-        });
-        // Keys are ascending: the tree is bulk-built (no copy of the regions
-        // is made before it).
-        let mut map: BTreeMap<u64, Region> = entries.by_ref().flatten().collect();
-        drop(entries);
-        let end = map.last_key_value().map_or(0, |(_, r)| r.end_addr());
-        if end < limit {
-            let (base, g) = gap(end, limit);
-            map.insert(base, g);
+            out.push(r);
         }
-        Painter { map, limit }
+        if at < limit {
+            out.push(gap(at, limit));
+        }
+        // Large vectors grow and shrink by remapping pages, not by copying.
+        out.shrink_to_fit();
+        Painter { store: Store::Sorted(out), limit }
+    }
+
+    /// The tree, converting the sorted vector on first use.
+    fn tree(&mut self) -> &mut BTreeMap<u64, Region> {
+        if let Store::Sorted(v) = &mut self.store {
+            let map = std::mem::take(v).into_iter().map(|r| (r.base_addr, r)).collect();
+            self.store = Store::Tree(map);
+        }
+        match &mut self.store {
+            Store::Tree(map) => map,
+            Store::Sorted(_) => unreachable!("converted just above"),
+        }
+    }
+
+    /// With the sorted vector: the indices `i..j` of the regions that exactly
+    /// cover [base, end), when region boundaries lie at both ends.
+    fn exact_run(&self, base: u64, end: u64) -> Option<(usize, usize)> {
+        let Store::Sorted(v) = &self.store else { return None };
+        let i = v.partition_point(|r| r.base_addr < base);
+        let j = v.partition_point(|r| r.base_addr < end);
+        let starts = v.get(i).is_some_and(|r| r.base_addr == base);
+        let ends = v.get(j).map_or(end == self.limit, |r| r.base_addr == end);
+        (starts && ends && i < j).then_some((i, j))
     }
 
     /// Ensures a region starts exactly at `addr` (when `addr` is inside the space).
@@ -70,7 +103,8 @@ impl Painter {
         if addr == 0 || addr >= self.limit {
             return;
         }
-        let Some((&base, region)) = self.map.range_mut(..=addr).next_back() else {
+        let map = self.tree();
+        let Some((&base, region)) = map.range_mut(..=addr).next_back() else {
             return;
         };
         if base == addr || region.end_addr() <= addr {
@@ -80,7 +114,7 @@ impl Painter {
         region.size_bytes = addr - base;
         tail.size_bytes = tail.end_addr() - addr;
         tail.base_addr = addr;
-        self.map.insert(addr, tail);
+        map.insert(addr, tail);
     }
 
     /// Clamps [base, end) to the space; None when nothing is left.
@@ -94,15 +128,22 @@ impl Painter {
         let Some((base, end)) = self.clamp(region.base_addr, region.end_addr()) else {
             return;
         };
-        self.split_at(base);
-        self.split_at(end);
-        let inside: Vec<u64> = self.map.range(base..end).map(|(k, _)| *k).collect();
-        for k in inside {
-            self.map.remove(&k);
-        }
         region.base_addr = base;
         region.size_bytes = end - base;
-        self.map.insert(base, region);
+        if let (Some((i, j)), Store::Sorted(v)) = (self.exact_run(base, end), &mut self.store)
+            && j == i + 1
+        {
+            v[i] = region;
+            return;
+        }
+        self.split_at(base);
+        self.split_at(end);
+        let map = self.tree();
+        let inside: Vec<u64> = map.range(base..end).map(|(k, _)| *k).collect();
+        for k in inside {
+            map.remove(&k);
+        }
+        map.insert(base, region);
     }
 
     /// Applies `f` to every region in [base, end), splitting at the ends first.
@@ -110,24 +151,41 @@ impl Painter {
         let Some((base, end)) = self.clamp(base, end) else {
             return;
         };
+        if let (Some((i, j)), Store::Sorted(v)) = (self.exact_run(base, end), &mut self.store) {
+            v[i..j].iter_mut().for_each(f);
+            return;
+        }
         self.split_at(base);
         self.split_at(end);
-        for (_, r) in self.map.range_mut(base..end) {
+        for (_, r) in self.tree().range_mut(base..end) {
             f(r);
         }
     }
 
     /// The region containing `addr`.
     pub fn at(&self, addr: u64) -> Option<&Region> {
-        self.map.range(..=addr).next_back().map(|(_, r)| r).filter(|r| r.contains(addr))
+        match &self.store {
+            Store::Sorted(v) => {
+                let i = v.partition_point(|r| r.base_addr <= addr);
+                i.checked_sub(1).and_then(|i| v.get(i))
+            }
+            Store::Tree(map) => map.range(..=addr).next_back().map(|(_, r)| r),
+        }
+        .filter(|r| r.contains(addr))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Region> {
-        self.map.values()
+    pub fn iter(&self) -> Box<dyn Iterator<Item = &Region> + '_> {
+        match &self.store {
+            Store::Sorted(v) => Box::new(v.iter()),
+            Store::Tree(map) => Box::new(map.values()),
+        }
     }
 
     pub fn into_regions(self) -> Vec<Region> {
-        self.map.into_values().collect()
+        match self.store {
+            Store::Sorted(v) => v,
+            Store::Tree(map) => map.into_values().collect(),
+        }
     }
 }
 
@@ -189,6 +247,30 @@ mod tests {
         let bulk = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions);
         let (a, b) = (painted.into_regions(), bulk.into_regions());
         check_cover(&b, 0x10000);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn sorted_fast_paths_match_the_tree() {
+        let r = |base: u64, size: u64, kind| Region { base_addr: base, size_bytes: size, ..blank(kind) };
+        let regions = || vec![r(0x1000, 0x1000, RegionKind::Image), r(0x2000, 0x2000, RegionKind::Heap)];
+        let edits = |p: &mut Painter| {
+            // On boundaries (stays sorted), then across them (converts).
+            p.modify(0x2000, 0x4000, |x| x.kind = RegionKind::Stack);
+            p.paint(r(0x1000, 0x1000, RegionKind::TEB));
+            p.modify(0x4000, 0x10000, |x| x.label = "tail".into());
+            p.paint(r(0x1800, 0x1000, RegionKind::PEB));
+        };
+        let mut sorted = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        let mut tree = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        tree.tree();
+        assert!(matches!(sorted.store, Store::Sorted(_)));
+        edits(&mut sorted);
+        edits(&mut tree);
+        assert_eq!(sorted.at(0x2000).map(|x| x.kind), Some(RegionKind::PEB));
+        assert_eq!(sorted.at(0x2800).map(|x| x.kind), Some(RegionKind::Stack));
+        let (a, b) = (sorted.into_regions(), tree.into_regions());
+        check_cover(&a, 0x10000);
         assert_eq!(a, b);
     }
 }
