@@ -205,3 +205,39 @@ fn a_successful_shot_is_quiet_without_xdg_runtime_dir() {
     assert!(run.stdout.starts_with("wrote "), "{}", run.stdout);
     let _ = std::fs::remove_file(out);
 }
+
+/// A Linux dump whose LinuxMaps stream holds `lines` one-page mappings with a
+/// page gap between each (every line makes two regions).
+fn many_maps_lines_dump(lines: u64) -> Vec<u8> {
+    use minidump_synth::SystemInfo;
+    let mut text = String::with_capacity(lines as usize * 30);
+    for i in 0..lines {
+        let a = 0x1000_0000 + i * 0x2000;
+        text.push_str(&format!("{a:x}-{:x} r--p 0 0 0\n", a + 0x1000));
+    }
+    let sys = SystemInfo::new(LE).set_processor_architecture(9).set_platform_id(0x8201);
+    SynthMinidump::with_endian(LE).add_system_info(sys).set_linux_maps(text.as_bytes()).finish().expect("synth dump")
+}
+
+/// The model's memory follows what the stream holds: 200k LinuxMaps lines
+/// (5.8 MB) make 400k regions, about 104 bytes each. The whole `info` run,
+/// parse and model included, must stay under 100 MiB peak resident (it took
+/// 127 MiB before the lines were streamed and the regions stopped being
+/// built through a tree); the figure is printed for the record.
+#[test]
+fn many_linux_maps_lines_cost_about_their_regions() {
+    let path = write_scratch("many-maps", &many_maps_lines_dump(200_000));
+    let run = memscape(&["info", "--timings", path.to_str().unwrap()], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("400001 from linux_maps (200000 entries)"), "{}", run.stdout);
+    let peak = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("timings: peak RSS"))
+        .and_then(|v| v.trim().strip_suffix(" MiB"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {:?}", run.stderr));
+    println!("200k LinuxMaps lines ({} bytes): peak RSS {peak:.1} MiB", std::fs::metadata(&path).unwrap().len());
+    assert!(peak < 100.0, "peak RSS {peak} MiB");
+    let _ = std::fs::remove_file(path);
+}

@@ -2,11 +2,15 @@
 //!
 //! Parsed here, line by line, rather than with minidump's MinidumpLinuxMaps,
 //! because that rejects the whole stream when a single line is malformed; a
-//! damaged dump should keep every line that still reads.
+//! damaged dump should keep every line that still reads. Lines are parsed as
+//! they are used, borrowing their paths from the stream, never collected: a
+//! stream of 200k short lines must not cost a multiple of itself in memory.
+
+use std::borrow::Cow;
 
 /// One line of /proc/pid/maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct MapsLine {
+pub(crate) struct MapsLine<'a> {
     pub start: u64,
     pub end: u64,
     pub read: bool,
@@ -16,20 +20,71 @@ pub(crate) struct MapsLine {
     pub offset: u64,
     pub inode: u64,
     /// The path or pseudo-path ("[heap]", "[stack:1234]"); empty for anonymous memory.
-    pub path: String,
+    pub path: Cow<'a, str>,
+}
+
+/// Every non-blank line: `Some` when well-formed, `None` when not.
+pub(crate) fn lines(text: &[u8]) -> impl Iterator<Item = Option<MapsLine<'_>>> {
+    text.split(|b| *b == b'\n').filter(|l| !l.trim_ascii().is_empty()).map(|line| match std::str::from_utf8(line) {
+        Ok(s) => parse_line(s.trim_end_matches('\r')),
+        // A path with bad UTF-8: that line only is copied, with U+FFFD.
+        Err(_) => {
+            let owned = String::from_utf8_lossy(line).into_owned();
+            parse_line(owned.trim_end_matches('\r')).map(|l| MapsLine {
+                start: l.start,
+                end: l.end,
+                read: l.read,
+                write: l.write,
+                exec: l.exec,
+                shared: l.shared,
+                offset: l.offset,
+                inode: l.inode,
+                path: Cow::Owned(l.path.into_owned()),
+            })
+        }
+    })
+}
+
+/// What one pass over the stream says, before the regions are built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MapsSummary {
+    pub lines: usize,
+    /// Malformed lines (skipped).
+    pub bad: usize,
+    /// Whether the lines are sorted by address and disjoint, as the kernel writes them.
+    pub sorted: bool,
+}
+
+/// The LinuxMaps stream's text and what a first pass found in it.
+pub(crate) struct MapsText<'a> {
+    pub text: &'a [u8],
+    pub summary: MapsSummary,
+}
+
+/// Counts, checks the order of, and validates every line.
+pub(crate) fn summarize(text: &[u8]) -> MapsSummary {
+    let mut s = MapsSummary { sorted: true, ..MapsSummary::default() };
+    let mut last_end = 0;
+    for line in lines(text) {
+        match line {
+            Some(l) => {
+                s.sorted &= l.start >= last_end;
+                last_end = l.end;
+                s.lines += 1;
+            }
+            None => s.bad += 1,
+        }
+    }
+    s
 }
 
 /// Parses every well-formed line; returns how many lines were skipped.
-pub(crate) fn parse_maps(text: &[u8]) -> (Vec<MapsLine>, usize) {
+#[cfg(test)]
+pub(crate) fn parse_maps(text: &[u8]) -> (Vec<MapsLine<'_>>, usize) {
     let mut out = Vec::new();
     let mut bad = 0;
-    for line in text.split(|b| *b == b'\n') {
-        let line = String::from_utf8_lossy(line);
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(line) {
+    for line in lines(text) {
+        match line {
             Some(l) => out.push(l),
             None => bad += 1,
         }
@@ -37,7 +92,7 @@ pub(crate) fn parse_maps(text: &[u8]) -> (Vec<MapsLine>, usize) {
     (out, bad)
 }
 
-fn parse_line(line: &str) -> Option<MapsLine> {
+fn parse_line(line: &str) -> Option<MapsLine<'_>> {
     // start-end perms offset dev inode [path]; the path may contain spaces.
     let mut fields = line.splitn(6, ' ');
     let range = fields.next()?;
@@ -45,7 +100,7 @@ fn parse_line(line: &str) -> Option<MapsLine> {
     let offset = u64::from_str_radix(fields.next()?, 16).ok()?;
     let _dev = fields.next()?;
     let inode = fields.next()?.parse().ok()?;
-    let path = fields.next().unwrap_or("").trim().to_string();
+    let path = Cow::Borrowed(fields.next().unwrap_or("").trim());
     let (start, end) = range.split_once('-')?;
     let start = u64::from_str_radix(start, 16).ok()?;
     let end = u64::from_str_radix(end, 16).ok()?;

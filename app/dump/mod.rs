@@ -33,9 +33,19 @@ pub mod fuzz_entry {
     /// Parses /proc/pid/maps text: (lines kept, lines skipped); every kept
     /// line has start < end.
     pub fn linux_maps(text: &[u8]) -> (usize, usize) {
-        let (lines, bad) = super::linux_maps::parse_maps(text);
-        assert!(lines.iter().all(|l| l.start < l.end), "a kept line is empty or inverted");
-        (lines.len(), bad)
+        let (mut kept, mut bad) = (0, 0);
+        for line in super::linux_maps::lines(text) {
+            match line {
+                Some(l) => {
+                    assert!(l.start < l.end, "a kept line is empty or inverted");
+                    kept += 1;
+                }
+                None => bad += 1,
+            }
+        }
+        let s = super::linux_maps::summarize(text);
+        assert_eq!((s.lines, s.bad), (kept, bad), "the summary counts differently");
+        (kept, bad)
     }
 }
 pub use error::DumpError;

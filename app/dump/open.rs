@@ -211,12 +211,12 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
         .get_raw_stream(MINIDUMP_STREAM_TYPE::MemoryInfoListStream as u32)
         .ok()
         .map(|s| regions::read_memory_info_list(s, &mut warnings));
-    let linux_maps = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::LinuxMaps as u32).ok().map(|s| {
-        let (lines, bad) = linux_maps::parse_maps(s);
-        if bad > 0 {
-            warnings.push(format!("LinuxMaps: {bad} malformed lines skipped"));
+    let linux_maps = dump.get_raw_stream(MINIDUMP_STREAM_TYPE::LinuxMaps as u32).ok().map(|text| {
+        let summary = linux_maps::summarize(text);
+        if summary.bad > 0 {
+            warnings.push(format!("LinuxMaps: {} malformed lines skipped", summary.bad));
         }
-        lines
+        linux_maps::MapsText { text, summary }
     });
 
     let memory_info_states = memory_info.as_deref().map(regions::count_states);
@@ -228,7 +228,10 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
         modules.iter().map(|m| user_end(m.end_addr())).max().unwrap_or(0),
         threads.iter().map(|t| user_end(t.stack_end_addr)).max().unwrap_or(0),
         memory_info.as_deref().map(|e| user_end(regions::highest_end(e, system.pointer_bits))).unwrap_or(0),
-        linux_maps.as_deref().and_then(|l| l.iter().map(|l| user_end(l.end)).max()).unwrap_or(0),
+        linux_maps
+            .as_ref()
+            .and_then(|m| linux_maps::lines(m.text).flatten().map(|l| user_end(l.end)).max())
+            .unwrap_or(0),
     ]
     .into_iter()
     .max()

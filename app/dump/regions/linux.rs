@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::painter::Painter;
-use crate::dump::linux_maps::MapsLine;
+use crate::dump::linux_maps::{self, MapsLine, MapsText};
 use crate::dump::model::{Heap, Module, Thread};
 use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
@@ -16,7 +16,7 @@ use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, Re
 /// out of order is painted line by line.
 pub(crate) fn linux_maps_painter(
     limit: u64,
-    lines: &[MapsLine],
+    maps: &MapsText<'_>,
     modules: &[Module],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     threads: &[Thread],
@@ -26,10 +26,10 @@ pub(crate) fn linux_maps_painter(
         by_path.entry(m.path.as_str()).or_insert(i);
     }
     let mut heaps = Vec::new();
-    let regions = lines.iter().map(|l| classify(l, &by_path, module_index_at, modules, threads, &mut heaps));
+    let lines = || linux_maps::lines(maps.text).flatten().filter(|l| l.start < limit);
+    let regions = lines().map(|l| classify(&l, &by_path, module_index_at, modules, threads, &mut heaps));
     let free = Region::blank(0, 0, RegionKind::Free, RegionState::Free);
-    let sorted = lines.windows(2).all(|w| w[0].end <= w[1].start);
-    let mut p = if sorted {
+    let mut p = if maps.summary.sorted {
         Painter::from_sorted(limit, free, regions)
     } else {
         let mut p = Painter::new(limit, free);
@@ -38,7 +38,7 @@ pub(crate) fn linux_maps_painter(
         }
         p
     };
-    mark_stack_guards(&mut p, lines, threads);
+    mark_stack_guards(&mut p, lines(), threads);
     (p, heaps)
 }
 
@@ -57,7 +57,7 @@ fn classify(
     // A file mapping belongs to a module by path (every segment of a .so),
     // or by address when the module list spells the path differently.
     let is_file = !l.path.is_empty() && !l.path.starts_with('[');
-    let module = by_path.get(l.path.as_str()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
+    let module = by_path.get(l.path.as_ref()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
     let stack_thread = stack_owner(l, threads);
     let (kind, ty, owner, label) = if let Some(i) = module {
         (RegionKind::Image, RegionType::Image, Owner::Module(i), modules[i].name.clone())
@@ -68,15 +68,15 @@ fn classify(
         let label = if no_access { format!("stack guard of thread {tid}") } else { format!("stack of thread {tid}") };
         (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label)
     } else if l.path == "[stack]" || l.path.starts_with("[stack:") {
-        (RegionKind::Stack, RegionType::Private, Owner::None, l.path.clone())
+        (RegionKind::Stack, RegionType::Private, Owner::None, l.path.to_string())
     } else if l.path == "[vdso]" {
         (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".to_string())
     } else if l.path.starts_with('[') {
         // [vvar], [vsyscall] and friends: kernel-provided, shared.
-        (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.clone())
+        (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.to_string())
     } else if !l.path.is_empty() {
         let kind = if l.shared && l.write { RegionKind::Shareable } else { RegionKind::MappedFile };
-        (kind, RegionType::Mapped, Owner::File(l.path.clone()), l.path.clone())
+        (kind, RegionType::Mapped, Owner::File(l.path.to_string()), l.path.to_string())
     } else if l.shared {
         (RegionKind::Shareable, RegionType::Mapped, Owner::None, String::new())
     } else if no_access {
@@ -119,18 +119,21 @@ fn stack_owner(l: &MapsLine, threads: &[Thread]) -> Option<u32> {
 
 /// glibc puts a PROT_NONE guard mapping right below each thread stack: mark it
 /// as that stack's guard.
-fn mark_stack_guards(p: &mut Painter, lines: &[MapsLine], threads: &[Thread]) {
-    for w in lines.windows(2) {
-        let (guard, stack) = (&w[0], &w[1]);
-        if guard.end != stack.start || guard.read || guard.write || guard.exec || !guard.path.is_empty() {
-            continue;
-        }
-        if let Some(tid) = stack_owner(stack, threads) {
+fn mark_stack_guards<'a>(p: &mut Painter, lines: impl Iterator<Item = MapsLine<'a>>, threads: &[Thread]) {
+    let mut previous: Option<MapsLine<'a>> = None;
+    for stack in lines {
+        if let Some(guard) = previous.take()
+            && guard.end == stack.start
+            && !(guard.read || guard.write || guard.exec)
+            && guard.path.is_empty()
+            && let Some(tid) = stack_owner(&stack, threads)
+        {
             p.modify(guard.start, guard.end, |r| {
                 r.kind = RegionKind::Stack;
                 r.owner = Owner::Thread(tid);
                 r.label = format!("stack guard of thread {tid}");
             });
         }
+        previous = Some(stack);
     }
 }

@@ -12,7 +12,7 @@ mod windows;
 pub(crate) use memory_info::{MemInfoEntry, count_states, highest_end, read_memory_info_list};
 
 use crate::dump::captured::CapturedMemory;
-use crate::dump::linux_maps::MapsLine;
+use crate::dump::linux_maps::MapsText;
 use crate::dump::model::{Heap, Module, Platform, RegionSource, Thread};
 use crate::dump::region::{Region, RegionKind, RegionState};
 use painter::Painter;
@@ -26,7 +26,7 @@ pub(crate) struct RegionInputs<'a> {
     pub captured: &'a CapturedMemory,
     pub dump: &'a [u8],
     pub memory_info: Option<Vec<MemInfoEntry>>,
-    pub linux_maps: Option<Vec<MapsLine>>,
+    pub linux_maps: Option<MapsText<'a>>,
 }
 
 pub(crate) struct BuiltRegions {
@@ -57,7 +57,7 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
 
     // /proc/pid/maps beats a MemoryInfoList on Linux: it names files, the heap and
     // stacks, while the MemoryInfoList minidump-writer derives from it does not.
-    let linux_maps = inp.linux_maps.filter(|l| !l.is_empty());
+    let linux_maps = inp.linux_maps.filter(|m| m.summary.lines > 0);
     let memory_info = inp.memory_info.filter(|e| !e.is_empty() && linux_maps.is_none());
     let (painter, source, count) = match (memory_info, linux_maps) {
         (Some(entries), _) => {
@@ -79,19 +79,11 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
             }
             (p, RegionSource::MemoryInfoList, entries.len())
         }
-        (None, Some(lines)) => {
-            // Lines are sorted by address: the user-space ones are a prefix
-            // (a line at or past the limit is clamped away by the painter).
-            let kernel = crate::dump::read_system::kernel_space_start(inp.pointer_bits);
-            let user = lines.iter().take_while(|l| l.start < kernel.min(inp.limit)).count();
-            let user = if lines[user..].iter().all(|l| l.start >= kernel.min(inp.limit)) {
-                &lines[..user]
-            } else {
-                &lines[..] // out of order: let the painter clamp each line
-            };
-            let (p, found) = linux::linux_maps_painter(inp.limit, user, inp.modules, &find_module, inp.threads);
+        (None, Some(maps)) => {
+            // Lines at or past the user limit (the kernel's) are clamped away.
+            let (p, found) = linux::linux_maps_painter(inp.limit, &maps, inp.modules, &find_module, inp.threads);
             heaps = found;
-            (p, RegionSource::LinuxMaps, lines.len())
+            (p, RegionSource::LinuxMaps, maps.summary.lines)
         }
         _ => {
             let mut p = Painter::new(inp.limit, Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown));
