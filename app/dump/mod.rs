@@ -11,6 +11,8 @@ mod linux_maps;
 mod model;
 mod open;
 mod progress;
+#[cfg(test)]
+mod proptests;
 mod read_handles;
 mod read_modules;
 mod read_process;

@@ -273,4 +273,59 @@ mod tests {
         check_cover(&a, 0x10000);
         assert_eq!(a, b);
     }
+
+    /// What a painter must equal: one kind per page, painted naively.
+    fn model(limit_pages: u64, ops: &[(bool, u64, u64, u8)]) -> Vec<RegionKind> {
+        let mut pages = vec![RegionKind::Unknown; limit_pages as usize];
+        for &(paint, first, count, kind) in ops {
+            let end = (first + count).min(limit_pages);
+            for page in &mut pages[first.min(limit_pages) as usize..end as usize] {
+                let k = RegionKind::ALL[kind as usize % RegionKind::ALL.len()];
+                if paint || *page != RegionKind::Free {
+                    *page = k;
+                }
+            }
+        }
+        pages
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Random paints and modifications (a modification here repaints
+        /// every page that is not Free), from a sorted start or not: the
+        /// regions always cover [0, limit) in order, and say what the
+        /// page-by-page model says.
+        #[test]
+        fn painting_keeps_the_cover_and_matches_a_page_model(
+            limit_pages in 1u64..64,
+            sorted_start in proptest::prelude::any::<bool>(),
+            ops in proptest::collection::vec((proptest::prelude::any::<bool>(), 0u64..70, 0u64..20, 0u8..12), 0..24),
+        ) {
+            const PAGE: u64 = 0x1000;
+            let limit = limit_pages * PAGE;
+            let mut p = if sorted_start {
+                let start = (0..limit_pages).step_by(3).map(|i| Region { base_addr: i * PAGE, size_bytes: PAGE, ..blank(RegionKind::Unknown) });
+                Painter::from_sorted(limit, blank(RegionKind::Unknown), start)
+            } else {
+                Painter::new(limit, blank(RegionKind::Unknown))
+            };
+            for &(paint, first, count, kind) in &ops {
+                let k = RegionKind::ALL[kind as usize % RegionKind::ALL.len()];
+                let (base, end) = (first * PAGE, (first + count) * PAGE);
+                if paint {
+                    p.paint(Region { base_addr: base, size_bytes: end - base, ..blank(k) });
+                } else {
+                    p.modify(base, end, |r| if r.kind != RegionKind::Free { r.kind = k });
+                }
+            }
+            let regions = p.into_regions();
+            check_cover(&regions, limit);
+            let mut pages = Vec::new();
+            for r in &regions {
+                pages.extend(std::iter::repeat_n(r.kind, (r.size_bytes / PAGE) as usize));
+            }
+            proptest::prop_assert_eq!(pages, model(limit_pages, &ops));
+        }
+    }
 }
