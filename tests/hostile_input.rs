@@ -6,7 +6,8 @@
 //! minidump-synth dumps, ~40 truncations, ~200 single-bit flips and ~50 4-byte
 //! overwrites (0xFFFFFFFF / 0x7FFFFFFF / 0) at deterministic positions chosen
 //! by the fixed-seed SplitMix64, mostly in the header, the stream directory and
-//! the first bytes of each stream. Each open must return Err, or Ok with a
+//! the first bytes of each stream, and ~30 8-byte address overwrites near the
+//! top of memory (wrapping ranges). Each open must return Err, or Ok with a
 //! region list still sorted, contiguous and covering 0..limit; a panic that
 //! escapes fails the test with the file and the mutation, and the whole loop
 //! runs on a worker thread with a generous hang guard (not a speed test).
@@ -30,7 +31,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use memscape::dump::AddressSpace;
+use memscape::analysis::patterns::analyze;
+use memscape::dump::{AddressSpace, WalkOptions, walk_stacks};
 
 use common::rng::{SplitMix64, TestRng};
 use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, synthesized_dump};
@@ -85,8 +87,19 @@ fn directory(b: &[u8]) -> (usize, Vec<(usize, usize)>) {
 #[derive(Clone, Debug)]
 enum Mutation {
     Truncate(usize),
-    FlipBit { at: usize, bit: u8 },
-    Overwrite { at: usize, value: u32 },
+    FlipBit {
+        at: usize,
+        bit: u8,
+    },
+    Overwrite {
+        at: usize,
+        value: u32,
+    },
+    /// An address field set near or at the top of memory (wrapping ranges).
+    Overwrite64 {
+        at: usize,
+        value: u64,
+    },
 }
 
 impl std::fmt::Display for Mutation {
@@ -95,6 +108,7 @@ impl std::fmt::Display for Mutation {
             Mutation::Truncate(n) => write!(f, "truncated to {n} bytes"),
             Mutation::FlipBit { at, bit } => write!(f, "bit {bit} of byte {at:#x} flipped"),
             Mutation::Overwrite { at, value } => write!(f, "{value:#010x} written at {at:#x}"),
+            Mutation::Overwrite64 { at, value } => write!(f, "{value:#018x} written at {at:#x}"),
         }
     }
 }
@@ -126,6 +140,11 @@ fn mutations(original: &[u8], seed: u64) -> Vec<Mutation> {
         let at = (pick(&mut rng) & !3).min(len.saturating_sub(4));
         let value = [0xFFFF_FFFF, 0x7FFF_FFFF, 0][rng.index(3)];
         out.push(Mutation::Overwrite { at, value });
+    }
+    for _ in 0..30 {
+        let at = (pick(&mut rng) & !7).min(len.saturating_sub(8));
+        let value = [u64::MAX, 0xFFFF_FFFF_FFFF_F000, 0x8000_0000_0000_0000][rng.index(3)];
+        out.push(Mutation::Overwrite64 { at, value });
     }
     let mut cuts: Vec<usize> = vec![0, 4, 31, 32, 33, directory_end];
     cuts.extend((1..=34).map(|k| len * k / 34));
@@ -201,6 +220,16 @@ fn open_one(path: &Path, label: &str, worker: usize, report: &mut Report) -> boo
             if let Err(e) = region_invariants(&space) {
                 report.broken.push(format!("{label}: {e}"));
             }
+            // The rules read what the readers accepted (a wrapping stack range
+            // once hung them); every 8th file also gets its stacks walked.
+            let walk_too = report.ok.is_multiple_of(8);
+            let analysed = catch_unwind(AssertUnwindSafe(|| {
+                let walk = walk_too.then(|| walk_stacks(&space, &WalkOptions::default(), &|_, _| {}).ok()).flatten();
+                analyze(&space, walk.as_ref()).len()
+            }));
+            if analysed.is_err() {
+                report.escaped.push(format!("{label}: the analysis panicked"));
+            }
         }
         Ok(Err(_)) => report.err += 1,
     }
@@ -229,6 +258,11 @@ fn mutate_dump(name: &str, original: &[u8], seed: u64, (shard, workers): (usize,
             }
             Mutation::Overwrite { at, value } => {
                 let end = (at + 4).min(original.len());
+                write_at(&mut file, at, &value.to_le_bytes()[..end - at]);
+                Some((at, original[at..end].to_vec()))
+            }
+            Mutation::Overwrite64 { at, value } => {
+                let end = (at + 8).min(original.len());
                 write_at(&mut file, at, &value.to_le_bytes()[..end - at]);
                 Some((at, original[at..end].to_vec()))
             }
@@ -510,6 +544,10 @@ fn binary_reports_bad_files_in_one_line() {
             Mutation::FlipBit { at, bit } => bytes[at] ^= 1 << bit,
             Mutation::Overwrite { at, value } => {
                 let end = (at + 4).min(bytes.len());
+                bytes[at..end].copy_from_slice(&value.to_le_bytes()[..end - at]);
+            }
+            Mutation::Overwrite64 { at, value } => {
+                let end = (at + 8).min(bytes.len());
                 bytes[at..end].copy_from_slice(&value.to_le_bytes()[..end - at]);
             }
         }
