@@ -17,6 +17,8 @@ pub enum DumpError {
     NotAFile { path: PathBuf, what: &'static str },
     #[error("{}: unreadable minidump: {reason}", path.display())]
     Corrupt { path: PathBuf, reason: String },
+    #[error("{}: too large to open: {what}", path.display())]
+    TooLarge { path: PathBuf, what: String },
     #[error("{}: loading cancelled", path.display())]
     Cancelled { path: PathBuf },
 }

@@ -90,6 +90,12 @@ fn stream_name(stream_type: u32) -> String {
     }
 }
 
+/// At most this many MemoryInfoList entries or LinuxMaps lines are turned into
+/// regions (a model of about 3.5 GiB); a dump that describes more is refused
+/// with a clear error instead of exhausting memory. Real processes have up to
+/// a few hundred thousand; the performance target is a million.
+pub const MAX_REGION_ENTRIES: usize = 16_000_000;
+
 /// At most this many stream directory entries are read: writers use a few
 /// dozen (dbghelp pads with a few unused ones), so more is a damaged header.
 pub const MAX_STREAMS: u32 = 4096;
@@ -219,6 +225,19 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
         linux_maps::MapsText { text, summary }
     });
 
+    // The memory budget: regions come from entries the file really holds (a
+    // claimed count never sizes anything), at most two per entry (it and the
+    // gap before it), about 110 bytes each in the model.
+    let entries = memory_info.as_ref().map_or(0, Vec::len).max(linux_maps.as_ref().map_or(0, |m| m.summary.lines));
+    if entries > MAX_REGION_ENTRIES {
+        return Err(DumpError::TooLarge {
+            path: path.clone(),
+            what: format!(
+                "its region list has {entries} entries; memscape holds at most {MAX_REGION_ENTRIES} (about {} GiB of model)",
+                (MAX_REGION_ENTRIES as u64 * 2 * 110) >> 30
+            ),
+        });
+    }
     let memory_info_states = memory_info.as_deref().map(regions::count_states);
 
     // The user address-space limit.
