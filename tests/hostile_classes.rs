@@ -241,3 +241,27 @@ fn many_linux_maps_lines_cost_about_their_regions() {
     assert!(peak < 100.0, "peak RSS {peak} MiB");
     let _ = std::fs::remove_file(path);
 }
+
+/// Found by the open_dump fuzz target: a HandleData stream whose descriptors
+/// are 0 bytes each "fits" any count, and the minidump crate reserved room
+/// for 2^32 of them (an 84 GB allocation: the process aborted). Refused with
+/// a warning now; the rest of the dump reads.
+#[test]
+fn a_handle_stream_with_empty_descriptors_does_not_abort() {
+    use minidump_synth::SimpleStream;
+    let stream = Section::with_endian(LE).D32(16).D32(0).D32(u32::MAX).D32(0);
+    let dump = SynthMinidump::with_endian(LE)
+        .add_system_info(Flavour::Amd64Win10.system_info())
+        .add_stream(SimpleStream { stream_type: 12, section: stream });
+    let path = write_scratch("handles-0-bytes", &dump.finish().expect("synth dump"));
+    let space = AddressSpace::open(&path).expect("the dump opens");
+    assert!(space.handles.is_none(), "{:?}", space.handles);
+    assert!(
+        space.warnings.iter().any(|w| w.contains("HandleData unreadable: descriptors of 0 bytes")),
+        "{:?}",
+        space.warnings
+    );
+    let run = memscape(&["info", path.to_str().unwrap()], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let _ = std::fs::remove_file(path);
+}
