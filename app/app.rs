@@ -339,7 +339,15 @@ impl MemscapeApp {
     }
 
     fn walk_options(&self) -> WalkOptions {
-        WalkOptions { symbol_dirs: self.kept.symbols.dirs.clone(), symbol_urls: self.kept.symbols.active_urls() }
+        let mut symbol_dirs = self.kept.symbols.dirs.clone();
+        // The embedded demo has no folder beside it: its symbols go to the cache.
+        if self.doc.as_ref().is_some_and(|d| crate::demo::is_demo(&d.space)) {
+            match crate::demo::demo_symbol_dir() {
+                Ok(dir) => symbol_dirs.push(dir),
+                Err(e) => log::warn!("the demo's symbols could not be written to the cache: {e}"),
+            }
+        }
+        WalkOptions { symbol_dirs, symbol_urls: self.kept.symbols.active_urls() }
     }
 
     /// Applies one command: the document's own, or the app's.

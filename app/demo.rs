@@ -1,6 +1,10 @@
 //! The bundled demo dump (assets/demo/azure-worker-crash.dmp), compiled into
 //! the binary so `memscape` with no argument works wherever it is installed.
-//! The file is written by `synth::demo_dump_bytes` (see tests/demo_dump.rs).
+//! The file is written by `synth::demo_dump_bytes` (see tests/demo_dump.rs);
+//! its Breakpad symbols (assets/demo/symbols, beside it) by
+//! `synth::demo_symbol_files`, and for the embedded copy into the symbol cache.
+
+use std::path::PathBuf;
 
 use crate::dump::{AddressSpace, DumpError};
 
@@ -12,4 +16,37 @@ pub static DEMO_DUMP_BYTES: &[u8] = include_bytes!("../assets/demo/azure-worker-
 /// Reads the embedded demo dump.
 pub fn open_demo() -> Result<AddressSpace, DumpError> {
     AddressSpace::from_static(DEMO_DUMP_NAME, DEMO_DUMP_BYTES)
+}
+
+/// Whether `space` is the embedded demo dump.
+pub fn is_demo(space: &AddressSpace) -> bool {
+    space.path.as_os_str() == DEMO_DUMP_NAME
+}
+
+/// memscape's symbol cache: `$XDG_CACHE_HOME/memscape/symbols`, else
+/// `~/.cache/memscape/symbols`, else under the temporary folder.
+pub fn symbol_cache_dir() -> PathBuf {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("memscape").join("symbols")
+}
+
+/// The demo's symbol files written into the symbol cache (a Breakpad tree;
+/// files already there with the same text are left alone). Returns the tree.
+pub fn demo_symbol_dir() -> std::io::Result<PathBuf> {
+    let dir = symbol_cache_dir();
+    for f in crate::synth::demo_symbol_files() {
+        let path = dir.join(&f.path);
+        if std::fs::read(&path).is_ok_and(|b| b == f.text.as_bytes()) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &f.text)?;
+    }
+    Ok(dir)
 }

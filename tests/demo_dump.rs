@@ -317,3 +317,68 @@ fn thread_info_and_handles_parse() {
     }
     assert!(handles.handles.iter().any(|h| h.object_name.is_some()));
 }
+
+fn symbols_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/symbols")
+}
+
+/// Every file under `dir`, as paths relative to it with `/` separators.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The Breakpad symbols beside the demo dump are what the generator writes
+/// (`MEMSCAPE_BLESS=1` rewrites them with the dump), and nothing else.
+#[test]
+fn symbol_files_are_the_generator_output() {
+    let dir = symbols_dir();
+    let fresh = memscape::synth::demo_symbol_files();
+    if std::env::var_os("MEMSCAPE_BLESS").is_some_and(|v| v == "1") {
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in &fresh {
+            let path = dir.join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &f.text).unwrap();
+        }
+        return;
+    }
+    let mut want: Vec<String> = fresh.iter().map(|f| f.path.clone()).collect();
+    want.sort();
+    assert_eq!(files_under(&dir), want, "run MEMSCAPE_BLESS=1 cargo test --test tests demo_dump");
+    for f in &fresh {
+        let on_disk = std::fs::read_to_string(dir.join(&f.path)).unwrap();
+        assert!(on_disk == f.text, "{} is stale; run MEMSCAPE_BLESS=1 cargo test --test tests demo_dump", f.path);
+    }
+}
+
+/// The symbols' debug identities are the dump's own: each file's MODULE line
+/// names a module of the dump by its PDB name and Breakpad debug id.
+#[test]
+fn symbol_files_match_the_modules() {
+    let space = memscape::demo::open_demo().unwrap();
+    for f in memscape::synth::demo_symbol_files() {
+        let module_line = f.text.lines().next().unwrap();
+        let fields: Vec<&str> = module_line.split(' ').collect();
+        let (id, debug_file) = (fields[3], fields[4]);
+        let m = space.modules.iter().find(|m| m.debug_id.as_deref() == Some(id));
+        let m = m.unwrap_or_else(|| panic!("{}: no module with debug id {id}", f.path));
+        let pdb = match &m.debug {
+            Some(memscape::dump::DebugInfo::Pdb70 { pdb_name, .. }) => pdb_name.clone(),
+            other => panic!("{}: {other:?}", m.name),
+        };
+        assert!(pdb.ends_with(debug_file), "{}: {pdb} vs {debug_file}", m.name);
+    }
+}

@@ -129,3 +129,24 @@ fn the_story_holds_together() {
     assert_eq!(space.system.user_limit_addr, 8 << 40);
     assert!(space.regions_by_kind()[&RegionKind::Unusable] > 0);
 }
+
+/// The demo file names its frames without options: its Breakpad symbols lie
+/// beside it (assets/demo/symbols), as a dump shipped with its symbols would.
+#[test]
+fn the_demo_names_its_frames_from_the_symbols_beside_it() {
+    use memscape::dump::{WalkOptions, walk_stacks};
+    let space = AddressSpace::open(DEMO).unwrap();
+    let walk = walk_stacks(&space, &WalkOptions::default(), &|_, _| {}).unwrap();
+    let main = &walk.traces[0].frames;
+    let names: Vec<&str> = main.iter().filter_map(|f| f.function.as_deref()).collect();
+    assert_eq!(names.first(), Some(&"NtWaitForMultipleObjects"), "{names:?}");
+    assert!(names.contains(&"WaitForMultipleObjectsEx"), "{names:?}");
+    // The crashing thread: JIT code first (no module, no name), then mscorlib.
+    let crashed = walk.trace(space.exception.as_ref().unwrap().thread_id).unwrap();
+    assert!(crashed.frames[0].function.is_none() && crashed.frames[0].module.is_none());
+    assert!(crashed.frames.iter().any(|f| f.function.as_deref().is_some_and(|n| n.starts_with("System.Threading."))));
+    // The command line prints them as WinDbg does.
+    let out = Command::new(env!("CARGO_BIN_EXE_memscape")).args(["threads", DEMO, "--stacks"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ntdll.dll!NtWaitForMultipleObjects+0xa"), "{text}");
+}

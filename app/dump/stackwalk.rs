@@ -189,10 +189,28 @@ pub struct StackTrace {
     pub note: Option<String>,
 }
 
+/// A `symbols` folder beside the dump file, searched after the given ones:
+/// a dump shipped with its Breakpad symbols (the bundled demo's
+/// `assets/demo/symbols`) names its frames without options.
+pub const SYMBOLS_BESIDE_DUMP: &str = "symbols";
+
+/// The symbol paths to search: the options', then the folder beside the dump.
+fn symbol_paths(space: &AddressSpace, opts: &WalkOptions) -> Vec<PathBuf> {
+    let mut dirs = opts.symbol_dirs.clone();
+    if let Some(beside) = space.path.parent().map(|d| d.join(SYMBOLS_BESIDE_DUMP))
+        && beside.is_dir()
+        && !dirs.contains(&beside)
+    {
+        dirs.push(beside);
+    }
+    dirs
+}
+
 /// Where symbols come from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WalkOptions {
-    /// Breakpad symbol trees (`module/DEBUGID/module.sym`), or single `.sym` files.
+    /// Breakpad symbol trees (`module/DEBUGID/module.sym`), or single `.sym`
+    /// files; a `symbols` folder beside the dump is searched after them.
     pub symbol_dirs: Vec<PathBuf>,
     /// HTTP symbol servers (opt-in). This build has no HTTP support: they are
     /// ignored with a warning in the result.
@@ -304,7 +322,7 @@ fn walk_all(
     let crashing_thread_id = exception.as_ref().map(|e| e.get_crashing_thread_id());
     let exception_context = exception.as_ref().and_then(|e| e.context(&dump_system, misc.as_ref()));
 
-    let symbolizer = Symbolizer::new(simple_symbol_supplier(opts.symbol_dirs.clone()));
+    let symbolizer = Symbolizer::new(simple_symbol_supplier(symbol_paths(space, opts)));
     let mut traces = Vec::with_capacity(total);
     progress(0, total);
     for (i, thread) in threads.threads.iter().enumerate() {

@@ -31,5 +31,5 @@ pub mod threadlist;
 pub mod vspace;
 pub mod winnt;
 
-pub use demo::{build_demo_dump, demo_dump_bytes};
+pub use demo::{SymbolFile, build_demo_dump, demo_dump_bytes, demo_symbol_files};
 pub use error::SynthError;

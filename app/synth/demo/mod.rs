@@ -11,6 +11,7 @@
 
 mod bottomup;
 mod code;
+mod functions;
 mod handles;
 mod jit;
 mod layout;
@@ -21,6 +22,7 @@ mod process;
 mod shapes;
 mod sites;
 mod stacks;
+mod symbols;
 mod threads;
 mod write;
 
@@ -39,6 +41,13 @@ pub fn demo_dump_bytes() -> Vec<u8> {
         Ok(bytes) => bytes,
         Err(e) => panic!("the demo dump scenario is inconsistent: {e}"),
     }
+}
+
+pub use symbols::SymbolFile;
+
+/// The Breakpad symbol files of the demo's modules (paths in a symbol tree).
+pub fn demo_symbol_files() -> Vec<SymbolFile> {
+    symbols::symbol_files(process::SEED)
 }
 
 /// Build the demo dump, reporting (instead of panicking on) an inconsistent scenario.

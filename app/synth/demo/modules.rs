@@ -254,6 +254,22 @@ pub const MODULES: &[ModuleDef] = &[
 /// Modules loaded and unloaded again before the crash (name, size, timestamp).
 pub const UNLOADED: &[(&str, u32, u32)] = &[("sxs.dll", 0x9F000, 0x49E0_4252), ("WSHTCPIP.DLL", 0x8000, 0x49E0_426F)];
 
+/// The PDB identity (CodeView GUID and age) of module `file`, derived from its name.
+pub fn pdb_id(seed: u64, file: &str) -> PdbId {
+    let mut rng = SplitMix64::for_name(seed, file);
+    let mut data4 = [0u8; 8];
+    for b in &mut data4 {
+        *b = rng.below(256) as u8;
+    }
+    PdbId {
+        data1: rng.next_u32(),
+        data2: rng.below(0x1_0000) as u16,
+        data3: 0x4000 | rng.below(0x1000) as u16,
+        data4,
+        age: 1 + rng.below(3) as u32,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 const fn m(
     file: &'static str,
@@ -292,18 +308,7 @@ impl LoadedModule {
 
     /// The module-list facts, with a PDB identity derived from the file name.
     pub fn facts(&self, seed: u64) -> ModuleFacts {
-        let mut rng = SplitMix64::for_name(seed, self.def.file);
-        let mut data4 = [0u8; 8];
-        for b in &mut data4 {
-            *b = rng.below(256) as u8;
-        }
-        let pdb_id = PdbId {
-            data1: rng.next_u32(),
-            data2: rng.below(0x1_0000) as u16,
-            data3: 0x4000 | rng.below(0x1000) as u16,
-            data4,
-            age: 1 + rng.below(3) as u32,
-        };
+        let pdb_id = pdb_id(seed, self.def.file);
         ModuleFacts {
             path: format!("{}{}", self.def.dir, self.def.file),
             base: self.image.base,
