@@ -100,7 +100,10 @@ pub fn threads_table_ui(
                     ui.label(stack_used(t).map(human_size_short).unwrap_or_else(|| "-".into()));
                 });
                 row.col(|ui| {
-                    ui.label(top_frame(t.id));
+                    // Named frames are long: one line, cut with "…", whole on hover
+                    // (wrapped, a narrow column stacked them a letter per line).
+                    let frame = top_frame(t.id);
+                    ui.add(egui::Label::new(&frame).truncate()).on_hover_text(frame);
                 });
                 if row.response().clicked() {
                     action = Some(ThreadAction::SelectThread(t.id));
