@@ -5,6 +5,7 @@
 //! `synth::demo_symbol_files`, and for the embedded copy into the symbol cache.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::dump::{AddressSpace, DumpError};
 
@@ -46,7 +47,13 @@ pub fn demo_symbol_dir() -> std::io::Result<PathBuf> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&path, &f.text)?;
+        // Written aside and renamed into place: a walk reading the file at the
+        // same moment (another window, another process) sees it whole or not at all.
+        static WRITES: AtomicUsize = AtomicUsize::new(0);
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
+        let aside = path.with_extension(format!("sym.{}.{n}.tmp", std::process::id()));
+        std::fs::write(&aside, &f.text)?;
+        std::fs::rename(&aside, &path)?;
     }
     Ok(dir)
 }
