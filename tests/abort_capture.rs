@@ -15,7 +15,7 @@ use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use memscape::dump::{AddressSpace, Platform};
 use minidump_writer::crash_context::CrashContext;
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
+use common::process::Reaper;
 use common::{c_compiler, scratch_path};
 
 const PROGRAM: &str = r#"
@@ -72,16 +73,6 @@ int main(int argc, char **argv) {
 /// Bytes of `gregs` (23 registers) and of a `siginfo_t` the handler writes.
 const GREGS_BYTES: usize = 23 * 8;
 const SIGINFO_BYTES: usize = 128;
-
-/// Kills and reaps the child however the test ends.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn build(gcc: &str) -> PathBuf {
     let dir = scratch_path("abort-prog");

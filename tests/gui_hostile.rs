@@ -10,6 +10,7 @@ use crate::gui::{harness, step_until};
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::synth::mdmp_header;
 use common::{gpu_available, scratch_path, write_scratch};
 use egui_kittest::kittest::Queryable;
 use memscape::app::DumpSource;
@@ -24,10 +25,7 @@ fn hostile_files_leave_the_window_and_the_dump() {
     assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
     let dir = scratch_path("gui-dir");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut header = b"MDMP".to_vec();
-    header.extend_from_slice(&0xA793u32.to_le_bytes());
-    header.extend_from_slice(&u32::MAX.to_le_bytes());
-    header.extend_from_slice(&32u32.to_le_bytes());
+    let mut header = mdmp_header(u32::MAX, 32);
     header.resize(4096, 0);
     let huge = write_scratch("gui-huge-dir", &header);
     let cases: [(PathBuf, &str); 4] = [

@@ -16,53 +16,16 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use memscape::analysis::patterns::analyze;
 use memscape::dump::{AddressSpace, WalkOptions, walk_stacks};
 use minidump_synth::{Memory, SynthMinidump, Thread};
 use test_assembler::Section;
 
-use common::synth::{Flavour, LE, with_exception};
+use common::process::{DEADLINE, memscape};
+use common::synth::{Flavour, LE, mdmp_header, with_exception};
 use common::{scratch_path, write_scratch};
-
-/// Far more than any of these runs needs; only a hang reaches it.
-const DEADLINE: Duration = Duration::from_secs(60);
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs memscape with `args`, killing it at [`DEADLINE`] (then panics).
-fn memscape(args: &[&str], env_remove: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memscape"));
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for var in env_remove {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd.spawn().expect("run memscape");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("memscape {args:?} did not finish within {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("collect output");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Exit 1 with exactly one stderr line, `error: PATH: ...` containing `says`.
 fn fails_with(args: &[&str], path: &Path, says: &str) {
@@ -135,13 +98,7 @@ fn a_fifo_a_directory_and_a_device_are_refused_by_name() {
 /// A sparse file of `len` bytes that starts with an MDMP header claiming
 /// `count` streams at `rva`.
 fn sparse_header_file(tag: &str, len: u64, count: u32, rva: u32) -> PathBuf {
-    let mut header = Vec::new();
-    header.extend_from_slice(b"MDMP");
-    header.extend_from_slice(&0xA793u32.to_le_bytes());
-    header.extend_from_slice(&count.to_le_bytes());
-    header.extend_from_slice(&rva.to_le_bytes());
-    header.resize(32, 0);
-    let path = write_scratch(tag, &header);
+    let path = write_scratch(tag, &mdmp_header(count, rva));
     std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len).unwrap();
     path
 }

@@ -27,15 +27,15 @@ use std::fs::OpenOptions;
 use std::io::{Seek, SeekFrom, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use memscape::analysis::patterns::analyze;
 use memscape::dump::{AddressSpace, WalkOptions, walk_stacks};
 
+use common::process::memscape;
 use common::rng::{SplitMix64, TestRng};
-use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, synthesized_dump};
+use common::synth::{Flavour, crash_dump, heaps_dump, linux_dump, mdmp_header, synthesized_dump};
 use common::{corpus_dir, read_manifest, region_invariants, scratch_path, write_scratch};
 
 /// The hang guard for the whole mutation loop.
@@ -50,19 +50,6 @@ fn garbage(len: usize, seed: u64) -> Vec<u8> {
     }
     out.truncate(len);
     out
-}
-
-/// A 32-byte MINIDUMP_HEADER with a valid signature and version.
-fn header(stream_count: u32, directory_rva: u32) -> Vec<u8> {
-    let mut h = Vec::new();
-    h.extend_from_slice(b"MDMP");
-    h.extend_from_slice(&0xA793u32.to_le_bytes()); // MINIDUMP_VERSION
-    h.extend_from_slice(&stream_count.to_le_bytes());
-    h.extend_from_slice(&directory_rva.to_le_bytes());
-    h.extend_from_slice(&0u32.to_le_bytes()); // checksum
-    h.extend_from_slice(&1_262_805_309u32.to_le_bytes()); // time stamp
-    h.extend_from_slice(&0u64.to_le_bytes()); // flags
-    h
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -461,9 +448,9 @@ fn missing_empty_text_and_garbage_files_are_errors() {
 fn header_claiming_4g_streams_is_handled() {
     install_panic_recorder();
     for (what, bytes) in [
-        ("header only", header(0xFFFF_FFFF, 32)),
-        ("header + 1 KB of zeros", [header(0xFFFF_FFFF, 32), vec![0; 1024]].concat()),
-        ("directory past the end", header(0xFFFF_FFFF, 0xFFFF_FFF0)),
+        ("header only", mdmp_header(0xFFFF_FFFF, 32)),
+        ("header + 1 KB of zeros", [mdmp_header(0xFFFF_FFFF, 32), vec![0; 1024]].concat()),
+        ("directory past the end", mdmp_header(0xFFFF_FFFF, 0xFFFF_FFF0)),
     ] {
         let path = write_scratch("huge-count", &bytes);
         let r = catch_unwind(AssertUnwindSafe(|| AddressSpace::open(&path)));
@@ -485,16 +472,6 @@ fn header_claiming_4g_streams_is_handled() {
 
 // ---------------------------------------------------------------- the binary
 
-struct Run {
-    status: Option<i32>,
-    stderr: String,
-}
-
-fn memscape(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_memscape")).args(args).output().expect("run memscape");
-    Run { status: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
-}
-
 /// The first two lines of stderr and how many there were.
 fn short(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().collect();
@@ -507,9 +484,9 @@ fn check_cli(path: &Path, what: &str, failures: &mut Vec<String>) {
     let p = path.to_str().expect("utf-8 path");
     for args in [["info", p, ""], ["info", p, "--json"], ["regions", p, ""], ["regions", p, "--json"]] {
         let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
-        let run = memscape(&args);
+        let run = memscape(&args, &[]);
         let cmd = args.join(" ");
-        let problem = match run.status {
+        let problem = match run.code {
             Some(0) => None,
             Some(1) => {
                 let lines: Vec<&str> = run.stderr.lines().collect();
@@ -533,7 +510,7 @@ fn binary_reports_bad_files_in_one_line() {
         ("empty file".into(), write_scratch("cli-empty", b"")),
         ("text file".into(), write_scratch("cli-text", b"hello\n")),
         ("garbage".into(), write_scratch("cli-garbage", &garbage(100 * 1024, 7))),
-        ("0xFFFFFFFF streams".into(), write_scratch("cli-huge", &header(0xFFFF_FFFF, 32))),
+        ("0xFFFFFFFF streams".into(), write_scratch("cli-huge", &mdmp_header(0xFFFF_FFFF, 32))),
     ];
     // A few deterministic mutations of the synth crash dump.
     let original = crash_dump().finish().expect("minidump-synth finishes");
@@ -566,7 +543,7 @@ fn binary_reports_bad_files_in_one_line() {
 /// and holds only `data_len` bytes of a repeating pattern: the shapes a
 /// reader's count and size checks exist for.
 fn one_stream_dump(stream_type: u32, declared_size: u32, count: u32, data_len: usize) -> Vec<u8> {
-    let mut b = header(1, 32);
+    let mut b = mdmp_header(1, 32);
     b.extend_from_slice(&stream_type.to_le_bytes());
     b.extend_from_slice(&declared_size.to_le_bytes());
     b.extend_from_slice(&44u32.to_le_bytes());
@@ -616,7 +593,7 @@ fn binary_reports_reader_panics_in_one_line() {
 #[test]
 fn usage_errors_exit_2() {
     for args in [vec!["info"], vec!["info", "x.dmp", "--no-such-flag"], vec!["regions", "--json"]] {
-        let run = memscape(&args);
-        assert_eq!(run.status, Some(2), "memscape {}: stderr {:?}", args.join(" "), run.stderr);
+        let run = memscape(&args, &[]);
+        assert_eq!(run.code, Some(2), "memscape {}: stderr {:?}", args.join(" "), run.stderr);
     }
 }

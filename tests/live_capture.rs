@@ -16,12 +16,13 @@
 use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use memscape::dump::{AddressSpace, RegionKind, RegionSource};
 
+use common::process::Reaper;
 use common::{assert_region_invariants, scratch_path};
 
 const CHILD_ENV: &str = "MEMSCAPE_LIVE_CHILD";
@@ -46,16 +47,6 @@ fn child_test_name() -> String {
     match module_path!().split_once("::") {
         Some((_crate, module)) => format!("{module}::child_sleeps_when_asked"),
         None => "child_sleeps_when_asked".to_string(),
-    }
-}
-
-/// Kills and reaps the child however the test ends.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

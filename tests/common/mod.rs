@@ -7,6 +7,7 @@
 pub mod kittest;
 pub mod pattern_spec;
 pub mod pixels;
+pub mod process;
 pub mod rng;
 pub mod synth;
 

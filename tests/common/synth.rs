@@ -315,3 +315,16 @@ pub fn crash_dump() -> SynthMinidump {
     let dump = with_module(dump, 0x40_0000, 0x3000, "C:\\app\\app.exe");
     with_exception(dump, THREAD_ID, 0xC000_0005, 0x10)
 }
+
+/// A 32-byte MINIDUMP_HEADER with a valid signature and version.
+pub fn mdmp_header(stream_count: u32, directory_rva: u32) -> Vec<u8> {
+    let mut h = Vec::new();
+    h.extend_from_slice(b"MDMP");
+    h.extend_from_slice(&0xA793u32.to_le_bytes()); // MINIDUMP_VERSION
+    h.extend_from_slice(&stream_count.to_le_bytes());
+    h.extend_from_slice(&directory_rva.to_le_bytes());
+    h.extend_from_slice(&0u32.to_le_bytes()); // checksum
+    h.extend_from_slice(&1_262_805_309u32.to_le_bytes()); // time stamp
+    h.extend_from_slice(&0u64.to_le_bytes()); // flags
+    h
+}
