@@ -5,7 +5,7 @@
 //! `synth::demo_symbol_files`, and for the embedded copy into the symbol cache.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::dump::{AddressSpace, DumpError};
 
@@ -37,7 +37,13 @@ pub fn symbol_cache_dir() -> PathBuf {
 
 /// The demo's symbol files written into the symbol cache (a Breakpad tree;
 /// files already there with the same text are left alone). Returns the tree.
-pub fn demo_symbol_dir() -> std::io::Result<PathBuf> {
+/// Done once per process: every later walk of the demo reuses the answer.
+pub fn demo_symbol_dir() -> Result<PathBuf, String> {
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    DIR.get_or_init(|| write_demo_symbols().map_err(|e| e.to_string())).clone()
+}
+
+fn write_demo_symbols() -> std::io::Result<PathBuf> {
     let dir = symbol_cache_dir();
     for f in crate::synth::demo_symbol_files() {
         let path = dir.join(&f.path);
@@ -48,10 +54,8 @@ pub fn demo_symbol_dir() -> std::io::Result<PathBuf> {
             std::fs::create_dir_all(parent)?;
         }
         // Written aside and renamed into place: a walk reading the file at the
-        // same moment (another window, another process) sees it whole or not at all.
-        static WRITES: AtomicUsize = AtomicUsize::new(0);
-        let n = WRITES.fetch_add(1, Ordering::Relaxed);
-        let aside = path.with_extension(format!("sym.{}.{n}.tmp", std::process::id()));
+        // same moment (another process) sees it whole or not at all.
+        let aside = path.with_extension(format!("sym.{}.tmp", std::process::id()));
         std::fs::write(&aside, &f.text)?;
         std::fs::rename(&aside, &path)?;
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use minidump::format::MINIDUMP_STREAM_TYPE;
 use minidump::{Minidump, MinidumpMiscInfo, MinidumpSystemInfo};
+use scroll::Pread;
 
 use super::bytes::{DumpBytes, MappedFile};
 use super::captured::{self, CapturedMemory};
@@ -105,7 +106,7 @@ pub const MAX_STREAMS: u32 = 4096;
 /// the file (the minidump crate would read, and warn about, every claimed
 /// entry up to the end of a large file before failing).
 fn check_directory(bytes: &[u8], path: &Path) -> Result<(), DumpError> {
-    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at = |at: usize| bytes.pread_with::<u32>(at, scroll::LE).ok();
     if bytes.get(..4) != Some(b"MDMP") {
         return Ok(()); // the reader says what it is not
     }

@@ -2,6 +2,7 @@
 
 use minidump::format::MINIDUMP_STREAM_TYPE;
 use minidump::{Minidump, MinidumpHandleDataStream};
+use scroll::Pread;
 
 use super::model::HandleSummary;
 
@@ -13,7 +14,7 @@ const DESCRIPTOR_BYTES: u32 = 32;
 /// crate reserves room for up to 2^32 descriptors (an 84 GB allocation that
 /// aborts the process; found by the open_dump fuzz target).
 fn bad_header(stream: &[u8]) -> Option<String> {
-    let u32_at = |at: usize| stream.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at = |at: usize| stream.pread_with::<u32>(at, scroll::LE).ok();
     let (Some(header), Some(size), Some(count)) = (u32_at(0), u32_at(4), u32_at(8)) else {
         return Some("stream too short for its header".into());
     };

@@ -48,6 +48,8 @@ pub enum Host {
 pub struct Signal {
     pub vote: Host,
     pub line: String,
+    /// The module whose version or path it was read from.
+    pub module: String,
 }
 
 /// ntdll's file version: 6.0.6002.x (Server 2008 SP2, guest OS family 1) votes
@@ -59,11 +61,13 @@ fn ntdll_version(ntdll: &Module) -> Option<Signal> {
         Signal {
             vote: Host::GuestOs,
             line: format!("ntdll {v}: Windows Server 2008 SP2, the Azure guest OS (family 1) build"),
+            module: ntdll.name.clone(),
         }
     } else {
         Signal {
             vote: Host::Emulator,
             line: format!("ntdll {v}: not the guest OS's 6.0.6002 build; a developer's Windows"),
+            module: ntdll.name.clone(),
         }
     })
 }
@@ -79,12 +83,15 @@ fn windows_drive(ntdll: &Module) -> Option<Signal> {
     }
     let dir = path.rsplit_once('\\').map(|(d, _)| d).unwrap_or(&path);
     match drive {
-        "d" => {
-            Some(Signal { vote: Host::GuestOs, line: format!("ntdll loaded from {dir}: the guest OS's Windows on D:") })
-        }
+        "d" => Some(Signal {
+            vote: Host::GuestOs,
+            line: format!("ntdll loaded from {dir}: the guest OS's Windows on D:"),
+            module: ntdll.name.clone(),
+        }),
         "c" => Some(Signal {
             vote: Host::Emulator,
             line: format!("ntdll loaded from {dir}: Windows on C:, as on a developer's machine"),
+            module: ntdll.name.clone(),
         }),
         _ => None,
     }
@@ -105,21 +112,24 @@ fn role_paths(space: &AddressSpace) -> Option<Signal> {
     // they name the role's folders best.
     let (mut azure, other): (Vec<&Module>, Vec<&Module>) = space.modules.iter().partition(|m| is_azure_module(&m.name));
     azure.sort_by_key(|m| !m.name.to_ascii_lowercase().ends_with(".exe"));
-    let paths = || azure.iter().chain(&other).map(|m| m.path.replace('/', "\\"));
-    if let Some(p) = paths().find(|p| {
+    let paths = || azure.iter().chain(&other).map(|m| (m, m.path.replace('/', "\\")));
+    if let Some((m, p)) = paths().find(|(_, p)| {
         let lower = p.to_ascii_lowercase();
         EMULATOR_DIRS.iter().any(|d| lower.contains(d))
     }) {
-        return Some(Signal { vote: Host::Emulator, line: format!("role image under an emulator folder: {p}") });
+        let line = format!("role image under an emulator folder: {p}");
+        return Some(Signal { vote: Host::Emulator, line, module: m.name.clone() });
     }
-    let on_role_drive = |p: &String| {
+    let on_role_drive = |p: &str| {
         let lower = p.to_ascii_lowercase();
         let Some((drive, rest)) = lower.split_once(':') else { return false };
         matches!(drive, "e" | "f") && ROLE_ROOT_DIRS.iter().any(|d| rest.starts_with(d))
     };
-    paths()
-        .find(on_role_drive)
-        .map(|p| Signal { vote: Host::GuestOs, line: format!("role image on the role drive: {p}") })
+    paths().find(|(_, p)| on_role_drive(p)).map(|(m, p)| Signal {
+        vote: Host::GuestOs,
+        line: format!("role image on the role drive: {p}"),
+        module: m.name.clone(),
+    })
 }
 
 /// Every signal the dump gives, in the order the post weighs them.
@@ -177,15 +187,10 @@ pub fn cloud_environment(cx: &Ctx) -> Vec<Finding> {
             Host::GuestOs => "guest OS",
             Host::Emulator => "emulator",
         };
-        f = f.evidence(format!("{} ({side})", s.line));
+        f = f.evidence(format!("{} ({side})", s.line)).module(s.module.clone());
     }
     for n in list {
         f = f.module(n);
-    }
-    if let Some(ntdll) = cx.space.modules.iter().find(|m| m.name.eq_ignore_ascii_case("ntdll.dll"))
-        && signals.iter().any(|s| s.line.starts_with("ntdll"))
-    {
-        f = f.module(ntdll.name.clone());
     }
     vec![f]
 }

@@ -79,8 +79,11 @@ pub fn jit_code(cx: &Ctx) -> Vec<Finding> {
     if runtimes.is_empty() {
         return vec![];
     }
-    let fault = cx.exception().and_then(|ex| cx.crash_ip().map(|ip| (ex.thread_id, ip)));
-    let fault = fault.filter(|&(_, ip)| jit_region(space, ip).is_some());
+    // The fault, when it is in JIT code: its thread, address and code block.
+    let fault = cx
+        .exception()
+        .and_then(|ex| cx.crash_ip().map(|ip| (ex.thread_id, ip)))
+        .and_then(|(tid, ip)| jit_region(space, ip).map(|r| (tid, ip, r)));
     let sites = jit_sites(cx);
     if fault.is_none() && sites.is_empty() {
         return vec![];
@@ -88,7 +91,7 @@ pub fn jit_code(cx: &Ctx) -> Vec<Finding> {
     let mut threads: Vec<u32> = sites.iter().map(|s| s.thread).collect();
     threads.dedup();
     let (severity, summary) = match fault {
-        Some((tid, ip)) => (
+        Some((tid, ip, _)) => (
             Severity::Warning,
             format!(
                 "the fault on thread {tid} is in JIT-compiled .NET code at {}: a managed method, not a module",
@@ -103,16 +106,16 @@ pub fn jit_code(cx: &Ctx) -> Vec<Finding> {
         .collect();
     let mut f = Finding::new("JIT Code (.NET)", severity, 0.9, summary)
         .evidence(format!("runtime loaded: {}", runtime_list.join(", ")));
-    if let Some((tid, ip)) = fault {
-        if let Some(r) = jit_region(space, ip) {
-            f = f.evidence(format!(
+    if let Some((tid, ip, r)) = fault {
+        f = f
+            .evidence(format!(
                 "faulting instruction {} is in committed {} private memory at {} (no module)",
                 hex(ip),
                 r.protect,
                 hex(r.base_addr)
-            ));
-        }
-        f = f.region_at(space, ip).thread(tid);
+            ))
+            .region_at(space, ip)
+            .thread(tid);
     }
     for s in sites.iter().take(LISTED_SITES) {
         let what = if s.frame == 0 { "instruction pointer".to_string() } else { format!("frame #{:02}", s.frame) };
@@ -121,7 +124,7 @@ pub fn jit_code(cx: &Ctx) -> Vec<Finding> {
     if sites.len() > LISTED_SITES {
         f = f.evidence(format!("... and {} more", sites.len() - LISTED_SITES));
     }
-    let next = fault.map(|(t, ip)| (ip, t)).or_else(|| sites.first().map(|s| (s.addr, s.thread)));
+    let next = fault.map(|(t, ip, _)| (ip, t)).or_else(|| sites.first().map(|s| (s.addr, s.thread)));
     if let (Some((ip, tid)), Some(runtime)) = (next, runtimes.first()) {
         f = f.evidence(next_steps(&runtime.name, ip, tid));
     }

@@ -24,12 +24,26 @@ fn debug_id(id: &PdbId) -> String {
     format!("{:08X}{:04X}{:04X}{data4}{:X}", id.data1, id.data2, id.data3, id.age)
 }
 
+/// `module`'s functions as `(start, size, name)`: each runs to the next one's
+/// start, at most [`MAX_FUNCTION_BYTES`].
+fn functions_of(module: &str) -> Vec<(u32, u32, &'static str)> {
+    let starts: Vec<(u32, &str)> =
+        FUNCTIONS.iter().filter(|(m, _, _)| *m == module).map(|&(_, start, name)| (start, name)).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, name))| {
+            let next = starts.get(i + 1).map_or(u32::MAX, |f| f.0);
+            (start, (next - start).min(MAX_FUNCTION_BYTES), name)
+        })
+        .collect()
+}
+
 /// Every module's symbol file, in the module table's order.
 pub fn symbol_files(seed: u64) -> Vec<SymbolFile> {
     let mut out = Vec::new();
     for def in MODULES {
-        let functions: Vec<(u32, &str)> =
-            FUNCTIONS.iter().filter(|(m, _, _)| *m == def.file).map(|&(_, start, name)| (start, name)).collect();
+        let functions = functions_of(def.file);
         if functions.is_empty() {
             continue;
         }
@@ -38,9 +52,7 @@ pub fn symbol_files(seed: u64) -> Vec<SymbolFile> {
         let id = debug_id(&pdb_id(seed, def.file));
         let mut text =
             format!("MODULE windows x86_64 {id} {debug_file}\nINFO CODE_ID {:X} {}\n", def.timestamp, def.file);
-        for (i, (start, name)) in functions.iter().enumerate() {
-            let next = functions.get(i + 1).map_or(u32::MAX, |f| f.0);
-            let size = (next - start).min(MAX_FUNCTION_BYTES);
+        for (start, size, name) in functions {
             text.push_str(&format!("FUNC {start:x} {size:x} 0 {name}\n"));
         }
         out.push(SymbolFile { path: format!("{debug_file}/{id}/{stem}.sym"), text });
@@ -59,10 +71,7 @@ mod tests {
         let threads = super::super::threads::thread_defs();
         for code in threads.iter().flat_map(|t| t.chain.iter().chain([&t.start])) {
             let Code::In(module, rva) = *code else { continue };
-            let inside = FUNCTIONS.iter().any(|&(m, start, _)| {
-                let next = FUNCTIONS.iter().filter(|f| f.0 == m && f.1 > start).map(|f| f.1).min().unwrap_or(u32::MAX);
-                m == module && rva >= start && rva < start + (next - start).min(MAX_FUNCTION_BYTES)
-            });
+            let inside = functions_of(module).iter().any(|&(start, size, _)| rva >= start && rva - start < size);
             assert!(inside, "{module}+{rva:#x} is in no function of functions.rs");
         }
     }
