@@ -214,6 +214,11 @@ fn threads_tab_walks_stacks_and_a_frame_selects_its_region() {
     // the demo's own symbols (written to the symbol cache for the embedded demo).
     let module = space.module_at(ip).expect("frame 0 in a module").name.clone();
     assert!(h.get_all_by_label_contains(&format!("{module}!NtWaitForMultipleObjects+0xa")).count() >= 1);
+    // Named frames stay on one line in the threads table's narrow Top frame
+    // column (wrapped, they stacked a letter per line).
+    for node in h.get_all_by_label(&format!("{module}!NtWaitForMultipleObjects+0xa")) {
+        assert!(node.rect().height() < 24.0, "a frame label wraps: {:?}", node.rect());
+    }
     h.get_by_label_contains("frames run in this region");
 }
 
