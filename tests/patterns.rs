@@ -324,7 +324,7 @@ fn execution_residue() {
             frames: vec![frame(0, CODE, None), frame(1, 0x40_1100, None)],
             note: None,
         }],
-        warnings: vec![],
+        ..Default::default()
     };
     // 0x401100+1 is the used return address; 0x401234 is residue; 0x402010 is .data.
     let hit = Spec {

@@ -150,7 +150,8 @@ fn jit_code_in_other_threads_frames() {
     let spec = || with_clr(Spec { exception: av(1, 0), entries: Some(jit_entries()), ..Spec::default() });
     let mut frames = vec![frame(0, CODE, Some("app!crash")), frame(1, JIT_BASE + 0x120, None)];
     frames[1].module = None;
-    let walk = WalkResult { traces: vec![StackTrace { thread_id: CRASH_TID, frames, note: None }], warnings: vec![] };
+    let walk =
+        WalkResult { traces: vec![StackTrace { thread_id: CRASH_TID, frames, note: None }], ..Default::default() };
     let f = fires("JIT Code (.NET)", &open_spec("jit-frame", spec()), Some(&walk));
     assert_eq!(f.severity, Severity::Info, "{f:#?}");
     assert!(f.summary.contains("1 thread(s) run or return into JIT-compiled .NET code"), "{f:#?}");

@@ -32,5 +32,6 @@ mod render3d;
 mod scene;
 mod shot;
 mod stackwalk;
+mod symbols_linux;
 mod synth_big;
 mod synth_sources;

@@ -23,6 +23,10 @@ impl MappedFile {
         }
     }
 
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
     /// Whether a read found the file shorter than when it was mapped.
     pub fn changed(&self) -> bool {
         #[cfg(unix)]

@@ -2,13 +2,13 @@
 //! layer works from. The ONLY place that names `minidump::` types. It may not
 //! depend on analysis, layout, render, export, ui or cli, nor on egui or wgpu.
 
-mod bytes;
+pub(crate) mod bytes;
 mod captured;
 mod error;
 mod exception_names;
-mod file;
+pub(crate) mod file;
 mod linux_maps;
-mod model;
+pub(crate) mod model;
 mod open;
 mod progress;
 #[cfg(test)]
@@ -24,6 +24,7 @@ mod sections;
 #[cfg(unix)]
 mod sigbus;
 mod stackwalk;
+pub mod symbols;
 pub mod time;
 
 pub use captured::{CapturedMemory, CapturedRange};

@@ -40,6 +40,7 @@
 //!   [`WalkOptions::symbol_urls`] are ignored with a warning.
 //! - Function arguments (the processor's unstable x86 argument recovery).
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
@@ -55,6 +56,7 @@ use minidump_unwind::{
 
 use super::error::DumpError;
 use super::model::AddressSpace;
+use super::symbols::{self, Described, ModuleSymbols, Provider, SymbolFileUse};
 
 /// The most stack memory walked per thread, from the stack pointer up. Real
 /// stacks are smaller (1 MiB is Windows' default reservation); a hostile dump
@@ -222,6 +224,8 @@ pub struct WalkOptions {
 pub struct WalkResult {
     /// In the thread list's order.
     pub traces: Vec<StackTrace>,
+    /// Every module's symbol status, in [`AddressSpace::modules`]' order.
+    pub symbols: Vec<ModuleSymbols>,
     /// Sorted where they come from unordered sources; never fatal.
     pub warnings: Vec<String>,
 }
@@ -254,7 +258,7 @@ pub fn walk_stacks(
         }
     }
     match catch_unwind(AssertUnwindSafe(|| walk_all(space, opts, progress, &mut warnings))) {
-        Ok(Ok(traces)) => Ok(WalkResult { traces, warnings }),
+        Ok(Ok((traces, symbols))) => Ok(WalkResult { traces, symbols, warnings }),
         Ok(Err(e)) => Err(e),
         Err(panic) => Err(DumpError::Corrupt {
             path: space.path.clone(),
@@ -276,7 +280,7 @@ fn walk_all(
     opts: &WalkOptions,
     progress: &dyn Fn(usize, usize),
     warnings: &mut Vec<String>,
-) -> Result<Vec<StackTrace>, DumpError> {
+) -> Result<(Vec<StackTrace>, Vec<ModuleSymbols>), DumpError> {
     let corrupt = |reason: String| DumpError::Corrupt { path: space.path.clone(), reason };
     let dump = Minidump::read(space.bytes()).map_err(|e| corrupt(format!("stack walking could not read it: {e}")))?;
 
@@ -286,7 +290,7 @@ fn walk_all(
         Err(e) => {
             warnings.push(format!("no stacks walked: the thread list is unusable ({e})"));
             progress(0, 0);
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
     };
     let total = threads.threads.len();
@@ -294,11 +298,12 @@ fn walk_all(
         warnings.push("no stacks walked: no SystemInfo stream (the CPU is unknown)".into());
         progress(total, total);
         let note = Some("not walked: no SystemInfo stream".to_string());
-        return Ok(threads
+        let traces = threads
             .threads
             .iter()
             .map(|t| StackTrace { thread_id: t.raw.thread_id, frames: Vec::new(), note: note.clone() })
-            .collect());
+            .collect();
+        return Ok((traces, Vec::new()));
     };
     let (os_version, os_build) = dump_system.os_parts();
     let system = UnwindSystemInfo {
@@ -322,7 +327,16 @@ fn walk_all(
     let crashing_thread_id = exception.as_ref().map(|e| e.get_crashing_thread_id());
     let exception_context = exception.as_ref().and_then(|e| e.context(&dump_system, misc.as_ref()));
 
-    let symbolizer = Symbolizer::new(simple_symbol_supplier(symbol_paths(space, opts)));
+    let paths = symbol_paths(space, opts);
+    let mut loaded = symbols::load(space, &paths);
+    let symbolizer = Provider {
+        breakpad: Symbolizer::new(simple_symbol_supplier(paths)),
+        tables: std::mem::take(&mut loaded.tables),
+        unwinder: loaded.unwinder.take(),
+    };
+    // The walked frames, converted once every thread is walked: source lines
+    // and inlined frames are looked up per module in one batch.
+    let mut walked_stacks: Vec<(u32, Vec<UnwindFrame>, Option<String>)> = Vec::with_capacity(total);
     let mut traces = Vec::with_capacity(total);
     progress(0, total);
     for (i, thread) in threads.threads.iter().enumerate() {
@@ -382,13 +396,26 @@ fn walk_all(
             warnings.push(format!("thread {id}: the stack walker failed ({what}); its trace is cut short"));
             note = Some(format!("walk failed: {what}"));
         }
-        let mut frames = convert_frames(space, &stack.frames);
-        if frames.len() > MAX_FRAMES {
-            note = Some(format!("truncated: {} frames walked, the first {MAX_FRAMES} kept", frames.len()));
-            frames.truncate(MAX_FRAMES);
-        }
-        traces.push(StackTrace { thread_id: id, frames, note });
+        walked_stacks.push((id, std::mem::take(&mut stack.frames), note));
+        traces.push(StackTrace { thread_id: id, frames: Vec::new(), note: Some(PENDING.into()) });
         progress(i + 1, total);
+    }
+    let described = describe_frames(space, &loaded.lines, &walked_stacks);
+    let mut walked = walked_stacks.into_iter();
+    for t in &mut traces {
+        // The threads that were walked took the empty places, in order.
+        if t.frames.is_empty()
+            && t.note.as_deref() == Some(PENDING)
+            && let Some((_, raw, note)) = walked.next()
+        {
+            let mut frames = convert_frames(space, &raw, &described, &symbolizer.tables);
+            t.note = note;
+            if frames.len() > MAX_FRAMES {
+                t.note = Some(format!("truncated: {} frames walked, the first {MAX_FRAMES} kept", frames.len()));
+                frames.truncate(MAX_FRAMES);
+            }
+            t.frames = frames;
+        }
     }
 
     let mut stats: Vec<_> = minidump_unwind::SymbolProvider::stats(&symbolizer).into_iter().collect();
@@ -399,10 +426,67 @@ fn walk_all(
         }
     }
     if !opts.symbol_dirs.is_empty() {
-        let loaded = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
-        warnings.push(format!("symbols found for {loaded} of {} modules on the stacks", stats.len()));
+        let found = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
+        warnings.push(format!("Breakpad symbols found for {found} of {} modules on the stacks", stats.len()));
     }
-    Ok(traces)
+    let mut status = loaded.status;
+    for st in &mut status {
+        let name = &space.modules[st.module_index].name;
+        if let Some(s) = stats.iter().find(|(m, s)| m == name && s.loaded_symbols).map(|(_, s)| s) {
+            st.files.insert(
+                0,
+                SymbolFileUse {
+                    kind: "breakpad",
+                    path: s.symbol_url.clone().unwrap_or_default(),
+                    origin: "symbol folder",
+                    gives: vec!["functions", "lines", "unwind"],
+                },
+            );
+        }
+    }
+    Ok((traces, status))
+}
+
+/// The note a walked thread's trace holds until its frames are converted.
+const PENDING: &str = "walk pending";
+
+/// Source lines and inlined frames for every walked frame in a module with
+/// line tables, one batch per module.
+fn describe_frames(
+    space: &AddressSpace,
+    lines: &HashMap<usize, symbols::Lines>,
+    stacks: &[(u32, Vec<UnwindFrame>, Option<String>)],
+) -> HashMap<(usize, u64), Described> {
+    let mut wanted: HashMap<usize, Vec<u64>> = HashMap::new();
+    for f in stacks.iter().flat_map(|(_, frames, _)| frames.iter().take(MAX_FRAMES)) {
+        if let Some(i) = frame_module(space, f)
+            && lines.contains_key(&i)
+            && let Some(rva) = f.instruction.checked_sub(space.modules[i].base_addr)
+        {
+            wanted.entry(i).or_default().push(rva);
+        }
+    }
+    let mut out = HashMap::new();
+    for (i, mut rvas) in wanted {
+        rvas.sort_unstable();
+        rvas.dedup();
+        let base = space.modules[i].base_addr;
+        for (rva, d) in rvas.iter().zip(lines[&i].describe(&rvas)) {
+            if let Some(d) = d {
+                out.insert((i, base + rva), d);
+            }
+        }
+    }
+    out
+}
+
+/// The index of the module (in [`AddressSpace::modules`]) that holds a walked frame.
+fn frame_module(space: &AddressSpace, f: &UnwindFrame) -> Option<usize> {
+    let base = f.module.as_ref()?.raw.base_of_image;
+    space
+        .module_index_at(f.instruction)
+        .filter(|i| space.modules[*i].base_addr == base)
+        .or_else(|| space.modules.iter().position(|sm| sm.base_addr == base))
 }
 
 /// A copy of `memory`'s descriptor covering at most [`MAX_STACK_WINDOW_BYTES`]
@@ -434,19 +518,22 @@ fn stack_window<'a>(memory: &UnifiedMemory<'_, 'a>, sp: u64) -> Option<MinidumpM
 }
 
 /// minidump-unwind's frames as memscape's, inlined functions expanded before
-/// the real frame that holds them (minidump-stackwalk's numbering).
-fn convert_frames(space: &AddressSpace, frames: &[UnwindFrame]) -> Vec<StackFrame> {
+/// the real frame that holds them (minidump-stackwalk's numbering). Where a
+/// module's DWARF or PDB described the address (`described`), its function,
+/// line and inlined frames replace what the walk had.
+fn convert_frames(
+    space: &AddressSpace,
+    frames: &[UnwindFrame],
+    described: &HashMap<(usize, u64), Described>,
+    tables: &HashMap<u64, symbols::FunctionTable>,
+) -> Vec<StackFrame> {
     let mut out = Vec::with_capacity(frames.len());
     for f in frames.iter().take(MAX_FRAMES.saturating_add(1)) {
         let addr = f.instruction;
         let (module, module_index, module_offset) = match &f.module {
             Some(m) => {
                 let base = m.raw.base_of_image;
-                let index = space
-                    .module_index_at(addr)
-                    .filter(|i| space.modules[*i].base_addr == base)
-                    .or_else(|| space.modules.iter().position(|sm| sm.base_addr == base));
-                (Some(file_name(&m.name)), index, addr.checked_sub(base))
+                (Some(file_name(&m.name)), frame_module(space, f), addr.checked_sub(base))
             }
             None => {
                 match space.unloaded_modules.iter().find(|u| addr >= u.base_addr && addr - u.base_addr < u.size_bytes) {
@@ -457,6 +544,21 @@ fn convert_frames(space: &AddressSpace, frames: &[UnwindFrame]) -> Vec<StackFram
                 }
             }
         };
+        if let Some(i) = module_index
+            && let Some(d) = described.get(&(i, addr))
+        {
+            push_described(
+                &mut out,
+                f,
+                d,
+                space.modules[i].base_addr,
+                tables.get(&space.modules[i].base_addr),
+                module.clone(),
+                module_index,
+                module_offset,
+            );
+            continue;
+        }
         for inline in &f.inlines {
             out.push(StackFrame {
                 index: out.len(),
@@ -485,6 +587,53 @@ fn convert_frames(space: &AddressSpace, frames: &[UnwindFrame]) -> Vec<StackFram
         });
     }
     out
+}
+
+/// A frame a DWARF or PDB file described: its inlined functions first, then
+/// the real frame. The function's start comes from the description (PDB) or
+/// the function table (ELF symbols), so the offset is the real one.
+#[allow(clippy::too_many_arguments)]
+fn push_described(
+    out: &mut Vec<StackFrame>,
+    f: &UnwindFrame,
+    d: &Described,
+    base: u64,
+    table: Option<&symbols::FunctionTable>,
+    module: Option<String>,
+    module_index: Option<usize>,
+    module_offset: Option<u64>,
+) {
+    let addr = f.instruction;
+    for (name, source) in &d.inlines {
+        out.push(StackFrame {
+            index: out.len(),
+            instruction_addr: addr,
+            module: module.clone(),
+            module_index,
+            function: Some(name.clone()),
+            function_offset: None,
+            module_offset,
+            source: source.clone(),
+            trust: FrameTrust::Inline,
+            registers: Vec::new(),
+        });
+    }
+    let rva = addr.wrapping_sub(base);
+    let from_table = table.and_then(|t| t.lookup(rva));
+    let start = d.function_start.or_else(|| from_table.map(|t| t.start));
+    let function = d.function.clone().or_else(|| from_table.map(|t| t.name.to_string())).or(f.function_name.clone());
+    out.push(StackFrame {
+        index: out.len(),
+        instruction_addr: addr,
+        module,
+        module_index,
+        function,
+        function_offset: start.and_then(|s| rva.checked_sub(s)),
+        module_offset,
+        source: d.source.clone(),
+        trust: FrameTrust::from_unwind(f.trust),
+        registers: f.context.valid_registers().map(|(r, v)| (r.to_string(), v)).collect(),
+    });
 }
 
 /// The last path component, for '/' and '\\' paths alike.

@@ -218,21 +218,27 @@ pub fn gpu_available() -> bool {
 /// `None` (after printing "skipped: ..." and noting the skip) when it is not
 /// installed; with `MEMSCAPE_REQUIRE_TOOLS=1` (CI) a missing one fails.
 pub fn c_compiler() -> Option<&'static str> {
-    const GCC: &str = "gcc";
-    let works = std::process::Command::new(GCC)
+    tool("gcc")
+}
+
+/// A system tool (`gdb`, `clang`, ...) a test compares with or builds with,
+/// as [`c_compiler`]: `None` and a noted skip when `NAME --version` fails,
+/// a failure when `MEMSCAPE_REQUIRE_TOOLS=1`.
+pub fn tool(name: &'static str) -> Option<&'static str> {
+    let works = std::process::Command::new(name)
         .arg("--version")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if works {
-        return Some(GCC);
+        return Some(name);
     }
     assert!(
         std::env::var("MEMSCAPE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "MEMSCAPE_REQUIRE_TOOLS=1 but {GCC} is missing"
+        "MEMSCAPE_REQUIRE_TOOLS=1 but {name} is missing"
     );
-    println!("skipped: {GCC} is not installed");
+    println!("skipped: {name} is not installed");
     note_skip(Skip::Tool);
     None
 }

@@ -220,7 +220,7 @@ pub fn traces(threads: &[(u32, &[&str])]) -> WalkResult {
                 note: None,
             })
             .collect(),
-        warnings: vec![],
+        ..Default::default()
     }
 }
 

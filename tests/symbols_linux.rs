@@ -1,0 +1,293 @@
+//! Named frames on Linux from the program's own binary, checked against gdb.
+//! A C program built here with `gcc -g -O1` parks two worker threads three
+//! calls deep (through an always-inline function) and its main thread in
+//! `pthread_join`; minidump-writer captures it, then gdb attaches to the same
+//! process (`thread apply all bt`). For every thread, the frames in the
+//! program (function, source line, inlined frames) must be gdb's, in gdb's
+//! order, found through
+//! - the module's own path (no options),
+//! - a flat `--symbols` folder holding the binary under another name (the
+//!   original moved away: found by build id, never by name),
+//! - a stripped binary beside a `.build-id/xx/rest.debug` tree (objcopy),
+//!
+//! and a different build of the program with the same name is refused.
+//! libc's frames are unwound with its `.eh_frame` (trust `cfi`).
+//! Skipped (with a note) without gcc, gdb or objcopy unless
+//! `MEMSCAPE_REQUIRE_TOOLS=1`.
+#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use memscape::dump::{AddressSpace, FrameTrust, StackTrace, WalkOptions, walk_stacks};
+use minidump_writer::minidump_writer::MinidumpWriterConfig;
+
+use common::process::Reaper;
+use common::{c_compiler, scratch_path, tool};
+
+const PROGRAM: &str = r#"
+#include <pthread.h>
+#include <unistd.h>
+
+static volatile int sink;
+static int parked;
+
+__attribute__((noinline)) void park(void) {
+    __atomic_add_fetch(&parked, 1, __ATOMIC_SEQ_CST);
+    for (;;) pause();
+}
+
+static inline __attribute__((always_inline)) void checkout(int n) {
+    sink += n;
+    park();
+    sink -= n;
+}
+
+__attribute__((noinline)) void apply_discount(int n) {
+    checkout(n * 2);
+    sink++;
+}
+
+__attribute__((noinline)) void process_order(int n) {
+    apply_discount(n + 1);
+    sink++;
+}
+
+__attribute__((noinline)) void *worker(void *arg) {
+    process_order((int)(long)arg);
+    return 0;
+}
+
+__attribute__((noinline)) void wait_for_workers(pthread_t *t) {
+    pthread_join(t[0], 0);
+    sink++;
+}
+
+int main(void) {
+    pthread_t t[2];
+    pthread_create(&t[0], 0, worker, (void *)1);
+    pthread_create(&t[1], 0, worker, (void *)2);
+    while (__atomic_load_n(&parked, __ATOMIC_SEQ_CST) < 2) usleep(1000);
+    if (write(1, "READY\n", 6) < 0) return 2;
+    wait_for_workers(t);
+    return VARIANT;
+}
+"#;
+
+/// The program's functions in the order the tests expect somewhere on the stacks.
+const PROGRAM_FUNCTIONS: [&str; 6] = ["park", "checkout", "apply_discount", "process_order", "worker", "main"];
+
+fn build(gcc: &str, dir: &Path, variant: u32) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let source = dir.join("symprog.c");
+    std::fs::write(&source, PROGRAM).unwrap();
+    let exe = dir.join("symprog");
+    let out = Command::new(gcc)
+        .args(["-g", "-O1", "-pthread", &format!("-DVARIANT={variant}"), "-o"])
+        .arg(&exe)
+        .arg(&source)
+        .output()
+        .expect("run gcc");
+    assert!(out.status.success(), "gcc failed: {}", String::from_utf8_lossy(&out.stderr));
+    exe
+}
+
+fn start(exe: &Path) -> Reaper {
+    let mut child =
+        Reaper(Command::new(exe).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l == "READY");
+        let _ = tx.send(ready);
+    });
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(true), "the program never said READY");
+    // The workers said they parked; let them reach pause().
+    std::thread::sleep(Duration::from_millis(200));
+    child
+}
+
+fn capture(child: &Reaper) -> PathBuf {
+    let pid = child.0.id() as i32;
+    let path = scratch_path("symprog");
+    let mut file = std::fs::File::create(&path).unwrap();
+    if let Err(e) = MinidumpWriterConfig::new(pid, pid).write(&mut file) {
+        panic!("minidump-writer could not capture pid {pid}: {e} (it needs ptrace: root or CAP_SYS_PTRACE)");
+    }
+    path
+}
+
+/// One frame as gdb prints it: function, and `file:line` when it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct GdbFrame {
+    function: String,
+    line: Option<(String, u32)>,
+}
+
+/// `thread apply all bt` of `pid`, by LWP.
+fn gdb_backtraces(gdb: &str, pid: u32) -> BTreeMap<u32, Vec<GdbFrame>> {
+    let out = Command::new(gdb)
+        .args(["-batch", "-nx", "-p", &pid.to_string(), "-ex", "thread apply all bt"])
+        .output()
+        .expect("run gdb");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut traces = BTreeMap::new();
+    let mut current: Option<u32> = None;
+    for line in text.lines() {
+        if line.starts_with("Thread ") {
+            current = line.split("(LWP ").nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse().ok());
+            continue;
+        }
+        let (Some(tid), Some(rest)) = (current, line.strip_prefix('#')) else { continue };
+        // "#1  0x000055d0 in park () at /x/symprog.c:9" or "#3  apply_discount (n=2) at ..."
+        let rest = rest.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
+        let rest = match rest.split_once(" in ") {
+            Some((addr, r)) if addr.starts_with("0x") => r,
+            _ => rest,
+        };
+        let function = rest.split([' ', '(']).next().unwrap_or("").to_string();
+        let line = rest.rsplit_once(" at ").and_then(|(_, loc)| {
+            let (file, n) = loc.rsplit_once(':')?;
+            Some((file.to_string(), n.trim().parse().ok()?))
+        });
+        traces.entry(tid).or_insert_with(Vec::new).push(GdbFrame { function, line });
+    }
+    assert!(!traces.is_empty(), "gdb printed no backtraces:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    traces
+}
+
+/// gdb's frames that lie in the program's source.
+fn program_frames_gdb(frames: &[GdbFrame]) -> Vec<(String, u32)> {
+    frames
+        .iter()
+        .filter_map(|f| {
+            let (file, line) = f.line.as_ref()?;
+            file.ends_with("symprog.c").then(|| (f.function.clone(), *line))
+        })
+        .collect()
+}
+
+/// memscape's frames in the program: function and line, up to `main` (gdb
+/// stops there: its `backtrace past-main` is off).
+fn program_frames(trace: &StackTrace) -> Vec<(String, u32)> {
+    let past_main =
+        trace.frames.iter().position(|f| f.function.as_deref() == Some("main")).map_or(usize::MAX, |i| i + 1);
+    trace
+        .frames
+        .iter()
+        .take(past_main)
+        .filter(|f| f.module.as_deref() == Some("symprog") || f.module.as_deref() == Some("renamed.bin"))
+        .map(|f| {
+            let (file, line) = f.source.clone().unwrap_or_default();
+            assert!(file.is_empty() || file.ends_with("symprog.c"), "{f:?}");
+            (f.function.clone().unwrap_or_else(|| f.location()), line)
+        })
+        .collect()
+}
+
+fn walk(dump: &Path, dirs: Vec<PathBuf>) -> (AddressSpace, memscape::dump::WalkResult) {
+    let space = AddressSpace::open(dump).unwrap_or_else(|e| panic!("{e}"));
+    let walked = walk_stacks(&space, &WalkOptions { symbol_dirs: dirs, symbol_urls: Vec::new() }, &|_, _| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    (space, walked)
+}
+
+fn assert_matches_gdb(walked: &memscape::dump::WalkResult, gdb: &BTreeMap<u32, Vec<GdbFrame>>, how: &str) {
+    for (tid, frames) in gdb {
+        let trace = walked.trace(*tid).unwrap_or_else(|| panic!("{how}: no trace for thread {tid}"));
+        let theirs = program_frames_gdb(frames);
+        let ours = program_frames(trace);
+        assert_eq!(ours, theirs, "{how}: thread {tid}\nmemscape: {:#?}\ngdb: {frames:#?}", trace.frames);
+    }
+    let all: Vec<String> = gdb.values().flat_map(|f| program_frames_gdb(f)).map(|(f, _)| f).collect();
+    for f in PROGRAM_FUNCTIONS {
+        assert!(all.iter().any(|g| g == f), "{how}: gdb never showed {f}: {gdb:#?}");
+    }
+}
+
+#[test]
+fn linux_frames_match_gdb_from_the_binary_and_from_symbol_folders() {
+    let Some(gcc) = c_compiler() else { return };
+    let Some(gdb) = tool("gdb") else { return };
+    let Some(objcopy) = tool("objcopy") else { return };
+    let dir = scratch_path("symprog-dir");
+    let exe = build(gcc, &dir, 0);
+    let child = start(&exe);
+    let dump = capture(&child);
+    let gdb_traces = gdb_backtraces(gdb, child.0.id());
+    drop(child);
+
+    // 1. The module's own path, as the dump records it.
+    let (space, walked) = walk(&dump, Vec::new());
+    assert_matches_gdb(&walked, &gdb_traces, "module path");
+    let exe_index = space.modules.iter().position(|m| m.name == "symprog").expect("the program's module");
+    let status = &walked.symbols[exe_index];
+    assert_eq!(status.status(), "found", "{status:#?}");
+    assert_eq!(status.files[0].origin, "module path", "{status:#?}");
+    assert!(status.files[0].gives.contains(&"lines") && status.files[0].gives.contains(&"unwind"), "{status:#?}");
+    // libc was unwound with its own tables: the workers' frames below pause() are cfi.
+    let worker = walked
+        .traces
+        .iter()
+        .find(|t| t.frames.iter().any(|f| f.function.as_deref() == Some("park")))
+        .expect("a parked worker");
+    let park = worker.frames.iter().position(|f| f.function.as_deref() == Some("park")).unwrap();
+    assert_eq!(worker.frames[park].trust, FrameTrust::Cfi, "{:#?}", worker.frames);
+    let checkout = &worker.frames[park + 1];
+    assert_eq!((checkout.function.as_deref(), checkout.trust), (Some("checkout"), FrameTrust::Inline));
+    let apply = &worker.frames[park + 2];
+    assert_eq!(apply.function.as_deref(), Some("apply_discount"));
+    assert!(apply.function_offset.is_some_and(|o| o > 0), "{apply:?}");
+
+    // 2. Moved away; a flat folder holds it under another name.
+    let folder = dir.join("flat");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::rename(&exe, folder.join("renamed.bin")).unwrap();
+    let (_, walked) = walk(&dump, vec![folder.clone()]);
+    assert_matches_gdb(&walked, &gdb_traces, "flat folder");
+    assert_eq!(walked.symbols[exe_index].files[0].origin, "symbol folder", "{:#?}", walked.symbols[exe_index]);
+
+    // 3. A stripped binary and its debug file in a .build-id tree.
+    let build_id = match &space.modules[exe_index].debug {
+        Some(memscape::dump::DebugInfo::BuildId(b)) => b.clone(),
+        other => panic!("no build id: {other:?}"),
+    };
+    let tree = dir.join("tree");
+    let debug_dir = tree.join(".build-id").join(&build_id[..2]);
+    std::fs::create_dir_all(&debug_dir).unwrap();
+    let debug_file = debug_dir.join(format!("{}.debug", &build_id[2..]));
+    let renamed = folder.join("renamed.bin");
+    let ok = Command::new(objcopy).arg("--only-keep-debug").arg(&renamed).arg(&debug_file).status().unwrap();
+    assert!(ok.success());
+    let ok = Command::new(objcopy).arg("--strip-debug").arg(&renamed).status().unwrap();
+    assert!(ok.success());
+    let (_, walked) = walk(&dump, vec![folder.clone(), tree.clone()]);
+    assert_matches_gdb(&walked, &gdb_traces, "stripped binary + .build-id tree");
+    let files = &walked.symbols[exe_index].files;
+    assert!(files.iter().any(|f| f.kind == "debug" && f.origin == ".build-id tree"), "{files:#?}");
+
+    // 4. Another build of the program, same name: refused, no names from it.
+    let other_dir = dir.join("other");
+    let other = build(gcc, &other_dir, 1);
+    let (_, walked) = walk(&dump, vec![other_dir.clone()]);
+    let st = &walked.symbols[exe_index];
+    assert_eq!(st.status(), "not found", "{st:#?}");
+    assert!(
+        st.problems.iter().any(|p| p.contains("identity does not match")) || !other.exists(),
+        "the other build is named as refused: {st:#?}"
+    );
+    for t in &walked.traces {
+        assert!(
+            program_frames(t).iter().all(|(f, _)| f.starts_with("symprog+")),
+            "a name from the wrong build: {t:#?}"
+        );
+    }
+    let _ = std::fs::remove_file(&dump);
+    let _ = std::fs::remove_dir_all(&dir);
+}
