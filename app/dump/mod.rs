@@ -7,6 +7,7 @@ mod captured;
 mod error;
 mod exception_names;
 pub(crate) mod file;
+mod frames;
 mod linux_maps;
 pub(crate) mod model;
 mod open;
@@ -53,6 +54,7 @@ pub mod fuzz_entry {
 }
 pub use error::DumpError;
 pub use exception_names::{exception_name, fast_fail_name};
+pub use frames::{FrameTrust, MAX_FRAMES, StackFrame, StackTrace};
 pub use model::{
     AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
     ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,
@@ -62,6 +64,4 @@ pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType}
 pub use sections::{
     HEADER_PAGE_BYTES, MAX_ELF_SEGMENTS, MAX_PE_SECTIONS, Section, SectionsError, parse_sections, pe_protection,
 };
-pub use stackwalk::{
-    FrameTrust, MAX_FRAMES, MAX_STACK_WINDOW_BYTES, StackFrame, StackTrace, WalkOptions, WalkResult, walk_stacks,
-};
+pub use stackwalk::{MAX_STACK_WINDOW_BYTES, WalkOptions, WalkResult, walk_stacks};
