@@ -24,7 +24,7 @@ use std::process::Command;
 
 use memscape::dump::{AddressSpace, FrameTrust, MAX_FRAMES, Platform, StackTrace, WalkOptions, walk_stacks};
 use minidump_synth::{DumpString, Memory, Module, SynthMinidump, Thread};
-use serde_json::Value;
+use serde_json::{Value, json};
 use test_assembler::Section;
 
 use common::rng::{SplitMix64, TestRng};
@@ -297,8 +297,11 @@ fn breakpad_symbols_name_functions_and_unwind_by_cfi() {
     let text = run_memscape(&["threads", p, "--stacks", "--symbols", d]);
     assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("# 00 app.exe!crash_here+0x34 [00000000`00401234] (context)"), "{text}");
-    assert!(text.contains("# 01 app.exe!main+0xff [00000000`004014ff] (cfi)"), "{text}");
+    assert!(
+        text.contains("# 00 00000000`00401234  app.exe!crash_here+0x34 [c:\\src\\app.c @ 12]  (context)"),
+        "{text}"
+    );
+    assert!(text.contains("# 01 00000000`004014ff  app.exe!main+0xff [c:\\src\\app.c @ 30]  (cfi)"), "{text}");
     let json = run_memscape(&["threads", p, "--json", "--symbols", d]);
     assert!(json.status.success());
     let threads: Value = serde_json::from_slice(&json.stdout).expect("JSON");
@@ -309,6 +312,7 @@ fn breakpad_symbols_name_functions_and_unwind_by_cfi() {
     assert_eq!(f0["module"], "app.exe");
     assert_eq!(f0["registers"]["rip"], "0x401234");
     assert_eq!(threads[0]["frames"][1]["trust"], "cfi");
+    assert_eq!((&f0["file"], &f0["line"], &f0["inlined"]), (&json!("c:\\src\\app.c"), &json!(12), &json!(false)));
 
     // Symbol servers are opt-in and, in this build, ignored with a warning.
     let opts = WalkOptions { symbol_urls: vec!["https://symbols.example/".into()], ..WalkOptions::default() };

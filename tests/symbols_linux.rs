@@ -245,6 +245,27 @@ fn linux_frames_match_gdb_from_the_binary_and_from_symbol_folders() {
     assert_eq!(apply.function.as_deref(), Some("apply_discount"));
     assert!(apply.function_offset.is_some_and(|o| o > 0), "{apply:?}");
 
+    // The command line says the same, WinDbg's way and in JSON.
+    let run = common::process::memscape(&["threads", dump.to_str().unwrap(), "--stacks", "--json"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let threads: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let frames: Vec<&serde_json::Value> =
+        threads.as_array().unwrap().iter().flat_map(|t| t["frames"].as_array().unwrap()).collect();
+    let inlined = frames.iter().find(|f| f["function"] == "checkout").expect("the inlined frame in JSON");
+    assert_eq!((&inlined["inlined"], &inlined["trust"]), (&serde_json::json!(true), &serde_json::json!("inline")));
+    assert!(inlined["file"].as_str().is_some_and(|f| f.ends_with("symprog.c")) && inlined["line"].is_u64());
+    let apply = frames.iter().find(|f| f["function"] == "apply_discount").expect("apply_discount in JSON");
+    assert_eq!(apply["inlined"], serde_json::json!(false));
+    assert!(apply["function_offset"].as_str().is_some_and(|o| o.starts_with("0x")), "{apply}");
+    let text = common::process::memscape(&["threads", dump.to_str().unwrap(), "--stacks"], &[]);
+    let line = text.stdout.lines().find(|l| l.contains("symprog!apply_discount+0x")).expect("a WinDbg-style frame");
+    assert!(line.contains("symprog.c @ "), "{line}");
+    let run = common::process::memscape(&["modules", dump.to_str().unwrap(), "--json"], &[]);
+    let modules: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let m = modules.as_array().unwrap().iter().find(|m| m["name"] == "symprog").unwrap();
+    assert_eq!(m["symbols"]["status"], "found", "{m}");
+    assert_eq!(m["symbols"]["files"][0]["kind"], "elf", "{m}");
+
     // 2. Moved away; a flat folder holds it under another name.
     let folder = dir.join("flat");
     std::fs::create_dir_all(&folder).unwrap();

@@ -105,11 +105,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Loaded and unloaded modules, like lmv.
+    /// Loaded and unloaded modules, like lmv, with the symbol files found for each.
     Modules {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
+        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
+        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
+        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
+        /// (matched by debug id / build id, never by name).
+        #[arg(long = "symbols", value_name = "DIR")]
+        symbols: Vec<PathBuf>,
     },
     /// Crash-dump-analysis patterns found in the dump (stacks walked first),
     /// named as Vostokov's catalog names them.
@@ -117,7 +123,10 @@ pub enum Command {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
-        /// A Breakpad symbol tree (module/DEBUGID/module.sym) or .sym file; repeatable.
+        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
+        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
+        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
+        /// (matched by debug id / build id, never by name).
         #[arg(long = "symbols", value_name = "DIR")]
         symbols: Vec<PathBuf>,
     },
@@ -182,7 +191,10 @@ pub enum Command {
         /// Walk every thread's stack (CFI from --symbols, else frame pointers and stack scanning).
         #[arg(long)]
         stacks: bool,
-        /// A Breakpad symbol tree (module/DEBUGID/module.sym) or .sym file; repeatable; implies --stacks.
+        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
+        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
+        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
+        /// (matched by debug id / build id, never by name). Implies --stacks.
         #[arg(long = "symbols", value_name = "DIR")]
         symbols: Vec<PathBuf>,
         /// A Breakpad HTTP symbol server (opt-in; repeatable). This build has

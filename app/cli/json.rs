@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::dump::symbols::ModuleSymbols;
 use crate::dump::time::format_iso8601;
 use crate::dump::{AddressSpace, DebugInfo, Owner, Region, StackFrame, WalkResult};
 use crate::format::hex;
@@ -195,10 +196,46 @@ pub struct ModuleJson {
     pub build_id: Option<String>,
     pub debug_id: Option<String>,
     pub unloaded: bool,
+    /// Which symbol files serve the module; null for unloaded modules.
+    pub symbols: Option<SymbolsJson>,
 }
 
-pub fn modules(space: &AddressSpace) -> Vec<ModuleJson> {
-    let loaded = space.modules.iter().map(|m| {
+/// A module's symbol status: "found" or "not found", the files used and the
+/// files refused.
+#[derive(Serialize)]
+pub struct SymbolsJson {
+    pub status: &'static str,
+    pub files: Vec<SymbolFileJson>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SymbolFileJson {
+    /// pe, elf, pdb, debug (a separate ELF debug file) or breakpad.
+    pub kind: &'static str,
+    pub path: String,
+    /// symstore tree, .build-id tree, symbol folder, system debug folder,
+    /// module path, PDB path in the module.
+    pub origin: &'static str,
+    /// unwind, functions, lines.
+    pub gives: Vec<&'static str>,
+}
+
+pub fn symbols(s: &ModuleSymbols) -> SymbolsJson {
+    SymbolsJson {
+        status: s.status(),
+        files: s
+            .files
+            .iter()
+            .map(|f| SymbolFileJson { kind: f.kind, path: f.path.clone(), origin: f.origin, gives: f.gives.clone() })
+            .collect(),
+        problems: s.problems.clone(),
+    }
+}
+
+/// Every module; `status[i]` is module i's symbol status.
+pub fn modules(space: &AddressSpace, status: &[ModuleSymbols]) -> Vec<ModuleJson> {
+    let loaded = space.modules.iter().enumerate().map(|(i, m)| {
         let (debug_file, debug_guid, debug_age, build_id) = match &m.debug {
             Some(DebugInfo::Pdb70 { pdb_name, guid, age }) => {
                 (Some(pdb_name.clone()), Some(guid.clone()), Some(*age), None)
@@ -226,6 +263,7 @@ pub fn modules(space: &AddressSpace) -> Vec<ModuleJson> {
             build_id,
             debug_id: m.debug_id.clone(),
             unloaded: false,
+            symbols: status.get(i).map(symbols),
         }
     });
     let unloaded = space.unloaded_modules.iter().map(|m| ModuleJson {
@@ -245,6 +283,7 @@ pub fn modules(space: &AddressSpace) -> Vec<ModuleJson> {
         build_id: None,
         debug_id: None,
         unloaded: true,
+        symbols: None,
     });
     loaded.chain(unloaded).collect()
 }
@@ -284,8 +323,11 @@ pub struct FrameJson {
     pub offset: Option<String>,
     pub module_offset: Option<String>,
     pub function_offset: Option<String>,
-    pub source_file: Option<String>,
-    pub source_line: Option<u32>,
+    /// Source file and line, from the module's DWARF, PDB or Breakpad symbols.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// A function inlined into the real frame that follows it.
+    pub inlined: bool,
     /// context, cfi, frame_pointer, scan, cfi_scan, prewalked, inline or none.
     pub trust: &'static str,
     /// The registers the unwinder recovered for this frame, in the CPU's order; null for inlined frames.
@@ -315,8 +357,9 @@ pub fn frame(f: &StackFrame) -> FrameJson {
         offset: if f.function.is_some() { f.function_offset.or(f.module_offset) } else { f.module_offset }.map(hex),
         module_offset: f.module_offset.map(hex),
         function_offset: f.function_offset.map(hex),
-        source_file: f.source.as_ref().map(|(file, _)| file.clone()),
-        source_line: f.source.as_ref().map(|(_, line)| *line),
+        file: f.source.as_ref().map(|(file, _)| file.clone()),
+        line: f.source.as_ref().map(|(_, line)| *line),
+        inlined: f.trust == crate::dump::FrameTrust::Inline,
         trust: f.trust.name(),
         registers: (!f.registers.is_empty())
             .then(|| RegistersJson(f.registers.iter().map(|(r, v)| (r.clone(), hex(*v))).collect())),

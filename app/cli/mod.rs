@@ -39,9 +39,10 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             let space = timings.open(dump)?;
             timings.time("output", || regions::run(&space, *json, out))
         }
-        Command::Modules { dump, json } => {
+        Command::Modules { dump, json, symbols } => {
             let space = timings.open(dump)?;
-            timings.time("output", || modules::run(&space, *json, out))
+            let status = timings.time("symbols", || anyhow::Ok(crate::dump::symbols::find_symbols(&space, symbols)))?;
+            timings.time("output", || modules::run(&space, &status, *json, out))
         }
         Command::Threads { dump, json, stacks, symbols, symbol_urls } => {
             let walk = (*stacks || !symbols.is_empty() || !symbol_urls.is_empty())

@@ -5,29 +5,33 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::json;
+use crate::dump::symbols::ModuleSymbols;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, DebugInfo};
 use crate::format::{human_size, windbg_addr};
 
-pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<()> {
+/// `status`: each module's symbol files (dump::symbols::find_symbols).
+pub fn run(space: &AddressSpace, status: &[ModuleSymbols], as_json: bool, out: &mut dyn Write) -> Result<()> {
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &json::modules(space))?;
+        serde_json::to_writer_pretty(&mut *out, &json::modules(space, status))?;
         writeln!(out)?;
         return Ok(());
     }
     let bits = space.system.pointer_bits;
     writeln!(
         out,
-        "{:<w$} {:<w$} {:<40} {:>12} {:<18} {:<24} Debug",
+        "{:<w$} {:<w$} {:<40} {:>12} {:<18} {:<24} {:<24} Debug",
         "start",
         "end",
         "module name",
         "size",
         "file version",
         "timestamp",
+        "symbols",
         w = if bits == 64 { 17 } else { 8 }
     )?;
-    for m in &space.modules {
+    for (i, m) in space.modules.iter().enumerate() {
+        let symbols = status.get(i).map(symbols_column).unwrap_or_default();
         let debug = match &m.debug {
             Some(DebugInfo::Pdb70 { pdb_name, guid, age }) => format!("{pdb_name} {{{guid}}} age {age}"),
             Some(DebugInfo::Pdb20 { pdb_name, signature, age }) => format!("{pdb_name} sig {signature:08x} age {age}"),
@@ -36,13 +40,14 @@ pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<(
         };
         writeln!(
             out,
-            "{} {} {:<40} {:>12} {:<18} {:<24} {}",
+            "{} {} {:<40} {:>12} {:<18} {:<24} {:<24} {}",
             windbg_addr(m.base_addr, bits),
             windbg_addr(m.end_addr(), bits),
             m.name,
             human_size(m.size_bytes),
             m.file_version.map(|v| v.to_string()).unwrap_or_default(),
             format_utc(u64::from(m.timestamp)),
+            symbols,
             debug
         )?;
     }
@@ -63,4 +68,28 @@ pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<(
         }
     }
     Ok(())
+}
+
+/// lm's symbol column in memscape's words: "(pdb symbols)", "(dwarf)",
+/// "(export symbols)", "(no symbols)"; the files' paths follow in the
+/// module's details (and JSON).
+fn symbols_column(s: &ModuleSymbols) -> String {
+    let gives = |g: &str| s.files.iter().any(|f| f.gives.contains(&g));
+    let kinds: Vec<&str> = s.files.iter().map(|f| f.kind).collect();
+    let what = if kinds.contains(&"breakpad") {
+        "breakpad symbols"
+    } else if kinds.contains(&"pdb") {
+        "pdb symbols"
+    } else if gives("lines") {
+        "dwarf"
+    } else if gives("functions") && kinds.contains(&"pe") {
+        "export symbols"
+    } else if gives("functions") {
+        "elf symbols"
+    } else if gives("unwind") {
+        "unwind only"
+    } else {
+        "no symbols"
+    };
+    format!("({what})")
 }

@@ -96,13 +96,14 @@ fn stacks_text(space: &AddressSpace, walk: &WalkResult, out: &mut dyn Write) -> 
             writeln!(out, "    <no frames>")?;
         }
         for f in &trace.frames {
-            let source = f.source.as_ref().map(|(file, line)| format!("  {file}:{line}")).unwrap_or_default();
+            // WinDbg's `module!function+0x29 [C:\src\app.c @ 6]`.
+            let source = f.source.as_ref().map(|(file, line)| format!(" [{file} @ {line}]")).unwrap_or_default();
             writeln!(
                 out,
-                " # {:02x} {} [{}] ({}){source}",
+                " # {:02x} {}  {}{source}  ({})",
                 f.index,
-                f.location(),
                 windbg_addr(f.instruction_addr, bits),
+                f.location(),
                 f.trust.name(),
             )?;
         }
