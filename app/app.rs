@@ -554,7 +554,9 @@ fn document_ui(
             findings: doc.findings.as_ref().map(|(f, _)| f.as_slice()),
             with_traces: doc.findings.as_ref().is_some_and(|(_, t)| *t),
         };
-        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings));
+        let walk = doc.ready_traces();
+        let symbols = walk.as_ref().map(|w| w.symbols.as_slice());
+        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings, symbols));
     });
     egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {

@@ -256,7 +256,7 @@ fn table_harness() -> Harness<'static, TablePanel> {
     let panel = TablePanel { space: demo(), table: ModulesTableState::default(), selected: None, clicked: None };
     Harness::builder().with_size(egui::vec2(1500.0, 1100.0)).build_ui_state(
         |ui, p: &mut TablePanel| {
-            if let Some(i) = modules_table_ui(ui, &p.space, &mut p.table, p.selected) {
+            if let Some(i) = modules_table_ui(ui, &p.space, &mut p.table, p.selected, None) {
                 p.clicked = Some(i);
                 p.selected = Some(i);
             }
@@ -367,7 +367,7 @@ fn a_thousand_modules_are_virtualized_and_the_selection_is_scrolled_to() {
     let panel = TablePanel { space, table: ModulesTableState::default(), selected: None, clicked: None };
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 700.0)).build_ui_state(
         |ui, p: &mut TablePanel| {
-            if let Some(i) = modules_table_ui(ui, &p.space, &mut p.table, p.selected) {
+            if let Some(i) = modules_table_ui(ui, &p.space, &mut p.table, p.selected, None) {
                 p.clicked = Some(i);
             }
         },
@@ -421,7 +421,7 @@ fn details_harness(name: &str) -> Harness<'static, DetailsPanel> {
     let panel = DetailsPanel { space, module, cache: BTreeMap::new(), actions: Vec::new() };
     Harness::builder().with_size(egui::vec2(520.0, 900.0)).build_ui_state(
         |ui, p: &mut DetailsPanel| {
-            let action = module_details_ui(ui, &p.space, p.module, &mut p.cache);
+            let action = module_details_ui(ui, &p.space, p.module, &mut p.cache, None);
             if action != ModuleAction::None {
                 p.actions.push(action);
             }
@@ -476,7 +476,7 @@ fn every_demo_module_shows_its_details_and_sections() {
     let panel = DetailsPanel { space, module: 0, cache: BTreeMap::new(), actions: Vec::new() };
     let mut h = Harness::builder().with_size(egui::vec2(520.0, 900.0)).build_ui_state(
         |ui, p: &mut DetailsPanel| {
-            module_details_ui(ui, &p.space, p.module, &mut p.cache);
+            module_details_ui(ui, &p.space, p.module, &mut p.cache, None);
         },
         panel,
     );

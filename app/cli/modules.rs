@@ -31,7 +31,7 @@ pub fn run(space: &AddressSpace, status: &[ModuleSymbols], as_json: bool, out: &
         w = if bits == 64 { 17 } else { 8 }
     )?;
     for (i, m) in space.modules.iter().enumerate() {
-        let symbols = status.get(i).map(symbols_column).unwrap_or_default();
+        let symbols = status.get(i).map(|s| format!("({})", s.summary())).unwrap_or_default();
         let debug = match &m.debug {
             Some(DebugInfo::Pdb70 { pdb_name, guid, age }) => format!("{pdb_name} {{{guid}}} age {age}"),
             Some(DebugInfo::Pdb20 { pdb_name, signature, age }) => format!("{pdb_name} sig {signature:08x} age {age}"),
@@ -68,28 +68,4 @@ pub fn run(space: &AddressSpace, status: &[ModuleSymbols], as_json: bool, out: &
         }
     }
     Ok(())
-}
-
-/// lm's symbol column in memscape's words: "(pdb symbols)", "(dwarf)",
-/// "(export symbols)", "(no symbols)"; the files' paths follow in the
-/// module's details (and JSON).
-fn symbols_column(s: &ModuleSymbols) -> String {
-    let gives = |g: &str| s.files.iter().any(|f| f.gives.contains(&g));
-    let kinds: Vec<&str> = s.files.iter().map(|f| f.kind).collect();
-    let what = if kinds.contains(&"breakpad") {
-        "breakpad symbols"
-    } else if kinds.contains(&"pdb") {
-        "pdb symbols"
-    } else if gives("lines") {
-        "dwarf"
-    } else if gives("functions") && kinds.contains(&"pe") {
-        "export symbols"
-    } else if gives("functions") {
-        "elf symbols"
-    } else if gives("unwind") {
-        "unwind only"
-    } else {
-        "no symbols"
-    };
-    format!("({what})")
 }

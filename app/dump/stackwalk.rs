@@ -56,7 +56,7 @@ use minidump_unwind::{
 use super::error::DumpError;
 use super::frames::{MAX_FRAMES, StackTrace, convert_frames, describe_frames};
 use super::model::AddressSpace;
-use super::symbols::{self, ModuleSymbols, Provider, SymbolFileUse};
+use super::symbols::{self, ModuleSymbols, Provider};
 
 /// The most stack memory walked per thread, from the stack pointer up. Real
 /// stacks are smaller (1 MiB is Windows' default reservation); a hostile dump
@@ -302,21 +302,7 @@ fn walk_all(
         let found = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
         warnings.push(format!("Breakpad symbols found for {found} of {} modules on the stacks", stats.len()));
     }
-    let mut status = loaded.status;
-    for st in &mut status {
-        let name = &space.modules[st.module_index].name;
-        if let Some(s) = stats.iter().find(|(m, s)| m == name && s.loaded_symbols).map(|(_, s)| s) {
-            st.files.insert(
-                0,
-                SymbolFileUse {
-                    kind: "breakpad",
-                    path: s.symbol_url.clone().unwrap_or_default(),
-                    origin: "symbol folder",
-                    gives: vec!["functions", "lines", "unwind"],
-                },
-            );
-        }
-    }
+    let status = loaded.status;
     Ok((traces, status))
 }
 

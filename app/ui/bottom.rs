@@ -14,6 +14,7 @@ use super::patterns;
 use super::threads::{self, ThreadAction, Traces};
 use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
+use crate::dump::symbols::ModuleSymbols;
 use crate::dump::{AddressSpace, Section};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,6 +54,7 @@ pub fn bottom_panel_ui(
     state: &mut PanelsState,
     traces: &Traces<'_>,
     findings: &FindingsView<'_>,
+    symbols: Option<&[ModuleSymbols]>,
 ) -> Vec<Command> {
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
@@ -75,9 +77,15 @@ pub fn bottom_panel_ui(
     ui.separator();
     match state.tab {
         BottomTab::Modules => {
+            // The Symbols column comes from the walk.
+            if matches!(traces, Traces::NotStarted) {
+                actions.push(Command::NeedTraces);
+            }
             ui.columns(2, |cols| {
                 egui::ScrollArea::horizontal().id_salt("modules_scroll").show(&mut cols[0], |ui| {
-                    if let Some(i) = modules::modules_table_ui(ui, space, &mut state.modules, state.selected_module) {
+                    if let Some(i) =
+                        modules::modules_table_ui(ui, space, &mut state.modules, state.selected_module, symbols)
+                    {
                         state.selected_module = Some(i);
                         actions.push(Command::SelectModule(i));
                     }
@@ -85,9 +93,13 @@ pub fn bottom_panel_ui(
                 egui::ScrollArea::vertical().id_salt("module_details_scroll").show(&mut cols[1], |ui| {
                     match state.selected_module {
                         Some(i) => {
-                            if let ModuleAction::SelectAddress(a) =
-                                modules::module_details_ui(ui, space, i, &mut state.sections)
-                            {
+                            if let ModuleAction::SelectAddress(a) = modules::module_details_ui(
+                                ui,
+                                space,
+                                i,
+                                &mut state.sections,
+                                symbols.and_then(|s| s.get(i)),
+                            ) {
                                 actions.push(Command::SelectAddress(a));
                             }
                         }

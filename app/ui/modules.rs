@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use egui::{Align, Label, Layout, RichText, Sense, TextStyle, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use crate::dump::symbols::ModuleSymbols;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, DebugInfo, Module, Section, UnloadedModule};
 use crate::format::{hex, human_size, windbg_addr};
@@ -33,16 +34,19 @@ pub enum ModuleColumn {
     FileVersion,
     Timestamp,
     Checksum,
+    /// The symbol files found (after the stacks are walked).
+    Symbols,
     /// PDB name or build id.
     Debug,
 }
 
 impl ModuleColumn {
     /// The loaded-modules table's columns, left to right.
-    pub const ALL: [ModuleColumn; 8] = [
+    pub const ALL: [ModuleColumn; 9] = [
         ModuleColumn::Start,
         ModuleColumn::End,
         ModuleColumn::Name,
+        ModuleColumn::Symbols,
         ModuleColumn::Size,
         ModuleColumn::FileVersion,
         ModuleColumn::Timestamp,
@@ -70,6 +74,7 @@ impl ModuleColumn {
             ModuleColumn::FileVersion => "File version",
             ModuleColumn::Timestamp => "Timestamp",
             ModuleColumn::Checksum => "Checksum",
+            ModuleColumn::Symbols => "Symbols",
             ModuleColumn::Debug => "PDB / build id",
         }
     }
@@ -98,15 +103,20 @@ impl ModulesTableState {
         self.sort = if self.sort.0 == column { (column, !self.sort.1) } else { (column, true) };
     }
 
-    /// Indices into `space.modules` of the rows shown, in display order.
-    pub fn module_rows(&self, space: &AddressSpace) -> Vec<usize> {
+    /// Indices into `space.modules` of the rows shown, in display order
+    /// (`symbols`: each module's symbol status, once the stacks are walked).
+    pub fn module_rows(&self, space: &AddressSpace, symbols: Option<&[ModuleSymbols]>) -> Vec<usize> {
         let needle = self.filter.trim().to_lowercase();
         let mut rows: Vec<usize> =
             (0..space.modules.len()).filter(|&i| module_matches(&space.modules[i], &needle)).collect();
         let (column, ascending) = self.sort;
+        let summary = |i: usize| symbols.and_then(|s| s.get(i)).map(ModuleSymbols::summary);
         rows.sort_by(|&a, &b| {
             let (ma, mb) = (&space.modules[a], &space.modules[b]);
-            let o = compare_modules(column, ma, mb);
+            let o = match column {
+                ModuleColumn::Symbols => summary(a).cmp(&summary(b)),
+                _ => compare_modules(column, ma, mb),
+            };
             if ascending { o } else { o.reverse() }.then(ma.base_addr.cmp(&mb.base_addr)).then(a.cmp(&b))
         });
         rows
@@ -154,6 +164,8 @@ fn compare_modules(column: ModuleColumn, a: &Module, b: &Module) -> Ordering {
         ModuleColumn::FileVersion => a.file_version.cmp(&b.file_version),
         ModuleColumn::Timestamp => a.timestamp.cmp(&b.timestamp),
         ModuleColumn::Checksum => a.checksum.cmp(&b.checksum),
+        // Sorted by the caller, which has the statuses.
+        ModuleColumn::Symbols => Ordering::Equal,
         ModuleColumn::Debug => debug_text(a).cmp(&debug_text(b)),
     }
 }
@@ -166,7 +178,9 @@ fn compare_unloaded(column: ModuleColumn, a: &UnloadedModule, b: &UnloadedModule
         ModuleColumn::Timestamp => a.timestamp.cmp(&b.timestamp),
         ModuleColumn::Checksum => a.checksum.cmp(&b.checksum),
         // Columns the unloaded table does not show sort by address.
-        ModuleColumn::Start | ModuleColumn::FileVersion | ModuleColumn::Debug => a.base_addr.cmp(&b.base_addr),
+        ModuleColumn::Start | ModuleColumn::FileVersion | ModuleColumn::Symbols | ModuleColumn::Debug => {
+            a.base_addr.cmp(&b.base_addr)
+        }
     }
 }
 
@@ -257,17 +271,19 @@ fn scroll_target(state: &mut ModulesTableState, rows: &[usize], selected: Option
 /// thousands scroll smoothly. Click a header to sort (again to reverse); the
 /// filter matches name, path, versions and PDB name. `selected_module` is
 /// highlighted (and scrolled to when it changes). Returns the index into
-/// `space.modules` of a clicked row.
+/// `space.modules` of a clicked row. `symbols`: each module's symbol files,
+/// once the stacks are walked (the Symbols column says "…" until then).
 pub fn modules_table_ui(
     ui: &mut Ui,
     space: &AddressSpace,
     state: &mut ModulesTableState,
     selected_module: Option<usize>,
+    symbols: Option<&[ModuleSymbols]>,
 ) -> Option<usize> {
     let rows = ui
         .horizontal(|ui| {
             filter_edit(ui, "Filter", "name, path or version", &mut state.filter);
-            let rows = state.module_rows(space);
+            let rows = state.module_rows(space, symbols);
             ui.label(format!("{} of {} modules", rows.len(), space.modules.len()));
             rows
         })
@@ -287,6 +303,7 @@ pub fn modules_table_ui(
         .column(Column::auto())
         .column(Column::auto())
         .column(Column::initial(200.0).at_least(60.0).clip(true))
+        .column(Column::auto())
         .column(Column::auto())
         .column(Column::auto())
         .column(Column::auto())
@@ -320,6 +337,14 @@ pub fn modules_table_ui(
                 });
                 row.col(|ui| {
                     cell_cut(ui, &m.name).on_hover_text(&m.path);
+                });
+                row.col(|ui| match symbols.and_then(|s| s.get(index)) {
+                    Some(st) => {
+                        cell(ui, st.summary()).on_hover_text(st.describe());
+                    }
+                    None => {
+                        cell(ui, "…").on_hover_text("Symbols are looked up when the stacks are walked.");
+                    }
                 });
                 row.col(|ui| {
                     cell(ui, human_size(m.size_bytes));
@@ -450,6 +475,7 @@ pub fn module_details_ui(
     space: &AddressSpace,
     module_index: usize,
     sections_cache: &mut BTreeMap<usize, Result<Vec<Section>, String>>,
+    symbols: Option<&ModuleSymbols>,
 ) -> ModuleAction {
     let Some(m) = space.modules.get(module_index) else {
         ui.weak(format!("There is no module {module_index}."));
@@ -488,6 +514,10 @@ pub fn module_details_ui(
     }
     if let Some(id) = &m.debug_id {
         items.push(("Debug id", id.clone()));
+    }
+    match symbols {
+        Some(st) => items.push(("Symbols", format!("{}\n{}", st.summary(), st.describe()))),
+        None => items.push(("Symbols", "not looked up yet (the stacks are walked first)".into())),
     }
     let namesakes: Vec<&UnloadedModule> =
         space.unloaded_modules.iter().filter(|u| u.name.eq_ignore_ascii_case(&m.name)).collect();

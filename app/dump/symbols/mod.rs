@@ -61,6 +61,43 @@ impl ModuleSymbols {
     pub fn status(&self) -> &'static str {
         if self.files.is_empty() { "not found" } else { "found" }
     }
+
+    /// What the module's symbols are, as lm's column says it: "pdb symbols",
+    /// "dwarf", "breakpad symbols", "export symbols", "elf symbols",
+    /// "unwind only" or "no symbols".
+    pub fn summary(&self) -> &'static str {
+        let gives = |g: &str| self.files.iter().any(|f| f.gives.contains(&g));
+        let has = |k: &str| self.files.iter().any(|f| f.kind == k);
+        if has("breakpad") {
+            "breakpad symbols"
+        } else if has("pdb") {
+            "pdb symbols"
+        } else if gives("lines") {
+            "dwarf"
+        } else if gives("functions") && has("pe") {
+            "export symbols"
+        } else if gives("functions") {
+            "elf symbols"
+        } else if gives("unwind") {
+            "unwind only"
+        } else {
+            "no symbols"
+        }
+    }
+
+    /// The files and problems, a line each (the modules table's hover text).
+    pub fn describe(&self) -> String {
+        let mut lines: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| format!("{} ({}, {}): {}", f.path, f.kind, f.origin, f.gives.join(", ")))
+            .collect();
+        if lines.is_empty() {
+            lines.push("No symbol file found.".into());
+        }
+        lines.extend(self.problems.iter().map(|p| format!("refused {p}")));
+        lines.join("\n")
+    }
 }
 
 /// Everything found for one walk.
@@ -80,6 +117,14 @@ pub(crate) fn load(space: &AddressSpace, dirs: &[PathBuf]) -> Loaded {
         let id = ModuleId::of(m);
         let found = locator.locate(&id, &m.path);
         let mut st = ModuleSymbols { module_index: i, files: Vec::new(), problems: found.refused };
+        if let Some(sym) = breakpad_file(dirs, m, &id) {
+            st.files.push(SymbolFileUse {
+                kind: "breakpad",
+                path: sym.display().to_string(),
+                origin: "symbol folder",
+                gives: vec!["functions", "lines", "unwind"],
+            });
+        }
         let mut table: Option<FunctionTable> = None;
         if let Some(debug) = &found.debug {
             let mut gives = Vec::new();
@@ -134,6 +179,15 @@ pub(crate) fn load(space: &AddressSpace, dirs: &[PathBuf]) -> Loaded {
     }
     out.unwinder = unwinder;
     out
+}
+
+/// The Breakpad `.sym` file minidump-unwind's supplier will read for `m`:
+/// `DEBUGFILE/DEBUGID/STEM.sym` in the first folder that has it.
+fn breakpad_file(dirs: &[PathBuf], m: &crate::dump::Module, id: &ModuleId) -> Option<PathBuf> {
+    let debug_id = m.debug_id.as_deref().filter(|d| d.chars().all(|c| c.is_ascii_alphanumeric()))?;
+    let debug_file = id.pdb_name.as_ref().or(id.code_name.as_ref())?;
+    let stem = debug_file.strip_suffix(".pdb").or_else(|| debug_file.strip_suffix(".PDB")).unwrap_or(debug_file);
+    dirs.iter().map(|d| d.join(debug_file).join(debug_id).join(format!("{stem}.sym"))).find(|p| p.is_file())
 }
 
 /// "pe" and "elf" for binaries, "pdb" and "debug" (a separate ELF debug file).
