@@ -492,3 +492,42 @@ fn every_demo_module_shows_its_details_and_sections() {
     assert_eq!(h.state().cache.len(), count);
     assert!(h.state().cache.values().all(|s| s.is_ok()));
 }
+
+/// The Symbols column, from a real walk of the demo with its own Breakpad
+/// symbols: the modules on the stacks whose `.sym` files exist say so (with
+/// the file on hover), the others say "no symbols", and the column sorts.
+#[test]
+fn the_symbols_column_says_what_a_walk_found() {
+    let space = demo();
+    let dir = memscape::demo::demo_symbol_dir().expect("the demo's symbols");
+    let walk = memscape::dump::walk_stacks(
+        &space,
+        &memscape::dump::WalkOptions { symbol_dirs: vec![dir], symbol_urls: Vec::new() },
+        &|_, _| {},
+    )
+    .expect("walk");
+    let ntdll = space.modules.iter().position(|m| m.name == "ntdll.dll").expect("ntdll");
+    assert_eq!(walk.symbols[ntdll].summary(), "breakpad symbols", "{:#?}", walk.symbols[ntdll]);
+    let found = walk.symbols.iter().filter(|s| s.summary() == "breakpad symbols").count();
+    let missing = walk.symbols.iter().filter(|s| s.summary() == "no symbols").count();
+    assert!(found >= 3 && missing >= 1 && found + missing == space.modules.len(), "{found} {missing}");
+
+    struct P {
+        space: AddressSpace,
+        table: ModulesTableState,
+        symbols: Vec<memscape::dump::symbols::ModuleSymbols>,
+    }
+    let mut h = Harness::builder().with_size(egui::vec2(1500.0, 1100.0)).build_ui_state(
+        |ui, p: &mut P| {
+            modules_table_ui(ui, &p.space, &mut p.table, None, Some(&p.symbols));
+        },
+        P { space, table: ModulesTableState::default(), symbols: walk.symbols.clone() },
+    );
+    h.run();
+    assert_eq!(h.query_all_by_label("breakpad symbols").count(), found);
+    assert_eq!(h.query_all_by_label("no symbols").count(), missing);
+    h.state_mut().table.click_header(ModuleColumn::Symbols);
+    let rows = h.state().table.module_rows(&h.state().space, Some(&h.state().symbols));
+    let summaries: Vec<&str> = rows.iter().map(|&i| walk.symbols[i].summary()).collect();
+    assert!(summaries.windows(2).all(|w| w[0] <= w[1]), "sorted by symbols: {summaries:?}");
+}

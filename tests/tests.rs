@@ -33,5 +33,6 @@ mod scene;
 mod shot;
 mod stackwalk;
 mod symbols_linux;
+mod symbols_windows;
 mod synth_big;
 mod synth_sources;

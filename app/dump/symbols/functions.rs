@@ -20,6 +20,10 @@ use super::unwind::base_svma;
 /// Functions kept per module at most (the biggest PDBs hold ~2M).
 pub const MAX_FUNCTIONS: usize = 8_000_000;
 
+/// PDB function names as WinDbg's stacks show them: no return type, no arguments.
+pub const PDB_NAME_FLAGS: pdb_addr2line::TypeFormatterFlags =
+    pdb_addr2line::TypeFormatterFlags::NO_FUNCTION_RETURN.union(pdb_addr2line::TypeFormatterFlags::NO_ARGUMENTS);
+
 /// One function; addresses relative to the module's base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Function {
@@ -69,9 +73,8 @@ impl FunctionTable {
     pub(crate) fn from_pdb(file: &SymbolFile) -> Result<FunctionTable, String> {
         let pdb = pdb_addr2line::pdb::PDB::open(Cursor::new(file.bytes())).map_err(|e| e.to_string())?;
         let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb).map_err(|e| e.to_string())?;
-        let ctx = data
-            .make_context_with_formatter_flags(pdb_addr2line::TypeFormatterFlags::NO_ARGUMENTS)
-            .map_err(|e| e.to_string())?;
+        let ctx =
+            data.make_context_with_formatter_flags(super::functions::PDB_NAME_FLAGS).map_err(|e| e.to_string())?;
         let functions = ctx
             .functions()
             .take(MAX_FUNCTIONS)

@@ -103,7 +103,7 @@ fn describe_dwarf(ctx: &addr2line::Context<Reader>, probe: u64) -> Option<Descri
 fn describe_pdb(file: &SymbolFile, rvas: &[u64]) -> Result<Vec<Option<Described>>, pdb_addr2line::Error> {
     let pdb = pdb_addr2line::pdb::PDB::open(Cursor::new(file.bytes()))?;
     let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb)?;
-    let ctx = data.make_context_with_formatter_flags(pdb_addr2line::TypeFormatterFlags::NO_ARGUMENTS)?;
+    let ctx = data.make_context_with_formatter_flags(super::functions::PDB_NAME_FLAGS)?;
     Ok(rvas
         .iter()
         .map(|rva| {

@@ -1,0 +1,242 @@
+//! Named frames on Windows x64 from a PE and its PDB. A C program is built
+//! here with `clang --target=x86_64-pc-windows-msvc -g -gcodeview` and
+//! `lld-link /debug` (no Windows SDK needed); the test writes a minidump
+//! (minidump-synth) of its module with a thread stopped in `crash_here`,
+//! three calls deep, its stack laid out from the frame sizes llvm-readobj
+//! reads from the PE's own `.pdata` unwind codes and the return addresses
+//! llvm-objdump finds after each call. memscape must name every frame from
+//! the PDB (function, file and line equal to llvm-symbolizer's) and unwind
+//! the callers with `.pdata` (trust `cfi`), from a flat folder and from a
+//! symstore tree; with the PDB alone, names come but unwinding falls back.
+//! Skipped (with a note) without clang, lld-link and llvm's tools unless
+//! `MEMSCAPE_REQUIRE_TOOLS=1`.
+#![cfg(target_os = "linux")]
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use memscape::dump::{AddressSpace, FrameTrust, WalkOptions, walk_stacks};
+use minidump_synth::{DumpString, Memory, Module, SynthMinidump, Thread};
+use object::read::pe::{ImageNtHeaders, ImageOptionalHeader};
+use object::{LittleEndian as PeLE, Object};
+use test_assembler::Section;
+
+use common::synth::{Flavour, LE, with_exception};
+use common::{scratch_path, tool, write_scratch};
+
+const PROGRAM: &str = r#"
+volatile int sink;
+__declspec(dllexport) __declspec(noinline) void crash_here(int n) {
+    sink += n;
+    *(volatile int *)0 = n;
+    sink++;
+}
+__declspec(dllexport) __declspec(noinline) int apply_discount(int n) {
+    crash_here(n * 3);
+    sink++;
+    return n;
+}
+__declspec(dllexport) __declspec(noinline) int process_order(int n) {
+    apply_discount(n + 7);
+    sink--;
+    return 0;
+}
+int main(void) {
+    process_order(sink);
+    return sink;
+}
+"#;
+
+const STACK_BASE: u64 = 0x2_0000;
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// holdprog.exe and holdprog.pdb in `dir`.
+fn build(clang: &str, lld: &str, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("holdprog.c"), PROGRAM).unwrap();
+    run(Command::new(clang).current_dir(dir).args([
+        "--target=x86_64-pc-windows-msvc",
+        "-g",
+        "-gcodeview",
+        "-O1",
+        "-c",
+        "holdprog.c",
+        "-o",
+        "holdprog.obj",
+    ]));
+    run(Command::new(lld).current_dir(dir).args([
+        "/debug",
+        "/entry:main",
+        "/subsystem:console",
+        "/nodefaultlib",
+        "/out:holdprog.exe",
+        "holdprog.obj",
+    ]));
+    dir.join("holdprog.exe")
+}
+
+/// From llvm-objdump: the faulting store in crash_here and, for each callee,
+/// the return address after the call to it.
+fn code_addresses(objdump: &str, exe: &Path) -> (u64, BTreeMap<String, u64>) {
+    let text = run(Command::new(objdump).args(["-d", "-M", "intel", "--no-show-raw-insn"]).arg(exe));
+    let lines: Vec<&str> = text.lines().collect();
+    let addr = |l: &str| u64::from_str_radix(l.trim().split(':').next()?.trim(), 16).ok();
+    let mut store = None;
+    let mut returns = BTreeMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains("mov\tdword ptr [0], ecx") {
+            store = addr(l);
+        }
+        if let Some(target) =
+            l.split("call\t").nth(1).and_then(|t| t.split('<').nth(1)).map(|t| t.trim_end_matches('>'))
+        {
+            let next = lines[i + 1..].iter().find_map(|n| addr(n)).expect("an instruction after the call");
+            returns.insert(target.to_string(), next);
+        }
+    }
+    (store.expect("the faulting store"), returns)
+}
+
+/// From llvm-readobj --unwind: each function's frame size (pushes and
+/// allocations), by start address.
+fn frame_sizes(readobj: &str, exe: &Path) -> BTreeMap<u64, u64> {
+    let text = run(Command::new(readobj).arg("--unwind").arg(exe));
+    let mut sizes = BTreeMap::new();
+    let mut start = None;
+    for l in text.lines().map(str::trim) {
+        if let Some(a) = l.strip_prefix("StartAddress: (0x") {
+            start = u64::from_str_radix(a.trim_end_matches(')'), 16).ok();
+            sizes.insert(start.unwrap(), 0);
+        } else if let Some(s) = start {
+            let size = if l.contains("PUSH_NONVOL") {
+                8
+            } else if let Some(n) = l.split("ALLOC_").nth(1).and_then(|r| r.split("size=").nth(1)) {
+                n.parse().unwrap()
+            } else {
+                0
+            };
+            *sizes.get_mut(&s).unwrap() += size;
+        }
+    }
+    sizes
+}
+
+/// llvm-symbolizer's (function, file, line) for an address.
+fn symbolizer(tool: &str, exe: &Path, addr: u64) -> (String, String, u32) {
+    let text = run(Command::new(tool).arg(format!("--obj={}", exe.display())).arg(format!("0x{addr:x}")));
+    let mut lines = text.lines();
+    let function = lines.next().unwrap().to_string();
+    let loc = lines.next().unwrap();
+    let mut parts = loc.rsplitn(3, ':');
+    let (_col, line, file) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+    (function, file.to_string(), line.parse().unwrap())
+}
+
+#[test]
+fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
+    let Some(clang) = tool("clang") else { return };
+    let Some(lld) = tool("lld-link") else { return };
+    let Some(objdump) = tool("llvm-objdump") else { return };
+    let Some(readobj) = tool("llvm-readobj") else { return };
+    let Some(sym) = tool("llvm-symbolizer") else { return };
+    let dir = scratch_path("holdprog-dir");
+    let exe = build(clang, lld, &dir);
+    let pe_bytes = std::fs::read(&exe).unwrap();
+    let pe = object::read::pe::PeFile64::parse(&*pe_bytes).unwrap();
+    let image_base = pe.relative_address_base();
+    let size = pe.nt_headers().optional_header().size_of_image();
+    let timestamp = pe.nt_headers().file_header.time_date_stamp.get(PeLE);
+    let cv = pe.pdb_info().unwrap().expect("a CodeView record");
+
+    let (store, returns) = code_addresses(objdump, &exe);
+    let sizes = frame_sizes(readobj, &exe);
+    // crash_here is a leaf (no .pdata): its return address is at rsp.
+    let ra_apply = returns["crash_here"];
+    let ra_process = returns["apply_discount"];
+    let ra_main = returns["process_order"];
+    let size_of = |ra: u64| *sizes.range(..=ra).next_back().unwrap().1;
+    let mut words = vec![0u64; 64];
+    let mut sp = 0usize; // in words from STACK_BASE
+    words[sp] = ra_apply;
+    sp += 1 + (size_of(ra_apply) / 8) as usize;
+    words[sp] = ra_process;
+    sp += 1 + (size_of(ra_process) / 8) as usize;
+    words[sp] = ra_main;
+
+    // The dump: holdprog.exe's module with its CodeView record, one thread.
+    let f = Flavour::Amd64Win10;
+    let dump = SynthMinidump::with_endian(LE).add_system_info(f.system_info());
+    let name = DumpString::new("C:\\build\\holdprog.exe", LE);
+    let cv_section = Section::with_endian(LE)
+        .append_bytes(b"RSDS")
+        .append_bytes(&cv.guid())
+        .D32(cv.age())
+        .append_bytes(cv.path())
+        .append_bytes(b"\0");
+    let module = Module::new(LE, image_base, size, &name, timestamp, 0, None).cv_record(&cv_section);
+    let dump = dump.add_module(module).add(name).add(cv_section);
+    let mut stack = Section::with_endian(LE);
+    for w in &words {
+        stack = stack.D64(*w);
+    }
+    let stack = Memory::with_section(stack, STACK_BASE);
+    let context = f.context(store, STACK_BASE);
+    let thread = Thread::new(LE, 7, &stack, &context);
+    let dump = dump.add_thread(thread).add_memory(stack).add(context);
+    let path = write_scratch("holdprog", &with_exception(dump, 7, 0xC000_0005, store).finish().unwrap());
+    let space = AddressSpace::open(&path).unwrap();
+
+    let expected: Vec<(u64, (String, String, u32))> =
+        [store, ra_apply - 1, ra_process - 1, ra_main - 1].into_iter().map(|a| (a, symbolizer(sym, &exe, a))).collect();
+    let check = |dirs: Vec<PathBuf>, how: &str, unwinds: bool| {
+        let opts = WalkOptions { symbol_dirs: dirs, symbol_urls: Vec::new() };
+        let walk = walk_stacks(&space, &opts, &|_, _| {}).unwrap();
+        let frames = &walk.traces[0].frames;
+        let n = if unwinds { 4 } else { 1 };
+        assert!(frames.len() >= n, "{how}: {frames:#?}");
+        for (i, (addr, (function, file, line))) in expected.iter().take(n).enumerate() {
+            let fr = &frames[i];
+            assert_eq!(fr.instruction_addr, *addr, "{how}: frame {i}: {frames:#?}");
+            assert_eq!(fr.function.as_deref(), Some(function.as_str()), "{how}: frame {i}");
+            assert_eq!(fr.source, Some((file.clone(), *line)), "{how}: frame {i}");
+            if i > 0 {
+                assert_eq!(fr.trust, FrameTrust::Cfi, "{how}: frame {i} unwound with .pdata");
+            }
+        }
+        walk
+    };
+
+    // A flat folder: the build folder itself.
+    let walk = check(vec![dir.clone()], "flat folder", true);
+    let files = &walk.symbols[0].files;
+    assert!(files.iter().any(|f| f.kind == "pdb" && f.gives.contains(&"lines")), "{files:#?}");
+    assert!(files.iter().any(|f| f.kind == "pe" && f.gives.contains(&"unwind")), "{files:#?}");
+    assert_eq!(walk.symbols[0].summary(), "pdb symbols");
+
+    // A symstore tree.
+    let store_dir = dir.join("store");
+    let guid = memscape::dump::symbols::guid_string(cv.guid());
+    let pdb_leaf = store_dir.join("holdprog.pdb").join(format!("{guid}{:X}", cv.age()));
+    let exe_leaf = store_dir.join("holdprog.exe").join(memscape::dump::symbols::code_key(timestamp, u64::from(size)));
+    std::fs::create_dir_all(&pdb_leaf).unwrap();
+    std::fs::create_dir_all(&exe_leaf).unwrap();
+    std::fs::copy(dir.join("holdprog.pdb"), pdb_leaf.join("holdprog.pdb")).unwrap();
+    std::fs::copy(&exe, exe_leaf.join("holdprog.exe")).unwrap();
+    let walk = check(vec![store_dir.clone()], "symstore tree", true);
+    assert!(walk.symbols[0].files.iter().all(|f| f.origin == "symstore tree"), "{:#?}", walk.symbols[0]);
+
+    // The PDB alone: names, but no unwind tables.
+    std::fs::remove_dir_all(store_dir.join("holdprog.exe")).unwrap();
+    let walk = check(vec![store_dir], "PDB only", false);
+    assert!(!walk.symbols[0].files.iter().any(|f| f.gives.contains(&"unwind")));
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_dir_all(dir);
+}
