@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use minidump_unwind::{FrameTrust as UnwindTrust, StackFrame as UnwindFrame};
 
 use super::model::AddressSpace;
+use super::read_modules::file_name;
 use super::symbols::{self, Described};
 
 /// The most frames kept per thread (a deep recursion keeps its innermost ones).
@@ -139,13 +140,13 @@ pub struct StackTrace {
 
 /// Source lines and inlined frames for every walked frame in a module with
 /// line tables, one batch per module.
-pub(super) fn describe_frames(
+pub(super) fn describe_frames<'a>(
     space: &AddressSpace,
     lines: &HashMap<usize, symbols::Lines>,
-    stacks: &[(u32, Vec<UnwindFrame>, Option<String>)],
+    frames: impl Iterator<Item = &'a UnwindFrame>,
 ) -> HashMap<(usize, u64), Described> {
     let mut wanted: HashMap<usize, Vec<u64>> = HashMap::new();
-    for f in stacks.iter().flat_map(|(_, frames, _)| frames.iter().take(MAX_FRAMES)) {
+    for f in frames {
         if let Some(i) = frame_module(space, f)
             && lines.contains_key(&i)
             && let Some(rva) = f.instruction.checked_sub(space.modules[i].base_addr)
@@ -179,7 +180,9 @@ fn frame_module(space: &AddressSpace, f: &UnwindFrame) -> Option<usize> {
 /// minidump-unwind's frames as memscape's, inlined functions expanded before
 /// the real frame that holds them (minidump-stackwalk's numbering). Where a
 /// module's DWARF or PDB described the address (`described`), its function,
-/// line and inlined frames replace what the walk had.
+/// line and inlined frames replace what the walk had; the function's start
+/// then comes from the description (PDB) or the module's function table (ELF
+/// symbols), so the offset is the real one.
 pub(super) fn convert_frames(
     space: &AddressSpace,
     frames: &[UnwindFrame],
@@ -190,44 +193,46 @@ pub(super) fn convert_frames(
     for f in frames.iter().take(MAX_FRAMES.saturating_add(1)) {
         let addr = f.instruction;
         let (module, module_index, module_offset) = match &f.module {
-            Some(m) => {
-                let base = m.raw.base_of_image;
-                (Some(file_name(&m.name)), frame_module(space, f), addr.checked_sub(base))
-            }
+            Some(m) => (Some(file_name(&m.name)), frame_module(space, f), addr.checked_sub(m.raw.base_of_image)),
             None => {
                 match space.unloaded_modules.iter().find(|u| addr >= u.base_addr && addr - u.base_addr < u.size_bytes) {
-                    Some(u) => {
-                        (Some(format!("<Unloaded_{}>", file_name(&u.name))), None, addr.checked_sub(u.base_addr))
-                    }
+                    // The model's unloaded-module names are file names already.
+                    Some(u) => (Some(format!("<Unloaded_{}>", u.name)), None, addr.checked_sub(u.base_addr)),
                     None => (None, None, None),
                 }
             }
         };
-        if let Some(i) = module_index
-            && let Some(d) = described.get(&(i, addr))
-        {
-            push_described(
-                &mut out,
-                f,
-                d,
-                space.modules[i].base_addr,
-                tables.get(&space.modules[i].base_addr),
-                module.clone(),
-                module_index,
-                module_offset,
-            );
-            continue;
-        }
-        for inline in &f.inlines {
+        let described = module_index.and_then(|i| described.get(&(i, addr)).map(|d| (i, d)));
+        let (inlines, function, function_offset, source) = match described {
+            Some((i, d)) => {
+                let from_table =
+                    tables.get(&space.modules[i].base_addr).zip(module_offset).and_then(|(t, rva)| t.lookup(rva));
+                let start = d.function_start.or_else(|| from_table.map(|t| t.start));
+                let function =
+                    d.function.clone().or_else(|| from_table.map(|t| t.name.to_string())).or(f.function_name.clone());
+                let offset = start.zip(module_offset).and_then(|(s, rva)| rva.checked_sub(s));
+                (d.inlines.clone(), function, offset, d.source.clone())
+            }
+            None => (
+                f.inlines
+                    .iter()
+                    .map(|i| (i.function_name.clone(), i.source_file_name.clone().zip(i.source_line)))
+                    .collect(),
+                f.function_name.clone(),
+                f.function_base.and_then(|b| addr.checked_sub(b)),
+                f.source_file_name.clone().zip(f.source_line),
+            ),
+        };
+        for (name, inline_source) in inlines {
             out.push(StackFrame {
                 index: out.len(),
                 instruction_addr: addr,
                 module: module.clone(),
                 module_index,
-                function: Some(inline.function_name.clone()),
+                function: Some(name),
                 function_offset: None,
                 module_offset,
-                source: inline.source_file_name.clone().zip(inline.source_line),
+                source: inline_source,
                 trust: FrameTrust::Inline,
                 registers: Vec::new(),
             });
@@ -237,67 +242,15 @@ pub(super) fn convert_frames(
             instruction_addr: addr,
             module,
             module_index,
-            function: f.function_name.clone(),
-            function_offset: f.function_base.and_then(|b| addr.checked_sub(b)),
+            function,
+            function_offset,
             module_offset,
-            source: f.source_file_name.clone().zip(f.source_line),
+            source,
             trust: FrameTrust::from_unwind(f.trust),
             registers: f.context.valid_registers().map(|(r, v)| (r.to_string(), v)).collect(),
         });
     }
     out
-}
-
-/// A frame a DWARF or PDB file described: its inlined functions first, then
-/// the real frame. The function's start comes from the description (PDB) or
-/// the function table (ELF symbols), so the offset is the real one.
-#[allow(clippy::too_many_arguments)]
-fn push_described(
-    out: &mut Vec<StackFrame>,
-    f: &UnwindFrame,
-    d: &Described,
-    base: u64,
-    table: Option<&symbols::FunctionTable>,
-    module: Option<String>,
-    module_index: Option<usize>,
-    module_offset: Option<u64>,
-) {
-    let addr = f.instruction;
-    for (name, source) in &d.inlines {
-        out.push(StackFrame {
-            index: out.len(),
-            instruction_addr: addr,
-            module: module.clone(),
-            module_index,
-            function: Some(name.clone()),
-            function_offset: None,
-            module_offset,
-            source: source.clone(),
-            trust: FrameTrust::Inline,
-            registers: Vec::new(),
-        });
-    }
-    let rva = addr.wrapping_sub(base);
-    let from_table = table.and_then(|t| t.lookup(rva));
-    let start = d.function_start.or_else(|| from_table.map(|t| t.start));
-    let function = d.function.clone().or_else(|| from_table.map(|t| t.name.to_string())).or(f.function_name.clone());
-    out.push(StackFrame {
-        index: out.len(),
-        instruction_addr: addr,
-        module,
-        module_index,
-        function,
-        function_offset: start.and_then(|s| rva.checked_sub(s)),
-        module_offset,
-        source: d.source.clone(),
-        trust: FrameTrust::from_unwind(f.trust),
-        registers: f.context.valid_registers().map(|(r, v)| (r.to_string(), v)).collect(),
-    });
-}
-
-/// The last path component, for '/' and '\\' paths alike.
-fn file_name(path: &str) -> String {
-    path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]
@@ -335,12 +288,5 @@ mod tests {
         f.module = None;
         f.function = None;
         assert_eq!(f.location(), "0x401234");
-    }
-
-    #[test]
-    fn file_names() {
-        assert_eq!(file_name("C:\\Windows\\System32\\ntdll.dll"), "ntdll.dll");
-        assert_eq!(file_name("/usr/lib/libc.so.6"), "libc.so.6");
-        assert_eq!(file_name("app"), "app");
     }
 }

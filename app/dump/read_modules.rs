@@ -13,7 +13,8 @@ fn version(hi: u32, lo: u32) -> Version {
     Version([(hi >> 16) as u16, hi as u16, (lo >> 16) as u16, lo as u16])
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of bytes (build ids).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

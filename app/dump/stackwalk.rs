@@ -207,9 +207,9 @@ fn walk_all(
         tables: std::mem::take(&mut loaded.tables),
         unwinder: loaded.unwinder.take(),
     };
-    // The walked frames, converted once every thread is walked: source lines
-    // and inlined frames are looked up per module in one batch.
-    let mut walked_stacks: Vec<(u32, Vec<UnwindFrame>, Option<String>)> = Vec::with_capacity(total);
+    // The walked frames by trace index, converted once every thread is
+    // walked: source lines and inlined frames are looked up per module in one batch.
+    let mut walked_frames: Vec<(usize, Vec<UnwindFrame>)> = Vec::with_capacity(total);
     let mut traces = Vec::with_capacity(total);
     progress(0, total);
     for (i, thread) in threads.threads.iter().enumerate() {
@@ -269,25 +269,21 @@ fn walk_all(
             warnings.push(format!("thread {id}: the stack walker failed ({what}); its trace is cut short"));
             note = Some(format!("walk failed: {what}"));
         }
-        walked_stacks.push((id, std::mem::take(&mut stack.frames), note));
-        traces.push(StackTrace { thread_id: id, frames: Vec::new(), note: Some(PENDING.into()) });
+        walked_frames.push((traces.len(), std::mem::take(&mut stack.frames)));
+        traces.push(StackTrace { thread_id: id, frames: Vec::new(), note });
         progress(i + 1, total);
     }
-    let described = describe_frames(space, &loaded.lines, &walked_stacks);
-    let mut walked = walked_stacks.into_iter();
-    for t in &mut traces {
-        // The threads that were walked took the empty places, in order.
-        if t.frames.is_empty()
-            && t.note.as_deref() == Some(PENDING)
-            && let Some((_, raw, note)) = walked.next()
-        {
-            let mut frames = convert_frames(space, &raw, &described, &symbolizer.tables);
-            t.note = note;
-            if frames.len() > MAX_FRAMES {
-                t.note = Some(format!("truncated: {} frames walked, the first {MAX_FRAMES} kept", frames.len()));
-                frames.truncate(MAX_FRAMES);
-            }
-            t.frames = frames;
+    let described = describe_frames(
+        space,
+        &loaded.lines,
+        walked_frames.iter().flat_map(|(_, frames)| frames.iter().take(MAX_FRAMES)),
+    );
+    for (ti, raw) in walked_frames {
+        let t = &mut traces[ti];
+        t.frames = convert_frames(space, &raw, &described, &symbolizer.tables);
+        if t.frames.len() > MAX_FRAMES {
+            t.note = Some(format!("truncated: {} frames walked, the first {MAX_FRAMES} kept", t.frames.len()));
+            t.frames.truncate(MAX_FRAMES);
         }
     }
 
@@ -302,12 +298,8 @@ fn walk_all(
         let found = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
         warnings.push(format!("Breakpad symbols found for {found} of {} modules on the stacks", stats.len()));
     }
-    let status = loaded.status;
-    Ok((traces, status))
+    Ok((traces, loaded.status))
 }
-
-/// The note a walked thread's trace holds until its frames are converted.
-const PENDING: &str = "walk pending";
 
 /// A copy of `memory`'s descriptor covering at most [`MAX_STACK_WINDOW_BYTES`]
 /// from the stack pointer (16-byte aligned down) up; `None` when it is small

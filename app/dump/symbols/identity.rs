@@ -9,6 +9,7 @@ use std::io::Cursor;
 use object::{Object, read::pe::ImageNtHeaders};
 
 use crate::dump::model::{DebugInfo, Module};
+use crate::dump::read_modules::hex;
 
 /// What a module in the dump identifies itself by.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,10 +164,6 @@ pub fn guid_string(g: [u8; 16]) -> String {
         s.push_str(&format!("{b:02X}"));
     }
     s
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

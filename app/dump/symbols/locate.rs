@@ -86,16 +86,16 @@ impl Locator {
     /// Finds `m`'s binary and debug file (`module_path`: its path in the dump).
     pub fn locate(&mut self, m: &ModuleId, module_path: &str) -> Located {
         let mut out = Located::default();
-        let dirs = self.dirs.clone();
-        for dir in &dirs {
-            self.search_trees(dir, m, Origin::Symstore, &mut out);
+        for dir in &self.dirs {
+            search_trees(dir, m, Origin::Symstore, &mut out);
             if out.binary.is_some() && out.debug.is_some() {
                 return finish(out);
             }
-            self.search_flat(dir, m, &mut out);
+            let entries = self.index.entry(dir.clone()).or_insert_with(|| index_folder(dir));
+            search_flat(entries, m, &mut out);
         }
-        if let Some(sys) = self.system_debug.clone() {
-            self.search_trees(&sys, m, Origin::SystemDebug, &mut out);
+        if let Some(sys) = &self.system_debug {
+            search_trees(sys, m, Origin::SystemDebug, &mut out);
         }
         if out.binary.is_none() && !module_path.is_empty() {
             let p = Path::new(module_path);
@@ -114,48 +114,47 @@ impl Locator {
         }
         finish(out)
     }
+}
 
-    /// The structured layouts under `dir`: symstore and `.build-id`.
-    fn search_trees(&mut self, dir: &Path, m: &ModuleId, origin: Origin, out: &mut Located) {
-        if out.binary.is_none()
-            && let (Some(name), Some(key)) = (&m.code_name, &m.code_key)
-        {
-            for k in [key.clone(), key.to_ascii_uppercase()] {
-                consider(&dir.join(name).join(&k).join(name), m, origin, out);
-            }
-        }
-        if out.debug.is_none()
-            && let (Some(name), Some(key)) = (&m.pdb_name, m.pdb_key())
-        {
-            consider(&dir.join(name).join(&key).join(name), m, origin, out);
-        }
-        if let Some(b) = &m.build_id
-            && b.len() > 2
-        {
-            let tree = dir.join(".build-id").join(&b[..2]);
-            let tree_origin = if origin == Origin::Symstore { Origin::BuildIdTree } else { origin };
-            if out.debug.is_none() {
-                consider(&tree.join(format!("{}.debug", &b[2..])), m, tree_origin, out);
-            }
-            if out.binary.is_none() {
-                consider(&tree.join(&b[2..]), m, tree_origin, out);
-            }
+/// The structured layouts under `dir`: symstore and `.build-id`.
+fn search_trees(dir: &Path, m: &ModuleId, origin: Origin, out: &mut Located) {
+    if out.binary.is_none()
+        && let (Some(name), Some(key)) = (&m.code_name, &m.code_key)
+    {
+        for k in [key.clone(), key.to_ascii_uppercase()] {
+            consider(&dir.join(name).join(&k).join(name), m, origin, out);
         }
     }
+    if out.debug.is_none()
+        && let (Some(name), Some(key)) = (&m.pdb_name, m.pdb_key())
+    {
+        consider(&dir.join(name).join(&key).join(name), m, origin, out);
+    }
+    if let Some(b) = &m.build_id
+        && b.len() > 2
+    {
+        let tree = dir.join(".build-id").join(&b[..2]);
+        let tree_origin = if origin == Origin::Symstore { Origin::BuildIdTree } else { origin };
+        if out.debug.is_none() {
+            consider(&tree.join(format!("{}.debug", &b[2..])), m, tree_origin, out);
+        }
+        if out.binary.is_none() {
+            consider(&tree.join(&b[2..]), m, tree_origin, out);
+        }
+    }
+}
 
-    /// The flat files of `dir`, by identity.
-    fn search_flat(&mut self, dir: &Path, m: &ModuleId, out: &mut Located) {
-        let entries = self.index.entry(dir.to_path_buf()).or_insert_with(|| index_folder(dir));
-        for (path, id) in entries.iter() {
-            if m.matches(id) {
-                consider(path, m, Origin::Folder, out);
-            } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
-                && [&m.code_name, &m.pdb_name].iter().any(|n| n.as_deref() == Some(name))
-            {
-                // Named like the module but another build: say so, it is the
-                // first thing a user checks.
-                out.refused.push(format!("{}: a different build (identity does not match)", path.display()));
-            }
+/// A flat folder's files (`entries`, its index), by identity.
+fn search_flat(entries: &[(PathBuf, FileId)], m: &ModuleId, out: &mut Located) {
+    for (path, id) in entries.iter() {
+        if m.matches(id) {
+            consider(path, m, Origin::Folder, out);
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str())
+            && [&m.code_name, &m.pdb_name].iter().any(|n| n.as_deref() == Some(name))
+        {
+            // Named like the module but another build: say so, it is the
+            // first thing a user checks.
+            out.refused.push(format!("{}: a different build (identity does not match)", path.display()));
         }
     }
 }
