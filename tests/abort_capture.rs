@@ -13,18 +13,15 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use memscape::analysis::patterns::{Finding, Severity, analyze};
 use memscape::dump::{AddressSpace, Platform};
 use minidump_writer::crash_context::CrashContext;
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
-use common::process::Reaper;
+use common::process::{Reaper, start_ready};
 use common::{c_compiler, scratch_path};
 
 const PROGRAM: &str = r#"
@@ -87,24 +84,7 @@ fn build(gcc: &str) -> PathBuf {
 
 /// Runs the program with `balance` and waits (at most 30 s) for its READY line.
 fn start(exe: &Path, context: &Path, balance: &str) -> Reaper {
-    let mut child = Reaper(
-        Command::new(exe)
-            .arg(context)
-            .arg(balance)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the program"),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l == "READY");
-        let _ = tx.send(ready);
-    });
-    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(true), "the program never said READY");
-    child
+    start_ready(Command::new(exe).arg(context).arg(balance), "READY")
 }
 
 /// The crash context from what the handler wrote: registers and signal.

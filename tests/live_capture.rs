@@ -15,14 +15,14 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use memscape::dump::{AddressSpace, RegionKind, RegionSource};
 
-use common::process::Reaper;
+use common::process::start_ready;
 use common::{assert_region_invariants, scratch_path};
 
 const CHILD_ENV: &str = "MEMSCAPE_LIVE_CHILD";
@@ -113,19 +113,13 @@ fn capture() -> &'static Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
     CAPTURE.get_or_init(|| {
         let exe = std::env::current_exe().expect("current exe");
-        let child = Command::new(&exe)
-            .args(["--ignored", "--exact", &child_test_name(), "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the child");
-        let mut child = Reaper(child);
+        let child = start_ready(
+            Command::new(&exe)
+                .args(["--ignored", "--exact", &child_test_name(), "--nocapture", "--test-threads=1"])
+                .env(CHILD_ENV, "1"),
+            READY,
+        );
         let pid = child.0.id() as i32;
-        let stdout = child.0.stdout.take().expect("child stdout");
-        let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains(READY));
-        assert!(ready, "the child exited before saying it was ready");
 
         let maps_path = format!("/proc/{pid}/maps");
         let maps_before = std::fs::read_to_string(&maps_path).expect("read /proc/pid/maps");

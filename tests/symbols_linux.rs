@@ -19,16 +19,14 @@
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use memscape::dump::{AddressSpace, FrameTrust, StackTrace, WalkOptions, walk_stacks};
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
-use common::process::Reaper;
+use common::process::{Reaper, start_ready};
 use common::{c_compiler, scratch_path, tool};
 
 const PROGRAM: &str = r#"
@@ -99,15 +97,7 @@ fn build(gcc: &str, dir: &Path, variant: u32) -> PathBuf {
 }
 
 fn start(exe: &Path) -> Reaper {
-    let mut child =
-        Reaper(Command::new(exe).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let ready = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l == "READY");
-        let _ = tx.send(ready);
-    });
-    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(true), "the program never said READY");
+    let child = start_ready(&mut Command::new(exe), "READY");
     // The workers said they parked; let them reach pause().
     std::thread::sleep(Duration::from_millis(200));
     child

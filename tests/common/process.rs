@@ -51,3 +51,22 @@ impl Drop for Reaper {
         let _ = self.0.wait();
     }
 }
+
+/// Starts `cmd` (stdout piped, stdin and stderr null) and waits, at most
+/// 30 s, for a line of its output that contains `ready`: a child saying it
+/// has reached the state the test captures. Panics when it exits or stays
+/// silent instead.
+pub fn start_ready(cmd: &mut Command, ready: &str) -> Reaper {
+    use std::io::{BufRead, BufReader};
+    let mut child =
+        Reaper(cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the child"));
+    let stdout = child.0.stdout.take().expect("the child's stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ready = ready.to_string();
+    std::thread::spawn(move || {
+        let said = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains(&ready));
+        let _ = tx.send(said);
+    });
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(true), "the child never said it was ready");
+    child
+}
