@@ -253,7 +253,7 @@ impl MemscapeApp {
         }
         self.poll_export();
         if let Some(doc) = &mut self.doc {
-            doc.poll_traces();
+            doc.poll_traces(&self.waker);
         }
     }
 
@@ -339,15 +339,15 @@ impl MemscapeApp {
     }
 
     fn walk_options(&self) -> WalkOptions {
-        let mut symbol_dirs = self.kept.symbols.dirs.clone();
+        let mut symbols = self.kept.symbols.sources();
         // The embedded demo has no folder beside it: its symbols go to the cache.
         if self.doc.as_ref().is_some_and(|d| crate::demo::is_demo(&d.space)) {
             match crate::demo::demo_symbol_dir() {
-                Ok(dir) => symbol_dirs.push(dir),
+                Ok(dir) => symbols.dirs.push(dir),
                 Err(e) => log::warn!("the demo's symbols could not be written to the cache: {e}"),
             }
         }
-        WalkOptions { symbol_dirs, symbol_urls: self.kept.symbols.active_urls() }
+        WalkOptions { symbols, watch: None }
     }
 
     /// Applies one command: the document's own, or the app's.
@@ -379,6 +379,11 @@ impl MemscapeApp {
             Command::ChooseDump => self.dialogs.open_dump(),
             Command::OpenFile(path) => self.start_loading(DumpSource::File(path)),
             Command::OpenDemo => self.start_loading(DumpSource::Demo),
+            Command::CancelDownloads => {
+                if let Some(d) = self.doc.as_ref().and_then(|d| d.downloads.as_ref()) {
+                    d.watch.cancel();
+                }
+            }
             Command::CancelLoading => {
                 if let Some(l) = &self.loading {
                     l.progress.cancel();
@@ -467,6 +472,7 @@ impl eframe::App for MemscapeApp {
                 seconds: l.started.elapsed().as_secs_f32(),
             }
         });
+        let downloads = self.doc.as_ref().and_then(Document::download_status);
         // While loading, the bar's clock and progress move: keep drawing.
         if loading.is_some() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
@@ -481,6 +487,7 @@ impl eframe::App for MemscapeApp {
                     recent: self.kept.recent.paths(),
                     has_dump: self.doc.is_some(),
                     loading,
+                    downloads,
                 },
             ))
         });

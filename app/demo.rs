@@ -24,17 +24,6 @@ pub fn is_demo(space: &AddressSpace) -> bool {
     space.path.as_os_str() == DEMO_DUMP_NAME
 }
 
-/// memscape's symbol cache: `$XDG_CACHE_HOME/memscape/symbols`, else
-/// `~/.cache/memscape/symbols`, else under the temporary folder.
-pub fn symbol_cache_dir() -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("memscape").join("symbols")
-}
-
 /// The demo's symbol files written into the symbol cache (a Breakpad tree;
 /// files already there with the same text are left alone). Returns the tree.
 /// Done once per process: every later walk of the demo reuses the answer.
@@ -44,7 +33,7 @@ pub fn demo_symbol_dir() -> Result<PathBuf, String> {
 }
 
 fn write_demo_symbols() -> std::io::Result<PathBuf> {
-    let dir = symbol_cache_dir();
+    let dir = crate::dump::symbols::default_cache_dir();
     for f in crate::synth::demo_symbol_files() {
         let path = dir.join(&f.path);
         if std::fs::read(&path).is_ok_and(|b| b == f.text.as_bytes()) {

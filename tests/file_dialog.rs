@@ -341,6 +341,8 @@ fn recent_files_and_symbol_settings_round_trip_through_storage() {
     let mut symbols = SymbolSettings::in_memory();
     symbols.dirs.push(PathBuf::from("/symbols"));
     symbols.urls.push("https://symbols.example/".into());
+    symbols.debuginfod.push("https://debuginfod.example/".into());
+    symbols.cache = Some(PathBuf::from("/cache"));
     symbols.use_http = true;
     symbols.save(&mut storage);
     assert!(storage.0.contains_key("memscape.recent") && storage.0.contains_key("memscape.symbols"));
@@ -349,7 +351,8 @@ fn recent_files_and_symbol_settings_round_trip_through_storage() {
     assert_eq!(back.paths(), [PathBuf::from("/dumps/b.dmp"), PathBuf::from("/dumps/a.dmp")]);
     let back = SymbolSettings::from_storage(Some(&storage));
     assert_eq!(back, symbols);
-    assert_eq!(back.active_urls(), ["https://symbols.example/".to_string()]);
+    assert_eq!(back.sources().servers[0], "https://symbols.example/");
+    assert_eq!(back.sources().debuginfod[0], "https://debuginfod.example/");
 
     // Garbage under the keys gives the defaults, not a panic.
     storage.0.insert("memscape.recent".into(), "not ron at all (".into());

@@ -502,7 +502,7 @@ fn the_symbols_column_says_what_a_walk_found() {
     let dir = memscape::demo::demo_symbol_dir().expect("the demo's symbols");
     let walk = memscape::dump::walk_stacks(
         &space,
-        &memscape::dump::WalkOptions { symbol_dirs: vec![dir], symbol_urls: Vec::new() },
+        &memscape::dump::WalkOptions::with_dirs(vec![dir]),
         &|_, _| {},
     )
     .expect("walk");

@@ -183,7 +183,7 @@ fn program_frames(trace: &StackTrace) -> Vec<(String, u32)> {
 
 fn walk(dump: &Path, dirs: Vec<PathBuf>) -> (AddressSpace, memscape::dump::WalkResult) {
     let space = AddressSpace::open(dump).unwrap_or_else(|e| panic!("{e}"));
-    let walked = walk_stacks(&space, &WalkOptions { symbol_dirs: dirs, symbol_urls: Vec::new() }, &|_, _| {})
+    let walked = walk_stacks(&space, &WalkOptions::with_dirs(dirs), &|_, _| {})
         .unwrap_or_else(|e| panic!("{e}"));
     (space, walked)
 }

@@ -197,7 +197,7 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     let expected: Vec<(u64, (String, String, u32))> =
         [store, ra_apply - 1, ra_process - 1, ra_main - 1].into_iter().map(|a| (a, symbolizer(sym, &exe, a))).collect();
     let check = |dirs: Vec<PathBuf>, how: &str, unwinds: bool| {
-        let opts = WalkOptions { symbol_dirs: dirs, symbol_urls: Vec::new() };
+        let opts = WalkOptions::with_dirs(dirs);
         let walk = walk_stacks(&space, &opts, &|_, _| {}).unwrap();
         let frames = &walk.traces[0].frames;
         let n = if unwinds { 4 } else { 1 };

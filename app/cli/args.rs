@@ -8,6 +8,48 @@ use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
 use crate::scene::theme::ExportTheme;
 
+/// Where symbols come from (every command that walks stacks or lists modules).
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+pub struct SymbolArgs {
+    /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
+    /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
+    /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
+    /// (matched by debug id / build id, never by name).
+    #[arg(long = "symbols", value_name = "PATH")]
+    pub symbols: Vec<PathBuf>,
+    /// A symbol server in symstore layout over HTTP(S), repeatable
+    /// (URL/app.pdb/GUIDAGE/app.pdb, .pd_ CAB files, Breakpad .sym files).
+    /// Nothing is downloaded unless a server is named here or in
+    /// _NT_SYMBOL_PATH / DEBUGINFOD_URLS.
+    #[arg(long = "symbol-server", value_name = "URL", value_parser = parse_url)]
+    pub servers: Vec<String>,
+    /// A debuginfod server for ELF build ids, repeatable (also DEBUGINFOD_URLS).
+    #[arg(long = "debuginfod", value_name = "URL", value_parser = parse_url)]
+    pub debuginfod: Vec<String>,
+    /// Where downloads are kept, in symstore and .build-id layout (default:
+    /// ~/.cache/memscape/symbols, or _NT_SYMBOL_PATH's cache).
+    #[arg(long = "symbol-cache", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Seconds one download may take at most (default 600).
+    #[arg(long = "symbol-timeout", value_name = "SECS", hide = true)]
+    pub timeout: Option<u64>,
+}
+
+impl SymbolArgs {
+    /// Whether any symbol option was given.
+    pub fn any(&self) -> bool {
+        *self != SymbolArgs::default()
+    }
+}
+
+fn parse_url(s: &str) -> Result<String, String> {
+    if crate::dump::symbols::is_url(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not an http:// or https:// URL"))
+    }
+}
+
 fn parse_view(s: &str) -> Result<View, String> {
     View::from_name(s).ok_or_else(|| format!("unknown view '{s}' (strip, hilbert, treemap, city, volume)"))
 }
@@ -110,12 +152,8 @@ pub enum Command {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
-        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
-        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
-        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
-        /// (matched by debug id / build id, never by name).
-        #[arg(long = "symbols", value_name = "DIR")]
-        symbols: Vec<PathBuf>,
+        #[command(flatten)]
+        symbols: SymbolArgs,
     },
     /// Crash-dump-analysis patterns found in the dump (stacks walked first),
     /// named as Vostokov's catalog names them.
@@ -123,12 +161,8 @@ pub enum Command {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
-        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
-        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
-        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
-        /// (matched by debug id / build id, never by name).
-        #[arg(long = "symbols", value_name = "DIR")]
-        symbols: Vec<PathBuf>,
+        #[command(flatten)]
+        symbols: SymbolArgs,
     },
     /// Render a map offscreen to a PNG (no window or X server needed).
     Shot {
@@ -188,19 +222,12 @@ pub enum Command {
         dump: PathBuf,
         #[arg(long)]
         json: bool,
-        /// Walk every thread's stack (CFI from --symbols, else frame pointers and stack scanning).
+        /// Walk every thread's stack (CFI from the symbol files, else frame
+        /// pointers and stack scanning). Any symbol option implies it.
         #[arg(long)]
         stacks: bool,
-        /// A symbol folder, repeatable: a Breakpad tree (app.pdb/ID/app.sym), a
-        /// symstore tree (app.pdb/GUIDAGE/app.pdb, app.exe/TIMESTAMPSIZE/app.exe),
-        /// a .build-id tree, or a flat folder of PE, PDB, ELF and .debug files
-        /// (matched by debug id / build id, never by name). Implies --stacks.
-        #[arg(long = "symbols", value_name = "DIR")]
-        symbols: Vec<PathBuf>,
-        /// A Breakpad HTTP symbol server (opt-in; repeatable). This build has
-        /// no HTTP support and says so in the warnings. Implies --stacks.
-        #[arg(long = "symbol-url", value_name = "URL")]
-        symbol_urls: Vec<String>,
+        #[command(flatten)]
+        symbols: SymbolArgs,
     },
     /// Write a big synthetic Windows 10 x64 full-memory dump (for load tests).
     #[command(hide = true)]

@@ -16,16 +16,37 @@ mod synth;
 mod threads;
 pub mod timings;
 
-pub use args::{Cli, Command};
+pub use args::{Cli, Command, SymbolArgs};
 pub use timings::Timings;
 
 use std::io::Write;
 
 use anyhow::Result;
 
+use crate::dump::symbols::SymbolSources;
+
 /// Runs a headless command, writing to `out`.
 pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
     run_timed(command, &mut Timings::off(), out)
+}
+
+/// The symbol sources the options and the environment name: the options
+/// first, then `_NT_SYMBOL_PATH` and `DEBUGINFOD_URLS`.
+fn symbol_sources(args: &SymbolArgs) -> SymbolSources {
+    let mut s = SymbolSources {
+        dirs: args.symbols.clone(),
+        servers: args.servers.clone(),
+        debuginfod: args.debuginfod.clone(),
+        cache: args.cache.clone(),
+        ..SymbolSources::default()
+    };
+    if let Some(secs) = args.timeout {
+        s.limits.total = std::time::Duration::from_secs(secs.max(1));
+    }
+    for problem in s.add_environment() {
+        log::warn!("{problem}");
+    }
+    s
 }
 
 /// [`run`], recording the time of each phase in `timings`.
@@ -41,16 +62,21 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
         }
         Command::Modules { dump, json, symbols } => {
             let space = timings.open(dump)?;
-            let status = timings.time("symbols", || anyhow::Ok(crate::dump::symbols::find_symbols(&space, symbols)))?;
+            let sources = symbol_sources(symbols);
+            let (status, warnings) =
+                timings.time("symbols", || anyhow::Ok(crate::dump::symbols::find_symbols(&space, &sources)))?;
+            for w in warnings {
+                log::warn!("{w}");
+            }
             timings.time("output", || modules::run(&space, &status, *json, out))
         }
-        Command::Threads { dump, json, stacks, symbols, symbol_urls } => {
-            let walk = (*stacks || !symbols.is_empty() || !symbol_urls.is_empty())
-                .then(|| crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: symbol_urls.clone() });
+        Command::Threads { dump, json, stacks, symbols } => {
+            let walk = (*stacks || symbols.any())
+                .then(|| crate::dump::WalkOptions { symbols: symbol_sources(symbols), watch: None });
             threads::run(&timings.open(dump)?, *json, walk.as_ref(), timings, out)
         }
         Command::Patterns { dump, json, symbols } => {
-            let opts = crate::dump::WalkOptions { symbol_dirs: symbols.clone(), symbol_urls: Vec::new() };
+            let opts = crate::dump::WalkOptions { symbols: symbol_sources(symbols), watch: None };
             patterns::run(&timings.open(dump)?, *json, &opts, timings, out)
         }
         Command::Gallery { dir, size } => gallery::run(dir, *size, out),

@@ -8,13 +8,16 @@
 //! skipped; the crashing thread (the Exception stream's, else Breakpad's
 //! requesting thread) starts from the exception context; the stack memory is
 //! the thread's own, or the captured range that holds its stack pointer when
-//! the thread's does not. Symbols come from a `Symbolizer` over Breakpad
-//! `.sym` trees (`module/DEBUGID/module.sym`); with them frames get function,
-//! source line and CFI unwinding, without them the walk uses frame pointers
-//! and stack scanning. The result matches `process_minidump` frame for frame
-//! (tests/stackwalk.rs checks it on the corpus); walking per thread is what
-//! gives per-thread progress, keeps a panic in the unwinder to the thread it
-//! happened on, and lets the stack memory be bounded.
+//! the thread's does not. Symbols come from the module's symbol files
+//! (symbols/: Breakpad `.sym` through minidump-unwind's own `Symbolizer`,
+//! then PDB, ELF and PE files found in folders or downloaded from servers);
+//! with them frames get function, source line and CFI unwinding (`.sym`
+//! STACK records, `.pdata`, `.eh_frame`), without them the walk uses frame
+//! pointers and stack scanning. With Breakpad symbols or none the result
+//! matches `process_minidump` frame for frame (tests/stackwalk.rs checks it
+//! on the corpus); walking per thread is what gives per-thread progress,
+//! keeps a panic in the unwinder to the thread it happened on, and lets the
+//! stack memory be bounded.
 //!
 //! Bounds (a hostile dump must not hang memscape or exhaust memory): the
 //! unwinder stops when the stack pointer stops growing or leaves the stack
@@ -26,22 +29,14 @@
 //! becomes a [`DumpError::Corrupt`].
 //!
 //! Not done:
-//! - Windows x64 `.pdata`/`UNWIND_INFO` unwinding (what WinDbg and framehop
-//!   do) from module code captured in the dump. minidump-unwind 0.27 unwinds
-//!   amd64 with CFI from `.sym` files (which Breakpad's dump_syms derives from
-//!   `.pdata`), else frame pointers and scanning; its own framehop path
-//!   (feature `debuginfo`) reads module files from disk, not dump memory.
-//!   Without symbols, amd64 Windows stacks are therefore scan/frame-pointer
-//!   quality. Reading `.pdata` from the dump itself would only help full-memory
-//!   dumps: minidumps capture at most a module's first page and a few hundred
-//!   bytes around code addresses, never its `.pdata` section (none of the
-//!   corpus's Windows x64 dumps holds one).
-//! - Symbol servers: this build has no HTTP client; URLs given in
-//!   [`WalkOptions::symbol_urls`] are ignored with a warning.
+//! - Unwinding from module code captured in the dump itself (a full-memory
+//!   dump holds `.pdata` and `.eh_frame`; minidumps never do): the unwind
+//!   tables come from the module files symbols/ finds.
 //! - Function arguments (the processor's unstable x86 argument recovery).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use minidump::format::{MINIDUMP_LOCATION_DESCRIPTOR, MINIDUMP_MEMORY_DESCRIPTOR};
 use minidump::{
@@ -56,7 +51,7 @@ use minidump_unwind::{
 use super::error::DumpError;
 use super::frames::{MAX_FRAMES, StackTrace, convert_frames, describe_frames};
 use super::model::AddressSpace;
-use super::symbols::{self, ModuleSymbols, Provider};
+use super::symbols::{self, FetchWatch, ModuleSymbols, Provider, SymbolSources};
 
 /// The most stack memory walked per thread, from the stack pointer up. Real
 /// stacks are smaller (1 MiB is Windows' default reservation); a hostile dump
@@ -64,32 +59,21 @@ use super::symbols::{self, ModuleSymbols, Provider};
 /// huge range.
 pub const MAX_STACK_WINDOW_BYTES: u64 = 4 << 20;
 
-/// A `symbols` folder beside the dump file, searched after the given ones:
-/// a dump shipped with its Breakpad symbols (the bundled demo's
-/// `assets/demo/symbols`) names its frames without options.
-pub const SYMBOLS_BESIDE_DUMP: &str = "symbols";
-
-/// The symbol paths to search: the options', then the folder beside the dump.
-fn symbol_paths(space: &AddressSpace, opts: &WalkOptions) -> Vec<PathBuf> {
-    let mut dirs = opts.symbol_dirs.clone();
-    if let Some(beside) = space.path.parent().map(|d| d.join(SYMBOLS_BESIDE_DUMP))
-        && beside.is_dir()
-        && !dirs.contains(&beside)
-    {
-        dirs.push(beside);
-    }
-    dirs
+/// Where symbols come from, and who watches the downloads.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    /// Folders, servers, cache and download limits. A `symbols` folder beside
+    /// the dump is searched after the folders.
+    pub symbols: SymbolSources,
+    /// Download progress and cancel (the window's); `None` for the CLI.
+    pub watch: Option<Arc<FetchWatch>>,
 }
 
-/// Where symbols come from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WalkOptions {
-    /// Breakpad symbol trees (`module/DEBUGID/module.sym`), or single `.sym`
-    /// files; a `symbols` folder beside the dump is searched after them.
-    pub symbol_dirs: Vec<PathBuf>,
-    /// HTTP symbol servers (opt-in). This build has no HTTP support: they are
-    /// ignored with a warning in the result.
-    pub symbol_urls: Vec<String>,
+impl WalkOptions {
+    /// Local folders only.
+    pub fn with_dirs(dirs: Vec<PathBuf>) -> WalkOptions {
+        WalkOptions { symbols: SymbolSources { dirs, ..SymbolSources::default() }, watch: None }
+    }
 }
 
 /// Every thread's trace and what went wrong on the way.
@@ -118,18 +102,6 @@ pub fn walk_stacks(
     progress: &dyn Fn(usize, usize),
 ) -> Result<WalkResult, DumpError> {
     let mut warnings = Vec::new();
-    if !opts.symbol_urls.is_empty() {
-        warnings.push(format!(
-            "symbol servers ignored ({}): this build of memscape has no HTTP support; \
-             download the .sym files and pass their directory instead",
-            opts.symbol_urls.join(", ")
-        ));
-    }
-    for dir in &opts.symbol_dirs {
-        if !dir.exists() {
-            warnings.push(format!("symbol path {} does not exist", dir.display()));
-        }
-    }
     match catch_unwind(AssertUnwindSafe(|| walk_all(space, opts, progress, &mut warnings))) {
         Ok(Ok((traces, symbols))) => Ok(WalkResult { traces, symbols, warnings }),
         Ok(Err(e)) => Err(e),
@@ -200,10 +172,10 @@ fn walk_all(
     let crashing_thread_id = exception.as_ref().map(|e| e.get_crashing_thread_id());
     let exception_context = exception.as_ref().and_then(|e| e.context(&dump_system, misc.as_ref()));
 
-    let paths = symbol_paths(space, opts);
-    let mut loaded = symbols::load(space, &paths);
+    let mut loaded = symbols::load(space, &opts.symbols, opts.watch.as_deref());
+    warnings.append(&mut loaded.warnings);
     let symbolizer = Provider {
-        breakpad: Symbolizer::new(simple_symbol_supplier(paths)),
+        breakpad: Symbolizer::new(simple_symbol_supplier(std::mem::take(&mut loaded.breakpad_dirs))),
         tables: std::mem::take(&mut loaded.tables),
         unwinder: loaded.unwinder.take(),
     };
@@ -294,7 +266,7 @@ fn walk_all(
             warnings.push(format!("symbols for {module} could not be parsed"));
         }
     }
-    if !opts.symbol_dirs.is_empty() {
+    if !opts.symbols.dirs.is_empty() {
         let found = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
         warnings.push(format!("Breakpad symbols found for {found} of {} modules on the stacks", stats.len()));
     }

@@ -32,6 +32,8 @@ pub enum Command {
     OpenDemo,
     /// Stop loading the dump being read.
     CancelLoading,
+    /// Stop downloading symbols (the walk goes on with what it has).
+    CancelDownloads,
     /// File > Export image…: show the export dialog.
     ShowExport,
     /// The export dialog's Save: ask where, then render.

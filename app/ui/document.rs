@@ -11,10 +11,12 @@ use super::actions::Command;
 use super::bottom::PanelsState;
 use super::filters::LegendCounts;
 use super::threads::Traces;
+use super::top_bar::DownloadStatus;
 use super::view2d::View2dState;
 use super::view3d::View3dState;
 use crate::analysis::involvement::finding_regions;
 use crate::analysis::patterns::{self, Finding};
+use crate::dump::symbols::FetchWatch;
 use crate::dump::{AddressSpace, DumpError, Owner, RegionKind, WalkOptions, WalkResult};
 use crate::scene::{Filters, SceneCache, SceneUpdate, ViewParams};
 use crate::task::{Poll, Task, Waker};
@@ -31,6 +33,14 @@ pub enum TraceState {
     Ready(Arc<WalkResult>),
 }
 
+/// The walk that downloads symbols, run after the local walk while its
+/// traces show; its result replaces them when it ends.
+pub struct SymbolDownloads {
+    task: Task<Result<WalkResult, DumpError>>,
+    /// Progress and the cancel switch.
+    pub watch: Arc<FetchWatch>,
+}
+
 /// A loaded dump and what is derived from it for the current view.
 pub struct Document {
     pub space: Arc<AddressSpace>,
@@ -40,6 +50,12 @@ pub struct Document {
     pub view3d: View3dState,
     pub panels: PanelsState,
     pub traces: TraceState,
+    /// Symbol downloads under way, if any.
+    pub downloads: Option<SymbolDownloads>,
+    /// The walk with downloads, waiting for the local walk to end.
+    pending_downloads: Option<WalkOptions>,
+    /// Why the last walk with downloads gave nothing (its traces stay the local ones).
+    pub downloads_failed: Option<String>,
     /// Pattern findings, and whether stack traces were there when they were made.
     pub findings: Option<(Vec<Finding>, bool)>,
     /// The legend's figures for the current filters.
@@ -56,6 +72,9 @@ impl Document {
             view3d: View3dState::default(),
             panels: PanelsState::default(),
             traces: TraceState::NotStarted,
+            downloads: None,
+            pending_downloads: None,
+            downloads_failed: None,
             findings: None,
             legend: None,
         }
@@ -72,8 +91,19 @@ impl Document {
         }
     }
 
-    /// Starts walking every thread's stack on a worker.
+    /// Starts walking every thread's stack on a worker. With symbol servers
+    /// named, the first walk uses local files only, so traces show at once;
+    /// a second walk that downloads what is missing follows it, and its
+    /// traces replace the first's when it ends.
     pub fn start_walking(&mut self, opts: WalkOptions, waker: &Waker) {
+        if let Some(old) = self.downloads.take() {
+            old.watch.cancel();
+        }
+        self.downloads_failed = None;
+        let mut local = opts.clone();
+        local.symbols.servers.clear();
+        local.symbols.debuginfod.clear();
+        self.pending_downloads = opts.symbols.uses_network().then_some(opts);
         let progress = Arc::new((AtomicUsize::new(0), AtomicUsize::new(self.space.threads.len())));
         let (space, worker_progress, report_waker) = (Arc::clone(&self.space), Arc::clone(&progress), waker.clone());
         let spawned = Task::spawn("stackwalk", waker.clone(), move || {
@@ -82,7 +112,7 @@ impl Document {
                 worker_progress.1.store(total, Ordering::Relaxed);
                 report_waker.wake();
             };
-            crate::dump::walk_stacks(&space, &opts, &report)
+            crate::dump::walk_stacks(&space, &local, &report)
         });
         self.traces = match spawned {
             Ok(task) => TraceState::Walking { task, progress },
@@ -90,8 +120,9 @@ impl Document {
         };
     }
 
-    /// Takes the walker's result once it is there.
-    pub fn poll_traces(&mut self) {
+    /// Takes the walkers' results once they are there, and starts the walk
+    /// with downloads after the local one.
+    pub fn poll_traces(&mut self, waker: &Waker) {
         if let TraceState::Walking { task, .. } = &self.traces {
             match task.poll() {
                 Poll::Pending => {}
@@ -99,6 +130,67 @@ impl Document {
                 Poll::Done(Err(e)) => self.traces = TraceState::Failed(e.to_string()),
                 Poll::Died => self.traces = TraceState::Failed("the stack walker stopped".into()),
             }
+            if !matches!(self.traces, TraceState::Walking { .. })
+                && let Some(opts) = self.pending_downloads.take()
+            {
+                self.start_downloads(opts, waker);
+            }
+        }
+        if let Some(d) = &self.downloads {
+            match d.task.poll() {
+                Poll::Pending => {}
+                Poll::Done(Ok(result)) => {
+                    self.traces = TraceState::Ready(Arc::new(result));
+                    // The rules read the stacks: run them again on the new ones.
+                    self.findings = None;
+                    self.downloads = None;
+                }
+                Poll::Done(Err(e)) => {
+                    self.downloads_failed = Some(e.to_string());
+                    self.downloads = None;
+                }
+                Poll::Died => {
+                    self.downloads_failed = Some("the stack walker stopped".into());
+                    self.downloads = None;
+                }
+            }
+        }
+    }
+
+    /// The downloads as the top bar shows them.
+    pub fn download_status(&self) -> Option<DownloadStatus> {
+        if let Some(why) = &self.downloads_failed {
+            return Some(DownloadStatus::Failed(why.clone()));
+        }
+        let d = self.downloads.as_ref()?;
+        let st = d.watch.state();
+        let mut text = if st.modules_total == 0 {
+            "Symbols: looking in the folders".to_string()
+        } else {
+            format!("Symbols: {} of {} modules looked up, {} files saved", st.modules_done, st.modules_total, st.saved)
+        };
+        if d.watch.is_cancelled() {
+            text.push_str(" (stopping)");
+        }
+        for (url, got, total) in st.receiving.iter().take(2) {
+            let name = url.rsplit('/').next().unwrap_or(url);
+            let mib = |b: u64| b as f64 / (1 << 20) as f64;
+            match total {
+                Some(t) => text.push_str(&format!(" · {name} {:.1} of {:.1} MiB", mib(*got), mib(*t))),
+                None => text.push_str(&format!(" · {name} {:.1} MiB", mib(*got))),
+            }
+        }
+        Some(DownloadStatus::Running(text))
+    }
+
+    fn start_downloads(&mut self, mut opts: WalkOptions, waker: &Waker) {
+        let wake = waker.clone();
+        let watch = Arc::new(FetchWatch::new(Some(Box::new(move || wake.wake()))));
+        opts.watch = Some(Arc::clone(&watch));
+        let space = Arc::clone(&self.space);
+        match Task::spawn("symbols", waker.clone(), move || crate::dump::walk_stacks(&space, &opts, &|_, _| {})) {
+            Ok(task) => self.downloads = Some(SymbolDownloads { task, watch }),
+            Err(e) => self.downloads_failed = Some(format!("could not start the symbol downloads: {e}")),
         }
     }
 }

@@ -1,11 +1,13 @@
-//! Symbol settings: local Breakpad symbol directories and, opt-in, HTTP
-//! symbol servers. Kept across runs in eframe's storage under
+//! Symbol settings: local symbol folders and, opt-in, symbol and debuginfod
+//! servers and the download cache. Kept across runs in eframe's storage under
 //! [`STORAGE_KEY`] (like the recent files): the app loads them from
 //! `CreationContext::storage` and writes them back in `App::save`.
 
 use std::path::PathBuf;
 
 use egui::{RichText, Ui};
+
+use crate::dump::symbols::{SymbolSources, default_cache_dir, is_url};
 use serde::{Deserialize, Serialize};
 
 /// The key the settings are stored under.
@@ -14,15 +16,26 @@ pub const STORAGE_KEY: &str = "memscape.symbols";
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SymbolSettings {
+    /// Local folders (Breakpad, symstore, `.build-id` trees, flat folders).
     pub dirs: Vec<PathBuf>,
+    /// Symbol servers (symstore layout over HTTP).
     pub urls: Vec<String>,
-    /// HTTP servers are used only when this is on.
+    /// debuginfod servers.
+    pub debuginfod: Vec<String>,
+    /// Where downloads are kept; `None`: the default cache folder.
+    pub cache: Option<PathBuf>,
+    /// Servers (these and the environment's) are used only when this is on.
     pub use_http: bool,
     /// The text fields for adding entries (not stored).
     #[serde(skip)]
     new_dir: String,
     #[serde(skip)]
     new_url: String,
+    #[serde(skip)]
+    new_debuginfod: String,
+    /// The cache field while it is edited (applied when it loses focus).
+    #[serde(skip)]
+    cache_text: Option<String>,
 }
 
 impl SymbolSettings {
@@ -35,7 +48,8 @@ impl SymbolSettings {
         };
         let mut s: SymbolSettings = eframe::get_value(storage, STORAGE_KEY).unwrap_or_default();
         s.dirs.retain(|d| !d.as_os_str().is_empty());
-        s.urls.retain(|u| !u.trim().is_empty());
+        s.urls.retain(|u| is_url(u.trim()));
+        s.debuginfod.retain(|u| is_url(u.trim()));
         s
     }
 
@@ -49,59 +63,104 @@ impl SymbolSettings {
         SymbolSettings::default()
     }
 
-    /// The servers to use: none unless HTTP is switched on.
-    pub fn active_urls(&self) -> Vec<String> {
-        if self.use_http { self.urls.clone() } else { Vec::new() }
+    /// The sources a walk uses: these folders and servers, then what
+    /// `_NT_SYMBOL_PATH` and `DEBUGINFOD_URLS` name; no server at all
+    /// unless HTTP is switched on.
+    pub fn sources(&self) -> SymbolSources {
+        let mut s = SymbolSources {
+            dirs: self.dirs.clone(),
+            servers: self.urls.clone(),
+            debuginfod: self.debuginfod.clone(),
+            cache: self.cache.clone(),
+            ..SymbolSources::default()
+        };
+        for problem in s.add_environment() {
+            log::warn!("{problem}");
+        }
+        if !self.use_http {
+            s.servers.clear();
+            s.debuginfod.clear();
+        }
+        s
     }
 }
 
 /// The settings panel; returns true when the symbol sources changed (stack
 /// traces should be walked again). They are stored by the app's `App::save`.
 pub fn symbol_settings_ui(ui: &mut Ui, s: &mut SymbolSettings) -> bool {
-    let before = (s.dirs.clone(), s.urls.clone(), s.use_http);
-    ui.strong("Symbol directories (Breakpad .sym trees)");
-    let mut remove = None;
-    for (i, d) in s.dirs.iter().enumerate() {
-        ui.horizontal(|ui| {
-            if ui.small_button("✖").on_hover_text("Remove").clicked() {
-                remove = Some(i);
-            }
-            ui.label(d.display().to_string());
-        });
-    }
-    if let Some(i) = remove {
-        s.dirs.remove(i);
-    }
-    ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(&mut s.new_dir).hint_text("/path/to/symbols").desired_width(220.0));
-        if ui.button("Add").clicked() && !s.new_dir.trim().is_empty() {
-            s.dirs.push(PathBuf::from(s.new_dir.trim()));
-            s.new_dir.clear();
-        }
-    });
+    let key = |s: &SymbolSettings| (s.dirs.clone(), s.urls.clone(), s.debuginfod.clone(), s.cache.clone(), s.use_http);
+    let before = key(s);
+    ui.strong("Symbol folders");
+    ui.label(RichText::new("Breakpad, symstore and .build-id trees, or folders of PDB, PE, ELF and .debug files.").weak());
+    let mut dirs: Vec<String> = s.dirs.iter().map(|d| d.display().to_string()).collect();
+    list_ui(ui, "dirs", &mut dirs, &mut s.new_dir, "/path/to/symbols", |_| true);
+    s.dirs = dirs.into_iter().map(PathBuf::from).collect();
     ui.add_space(6.0);
-    ui.checkbox(&mut s.use_http, "Use HTTP symbol servers");
+    ui.checkbox(&mut s.use_http, "Download from symbol servers");
     ui.label(RichText::new("Off by default: dumps can name modules you may not want to look up online.").weak());
+    ui.add_enabled_ui(s.use_http, |ui| {
+        ui.label("Symbol servers (symstore layout: PDB, PE, .sym)");
+        list_ui(ui, "servers", &mut s.urls, &mut s.new_url, "https://symbols.example/", is_url);
+        ui.label("debuginfod servers (ELF build ids)");
+        list_ui(ui, "debuginfod", &mut s.debuginfod, &mut s.new_debuginfod, "https://debuginfod.example/", is_url);
+        let current = s.cache.as_ref().map(|c| c.display().to_string()).unwrap_or_default();
+        let mut text = s.cache_text.take().unwrap_or(current);
+        let done = ui
+            .horizontal(|ui| {
+                ui.label("Download cache");
+                let hint = default_cache_dir().display().to_string();
+                ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint).desired_width(260.0)).lost_focus()
+            })
+            .inner;
+        if done {
+            let t = text.trim();
+            s.cache = (!t.is_empty()).then(|| PathBuf::from(t));
+        } else {
+            s.cache_text = Some(text);
+        }
+    });
+    let env: Vec<String> = ["_NT_SYMBOL_PATH", "_NT_ALT_SYMBOL_PATH", "DEBUGINFOD_URLS"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok().filter(|t| !t.trim().is_empty()).map(|t| format!("{v}={t}")))
+        .collect();
+    if !env.is_empty() {
+        ui.add_space(6.0);
+        ui.label("Also from the environment (its servers only with downloads on):");
+        for e in env {
+            ui.label(RichText::new(e).monospace().weak());
+        }
+    }
+    before != key(s)
+}
+
+/// A list of entries with remove buttons and a field to add one; `valid`
+/// says whether the typed text may be added.
+fn list_ui(ui: &mut Ui, id: &str, list: &mut Vec<String>, new: &mut String, hint: &str, valid: fn(&str) -> bool) {
     let mut remove = None;
-    for (i, u) in s.urls.iter().enumerate() {
+    for (i, entry) in list.iter().enumerate() {
         ui.horizontal(|ui| {
             if ui.small_button("✖").on_hover_text("Remove").clicked() {
                 remove = Some(i);
             }
-            ui.label(u);
+            ui.label(entry);
         });
     }
     if let Some(i) = remove {
-        s.urls.remove(i);
+        list.remove(i);
     }
-    ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(&mut s.new_url).hint_text("https://symbols.example/").desired_width(220.0));
-        if ui.button("Add").clicked() && !s.new_url.trim().is_empty() {
-            s.urls.push(s.new_url.trim().to_string());
-            s.new_url.clear();
-        }
+    ui.push_id(id, |ui| {
+        ui.horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(new).hint_text(hint).desired_width(260.0));
+            let text = new.trim();
+            let ok = !text.is_empty() && valid(text);
+            if ui.add_enabled(ok, egui::Button::new("Add")).clicked() {
+                if !list.iter().any(|e| e == text) {
+                    list.push(text.to_string());
+                }
+                new.clear();
+            }
+        });
     });
-    before != (s.dirs.clone(), s.urls.clone(), s.use_http)
 }
 
 #[cfg(test)]
@@ -112,8 +171,14 @@ mod tests {
     fn http_is_off_by_default() {
         let mut s = SymbolSettings::in_memory();
         s.urls.push("https://x/".into());
-        assert!(s.active_urls().is_empty());
+        s.debuginfod.push("https://d/".into());
+        s.dirs.push("/syms".into());
+        let off = s.sources();
+        assert!(!off.uses_network(), "no server is used until downloads are switched on");
+        assert_eq!(off.dirs[0], PathBuf::from("/syms"));
         s.use_http = true;
-        assert_eq!(s.active_urls(), vec!["https://x/".to_string()]);
+        let on = s.sources();
+        assert_eq!(on.servers[0], "https://x/");
+        assert_eq!(on.debuginfod[0], "https://d/");
     }
 }

@@ -1,5 +1,6 @@
 //! The menu bar: File (open, recent, demo, export, symbol settings), the
-//! view switch, the search box and the loading progress with Cancel.
+//! view switch, the search box, the loading progress with Cancel, and the
+//! symbol downloads with Stop.
 
 use std::path::PathBuf;
 
@@ -19,6 +20,14 @@ pub struct LoadingStatus {
     pub seconds: f32,
 }
 
+/// Symbol downloads, as the bar shows them.
+pub enum DownloadStatus {
+    /// Under way: what is being fetched, in words.
+    Running(String),
+    /// The walk with downloads failed: why.
+    Failed(String),
+}
+
 /// What the bar edits in place: the view and the search box.
 pub struct TopBar<'a> {
     pub view: &'a mut View,
@@ -27,6 +36,7 @@ pub struct TopBar<'a> {
     pub recent: &'a [PathBuf],
     pub has_dump: bool,
     pub loading: Option<LoadingStatus>,
+    pub downloads: Option<DownloadStatus>,
 }
 
 pub fn top_bar_ui(ui: &mut Ui, bar: TopBar<'_>) -> Vec<Command> {
@@ -86,6 +96,21 @@ pub fn top_bar_ui(ui: &mut Ui, bar: TopBar<'_>) -> Vec<Command> {
             if ui.button("Cancel").clicked() {
                 cmds.push(Command::CancelLoading);
             }
+        }
+        match &bar.downloads {
+            Some(DownloadStatus::Running(what)) => {
+                ui.separator();
+                ui.spinner();
+                ui.label(what);
+                if ui.button("Stop downloads").clicked() {
+                    cmds.push(Command::CancelDownloads);
+                }
+            }
+            Some(DownloadStatus::Failed(why)) => {
+                ui.separator();
+                ui.colored_label(crate::scene::theme::WARNING, format!("Symbol downloads failed: {why}"));
+            }
+            None => {}
         }
     });
     cmds

@@ -22,14 +22,22 @@ pub struct ModuleId {
     pub pdb_name: Option<String>,
     /// The PDB's GUID (32 upper-case hex digits, Breakpad's field order) and age.
     pub pdb: Option<(String, u32)>,
-    /// ELF build id, lower-case hex.
+    /// ELF build id, lower-case hex digits only.
     pub build_id: Option<String>,
+    /// Breakpad's debug id (ASCII letters and digits only).
+    pub debug_id: Option<String>,
 }
 
 impl ModuleId {
     pub fn of(m: &Module) -> ModuleId {
-        let mut id =
-            ModuleId { code_name: safe_component(&m.path), code_key: None, pdb_name: None, pdb: None, build_id: None };
+        let mut id = ModuleId {
+            code_name: safe_component(&m.path),
+            code_key: None,
+            pdb_name: None,
+            pdb: None,
+            build_id: None,
+            debug_id: m.debug_id.clone().filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_alphanumeric())),
+        };
         match &m.debug {
             Some(DebugInfo::Pdb70 { pdb_name, guid, age }) => {
                 id.pdb_name = safe_component(pdb_name);
@@ -43,7 +51,9 @@ impl ModuleId {
                 id.pdb_name = safe_component(pdb_name);
                 id.code_key = Some(code_key(m.timestamp, m.size_bytes));
             }
-            Some(DebugInfo::BuildId(b)) if !b.is_empty() => id.build_id = Some(b.to_ascii_lowercase()),
+            Some(DebugInfo::BuildId(b)) if !b.is_empty() && b.chars().all(|c| c.is_ascii_hexdigit()) => {
+                id.build_id = Some(b.to_ascii_lowercase())
+            }
             Some(DebugInfo::BuildId(_)) | None => {
                 // A Windows module without CodeView still has a timestamp and size.
                 if m.timestamp != 0 && !m.path.starts_with('/') {
@@ -57,6 +67,16 @@ impl ModuleId {
     /// The PDB's symstore / Breakpad key: GUID then age in hex.
     pub fn pdb_key(&self) -> Option<String> {
         self.pdb.as_ref().map(|(g, a)| format!("{g}{a:X}"))
+    }
+
+    /// Where Breakpad keeps the module's `.sym` file, as three path
+    /// components: `DEBUGFILE/DEBUGID/STEM.sym` (`app.pdb/ID/app.sym`,
+    /// `libc.so.6/ID/libc.so.6.sym`).
+    pub fn breakpad_components(&self) -> Option<[String; 3]> {
+        let debug_id = self.debug_id.clone()?;
+        let debug_file = self.pdb_name.as_ref().or(self.code_name.as_ref())?;
+        let stem = debug_file.strip_suffix(".pdb").or_else(|| debug_file.strip_suffix(".PDB")).unwrap_or(debug_file);
+        Some([debug_file.clone(), debug_id, format!("{stem}.sym")])
     }
 
     /// Whether a file's identity is this module's binary or debug file.

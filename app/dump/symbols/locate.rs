@@ -6,7 +6,7 @@
 //! - a flat folder of PE, PDB, ELF and `.debug` files, indexed once by the
 //!   identity in each file's headers (so a renamed file is still found);
 //!
-//! then the system's `/usr/lib/debug` (distribution debug packages, as gdb
+//! then memscape's download cache (as trees), then the system's `/usr/lib/debug` (distribution debug packages, as gdb
 //! reads them), then the module's own path as the dump records it and, for a
 //! PE, the PDB path its CodeView record names. Every candidate's identity is
 //! checked ([`ModuleId::matches`]); a name alone never matches. (Breakpad
@@ -31,6 +31,11 @@ pub enum Origin {
     SystemDebug,
     ModulePath,
     PdbPath,
+    /// memscape's download cache (a symstore and `.build-id` tree).
+    Cache,
+    /// Downloaded in this walk.
+    SymbolServer,
+    Debuginfod,
 }
 
 impl Origin {
@@ -42,6 +47,9 @@ impl Origin {
             Origin::SystemDebug => "system debug folder",
             Origin::ModulePath => "module path",
             Origin::PdbPath => "PDB path in the module",
+            Origin::Cache => "symbol cache",
+            Origin::SymbolServer => "symbol server",
+            Origin::Debuginfod => "debuginfod",
         }
     }
 }
@@ -73,14 +81,17 @@ const SYSTEM_DEBUG_DIR: &str = "/usr/lib/debug";
 /// Searches symbol folders; flat folders are indexed on first use.
 pub struct Locator {
     dirs: Vec<PathBuf>,
+    /// The download cache, searched as trees (never indexed: it grows).
+    cache: Option<PathBuf>,
     system_debug: Option<PathBuf>,
     index: HashMap<PathBuf, Vec<(PathBuf, FileId)>>,
 }
 
 impl Locator {
-    pub fn new(dirs: &[PathBuf]) -> Locator {
+    pub fn new(dirs: &[PathBuf], cache: Option<PathBuf>) -> Locator {
         let system = PathBuf::from(SYSTEM_DEBUG_DIR);
-        Locator { dirs: dirs.to_vec(), system_debug: system.is_dir().then_some(system), index: HashMap::new() }
+        let dirs = dirs.iter().filter(|d| Some(*d) != cache.as_ref()).cloned().collect();
+        Locator { dirs, cache, system_debug: system.is_dir().then_some(system), index: HashMap::new() }
     }
 
     /// Finds `m`'s binary and debug file (`module_path`: its path in the dump).
@@ -93,6 +104,9 @@ impl Locator {
             }
             let entries = self.index.entry(dir.clone()).or_insert_with(|| index_folder(dir));
             search_flat(entries, m, &mut out);
+        }
+        if let Some(cache) = &self.cache {
+            search_trees(cache, m, Origin::Cache, &mut out);
         }
         if let Some(sys) = &self.system_debug {
             search_trees(sys, m, Origin::SystemDebug, &mut out);
@@ -160,7 +174,7 @@ fn search_flat(entries: &[(PathBuf, FileId)], m: &ModuleId, out: &mut Located) {
 }
 
 /// A found binary that also carries DWARF serves as the debug file.
-fn finish(mut out: Located) -> Located {
+pub(super) fn finish(mut out: Located) -> Located {
     if out.debug.is_none()
         && let Some(b) = &out.binary
         && matches!(b.id, FileId::Elf { has_dwarf: true, .. })
@@ -171,7 +185,7 @@ fn finish(mut out: Located) -> Located {
 }
 
 /// Looks at one candidate path and keeps it where it fits.
-fn consider(path: &Path, m: &ModuleId, origin: Origin, out: &mut Located) {
+pub(super) fn consider(path: &Path, m: &ModuleId, origin: Origin, out: &mut Located) {
     if !path.is_file() {
         return;
     }

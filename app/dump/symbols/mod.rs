@@ -9,14 +9,19 @@
 //! binary's unwind tables (unwind.rs: framehop over `.pdata` or `.eh_frame`),
 //! and source lines and inlined frames after it (lines.rs: addr2line for
 //! DWARF, pdb-addr2line for PDBs). Breakpad `.sym` trees keep going through
-//! minidump-unwind's own `Symbolizer` first (provider.rs).
+//! minidump-unwind's own `Symbolizer` first (provider.rs). What no folder has
+//! is downloaded from the configured symbol and debuginfod servers into the
+//! cache (fetch.rs, download.rs), when the user named any (sources.rs).
 
+mod download;
+mod fetch;
 mod functions;
 mod identity;
 mod lines;
 mod locate;
 mod mapped;
 mod provider;
+mod sources;
 mod unwind;
 
 use std::collections::HashMap;
@@ -26,7 +31,12 @@ pub(crate) use functions::FunctionTable;
 pub use identity::{ModuleId, code_key, guid_string, safe_component};
 pub use lines::Described;
 pub(crate) use lines::Lines;
+pub use fetch::{FetchState, FetchWatch};
 pub use locate::MAX_FLAT_FILES;
+pub use sources::{
+    DownloadLimits, MICROSOFT_SYMBOL_SERVER, NtSymbolPath, SymbolSources, default_cache_dir, is_url,
+    parse_debuginfod_urls, parse_nt_symbol_path,
+};
 
 use super::model::AddressSpace;
 use identity::FileId;
@@ -106,22 +116,70 @@ pub(crate) struct Loaded {
     pub tables: HashMap<u64, FunctionTable>,
     pub lines: HashMap<usize, Lines>,
     pub unwinder: Option<Unwinder>,
+    /// The folders minidump-unwind's Breakpad supplier searches.
+    pub breakpad_dirs: Vec<PathBuf>,
+    /// Trouble with a whole source (a server not reachable, a folder missing).
+    pub warnings: Vec<String>,
 }
 
-/// Finds and loads the symbol files of every module of `space` from `dirs`.
-pub(crate) fn load(space: &AddressSpace, dirs: &[PathBuf]) -> Loaded {
-    let mut locator = Locator::new(dirs);
+/// A `symbols` folder beside the dump file, searched after the given ones:
+/// a dump shipped with its Breakpad symbols (the bundled demo's
+/// `assets/demo/symbols`) names its frames without options.
+pub const SYMBOLS_BESIDE_DUMP: &str = "symbols";
+
+/// The local folders a walk of `space` searches: `sources.dirs`, then a
+/// [`SYMBOLS_BESIDE_DUMP`] folder beside the dump.
+pub fn search_dirs(space: &AddressSpace, sources: &SymbolSources) -> Vec<PathBuf> {
+    let mut dirs = sources.dirs.clone();
+    if let Some(beside) = space.path.parent().map(|d| d.join(SYMBOLS_BESIDE_DUMP))
+        && beside.is_dir()
+        && !dirs.contains(&beside)
+    {
+        dirs.push(beside);
+    }
+    dirs
+}
+
+/// Finds (and, where servers are named, downloads) the symbol files of every
+/// module of `space` and loads them.
+pub(crate) fn load(space: &AddressSpace, sources: &SymbolSources, watch: Option<&FetchWatch>) -> Loaded {
+    let dirs = search_dirs(space, sources);
+    let mut warnings: Vec<String> =
+        dirs.iter().filter(|d| !d.exists()).map(|d| format!("symbol path {} does not exist", d.display())).collect();
+    // The cache is searched whenever it is there: what was downloaded once
+    // serves later walks without the network.
+    let cache = sources.cache_dir();
+    let cache = (sources.uses_network() || cache.is_dir()).then_some(cache);
+    let mut breakpad_dirs = dirs.clone();
+    breakpad_dirs.extend(cache.iter().filter(|c| !dirs.contains(c)).cloned());
+
+    let mut locator = Locator::new(&dirs, cache.clone());
+    let ids: Vec<ModuleId> = space.modules.iter().map(ModuleId::of).collect();
+    let mut located: Vec<_> = space.modules.iter().zip(&ids).map(|(m, id)| locator.locate(id, &m.path)).collect();
+    if sources.uses_network() {
+        let has_breakpad: Vec<bool> = ids.iter().map(|id| breakpad_file(&breakpad_dirs, id).is_some()).collect();
+        let fetched = fetch::fetch_missing(&ids, &mut located, &has_breakpad, sources, watch);
+        warnings.extend(fetched.warnings);
+        located = located.into_iter().map(locate::finish).collect();
+    }
+
     let mut unwinder = Unwinder::for_cpu(&space.system.cpu);
-    let mut out = Loaded { status: Vec::new(), tables: HashMap::new(), lines: HashMap::new(), unwinder: None };
-    for (i, m) in space.modules.iter().enumerate() {
-        let id = ModuleId::of(m);
-        let found = locator.locate(&id, &m.path);
+    let mut out = Loaded {
+        status: Vec::new(),
+        tables: HashMap::new(),
+        lines: HashMap::new(),
+        unwinder: None,
+        breakpad_dirs: Vec::new(),
+        warnings,
+    };
+    for (i, ((m, id), found)) in space.modules.iter().zip(&ids).zip(located).enumerate() {
         let mut st = ModuleSymbols { module_index: i, files: Vec::new(), problems: found.refused };
-        if let Some(sym) = breakpad_file(dirs, m, &id) {
+        if let Some(sym) = breakpad_file(&breakpad_dirs, id) {
+            let origin = if cache.as_ref().is_some_and(|c| sym.starts_with(c)) { "symbol cache" } else { "symbol folder" };
             st.files.push(SymbolFileUse {
                 kind: "breakpad",
                 path: sym.display().to_string(),
-                origin: "symbol folder",
+                origin,
                 gives: vec!["functions", "lines", "unwind"],
             });
         }
@@ -167,7 +225,7 @@ pub(crate) fn load(space: &AddressSpace, dirs: &[PathBuf]) -> Loaded {
                     Err(e) => st.problems.push(format!("{}: {e}", binary.file.path.display())),
                 }
             }
-            match (same_file, st.files.first_mut()) {
+            match (same_file, st.files.iter_mut().find(|f| f.path == binary.file.path.display().to_string())) {
                 (true, Some(f)) => f.gives.extend(gives),
                 _ => st.files.push(use_of(binary, gives)),
             }
@@ -178,16 +236,15 @@ pub(crate) fn load(space: &AddressSpace, dirs: &[PathBuf]) -> Loaded {
         out.status.push(st);
     }
     out.unwinder = unwinder;
+    out.breakpad_dirs = breakpad_dirs;
     out
 }
 
-/// The Breakpad `.sym` file minidump-unwind's supplier will read for `m`:
-/// `DEBUGFILE/DEBUGID/STEM.sym` in the first folder that has it.
-fn breakpad_file(dirs: &[PathBuf], m: &crate::dump::Module, id: &ModuleId) -> Option<PathBuf> {
-    let debug_id = m.debug_id.as_deref().filter(|d| d.chars().all(|c| c.is_ascii_alphanumeric()))?;
-    let debug_file = id.pdb_name.as_ref().or(id.code_name.as_ref())?;
-    let stem = debug_file.strip_suffix(".pdb").or_else(|| debug_file.strip_suffix(".PDB")).unwrap_or(debug_file);
-    dirs.iter().map(|d| d.join(debug_file).join(debug_id).join(format!("{stem}.sym"))).find(|p| p.is_file())
+/// The Breakpad `.sym` file minidump-unwind's supplier will read for the
+/// module: `DEBUGFILE/DEBUGID/STEM.sym` in the first folder that has it.
+fn breakpad_file(dirs: &[PathBuf], id: &ModuleId) -> Option<PathBuf> {
+    let [file, key, sym] = id.breakpad_components()?;
+    dirs.iter().map(|d| d.join(&file).join(&key).join(&sym)).find(|p| p.is_file())
 }
 
 /// "pe" and "elf" for binaries, "pdb" and "debug" (a separate ELF debug file).
@@ -210,7 +267,8 @@ fn use_of(found: &Found, gives: Vec<&'static str>) -> SymbolFileUse {
 }
 
 /// The symbol status of every module without walking (for `modules`):
-/// what would be found and loaded for a walk with `dirs`.
-pub fn find_symbols(space: &AddressSpace, dirs: &[PathBuf]) -> Vec<ModuleSymbols> {
-    load(space, dirs).status
+/// what a walk with `sources` finds, downloads and loads, and the warnings.
+pub fn find_symbols(space: &AddressSpace, sources: &SymbolSources) -> (Vec<ModuleSymbols>, Vec<String>) {
+    let loaded = load(space, sources, None);
+    (loaded.status, loaded.warnings)
 }
