@@ -456,7 +456,7 @@ fn recent_files_and_symbol_settings_survive_a_restart() {
     file_menu(&h).click();
     h.run_steps(2);
     menu_item(&mut h, "Symbol settings…");
-    h.get_by_label("Use HTTP symbol servers").click();
+    h.get_by_label("Download from symbol servers").click();
     h.run_steps(2);
     assert!(h.state().kept().symbols.use_http, "the checkbox did not switch HTTP on");
     let mut storage = common::MemoryStorage::default();

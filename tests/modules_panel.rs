@@ -500,12 +500,8 @@ fn every_demo_module_shows_its_details_and_sections() {
 fn the_symbols_column_says_what_a_walk_found() {
     let space = demo();
     let dir = memscape::demo::demo_symbol_dir().expect("the demo's symbols");
-    let walk = memscape::dump::walk_stacks(
-        &space,
-        &memscape::dump::WalkOptions::with_dirs(vec![dir]),
-        &|_, _| {},
-    )
-    .expect("walk");
+    let walk = memscape::dump::walk_stacks(&space, &memscape::dump::WalkOptions::with_dirs(vec![dir]), &|_, _| {})
+        .expect("walk");
     let ntdll = space.modules.iter().position(|m| m.name == "ntdll.dll").expect("ntdll");
     assert_eq!(walk.symbols[ntdll].summary(), "breakpad symbols", "{:#?}", walk.symbols[ntdll]);
     let found = walk.symbols.iter().filter(|s| s.summary() == "breakpad symbols").count();

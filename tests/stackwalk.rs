@@ -211,20 +211,30 @@ fn threads_stacks_json_has_the_fixed_frame_fields() {
     assert!(threads.as_array().expect("array").iter().all(|t| t["frames"].is_null()));
 }
 
-const APP_BASE: u64 = 0x40_0000;
+pub const APP_BASE: u64 = 0x40_0000;
 const STACK_BASE: u64 = 0x10_0000;
-const CRASH_IP: u64 = APP_BASE + 0x1234;
-const RETURN_ADDR: u64 = APP_BASE + 0x1500;
+pub const CRASH_IP: u64 = APP_BASE + 0x1234;
+pub const RETURN_ADDR: u64 = APP_BASE + 0x1500;
 
 /// An amd64 Windows dump: app.exe with a CodeView (RSDS) record naming app.pdb,
 /// one thread at `CRASH_IP` whose stack holds `stack_words` (the first is at SP),
 /// and an access violation on it.
-fn symbolized_dump(stack_words: &[u64], stack_bytes: usize) -> Vec<u8> {
+pub fn symbolized_dump(stack_words: &[u64], stack_bytes: usize) -> Vec<u8> {
+    named_dump("C:\\app\\app.exe", "app.pdb", stack_words, stack_bytes)
+}
+
+/// [`symbolized_dump`] with the module's path and PDB name given.
+pub fn named_dump(exe_path: &str, pdb_name: &str, stack_words: &[u64], stack_bytes: usize) -> Vec<u8> {
     let f = Flavour::Amd64Win10;
     let dump = SynthMinidump::with_endian(LE).add_system_info(f.system_info());
-    let name = DumpString::new("C:\\app\\app.exe", LE);
+    let name = DumpString::new(exe_path, LE);
     let guid: [u8; 16] = [0x78, 0x56, 0x34, 0x12, 0xbc, 0x9a, 0xf0, 0xde, 1, 2, 3, 4, 5, 6, 7, 8];
-    let cv = Section::with_endian(LE).append_bytes(b"RSDS").append_bytes(&guid).D32(1).append_bytes(b"app.pdb\0");
+    let cv = Section::with_endian(LE)
+        .append_bytes(b"RSDS")
+        .append_bytes(&guid)
+        .D32(1)
+        .append_bytes(pdb_name.as_bytes())
+        .append_bytes(b"\0");
     let module = Module::new(LE, APP_BASE, 0x3000, &name, 0x5f00_0000, 0, None).cv_record(&cv);
     let dump = dump.add_module(module).add(name).add(cv);
     let mut stack = Section::with_endian(LE);
@@ -246,7 +256,13 @@ fn write_symbols(debug_id: &str) -> PathBuf {
     let dir = scratch_path("symbols").with_extension("d");
     let leaf = dir.join("app.pdb").join(debug_id);
     std::fs::create_dir_all(&leaf).expect("symbol dir");
-    let sym = format!(
+    std::fs::write(leaf.join("app.sym"), app_sym(debug_id)).expect("write .sym");
+    dir
+}
+
+/// [`write_symbols`]' .sym text.
+pub fn app_sym(debug_id: &str) -> String {
+    format!(
         "MODULE windows x86_64 {debug_id} app.pdb\n\
          FILE 0 c:\\src\\app.c\n\
          FUNC 1200 100 0 crash_here\n\
@@ -254,9 +270,7 @@ fn write_symbols(debug_id: &str) -> PathBuf {
          FUNC 1400 200 0 main\n\
          1400 200 30 0\n\
          STACK CFI INIT 1200 100 .cfa: $rsp 8 + .ra: .cfa -8 + ^\n"
-    );
-    std::fs::write(leaf.join("app.sym"), sym).expect("write .sym");
-    dir
+    )
 }
 
 #[test]

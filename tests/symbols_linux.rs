@@ -9,6 +9,8 @@
 //! - a flat `--symbols` folder holding the binary under another name (the
 //!   original moved away: found by build id, never by name),
 //! - a stripped binary beside a `.build-id/xx/rest.debug` tree (objcopy),
+//! - the same two files from a debuginfod server on 127.0.0.1, then from the
+//!   download cache alone,
 //!
 //! and a different build of the program with the same name is refused.
 //! libc's frames are unwound with its `.eh_frame` (trust `cfi`).
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use memscape::dump::symbols::SymbolSources;
 use memscape::dump::{AddressSpace, FrameTrust, StackTrace, WalkOptions, walk_stacks};
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
@@ -182,9 +185,13 @@ fn program_frames(trace: &StackTrace) -> Vec<(String, u32)> {
 }
 
 fn walk(dump: &Path, dirs: Vec<PathBuf>) -> (AddressSpace, memscape::dump::WalkResult) {
+    walk_sources(dump, SymbolSources { dirs, ..Default::default() })
+}
+
+fn walk_sources(dump: &Path, symbols: SymbolSources) -> (AddressSpace, memscape::dump::WalkResult) {
     let space = AddressSpace::open(dump).unwrap_or_else(|e| panic!("{e}"));
-    let walked = walk_stacks(&space, &WalkOptions::with_dirs(dirs), &|_, _| {})
-        .unwrap_or_else(|e| panic!("{e}"));
+    let walked =
+        walk_stacks(&space, &WalkOptions { symbols, watch: None }, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
     (space, walked)
 }
 
@@ -282,6 +289,24 @@ fn linux_frames_match_gdb_from_the_binary_and_from_symbol_folders() {
     assert_matches_gdb(&walked, &gdb_traces, "stripped binary + .build-id tree");
     let files = &walked.symbols[exe_index].files;
     assert!(files.iter().any(|f| f.kind == "debug" && f.origin == ".build-id tree"), "{files:#?}");
+
+    // 3b. The same two files from a debuginfod server on 127.0.0.1, then from the cache alone.
+    let server = common::http::Server::start(std::collections::HashMap::from([
+        (format!("/buildid/{build_id}/debuginfo"), common::http::Answer::File(std::fs::read(&debug_file).unwrap())),
+        (format!("/buildid/{build_id}/executable"), common::http::Answer::File(std::fs::read(&renamed).unwrap())),
+    ]));
+    let cache = dir.join("cache");
+    let sources =
+        SymbolSources { debuginfod: vec![server.url.clone()], cache: Some(cache.clone()), ..Default::default() };
+    let (_, walked) = walk_sources(&dump, sources);
+    assert_matches_gdb(&walked, &gdb_traces, "debuginfod");
+    let origins: Vec<_> = walked.symbols[exe_index].files.iter().map(|f| (f.kind, f.origin)).collect();
+    assert_eq!(origins, [("debug", "debuginfod"), ("elf", "debuginfod")], "{:#?}", walked.symbols[exe_index]);
+    assert!(server.requests().iter().all(|r| r.starts_with("/buildid/")), "{:?}", server.requests());
+    drop(server);
+    let (_, walked) = walk_sources(&dump, SymbolSources { cache: Some(cache), ..Default::default() });
+    assert_matches_gdb(&walked, &gdb_traces, "debuginfod cache");
+    assert!(walked.symbols[exe_index].files.iter().all(|f| f.origin == "symbol cache"));
 
     // 4. Another build of the program, same name: refused, no names from it.
     let other_dir = dir.join("other");

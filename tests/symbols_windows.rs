@@ -7,7 +7,9 @@
 //! llvm-objdump finds after each call. memscape must name every frame from
 //! the PDB (function, file and line equal to llvm-symbolizer's) and unwind
 //! the callers with `.pdata` (trust `cfi`), from a flat folder and from a
-//! symstore tree; with the PDB alone, names come but unwinding falls back.
+//! symstore tree, from a symbol server on 127.0.0.1 (the binary as a CAB)
+//! and then from the cache alone; with the PDB alone, names come but
+//! unwinding falls back.
 //! Skipped (with a note) without clang, lld-link and llvm's tools unless
 //! `MEMSCAPE_REQUIRE_TOOLS=1`.
 #![cfg(target_os = "linux")]
@@ -18,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use memscape::dump::symbols::SymbolSources;
 use memscape::dump::{AddressSpace, FrameTrust, WalkOptions, walk_stacks};
 use minidump_synth::{DumpString, Memory, Module, SynthMinidump, Thread};
 use object::read::pe::{ImageNtHeaders, ImageOptionalHeader};
@@ -140,6 +143,17 @@ fn symbolizer(tool: &str, exe: &Path, addr: u64) -> (String, String, u32) {
     (function, file.to_string(), line.parse().unwrap())
 }
 
+/// `data` as the one file `name` of an MSZIP CAB (what symstore /compress writes).
+fn cab_of(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut builder = cab::CabinetBuilder::new();
+    builder.add_folder(cab::CompressionType::MsZip).add_file(name);
+    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).unwrap();
+    while let Some(mut file) = writer.next_file().unwrap() {
+        std::io::Write::write_all(&mut file, data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
 #[test]
 fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     let Some(clang) = tool("clang") else { return };
@@ -196,8 +210,7 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
 
     let expected: Vec<(u64, (String, String, u32))> =
         [store, ra_apply - 1, ra_process - 1, ra_main - 1].into_iter().map(|a| (a, symbolizer(sym, &exe, a))).collect();
-    let check = |dirs: Vec<PathBuf>, how: &str, unwinds: bool| {
-        let opts = WalkOptions::with_dirs(dirs);
+    let check_with = |opts: WalkOptions, how: &str, unwinds: bool| {
         let walk = walk_stacks(&space, &opts, &|_, _| {}).unwrap();
         let frames = &walk.traces[0].frames;
         let n = if unwinds { 4 } else { 1 };
@@ -213,6 +226,7 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
         }
         walk
     };
+    let check = |dirs: Vec<PathBuf>, how: &str, unwinds: bool| check_with(WalkOptions::with_dirs(dirs), how, unwinds);
 
     // A flat folder: the build folder itself.
     let walk = check(vec![dir.clone()], "flat folder", true);
@@ -232,6 +246,28 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     std::fs::copy(&exe, exe_leaf.join("holdprog.exe")).unwrap();
     let walk = check(vec![store_dir.clone()], "symstore tree", true);
     assert!(walk.symbols[0].files.iter().all(|f| f.origin == "symstore tree"), "{:#?}", walk.symbols[0]);
+
+    // A symbol server with the same tree, the binary only as a CAB (.ex_),
+    // as symstore /compress leaves it; then the cache without the server.
+    let pdb_url = format!("/holdprog.pdb/{guid}{:X}/holdprog.pdb", cv.age());
+    let exe_key = memscape::dump::symbols::code_key(timestamp, u64::from(size));
+    let server = common::http::Server::start(std::collections::HashMap::from([
+        (pdb_url, common::http::Answer::File(std::fs::read(dir.join("holdprog.pdb")).unwrap())),
+        (
+            format!("/holdprog.exe/{exe_key}/holdprog.ex_"),
+            common::http::Answer::File(cab_of("holdprog.exe", &pe_bytes)),
+        ),
+    ]));
+    let cache = dir.join("cache");
+    let sources = SymbolSources { servers: vec![server.url.clone()], cache: Some(cache.clone()), ..Default::default() };
+    let walk = check_with(WalkOptions { symbols: sources, watch: None }, "symbol server", true);
+    let origins: Vec<_> = walk.symbols[0].files.iter().map(|f| (f.kind, f.origin)).collect();
+    assert_eq!(origins, [("pdb", "symbol server"), ("pe", "symbol server")], "{:#?}", walk.symbols[0]);
+    assert_eq!(std::fs::read(cache.join("holdprog.exe").join(&exe_key).join("holdprog.exe")).unwrap(), pe_bytes);
+    drop(server);
+    let offline = SymbolSources { cache: Some(cache.clone()), ..Default::default() };
+    let walk = check_with(WalkOptions { symbols: offline, watch: None }, "symbol cache", true);
+    assert!(walk.symbols[0].files.iter().all(|f| f.origin == "symbol cache"), "{:#?}", walk.symbols[0]);
 
     // The PDB alone: names, but no unwind tables.
     std::fs::remove_dir_all(store_dir.join("holdprog.exe")).unwrap();

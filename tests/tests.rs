@@ -32,6 +32,7 @@ mod render3d;
 mod scene;
 mod shot;
 mod stackwalk;
+mod symbol_server;
 mod symbols_linux;
 mod symbols_windows;
 mod synth_big;

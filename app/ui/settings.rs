@@ -91,7 +91,9 @@ pub fn symbol_settings_ui(ui: &mut Ui, s: &mut SymbolSettings) -> bool {
     let key = |s: &SymbolSettings| (s.dirs.clone(), s.urls.clone(), s.debuginfod.clone(), s.cache.clone(), s.use_http);
     let before = key(s);
     ui.strong("Symbol folders");
-    ui.label(RichText::new("Breakpad, symstore and .build-id trees, or folders of PDB, PE, ELF and .debug files.").weak());
+    ui.label(
+        RichText::new("Breakpad, symstore and .build-id trees, or folders of PDB, PE, ELF and .debug files.").weak(),
+    );
     let mut dirs: Vec<String> = s.dirs.iter().map(|d| d.display().to_string()).collect();
     list_ui(ui, "dirs", &mut dirs, &mut s.new_dir, "/path/to/symbols", |_| true);
     s.dirs = dirs.into_iter().map(PathBuf::from).collect();

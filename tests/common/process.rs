@@ -19,10 +19,18 @@ pub struct Run {
 /// Runs memscape with `args` (without the environment variables in
 /// `env_remove`), killing it at [`DEADLINE`] (then panics).
 pub fn memscape(args: &[&str], env_remove: &[&str]) -> Run {
+    memscape_env(args, env_remove, &[])
+}
+
+/// [`memscape`] with the variables in `env_set` set as well.
+pub fn memscape_env(args: &[&str], env_remove: &[&str], env_set: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_memscape"));
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for var in env_remove {
         cmd.env_remove(var);
+    }
+    for (var, value) in env_set {
+        cmd.env(var, value);
     }
     let mut child = cmd.spawn().expect("run memscape");
     let start = Instant::now();

@@ -100,7 +100,12 @@ impl Client {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(classify_io(e, received)),
+                Err(e) => {
+                    return Err(match classify_io(e, received) {
+                        DownloadError::Failed(why) => DownloadError::Failed(format!("cut short: {why}")),
+                        other => other,
+                    });
+                }
             };
             received += n as u64;
             if received > max {

@@ -181,9 +181,13 @@ pub(crate) fn fetch_missing(
     for (i, found) in results.into_inner().unwrap_or_default() {
         located[i] = found;
     }
-    out.warnings.extend(ctx.dead.into_inner().unwrap_or_default().into_iter().map(|(url, why)| {
-        format!("symbol server {url} was not used further: {why}")
-    }));
+    out.warnings.extend(
+        ctx.dead
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(url, why)| format!("symbol server {url} was not used further: {why}")),
+    );
     if watch.is_some_and(|w| w.is_cancelled()) {
         out.warnings.push("symbol downloads were cancelled; the stacks use what was there".into());
     }
@@ -442,7 +446,10 @@ mod tests {
     #[test]
     fn cache_paths_stay_inside() {
         let c = Path::new("/cache");
-        assert_eq!(cache_path(c, &["a.pdb".into(), "K1".into(), "a.pdb".into()]), Some(PathBuf::from("/cache/a.pdb/K1/a.pdb")));
+        assert_eq!(
+            cache_path(c, &["a.pdb".into(), "K1".into(), "a.pdb".into()]),
+            Some(PathBuf::from("/cache/a.pdb/K1/a.pdb"))
+        );
         for bad in ["..", ".", "", "a/b", "/abs", "a\\b"] {
             assert_eq!(cache_path(c, &[bad.to_string()]), None, "{bad:?}");
         }

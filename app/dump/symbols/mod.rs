@@ -27,11 +27,11 @@ mod unwind;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+pub use fetch::{FetchState, FetchWatch};
 pub(crate) use functions::FunctionTable;
 pub use identity::{ModuleId, code_key, guid_string, safe_component};
 pub use lines::Described;
 pub(crate) use lines::Lines;
-pub use fetch::{FetchState, FetchWatch};
 pub use locate::MAX_FLAT_FILES;
 pub use sources::{
     DownloadLimits, MICROSOFT_SYMBOL_SERVER, NtSymbolPath, SymbolSources, default_cache_dir, is_url,
@@ -146,10 +146,10 @@ pub(crate) fn load(space: &AddressSpace, sources: &SymbolSources, watch: Option<
     let dirs = search_dirs(space, sources);
     let mut warnings: Vec<String> =
         dirs.iter().filter(|d| !d.exists()).map(|d| format!("symbol path {} does not exist", d.display())).collect();
-    // The cache is searched whenever it is there: what was downloaded once
-    // serves later walks without the network.
-    let cache = sources.cache_dir();
-    let cache = (sources.uses_network() || cache.is_dir()).then_some(cache);
+    // The cache is searched when servers or a cache are named: what was
+    // downloaded once serves later walks without the network, and a walk with
+    // no symbol options never depends on what an earlier one left there.
+    let cache = (sources.uses_network() || sources.cache.is_some()).then(|| sources.cache_dir());
     let mut breakpad_dirs = dirs.clone();
     breakpad_dirs.extend(cache.iter().filter(|c| !dirs.contains(c)).cloned());
 
@@ -175,7 +175,8 @@ pub(crate) fn load(space: &AddressSpace, sources: &SymbolSources, watch: Option<
     for (i, ((m, id), found)) in space.modules.iter().zip(&ids).zip(located).enumerate() {
         let mut st = ModuleSymbols { module_index: i, files: Vec::new(), problems: found.refused };
         if let Some(sym) = breakpad_file(&breakpad_dirs, id) {
-            let origin = if cache.as_ref().is_some_and(|c| sym.starts_with(c)) { "symbol cache" } else { "symbol folder" };
+            let origin =
+                if cache.as_ref().is_some_and(|c| sym.starts_with(c)) { "symbol cache" } else { "symbol folder" };
             st.files.push(SymbolFileUse {
                 kind: "breakpad",
                 path: sym.display().to_string(),

@@ -51,7 +51,8 @@ pub struct SymbolSources {
     /// debuginfod servers: `URL/buildid/ID/debuginfo`.
     pub debuginfod: Vec<String>,
     /// Where downloads land (a symstore and `.build-id` tree, searched like a
-    /// folder); `None`: [`default_cache_dir`].
+    /// folder); `None`: [`default_cache_dir`], searched only when a server
+    /// is named.
     pub cache: Option<PathBuf>,
     pub limits: DownloadLimits,
 }
