@@ -206,6 +206,16 @@ impl MemscapeApp {
     }
 
     /// What the window keeps across runs.
+    /// The walked stack traces, once ready (tests).
+    pub fn walk(&self) -> Option<Arc<crate::dump::WalkResult>> {
+        self.doc.as_ref()?.ready_traces()
+    }
+
+    /// Whether symbols are being downloaded (tests).
+    pub fn is_downloading(&self) -> bool {
+        self.doc.as_ref().is_some_and(|d| d.downloads.is_some())
+    }
+
     pub fn kept(&self) -> &Kept {
         &self.kept
     }
@@ -380,8 +390,8 @@ impl MemscapeApp {
             Command::OpenFile(path) => self.start_loading(DumpSource::File(path)),
             Command::OpenDemo => self.start_loading(DumpSource::Demo),
             Command::CancelDownloads => {
-                if let Some(d) = self.doc.as_ref().and_then(|d| d.downloads.as_ref()) {
-                    d.watch.cancel();
+                if let Some(doc) = &mut self.doc {
+                    doc.stop_downloads();
                 }
             }
             Command::CancelLoading => {

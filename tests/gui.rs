@@ -24,7 +24,7 @@ pub(crate) fn harness(source: DumpSource) -> Harness<'static, MemscapeApp> {
 }
 
 /// The window as it starts with `kept` read from eframe's storage.
-fn harness_kept(source: DumpSource, kept: Kept) -> Harness<'static, MemscapeApp> {
+pub(crate) fn harness_kept(source: DumpSource, kept: Kept) -> Harness<'static, MemscapeApp> {
     Harness::builder()
         .with_size(egui::vec2(1500.0, 900.0))
         .wgpu()

@@ -14,16 +14,26 @@
 //!   disk as paths that climb.
 //! - The command line: `--symbol-server` / `--symbol-cache`, and
 //!   `_NT_SYMBOL_PATH=srv*CACHE*URL` as WinDbg reads it.
+//! - The window (kittest): the local walk's traces show while the server
+//!   holds the file back, with the progress and Stop in the top bar; the
+//!   downloaded symbols then replace them; Stop gives the window back at
+//!   once from a server that never answers.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable, by};
+use memscape::app::{DumpSource, Kept, MemscapeApp};
 use memscape::dump::symbols::{DownloadLimits, SymbolSources};
 use memscape::dump::{AddressSpace, FrameTrust, WalkOptions, WalkResult, walk_stacks};
 
 use crate::common::http::{Answer, Server};
 use crate::common::{scratch_path, write_scratch};
+use crate::gui::{harness_kept, step_until};
 use crate::stackwalk::{RETURN_ADDR, app_sym, named_dump, symbolized_dump};
 
 /// Every file under `dir`, relative, sorted.
@@ -240,5 +250,73 @@ fn the_command_line_takes_servers_from_options_and_nt_symbol_path() {
     // Not a URL: a usage error.
     let run = cli(&["threads", &dump, "--symbol-server", "ftp://x"], &[]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+/// The window on the app dump with downloads from `server` switched on.
+fn window_with_server(tag: &str, server: &Server) -> (Harness<'static, MemscapeApp>, PathBuf) {
+    let (space, _) = app_dump(tag);
+    let cache = scratch_path(&format!("{tag}-cache"));
+    let mut kept = Kept::default();
+    kept.symbols.urls.push(server.url.clone());
+    kept.symbols.use_http = true;
+    kept.symbols.cache = Some(cache.clone());
+    let mut h = harness_kept(DumpSource::File(space.path.clone()), kept);
+    step_until(&mut h, "the dump", |a| a.space().is_some());
+    // The Modules tab (shown first) starts the walk for its Symbols column.
+    step_until(&mut h, "the local walk", |a| a.walk().is_some());
+    (h, cache)
+}
+
+#[test]
+fn the_window_shows_local_traces_then_the_downloaded_ones() {
+    if !crate::common::gpu_available() {
+        return;
+    }
+    let open = Arc::new(AtomicBool::new(false));
+    let (_, id) = app_dump("gui-server-id");
+    let body = app_sym(&id).into_bytes();
+    let server = Server::start(HashMap::from([(
+        format!("/app.pdb/{id}/app.sym"),
+        Answer::Gate { body, open: Arc::clone(&open) },
+    )]));
+    let (mut h, cache) = window_with_server("gui-server", &server);
+
+    // The local walk's traces are there while the server holds the file back.
+    let local = h.state().walk().unwrap();
+    assert_ne!(local.traces[0].frames[0].function.as_deref(), Some("crash_here"));
+    assert!(h.state().is_downloading());
+    h.run_steps(2);
+    h.get(by().label_contains("Symbols: "));
+    h.get_by_label("Stop downloads");
+    assert!(h.query_by_label("breakpad symbols").is_none());
+
+    open.store(true, Ordering::Relaxed);
+    step_until(&mut h, "the downloads", |a| !a.is_downloading());
+    let walk = h.state().walk().unwrap();
+    assert_eq!(walk.traces[0].frames[0].function.as_deref(), Some("crash_here"), "{:#?}", walk.traces[0]);
+    assert!(h.query(by().label_contains("Symbols: ")).is_none(), "the progress is gone");
+    h.get_by_label("breakpad symbols");
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+#[test]
+fn stop_downloads_gives_the_window_back_at_once() {
+    if !crate::common::gpu_available() {
+        return;
+    }
+    let server = Server::start(HashMap::new());
+    let (_, id) = app_dump("gui-stop-id");
+    for p in [format!("/app.pdb/{id}/app.pdb"), format!("/app.pdb/{id}/app.sym")] {
+        server.route(&p, Answer::Silent);
+    }
+    let (mut h, cache) = window_with_server("gui-stop", &server);
+    assert!(h.state().is_downloading());
+    h.run_steps(2);
+    h.get_by_label("Stop downloads").click();
+    h.run_steps(2);
+    assert!(!h.state().is_downloading(), "Stop did not give the window back");
+    h.get(by().label_contains("Symbol downloads stopped"));
+    assert!(h.state().walk().is_some(), "the local traces stay");
     let _ = std::fs::remove_dir_all(cache);
 }

@@ -54,8 +54,8 @@ pub struct Document {
     pub downloads: Option<SymbolDownloads>,
     /// The walk with downloads, waiting for the local walk to end.
     pending_downloads: Option<WalkOptions>,
-    /// Why the last walk with downloads gave nothing (its traces stay the local ones).
-    pub downloads_failed: Option<String>,
+    /// Why the last walk with downloads gave nothing (its traces stay the local ones), in words.
+    pub downloads_note: Option<String>,
     /// Pattern findings, and whether stack traces were there when they were made.
     pub findings: Option<(Vec<Finding>, bool)>,
     /// The legend's figures for the current filters.
@@ -74,7 +74,7 @@ impl Document {
             traces: TraceState::NotStarted,
             downloads: None,
             pending_downloads: None,
-            downloads_failed: None,
+            downloads_note: None,
             findings: None,
             legend: None,
         }
@@ -99,7 +99,7 @@ impl Document {
         if let Some(old) = self.downloads.take() {
             old.watch.cancel();
         }
-        self.downloads_failed = None;
+        self.downloads_note = None;
         let mut local = opts.clone();
         local.symbols.servers.clear();
         local.symbols.debuginfod.clear();
@@ -146,21 +146,31 @@ impl Document {
                     self.downloads = None;
                 }
                 Poll::Done(Err(e)) => {
-                    self.downloads_failed = Some(e.to_string());
+                    self.downloads_note = Some(format!("Symbol downloads failed: {e}"));
                     self.downloads = None;
                 }
                 Poll::Died => {
-                    self.downloads_failed = Some("the stack walker stopped".into());
+                    self.downloads_note = Some("Symbol downloads failed: the stack walker stopped".into());
                     self.downloads = None;
                 }
             }
         }
     }
 
+    /// Stops the downloads now: the local traces stay; the worker, which may
+    /// be blocked in a read, ends on its own (its result is dropped, its
+    /// unfinished files removed).
+    pub fn stop_downloads(&mut self) {
+        if let Some(d) = self.downloads.take() {
+            d.watch.cancel();
+            self.downloads_note = Some("Symbol downloads stopped: the stacks use the symbols found before.".into());
+        }
+    }
+
     /// The downloads as the top bar shows them.
     pub fn download_status(&self) -> Option<DownloadStatus> {
-        if let Some(why) = &self.downloads_failed {
-            return Some(DownloadStatus::Failed(why.clone()));
+        if let Some(note) = &self.downloads_note {
+            return Some(DownloadStatus::Note(note.clone()));
         }
         let d = self.downloads.as_ref()?;
         let st = d.watch.state();
@@ -190,7 +200,7 @@ impl Document {
         let space = Arc::clone(&self.space);
         match Task::spawn("symbols", waker.clone(), move || crate::dump::walk_stacks(&space, &opts, &|_, _| {})) {
             Ok(task) => self.downloads = Some(SymbolDownloads { task, watch }),
-            Err(e) => self.downloads_failed = Some(format!("could not start the symbol downloads: {e}")),
+            Err(e) => self.downloads_note = Some(format!("Symbol downloads could not start: {e}")),
         }
     }
 }

@@ -24,8 +24,8 @@ pub struct LoadingStatus {
 pub enum DownloadStatus {
     /// Under way: what is being fetched, in words.
     Running(String),
-    /// The walk with downloads failed: why.
-    Failed(String),
+    /// They stopped or failed: what happened, in words.
+    Note(String),
 }
 
 /// What the bar edits in place: the view and the search box.
@@ -106,9 +106,9 @@ pub fn top_bar_ui(ui: &mut Ui, bar: TopBar<'_>) -> Vec<Command> {
                     cmds.push(Command::CancelDownloads);
                 }
             }
-            Some(DownloadStatus::Failed(why)) => {
+            Some(DownloadStatus::Note(note)) => {
                 ui.separator();
-                ui.colored_label(crate::scene::theme::WARNING, format!("Symbol downloads failed: {why}"));
+                ui.colored_label(crate::scene::theme::WARNING, note);
             }
             None => {}
         }

@@ -27,6 +27,8 @@ pub enum Answer {
     Redirect(String),
     /// Accepts and never answers.
     Silent,
+    /// 200 with this body once `open` is set (a server the test holds back).
+    Gate { body: Vec<u8>, open: Arc<AtomicBool> },
 }
 
 /// A running server; stops when dropped.
@@ -128,6 +130,13 @@ fn serve(
                 return Ok(());
             }
             Answer::Redirect(to) => write!(out, "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n")?,
+            Answer::Gate { body, open } => {
+                while !open.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                write!(out, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())?;
+                out.write_all(&body)?;
+            }
             Answer::Silent => {
                 while !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(20));
