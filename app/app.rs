@@ -483,6 +483,10 @@ impl eframe::App for MemscapeApp {
             }
         });
         let downloads = self.doc.as_ref().and_then(Document::download_status);
+        if let Some(doc) = &mut self.doc {
+            doc.panels.modules.downloading =
+                doc.downloads.as_ref().map(|d| d.watch.state().pending).unwrap_or_default();
+        }
         // While loading, the bar's clock and progress move: keep drawing.
         if loading.is_some() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));

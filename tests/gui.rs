@@ -212,7 +212,7 @@ fn threads_tab_walks_stacks_and_a_frame_selects_its_region() {
     assert!(space.regions[selected].contains(ip), "the frame selected region {selected}, not the one holding {ip:#x}");
     // And the module's details list the frames that run in it, named from
     // the demo's own symbols (written to the symbol cache for the embedded demo).
-    let module = space.module_at(ip).expect("frame 0 in a module").name.clone();
+    let module = memscape::dump::windbg_module_name(&space.module_at(ip).expect("frame 0 in a module").name);
     assert!(h.get_all_by_label_contains(&format!("{module}!NtWaitForMultipleObjects+0xa")).count() >= 1);
     // Named frames stay on one line in the threads table's narrow Top frame
     // column (wrapped, they stacked a letter per line).

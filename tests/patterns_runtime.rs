@@ -218,7 +218,7 @@ fn self_diagnosis_from_the_stopping_frames() {
     let f = fires(NAME, &open_spec("sd-frames", spec()), Some(&walk));
     assert_eq!(f.severity, Severity::Error);
     assert!((f.confidence - 0.7).abs() < 1e-6);
-    assert!(f.summary.contains("abort()") && f.summary.contains("called from ntdll.dll!check_invariant"), "{f:#?}");
+    assert!(f.summary.contains("abort()") && f.summary.contains("called from ntdll!check_invariant"), "{f:#?}");
     assert_eq!(evidence_with(&f, "stopping frames: __GI_raise <- __GI_abort").len(), 1, "{f:#?}");
     // Names that only start like a stopper are not one; other threads do not count.
     let near = traces(&[(CRASH_TID, &["abortTransaction", "raiseEvent", "main"]), (7, &["abort", "main"])]);

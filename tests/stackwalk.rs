@@ -283,7 +283,7 @@ fn breakpad_symbols_name_functions_and_unwind_by_cfi() {
     let plain = walk_stacks(&space, &WalkOptions::default(), &no_progress).expect("walk");
     let frames = &plain.traces[0].frames;
     assert_eq!(frames.len(), 2, "{frames:#?}");
-    assert_eq!(frames[0].location(), "app.exe+0x1234");
+    assert_eq!(frames[0].location(), "app+0x1234");
     assert_eq!(frames[0].function, None);
     assert_eq!(frames[1].trust, FrameTrust::Scan);
 
@@ -296,12 +296,12 @@ fn breakpad_symbols_name_functions_and_unwind_by_cfi() {
     assert_eq!(frames[0].instruction_addr, CRASH_IP);
     assert_eq!(frames[0].function.as_deref(), Some("crash_here"));
     assert_eq!(frames[0].function_offset, Some(0x34));
-    assert_eq!(frames[0].location(), "app.exe!crash_here+0x34");
+    assert_eq!(frames[0].location(), "app!crash_here+0x34");
     assert_eq!(frames[0].source, Some(("c:\\src\\app.c".to_string(), 12)));
     assert_eq!(frames[0].module_index, Some(0));
     assert_eq!(frames[1].trust, FrameTrust::Cfi);
     assert_eq!(frames[1].instruction_addr, RETURN_ADDR - 1);
-    assert_eq!(frames[1].location(), "app.exe!main+0xff");
+    assert_eq!(frames[1].location(), "app!main+0xff");
     let rsp = frames[1].registers.iter().find(|(r, _)| r == "rsp").map(|(_, v)| *v);
     assert_eq!(rsp, Some(STACK_BASE + 8), "the caller's rsp is the CFA");
     assert!(walk.warnings.iter().any(|w| w.contains("symbols found for 1 of 1")), "{:?}", walk.warnings);
@@ -311,11 +311,8 @@ fn breakpad_symbols_name_functions_and_unwind_by_cfi() {
     let text = run_memscape(&["threads", p, "--stacks", "--symbols", d]);
     assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(
-        text.contains("# 00 00000000`00401234  app.exe!crash_here+0x34 [c:\\src\\app.c @ 12]  (context)"),
-        "{text}"
-    );
-    assert!(text.contains("# 01 00000000`004014ff  app.exe!main+0xff [c:\\src\\app.c @ 30]  (cfi)"), "{text}");
+    assert!(text.contains("# 00 00000000`00401234  app!crash_here+0x34 [c:\\src\\app.c @ 12]  (context)"), "{text}");
+    assert!(text.contains("# 01 00000000`004014ff  app!main+0xff [c:\\src\\app.c @ 30]  (cfi)"), "{text}");
     let json = run_memscape(&["threads", p, "--json", "--symbols", d]);
     assert!(json.status.success());
     let threads: Value = serde_json::from_slice(&json.stdout).expect("JSON");

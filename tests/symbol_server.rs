@@ -234,7 +234,7 @@ fn the_command_line_takes_servers_from_options_and_nt_symbol_path() {
     let c = cache.to_str().unwrap();
     let run = cli(&["threads", &dump, "--symbol-server", &server.url, "--symbol-cache", c], &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.contains("app.exe!crash_here+0x34 [c:\\src\\app.c @ 12]"), "{}", run.stdout);
+    assert!(run.stdout.contains("app!crash_here+0x34 [c:\\src\\app.c @ 12]"), "{}", run.stdout);
     let run = cli(&["modules", &dump, "--json", "--symbol-cache", c], &[]);
     let modules: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(modules[0]["symbols"]["files"][0]["origin"], "symbol cache", "{}", modules[0]);
@@ -244,7 +244,7 @@ fn the_command_line_takes_servers_from_options_and_nt_symbol_path() {
     let nt = format!("srv*{c}*{}", server.url);
     let run = cli(&["threads", &dump, "--stacks"], &[("_NT_SYMBOL_PATH", &nt)]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.contains("app.exe!crash_here+0x34"), "{}", run.stdout);
+    assert!(run.stdout.contains("app!crash_here+0x34"), "{}", run.stdout);
     assert!(cache.join("app.pdb").join(&id).join("app.sym").is_file());
 
     // Not a URL: a usage error.
@@ -289,6 +289,7 @@ fn the_window_shows_local_traces_then_the_downloaded_ones() {
     h.run_steps(2);
     h.get(by().label_contains("Symbols: "));
     h.get_by_label("Stop downloads");
+    h.get_by_label("downloading…");
     assert!(h.query_by_label("breakpad symbols").is_none());
 
     open.store(true, Ordering::Relaxed);
@@ -296,6 +297,7 @@ fn the_window_shows_local_traces_then_the_downloaded_ones() {
     let walk = h.state().walk().unwrap();
     assert_eq!(walk.traces[0].frames[0].function.as_deref(), Some("crash_here"), "{:#?}", walk.traces[0]);
     assert!(h.query(by().label_contains("Symbols: ")).is_none(), "the progress is gone");
+    assert!(h.query_by_label("downloading…").is_none());
     h.get_by_label("breakpad symbols");
     let _ = std::fs::remove_dir_all(cache);
 }

@@ -264,7 +264,52 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     let origins: Vec<_> = walk.symbols[0].files.iter().map(|f| (f.kind, f.origin)).collect();
     assert_eq!(origins, [("pdb", "symbol server"), ("pe", "symbol server")], "{:#?}", walk.symbols[0]);
     assert_eq!(std::fs::read(cache.join("holdprog.exe").join(&exe_key).join("holdprog.exe")).unwrap(), pe_bytes);
+
+    // The command line names every frame of the crashing thread: from the
+    // server, from the cache alone, and through _NT_SYMBOL_PATH.
+    let dump_arg = path.to_str().unwrap();
+    let cli_cache = dir.join("cli-cache");
+    let c = cli_cache.to_str().unwrap();
+    let nt = format!("srv*{c}*{}/", server.url);
+    type Env<'a> = Vec<(&'a str, &'a str)>;
+    let runs: [(Vec<&str>, Env, &str); 3] = [
+        (vec!["--symbol-server", &server.url, "--symbol-cache", c], vec![], "--symbol-server"),
+        (vec!["--symbol-cache", c], vec![], "the cache alone"),
+        (vec!["--stacks"], vec![("_NT_SYMBOL_PATH", nt.as_str())], "_NT_SYMBOL_PATH"),
+    ];
+    for (extra, env, how) in runs {
+        let mut args = vec!["threads", dump_arg];
+        args.extend(extra);
+        let run = common::process::memscape_env(&args, &["_NT_SYMBOL_PATH", "_NT_ALT_SYMBOL_PATH"], &env);
+        assert_eq!(run.code, Some(0), "{how}: {}", run.stderr);
+        for (i, (_, (function, file, line))) in expected.iter().enumerate() {
+            let frame = format!("# {i:02} ");
+            let text = run.stdout.lines().find(|l| l.trim_start().starts_with(&frame)).unwrap_or("");
+            assert!(text.contains(&format!("holdprog!{function}")), "{how}: frame {i}: {}", run.stdout);
+            assert!(text.contains(&format!("[{file} @ {line}]")), "{how}: frame {i}: {}", run.stdout);
+        }
+        if how == "the cache alone" {
+            let _ = std::fs::remove_dir_all(&cli_cache);
+        }
+    }
     drop(server);
+
+    // A PDB cut in half on the server: refused or failing to load, with a
+    // reason; the walk still ends, and the PE still unwinds.
+    let mut half = std::fs::read(dir.join("holdprog.pdb")).unwrap();
+    half.truncate(half.len() / 2);
+    let bad_server = common::http::Server::start(std::collections::HashMap::from([(
+        format!("/holdprog.pdb/{guid}{:X}/holdprog.pdb", cv.age()),
+        common::http::Answer::File(half),
+    )]));
+    let bad_cache = dir.join("bad-cache");
+    let sources = SymbolSources { servers: vec![bad_server.url.clone()], cache: Some(bad_cache), ..Default::default() };
+    let walk = walk_stacks(&space, &WalkOptions { symbols: sources, watch: None }, &|_, _| {}).unwrap();
+    let st = &walk.symbols[0];
+    assert!(!st.files.iter().any(|f| f.kind == "pdb" && !f.gives.is_empty()), "{st:#?}");
+    assert!(st.problems.iter().any(|p| p.contains("holdprog.pdb")), "{st:#?}");
+    assert!(!walk.traces[0].frames.is_empty());
+
     let offline = SymbolSources { cache: Some(cache.clone()), ..Default::default() };
     let walk = check_with(WalkOptions { symbols: offline, watch: None }, "symbol cache", true);
     assert!(walk.symbols[0].files.iter().all(|f| f.origin == "symbol cache"), "{:#?}", walk.symbols[0]);

@@ -106,10 +106,25 @@ pub struct StackFrame {
     pub registers: Vec<(String, u64)>,
 }
 
+/// A module's name as WinDbg writes it in `module!function`: a PE image's
+/// file name without its extension, other dots made underscores
+/// (`ntdll.dll` -> `ntdll`, `mscorlib.ni.dll` -> `mscorlib_ni`); other
+/// files' names (`libc.so.6`) as they are.
+pub fn windbg_module_name(name: &str) -> String {
+    const PE_EXTENSIONS: [&str; 8] = [".dll", ".exe", ".sys", ".drv", ".ocx", ".cpl", ".scr", ".efi"];
+    let lower = name.to_ascii_lowercase();
+    match PE_EXTENSIONS.iter().find(|e| lower.ends_with(*e) && lower.len() > e.len()) {
+        Some(e) => name[..name.len() - e.len()].replace('.', "_"),
+        None => name.to_string(),
+    }
+}
+
 impl StackFrame {
-    /// WinDbg's `module!function+0xoff`, `module+0xoff` without symbols, or the bare address.
+    /// WinDbg's `module!function+0xoff`, `module+0xoff` without symbols, or
+    /// the bare address; the module named as [`windbg_module_name`] names it.
     pub fn location(&self) -> String {
-        match (&self.module, &self.function) {
+        let module = self.module.as_deref().map(windbg_module_name);
+        match (&module, &self.function) {
             (Some(m), Some(f)) => match self.function_offset {
                 Some(off) if off > 0 => format!("{m}!{f}+0x{off:x}"),
                 _ => format!("{m}!{f}"),
@@ -281,10 +296,15 @@ mod tests {
             trust: FrameTrust::Context,
             registers: Vec::new(),
         };
-        assert_eq!(f.location(), "app.exe+0x1234");
+        assert_eq!(f.location(), "app+0x1234");
         f.function = Some("main".into());
         f.function_offset = Some(0x34);
-        assert_eq!(f.location(), "app.exe!main+0x34");
+        assert_eq!(f.location(), "app!main+0x34");
+        f.module = Some("libc.so.6".into());
+        assert_eq!(f.location(), "libc.so.6!main+0x34");
+        assert_eq!(windbg_module_name("mscorlib.ni.dll"), "mscorlib_ni");
+        assert_eq!(windbg_module_name("KERNELBASE.DLL"), "KERNELBASE");
+        assert_eq!(windbg_module_name(".dll"), ".dll");
         f.module = None;
         f.function = None;
         assert_eq!(f.location(), "0x401234");

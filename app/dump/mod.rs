@@ -54,7 +54,7 @@ pub mod fuzz_entry {
 }
 pub use error::DumpError;
 pub use exception_names::{exception_name, fast_fail_name};
-pub use frames::{FrameTrust, MAX_FRAMES, StackFrame, StackTrace};
+pub use frames::{FrameTrust, MAX_FRAMES, StackFrame, StackTrace, windbg_module_name};
 pub use model::{
     AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
     ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,

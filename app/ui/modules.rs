@@ -89,11 +89,19 @@ pub struct ModulesTableState {
     pub sort: (ModuleColumn, bool),
     /// The selection last seen, to scroll a newly selected row into view.
     last_selected: Option<usize>,
+    /// Modules whose symbols are being looked up on the servers (the app
+    /// sets it each frame from the downloads' progress).
+    pub downloading: Vec<usize>,
 }
 
 impl Default for ModulesTableState {
     fn default() -> Self {
-        ModulesTableState { filter: String::new(), sort: (ModuleColumn::Start, true), last_selected: None }
+        ModulesTableState {
+            filter: String::new(),
+            sort: (ModuleColumn::Start, true),
+            last_selected: None,
+            downloading: Vec::new(),
+        }
     }
 }
 
@@ -338,7 +346,11 @@ pub fn modules_table_ui(
                 row.col(|ui| {
                     cell_cut(ui, &m.name).on_hover_text(&m.path);
                 });
+                let downloading = state.downloading.contains(&index);
                 row.col(|ui| match symbols.and_then(|s| s.get(index)) {
+                    _ if downloading => {
+                        cell(ui, "downloading…").on_hover_text("Looking for this module's symbols on the servers.");
+                    }
                     Some(st) => {
                         cell(ui, st.summary()).on_hover_text(st.describe());
                     }

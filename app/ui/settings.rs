@@ -141,7 +141,7 @@ fn list_ui(ui: &mut Ui, id: &str, list: &mut Vec<String>, new: &mut String, hint
     let mut remove = None;
     for (i, entry) in list.iter().enumerate() {
         ui.horizontal(|ui| {
-            if ui.small_button("✖").on_hover_text("Remove").clicked() {
+            if ui.small_button("Remove").clicked() {
                 remove = Some(i);
             }
             ui.label(entry);

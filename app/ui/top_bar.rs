@@ -108,7 +108,7 @@ pub fn top_bar_ui(ui: &mut Ui, bar: TopBar<'_>) -> Vec<Command> {
             }
             Some(DownloadStatus::Note(note)) => {
                 ui.separator();
-                ui.colored_label(crate::scene::theme::WARNING, note);
+                ui.colored_label(crate::ui::theme::WARNING, note);
             }
             None => {}
         }

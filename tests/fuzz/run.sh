@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-1800}
 jobs=${JOBS:-1}
-targets=(open_dump linux_maps sections layouts)
+targets=(open_dump linux_maps sections layouts symbol_file symbol_paths)
 fuzz=tests/fuzz
 mkdir -p "$fuzz/logs"
 for t in "${targets[@]}"; do mkdir -p "$fuzz/corpus/$t"; done
@@ -31,6 +31,22 @@ for bin in /bin/ls /bin/sh /usr/lib/x86_64-linux-gnu/libc.so.6; do
     > "$fuzz/corpus/sections/$(basename "$bin").page"
 done
 head -c 6000 /dev/urandom > "$fuzz/corpus/layouts/random"
+# Symbol files: small ELF objects of this machine (with .eh_frame, symbols
+# and, for a -g object, DWARF), the demo's Breakpad .sym files, and a PDB and
+# PE when clang and lld-link can make them.
+for bin in /bin/true /usr/lib/x86_64-linux-gnu/libpthread.so.0; do
+  [ -f "$bin" ] && cp "$bin" "$fuzz/corpus/symbol_file/$(basename "$bin")"
+done
+printf 'int f(int x){return x*3;}\nint main(void){return f(1);}\n' > "$fuzz/corpus/seed.c"
+gcc -g -O1 -o "$fuzz/corpus/symbol_file/dwarf.elf" "$fuzz/corpus/seed.c" 2>/dev/null || true
+if command -v clang >/dev/null && command -v lld-link >/dev/null; then
+  (cd "$fuzz/corpus" && clang --target=x86_64-pc-windows-msvc -g -gcodeview -c seed.c -o seed.obj \
+    && lld-link /debug /pdb:symbol_file/seed.pdb /out:symbol_file/seed.exe /entry:main /nodefaultlib \
+       /subsystem:console seed.obj) >/dev/null 2>&1 || true
+fi
+find assets/demo/symbols -name '*.sym' | head -5 | while read -r f; do cp "$f" "$fuzz/corpus/symbol_file/"; done
+printf 'srv*C:\\sym*https://msdl.example/download/symbols;D:\\build;cache*E:\\c' > "$fuzz/corpus/symbol_paths/windbg"
+printf 'https://debuginfod.example/ http://127.0.0.1:8002' > "$fuzz/corpus/symbol_paths/debuginfod"
 
 cargo +nightly fuzz build --fuzz-dir "$fuzz" -O
 run() {

@@ -5,7 +5,7 @@
 //! the stopping function, and on Windows the fail-fast code, say what it saw.
 
 use super::finding::{Ctx, Finding, Severity, function_name, hex};
-use crate::dump::{ExceptionInfo, Platform, StackFrame, fast_fail_name};
+use crate::dump::{ExceptionInfo, Platform, StackFrame, fast_fail_name, windbg_module_name};
 
 pub const STATUS_STACK_BUFFER_OVERRUN: u32 = 0xC000_0409;
 pub const STATUS_ASSERTION_FAILURE: u32 = 0xC000_0420;
@@ -161,7 +161,7 @@ pub fn self_diagnosis(cx: &Ctx) -> Vec<Finding> {
         match caller {
             Some(c) => {
                 let name = c.function.clone().unwrap_or_else(|| hex(c.instruction_addr));
-                let module = c.module.as_deref().map(|m| format!("{m}!")).unwrap_or_default();
+                let module = c.module.as_deref().map(|m| format!("{}!", windbg_module_name(m))).unwrap_or_default();
                 summary.push_str(&format!(", called from {module}{name}"));
                 lines.push(format!(
                     "called from frame #{:02} {module}{name}: where the program saw the problem",

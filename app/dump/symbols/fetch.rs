@@ -58,6 +58,8 @@ pub struct FetchState {
     pub receiving: Vec<(String, u64, Option<u64>)>,
     /// Files saved into the cache so far.
     pub saved: usize,
+    /// Modules (indices into the dump's modules) queued or being looked up.
+    pub pending: Vec<usize>,
 }
 
 impl FetchWatch {
@@ -155,7 +157,10 @@ pub(crate) fn fetch_missing(
         watch,
     };
     if let Some(w) = watch {
-        w.update(|s| s.modules_total = jobs.len());
+        w.update(|s| {
+            s.modules_total = jobs.len();
+            s.pending = jobs.clone();
+        });
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Located)>> = Mutex::new(Vec::new());
@@ -172,7 +177,10 @@ pub(crate) fn fetch_missing(
                         r.push((i, found));
                     }
                     if let Some(w) = watch {
-                        w.update(|s| s.modules_done += 1);
+                        w.update(|s| {
+                            s.modules_done += 1;
+                            s.pending.retain(|&p| p != i);
+                        });
                     }
                 }
             });

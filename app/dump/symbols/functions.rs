@@ -62,6 +62,11 @@ impl FunctionTable {
         self.functions.is_empty()
     }
 
+    /// Every function, by start.
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
     /// The function holding module-relative address `rva`.
     pub fn lookup(&self, rva: u64) -> Option<&Function> {
         let i = self.functions.partition_point(|f| f.start <= rva).checked_sub(1)?;

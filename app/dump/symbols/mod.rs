@@ -25,7 +25,7 @@ mod sources;
 mod unwind;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use fetch::{FetchState, FetchWatch};
 pub(crate) use functions::FunctionTable;
@@ -74,7 +74,8 @@ impl ModuleSymbols {
 
     /// What the module's symbols are, as lm's column says it: "pdb symbols",
     /// "dwarf", "breakpad symbols", "export symbols", "elf symbols",
-    /// "unwind only" or "no symbols".
+    /// "unwind only", "no symbols", or "failed" when nothing serves it and a
+    /// file or download was refused ([`ModuleSymbols::describe`] says why).
     pub fn summary(&self) -> &'static str {
         let gives = |g: &str| self.files.iter().any(|f| f.gives.contains(&g));
         let has = |k: &str| self.files.iter().any(|f| f.kind == k);
@@ -90,6 +91,8 @@ impl ModuleSymbols {
             "elf symbols"
         } else if gives("unwind") {
             "unwind only"
+        } else if self.files.is_empty() && !self.problems.is_empty() {
+            "failed"
         } else {
             "no symbols"
         }
@@ -272,4 +275,32 @@ fn use_of(found: &Found, gives: Vec<&'static str>) -> SymbolFileUse {
 pub fn find_symbols(space: &AddressSpace, sources: &SymbolSources) -> (Vec<ModuleSymbols>, Vec<String>) {
     let loaded = load(space, sources, None);
     (loaded.status, loaded.warnings)
+}
+
+/// Everything memscape reads from one symbol file, on any bytes (the fuzz
+/// target `symbol_file`): its identity, function table, source lines and
+/// unwind tables, or, for a Breakpad `.sym`, minidump-unwind's parse.
+/// Returns how many functions it found.
+#[doc(hidden)]
+pub fn read_any_symbol_file(path: &Path) -> usize {
+    let Ok(file) = mapped::SymbolFile::open(path) else { return 0 };
+    if file.bytes().starts_with(b"MODULE ") {
+        return minidump_unwind::SymbolFile::from_bytes(file.bytes())
+            .map_or(0, |s| s.functions.ranges_values().count());
+    }
+    let Some(id) = identity::identify(file.bytes()) else { return 0 };
+    let (table, lines) = match id {
+        FileId::Pdb { .. } => (FunctionTable::from_pdb(&file).ok(), Some(Lines::Pdb(file.clone()))),
+        _ => (FunctionTable::from_object(&file).ok(), Lines::dwarf(&file).ok().flatten()),
+    };
+    let functions = table.as_ref().map_or(&[][..], |t| t.functions());
+    if let Some(lines) = lines {
+        let mut rvas: Vec<u64> = functions.iter().take(64).map(|f| f.start).collect();
+        rvas.extend([0, 1, u64::MAX]);
+        let _ = lines.describe(&rvas);
+    }
+    if let Some(mut u) = Unwinder::for_cpu("amd64") {
+        let _ = u.add(&file, 0x1_0000_0000, 0x1000_0000);
+    }
+    functions.len()
 }
