@@ -8,7 +8,9 @@
 #   2. stack walks of every thread: `minidump-stackwalk --json` against
 #      `memscape threads --stacks --json` on each shared dump and on the
 #      generated ones (minidump-stackwalk from `cargo install minidump-stackwalk`;
-#      skipped when it is not on PATH).
+#      skipped when it is not on PATH);
+#   3. the same with the same Breakpad symbols: the demo dump's bundled ones,
+#      and those `cargo bench --bench analysis` writes for the generated dumps.
 # usage: tests/benches/figures.sh [CORPUS_DIR]   (default ../shared/dumps)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -88,5 +90,30 @@ for f in "$corpus"/*.dmp "$corpus"/*.mdmp $(for s in "${sizes[@]}"; do read -r n
   ss=$(mean_ms "$runs" "$bin" threads "$f" --stacks --json)
   walk=$("$bin" threads "$f" --stacks --json --timings 2>&1 >/dev/null | phase stackwalk)
   sr=$(peak_mib "$bin" threads "$f" --stacks --json)
+  echo "| $(basename "$f") | ${threads:-?} | $ms | $mr | $ss | $walk | $sr |"
+done
+echo
+
+echo "### Symbolized stack walks: the same Breakpad symbols (milliseconds per run, peak RSS MiB)"
+echo
+echo "The demo dump with its bundled .sym files, and the generated dumps with the"
+echo "symbols \`cargo bench --bench analysis\` writes beside them (a FUNC and a line"
+echo "every 4 KiB of every module; run it first, or those rows are skipped)."
+echo
+echo "| dump | threads | minidump-stackwalk --json ms | RSS | memscape threads --stacks --json ms | stackwalk phase ms | RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for f in assets/demo/azure-worker-crash.dmp target/tmp/memscape-bench-*.dmp; do
+  [[ -e $f ]] || continue
+  syms=${f%.dmp}.symbols
+  [[ $f == assets/demo/* ]] && syms=assets/demo/symbols
+  [[ -d $syms ]] || continue
+  threads=$("$bin" info "$f" --json 2>/dev/null | awk -F': ' '/"thread_count"/ {gsub(/,/, "", $2); print $2}')
+  runs=20
+  [[ $(stat -c %s "$f") -gt 100000000 ]] && runs=3
+  ms=$(mean_ms "$runs" minidump-stackwalk --json --symbols-path "$syms" "$f")
+  mr=$(peak_mib minidump-stackwalk --json --symbols-path "$syms" "$f")
+  ss=$(mean_ms "$runs" "$bin" threads "$f" --stacks --json --symbols "$syms")
+  walk=$("$bin" threads "$f" --stacks --json --symbols "$syms" --timings 2>&1 >/dev/null | phase stackwalk)
+  sr=$(peak_mib "$bin" threads "$f" --stacks --json --symbols "$syms")
   echo "| $(basename "$f") | ${threads:-?} | $ms | $mr | $ss | $walk | $sr |"
 done
