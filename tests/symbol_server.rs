@@ -93,19 +93,21 @@ fn a_breakpad_server_names_frames_and_the_cache_serves_later_walks() {
         format!("/app.pdb/{id}/app.pd_"),
         "/app.exe/5F0000003000/app.exe".to_string(),
         "/app.exe/5F0000003000/app.ex_".to_string(),
-        sym_path,
+        sym_path.clone(),
     ] {
         assert!(asked.contains(&p), "{p} was asked for: {asked:?}");
     }
     assert_eq!(files_under(&cache), vec![format!("app.pdb/{id}/app.sym")], "only the checked file is kept");
     let st = &walk.symbols[0];
-    assert_eq!((st.files[0].kind, st.files[0].origin), ("breakpad", "symbol cache"), "{st:#?}");
+    assert_eq!((st.files[0].kind, st.files[0].origin), ("breakpad", "symbol server"), "{st:#?}");
+    assert_eq!(st.files[0].url.as_deref(), Some(format!("{}/{}", server.url, &sym_path[1..]).as_str()));
     assert!(walk.warnings.iter().all(|w| !w.contains("not used further")), "{:?}", walk.warnings);
 
     // No server now: the cache alone names the frames.
     drop(server);
     let walk = walk_with(&space, SymbolSources { cache: Some(cache.clone()), ..SymbolSources::default() });
     assert_named(&walk, "from the cache, offline");
+    assert_eq!((walk.symbols[0].files[0].origin, &walk.symbols[0].files[0].url), ("symbol cache", &None));
     let _ = std::fs::remove_dir_all(cache);
 }
 

@@ -263,6 +263,8 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     let walk = check_with(WalkOptions { symbols: sources, watch: None }, "symbol server", true);
     let origins: Vec<_> = walk.symbols[0].files.iter().map(|f| (f.kind, f.origin)).collect();
     assert_eq!(origins, [("pdb", "symbol server"), ("pe", "symbol server")], "{:#?}", walk.symbols[0]);
+    let urls: Vec<_> = walk.symbols[0].files.iter().map(|f| f.url.clone().unwrap_or_default()).collect();
+    assert!(urls[1].ends_with("/holdprog.ex_"), "the binary came as a CAB: {urls:?}");
     assert_eq!(std::fs::read(cache.join("holdprog.exe").join(&exe_key).join("holdprog.exe")).unwrap(), pe_bytes);
 
     // The command line names every frame of the crashing thread: from the

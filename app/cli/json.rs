@@ -215,10 +215,13 @@ pub struct SymbolFileJson {
     pub kind: &'static str,
     pub path: String,
     /// symstore tree, .build-id tree, symbol folder, system debug folder,
-    /// module path, PDB path in the module.
+    /// module path, PDB path in the module, symbol cache, symbol server,
+    /// debuginfod.
     pub origin: &'static str,
     /// unwind, functions, lines.
     pub gives: Vec<&'static str>,
+    /// Where it was downloaded from in this run; null otherwise.
+    pub url: Option<String>,
 }
 
 pub fn symbols(s: &ModuleSymbols) -> SymbolsJson {
@@ -227,7 +230,13 @@ pub fn symbols(s: &ModuleSymbols) -> SymbolsJson {
         files: s
             .files
             .iter()
-            .map(|f| SymbolFileJson { kind: f.kind, path: f.path.clone(), origin: f.origin, gives: f.gives.clone() })
+            .map(|f| SymbolFileJson {
+                kind: f.kind,
+                path: f.path.clone(),
+                origin: f.origin,
+                gives: f.gives.clone(),
+                url: f.url.clone(),
+            })
             .collect(),
         problems: s.problems.clone(),
     }

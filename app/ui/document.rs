@@ -41,6 +41,13 @@ pub struct SymbolDownloads {
     pub watch: Arc<FetchWatch>,
 }
 
+impl Drop for SymbolDownloads {
+    /// A walk nobody waits for any more downloads nothing more.
+    fn drop(&mut self) {
+        self.watch.cancel();
+    }
+}
+
 /// A loaded dump and what is derived from it for the current view.
 pub struct Document {
     pub space: Arc<AddressSpace>,
@@ -96,9 +103,8 @@ impl Document {
     /// a second walk that downloads what is missing follows it, and its
     /// traces replace the first's when it ends.
     pub fn start_walking(&mut self, opts: WalkOptions, waker: &Waker) {
-        if let Some(old) = self.downloads.take() {
-            old.watch.cancel();
-        }
+        // Dropping the old downloads cancels them.
+        self.downloads = None;
         self.downloads_note = None;
         let mut local = opts.clone();
         local.symbols.servers.clear();
@@ -161,8 +167,7 @@ impl Document {
     /// be blocked in a read, ends on its own (its result is dropped, its
     /// unfinished files removed).
     pub fn stop_downloads(&mut self) {
-        if let Some(d) = self.downloads.take() {
-            d.watch.cancel();
+        if self.downloads.take().is_some() {
             self.downloads_note = Some("Symbol downloads stopped: the stacks use the symbols found before.".into());
         }
     }

@@ -283,8 +283,16 @@ impl Context<'_> {
                         if let Some(w) = self.watch {
                             w.update(|s| s.saved += 1);
                         }
-                        if let Check::Identity = want.check {
-                            consider(&dest, id, origin, found);
+                        match want.check {
+                            Check::Identity => {
+                                consider(&dest, id, origin, found);
+                                for slot in [&mut found.binary, &mut found.debug].into_iter().flatten() {
+                                    if slot.file.path == dest {
+                                        slot.url = Some(url.clone());
+                                    }
+                                }
+                            }
+                            Check::Breakpad => found.breakpad_url = Some(url),
                         }
                         return;
                     }

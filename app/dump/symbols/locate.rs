@@ -60,6 +60,8 @@ pub struct Found {
     pub file: SymbolFile,
     pub id: FileId,
     pub origin: Origin,
+    /// Where it was downloaded from, in this walk.
+    pub url: Option<String>,
 }
 
 /// What was found for one module.
@@ -73,6 +75,8 @@ pub struct Located {
     /// Files that were looked at and refused, with why (identity mismatch,
     /// unreadable): shown in the module's symbol status.
     pub refused: Vec<String>,
+    /// The URL a Breakpad `.sym` file was downloaded from, in this walk.
+    pub breakpad_url: Option<String>,
 }
 
 /// The system's debug folder (Debian, Fedora, ...).
@@ -212,7 +216,7 @@ pub(super) fn consider(path: &Path, m: &ModuleId, origin: Origin, out: &mut Loca
         FileId::Elf { .. } => return,
     };
     if slot.is_none() {
-        *slot = Some(Found { file, id, origin });
+        *slot = Some(Found { file, id, origin, url: None });
     }
 }
 

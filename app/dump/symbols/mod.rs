@@ -54,6 +54,8 @@ pub struct SymbolFileUse {
     pub origin: &'static str,
     /// What it gave: "unwind", "functions", "lines" (comma-separated in text).
     pub gives: Vec<&'static str>,
+    /// The URL it was downloaded from, when that happened in this walk.
+    pub url: Option<String>,
 }
 
 /// A module's symbol status.
@@ -103,7 +105,10 @@ impl ModuleSymbols {
         let mut lines: Vec<String> = self
             .files
             .iter()
-            .map(|f| format!("{} ({}, {}): {}", f.path, f.kind, f.origin, f.gives.join(", ")))
+            .map(|f| {
+                let from = f.url.as_ref().map(|u| format!(" from {u}")).unwrap_or_default();
+                format!("{} ({}, {}{from}): {}", f.path, f.kind, f.origin, f.gives.join(", "))
+            })
             .collect();
         if lines.is_empty() {
             lines.push("No symbol file found.".into());
@@ -178,13 +183,17 @@ pub(crate) fn load(space: &AddressSpace, sources: &SymbolSources, watch: Option<
     for (i, ((m, id), found)) in space.modules.iter().zip(&ids).zip(located).enumerate() {
         let mut st = ModuleSymbols { module_index: i, files: Vec::new(), problems: found.refused };
         if let Some(sym) = breakpad_file(&breakpad_dirs, id) {
-            let origin =
-                if cache.as_ref().is_some_and(|c| sym.starts_with(c)) { "symbol cache" } else { "symbol folder" };
+            let origin = match &found.breakpad_url {
+                Some(_) => "symbol server",
+                None if cache.as_ref().is_some_and(|c| sym.starts_with(c)) => "symbol cache",
+                None => "symbol folder",
+            };
             st.files.push(SymbolFileUse {
                 kind: "breakpad",
                 path: sym.display().to_string(),
                 origin,
                 gives: vec!["functions", "lines", "unwind"],
+                url: found.breakpad_url.clone(),
             });
         }
         let mut table: Option<FunctionTable> = None;
@@ -267,6 +276,7 @@ fn use_of(found: &Found, gives: Vec<&'static str>) -> SymbolFileUse {
         path: found.file.path.display().to_string(),
         origin: found.origin.name(),
         gives,
+        url: found.url.clone(),
     }
 }
 
