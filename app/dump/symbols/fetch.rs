@@ -204,7 +204,7 @@ pub(crate) fn fetch_missing(
 
 /// Whether a module still lacks something a server could give.
 fn lacks(id: &ModuleId, found: &Located, has_breakpad: bool) -> bool {
-    let named = id.pdb.is_some() || id.code_key.is_some() || id.build_id.is_some();
+    let named = id.pdb.is_some() || id.code_key.is_some() || id.build_id.is_some() || id.debug_id.is_some();
     named && (found.binary.is_none() || (found.debug.is_none() && !has_breakpad))
 }
 
