@@ -323,3 +323,93 @@ fn windows_frames_come_from_the_pdb_and_unwind_with_pdata() {
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The bytes of MSF stream `index` of a PDB, as (file offset, length) pieces.
+fn msf_stream_pieces(pdb: &[u8], index: usize) -> Vec<(usize, usize)> {
+    let u32_at = |at: usize| u32::from_le_bytes(pdb[at..at + 4].try_into().unwrap()) as usize;
+    let block = u32_at(0x20);
+    let dir_bytes = u32_at(0x2C);
+    let block_map = u32_at(0x34) * block;
+    // The directory, gathered from its blocks.
+    let dir: Vec<u8> = (0..dir_bytes.div_ceil(block))
+        .flat_map(|i| {
+            let b = u32_at(block_map + 4 * i) * block;
+            pdb[b..b + block].to_vec()
+        })
+        .collect();
+    let d32 = |at: usize| u32::from_le_bytes(dir[at..at + 4].try_into().unwrap()) as usize;
+    let streams = d32(0);
+    let sizes: Vec<usize> = (0..streams).map(|i| d32(4 + 4 * i)).collect();
+    let mut at = 4 + 4 * streams;
+    for size in &sizes[..index] {
+        at += 4 * size.div_ceil(block);
+    }
+    let size = sizes[index];
+    (0..size.div_ceil(block)).map(|i| (d32(at + 4 * i) * block, block.min(size - i * block))).collect()
+}
+
+#[test]
+fn a_pdb_whose_stream_names_point_outside_is_a_problem_not_a_crash() {
+    // What the symbol_file fuzz target found on its first run: pdb2 slices the
+    // PDB information stream's name block at an offset the file gives, unchecked.
+    let Some(clang) = tool("clang") else { return };
+    let Some(lld) = tool("lld-link") else { return };
+    let dir = scratch_path("badnames-dir");
+    let exe = build(clang, lld, &dir);
+    let mut pdb = std::fs::read(dir.join("holdprog.pdb")).unwrap();
+    // Stream 1: version, signature, age, GUID, then the names block and the map.
+    let pieces = msf_stream_pieces(&pdb, 1);
+    let (start, len) = pieces[0];
+    let info = &pdb[start..start + len];
+    let names_size = u32::from_le_bytes(info[28..32].try_into().unwrap()) as usize;
+    let mut at = 32 + names_size;
+    let count = u32::from_le_bytes(info[at..at + 4].try_into().unwrap());
+    assert!(count > 0, "the PDB names no streams");
+    at += 8;
+    let ok_words = u32::from_le_bytes(info[at..at + 4].try_into().unwrap()) as usize;
+    at += 4 + 4 * ok_words;
+    let deleted_words = u32::from_le_bytes(info[at..at + 4].try_into().unwrap()) as usize;
+    at += 4 + 4 * deleted_words;
+    // The first entry's name offset, far past the names.
+    pdb[start + at..start + at + 4].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+    let folder = dir.join("bad");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("holdprog.pdb"), &pdb).unwrap();
+    std::fs::copy(&exe, folder.join("holdprog.exe")).unwrap();
+
+    // A dump of holdprog.exe (as in the test above, one frame is enough).
+    let pe_bytes = std::fs::read(&exe).unwrap();
+    let pe = object::read::pe::PeFile64::parse(&*pe_bytes).unwrap();
+    let cv = pe.pdb_info().unwrap().expect("a CodeView record");
+    let f = Flavour::Amd64Win10;
+    let name = DumpString::new("C:\\build\\holdprog.exe", LE);
+    let cv_section = Section::with_endian(LE)
+        .append_bytes(b"RSDS")
+        .append_bytes(&cv.guid())
+        .D32(cv.age())
+        .append_bytes(b"holdprog.pdb\0");
+    let base = pe.relative_address_base();
+    let size = pe.nt_headers().optional_header().size_of_image();
+    let stamp = pe.nt_headers().file_header.time_date_stamp.get(PeLE);
+    let module = Module::new(LE, base, size, &name, stamp, 0, None).cv_record(&cv_section);
+    let stack = Memory::with_section(Section::with_endian(LE).append_repeated(0, 256), STACK_BASE);
+    let context = f.context(base + 0x1000, STACK_BASE);
+    let thread = Thread::new(LE, 7, &stack, &context);
+    let dump = SynthMinidump::with_endian(LE)
+        .add_system_info(f.system_info())
+        .add_module(module)
+        .add(name)
+        .add(cv_section)
+        .add_thread(thread)
+        .add_memory(stack)
+        .add(context);
+    let path = write_scratch("badnames", &dump.finish().unwrap());
+    let space = AddressSpace::open(&path).unwrap();
+    let walk = walk_stacks(&space, &WalkOptions::with_dirs(vec![folder]), &|_, _| {}).expect("the walk ends");
+    let st = &walk.symbols[0];
+    assert!(!walk.traces[0].frames.is_empty());
+    assert!(st.problems.iter().any(|p| p.contains("holdprog.pdb")), "{st:#?}");
+    assert!(st.files.iter().any(|f| f.kind == "pe" && f.gives.contains(&"unwind")), "the PE still serves: {st:#?}");
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_dir_all(dir);
+}

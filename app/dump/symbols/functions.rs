@@ -76,6 +76,10 @@ impl FunctionTable {
 
     /// A PDB's functions (procedures, then public symbols for the rest).
     pub(crate) fn from_pdb(file: &SymbolFile) -> Result<FunctionTable, String> {
+        super::guard::guarded(|| FunctionTable::from_pdb_unguarded(file))
+    }
+
+    fn from_pdb_unguarded(file: &SymbolFile) -> Result<FunctionTable, String> {
         let pdb = pdb_addr2line::pdb::PDB::open(Cursor::new(file.bytes())).map_err(|e| e.to_string())?;
         let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb).map_err(|e| e.to_string())?;
         let ctx =
@@ -96,6 +100,10 @@ impl FunctionTable {
 
     /// An ELF file's function symbols (`.symtab`, else `.dynsym`), or a PE's exports.
     pub(crate) fn from_object(file: &SymbolFile) -> Result<FunctionTable, String> {
+        super::guard::guarded(|| FunctionTable::from_object_unguarded(file))
+    }
+
+    fn from_object_unguarded(file: &SymbolFile) -> Result<FunctionTable, String> {
         let obj = object::File::parse(file.bytes()).map_err(|e| e.to_string())?;
         let base = base_svma(&obj);
         let mut functions: Vec<Function> = Vec::new();

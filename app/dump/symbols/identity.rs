@@ -126,6 +126,10 @@ const PDB_MAGIC: &[u8] = b"Microsoft C/C++ MSF 7.00\r\n\x1aDS\0\0\0";
 /// Reads a file's identity from its headers; `None` for anything else
 /// (including a damaged file: a bad file is skipped, never fatal).
 pub fn identify(bytes: &[u8]) -> Option<FileId> {
+    super::guard::guarded(|| identify_unguarded(bytes).ok_or_else(String::new)).ok()
+}
+
+fn identify_unguarded(bytes: &[u8]) -> Option<FileId> {
     if bytes.starts_with(PDB_MAGIC) {
         return identify_pdb(bytes);
     }

@@ -40,6 +40,10 @@ pub(crate) enum Lines {
 impl Lines {
     /// DWARF from an ELF (or PE) file; `None` when it holds none.
     pub fn dwarf(file: &SymbolFile) -> Result<Option<Lines>, String> {
+        super::guard::guarded(|| Lines::dwarf_unguarded(file))
+    }
+
+    fn dwarf_unguarded(file: &SymbolFile) -> Result<Option<Lines>, String> {
         let obj = object::File::parse(file.bytes()).map_err(|e| e.to_string())?;
         if obj.section_by_name(".debug_info").is_none_or(|s| s.file_range().is_none()) {
             return Ok(None);
@@ -54,7 +58,13 @@ impl Lines {
     }
 
     /// Describes each module-relative address (one answer per address).
+    /// What each address is (lines, inlined frames); all `None` when the
+    /// reader fails on the file.
     pub fn describe(&self, rvas: &[u64]) -> Vec<Option<Described>> {
+        super::guard::guarded(|| Ok(self.describe_unguarded(rvas))).unwrap_or_else(|_| vec![None; rvas.len()])
+    }
+
+    fn describe_unguarded(&self, rvas: &[u64]) -> Vec<Option<Described>> {
         match self {
             Lines::Dwarf { ctx, base_svma } => {
                 rvas.iter().map(|rva| describe_dwarf(ctx, rva.checked_add(*base_svma)?)).collect()

@@ -16,6 +16,7 @@
 mod download;
 mod fetch;
 mod functions;
+mod guard;
 mod identity;
 mod lines;
 mod locate;
@@ -295,8 +296,9 @@ pub fn find_symbols(space: &AddressSpace, sources: &SymbolSources) -> (Vec<Modul
 pub fn read_any_symbol_file(path: &Path) -> usize {
     let Ok(file) = mapped::SymbolFile::open(path) else { return 0 };
     if file.bytes().starts_with(b"MODULE ") {
-        return minidump_unwind::SymbolFile::from_bytes(file.bytes())
-            .map_or(0, |s| s.functions.ranges_values().count());
+        let parsed =
+            guard::guarded(|| minidump_unwind::SymbolFile::from_bytes(file.bytes()).map_err(|e| e.to_string()));
+        return parsed.map_or(0, |s| s.functions.ranges_values().count());
     }
     let Some(id) = identity::identify(file.bytes()) else { return 0 };
     let (table, lines) = match id {

@@ -46,6 +46,10 @@ impl Unwinder {
     /// Adds `binary`, loaded at `base` for `size` bytes; false when it has no
     /// unwind tables framehop reads.
     pub fn add(&mut self, binary: &SymbolFile, base: u64, size: u64) -> bool {
+        super::guard::guarded(|| Ok(self.add_unguarded(binary, base, size))).unwrap_or(false)
+    }
+
+    fn add_unguarded(&mut self, binary: &SymbolFile, base: u64, size: u64) -> bool {
         let Ok(obj) = object::File::parse(binary.bytes()) else { return false };
         let Some(end) = base.checked_add(size) else { return false };
         let has_tables = [".pdata", ".eh_frame", ".debug_frame"]
