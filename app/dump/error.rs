@@ -9,8 +9,10 @@ pub enum DumpError {
     // name would become one): the CLI prints the chain, which would say it twice.
     #[error("{}: {err}", path.display())]
     Io { path: PathBuf, err: std::io::Error },
-    #[error("{}: not a minidump ({reason})", path.display())]
+    #[error("{}: not a minidump or an ELF core file ({reason})", path.display())]
     NotAMinidump { path: PathBuf, reason: String },
+    #[error("{}: unreadable ELF core: {reason}", path.display())]
+    BadCore { path: PathBuf, reason: String },
     #[error("{}: the file is empty", path.display())]
     Empty { path: PathBuf },
     #[error("{}: not a regular file ({what}); a dump is a file", path.display())]

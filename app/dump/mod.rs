@@ -4,6 +4,7 @@
 
 pub(crate) mod bytes;
 mod captured;
+mod core;
 mod error;
 mod exception_names;
 pub(crate) mod file;

@@ -26,6 +26,8 @@ pub enum RegionSource {
     LinuxMaps,
     /// Neither: built from modules, stacks and captured ranges.
     Synthesized,
+    /// An ELF core file's segments and NT_FILE mappings.
+    ElfCore,
 }
 
 impl RegionSource {
@@ -34,6 +36,7 @@ impl RegionSource {
             RegionSource::MemoryInfoList => "memory_info_list",
             RegionSource::LinuxMaps => "linux_maps",
             RegionSource::Synthesized => "synthesized",
+            RegionSource::ElfCore => "elf_core",
         }
     }
 }
@@ -251,6 +254,8 @@ pub struct AddressSpace {
     /// What could not be read, in the order it was met.
     pub warnings: Vec<String>,
     pub(crate) bytes: DumpBytes,
+    /// For an ELF core: the minidump view its stacks are walked in (core/view.rs).
+    pub(crate) walk_view: Option<DumpBytes>,
 }
 
 impl AddressSpace {
@@ -263,6 +268,11 @@ impl AddressSpace {
     /// The raw dump bytes (memory-mapped or embedded).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The minidump the stack walker reads: the dump itself, or a core's view.
+    pub fn walk_bytes(&self) -> &[u8] {
+        self.walk_view.as_deref().unwrap_or(&self.bytes)
     }
 
     /// Index of the region containing `addr`.

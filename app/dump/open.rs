@@ -1,6 +1,7 @@
 //! Opening a dump: memory-map the file, read every stream present, and build
 //! the AddressSpace. Damage inside a stream becomes a warning; only a file
-//! that is not a minidump at all is an error.
+//! that is not a minidump at all is an error. An ELF core file (told apart by
+//! its content) is read through its minidump view (core/).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -136,6 +137,9 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
         Ok(())
     };
     phase(1)?;
+    if super::core::elf::is_core(&bytes) {
+        return read_core(path, bytes, progress);
+    }
     let file_len = bytes.len() as u64;
     check_directory(&bytes, &path)?;
     let dump = Minidump::read(&bytes[..]).map_err(|e| match e {
@@ -312,7 +316,48 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
         captured,
         warnings,
         bytes,
+        walk_view: None,
     })
+}
+
+/// An ELF core: its minidump view read as a dump, then the core put back
+/// under the model (core/mod.rs says how).
+fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
+    let core = super::core::read(&bytes).map_err(|reason| DumpError::BadCore { path: path.clone(), reason })?;
+    let view = DumpBytes::Owned(core.view.into());
+    let mut space = read_all(path, view.clone(), progress)?;
+    space.file_size_bytes = bytes.len() as u64;
+    space.walk_view = Some(view);
+    space.bytes = bytes;
+    space.captured = core.captured;
+    space.region_source = super::model::RegionSource::ElfCore;
+    space.source_entry_count = core.mapping_count;
+    space.streams = core.notes;
+    // A core records neither the kernel's version nor the CPU's model.
+    space.system.os_version.clear();
+    space.system.cpu_description.clear();
+    for r in &mut space.regions {
+        r.captured_bytes = space.captured.captured_in(r.base_addr, r.end_addr());
+    }
+    // A thread's stack is its whole mapping, as the core holds it.
+    for t in &mut space.threads {
+        let sp = t.sp.unwrap_or(t.stack_start_addr);
+        if let Some(&(start, end)) = core.stacks.iter().find(|(s, e)| *s <= sp && sp < *e) {
+            t.stack_start_addr = start;
+            t.stack_end_addr = end;
+            t.stack_captured_bytes = space.captured.captured_in(start, end);
+        }
+    }
+    if let DumpBytes::Mapped(_) = &space.bytes
+        && let Ok(modified) = std::fs::metadata(&space.path).and_then(|m| m.modified())
+        && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+    {
+        space.process.dump_time_unix = since.as_secs();
+    }
+    let mut warnings = core.warnings;
+    warnings.append(&mut space.warnings);
+    space.warnings = warnings;
+    Ok(space)
 }
 
 /// The main executable's IMAGE_FILE_LARGE_ADDRESS_AWARE bit, when its PE

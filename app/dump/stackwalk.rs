@@ -127,7 +127,8 @@ fn walk_all(
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<StackTrace>, Vec<ModuleSymbols>), DumpError> {
     let corrupt = |reason: String| DumpError::Corrupt { path: space.path.clone(), reason };
-    let dump = Minidump::read(space.bytes()).map_err(|e| corrupt(format!("stack walking could not read it: {e}")))?;
+    let dump =
+        Minidump::read(space.walk_bytes()).map_err(|e| corrupt(format!("stack walking could not read it: {e}")))?;
 
     // The thread list and system info are required, as for minidump-processor.
     let threads = match dump.get_stream::<MinidumpThreadList>() {

@@ -199,7 +199,7 @@ pub fn invalid_pointer(cx: &Ctx) -> Vec<Finding> {
         let Some(r) = space.region_at(target) else { return vec![] };
         let conf = match space.region_source {
             crate::dump::RegionSource::MemoryInfoList => 0.85,
-            crate::dump::RegionSource::LinuxMaps => 0.7,
+            crate::dump::RegionSource::LinuxMaps | crate::dump::RegionSource::ElfCore => 0.7,
             crate::dump::RegionSource::Synthesized => return vec![],
         };
         match r.state {

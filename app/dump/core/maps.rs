@@ -1,0 +1,281 @@
+//! A core's mappings as /proc/pid/maps would list them, and its modules.
+//!
+//! Every PT_LOAD segment is one mapping (the kernel writes one per VMA);
+//! NT_FILE names the file behind each file mapping and lists some that gdb's
+//! `gcore` leaves out of its segments, which are added without bytes. The
+//! brk heap (the anonymous mapping right after the executable's last one) is
+//! named `[heap]` and the vDSO (`AT_SYSINFO_EHDR`) `[vdso]`, as the kernel
+//! names them in maps; the text then goes through the same classifier as a
+//! Breakpad LinuxMaps stream (regions/linux.rs). Modules are the ELF objects
+//! mapped from file offset 0, their build ids read from the header page the
+//! kernel dumps, else from the file on disk.
+
+use std::fmt::Write;
+
+use super::elf::Segment;
+use super::notes::{AT_ENTRY, AT_SYSINFO_EHDR, FileMapping, Notes};
+use crate::dump::captured::CapturedMemory;
+
+/// One mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub start: u64,
+    pub end: u64,
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+    pub offset: u64,
+    /// A file's path, `[heap]`, `[vdso]`, or empty for anonymous memory.
+    pub path: String,
+}
+
+/// A module found in the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreModule {
+    pub base: u64,
+    pub end: u64,
+    pub path: String,
+    pub build_id: Option<Vec<u8>>,
+}
+
+/// The mappings, sorted and disjoint.
+pub fn mappings(segments: &[Segment], notes: &Notes) -> Vec<Mapping> {
+    let file_at = |start: u64| notes.files.iter().find(|f| f.start <= start && start < f.end);
+    let mut out: Vec<Mapping> = segments
+        .iter()
+        .map(|s| {
+            let file = file_at(s.vaddr);
+            Mapping {
+                start: s.vaddr,
+                end: s.end(),
+                read: s.read,
+                write: s.write,
+                exec: s.exec,
+                offset: file.map_or(0, |f| f.offset.saturating_add(s.vaddr - f.start)),
+                path: file.map(|f| f.path.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    // NT_FILE ranges no segment covers (gcore skips some): readable, no bytes.
+    let mut extra: Vec<Mapping> = Vec::new();
+    for f in &notes.files {
+        for (start, end) in uncovered(f, &out) {
+            extra.push(Mapping {
+                start,
+                end,
+                read: true,
+                write: false,
+                exec: false,
+                offset: f.offset.saturating_add(start - f.start),
+                path: f.path.clone(),
+            });
+        }
+    }
+    out.extend(extra);
+    out.sort_by_key(|m| m.start);
+    // Overlaps (a damaged core): the earlier mapping wins.
+    let mut disjoint: Vec<Mapping> = Vec::with_capacity(out.len());
+    for mut m in out {
+        if let Some(last) = disjoint.last() {
+            if m.end <= last.end {
+                continue;
+            }
+            m.start = m.start.max(last.end);
+        }
+        disjoint.push(m);
+    }
+    name_heap_and_vdso(&mut disjoint, notes);
+    disjoint
+}
+
+/// The parts of `f` that no mapping in `maps` covers.
+fn uncovered(f: &FileMapping, maps: &[Mapping]) -> Vec<(u64, u64)> {
+    let mut covered: Vec<(u64, u64)> =
+        maps.iter().filter(|m| m.start < f.end && f.start < m.end).map(|m| (m.start, m.end)).collect();
+    covered.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = f.start;
+    for (s, e) in covered {
+        if s > at {
+            out.push((at, s.min(f.end)));
+        }
+        at = at.max(e);
+        if at >= f.end {
+            break;
+        }
+    }
+    if at < f.end {
+        out.push((at, f.end));
+    }
+    out
+}
+
+fn name_heap_and_vdso(maps: &mut [Mapping], notes: &Notes) {
+    if let Some(vdso) = notes.aux(AT_SYSINFO_EHDR)
+        && let Some(m) = maps.iter_mut().find(|m| m.start <= vdso && vdso < m.end && m.path.is_empty())
+    {
+        m.path = "[vdso]".into();
+    }
+    let Some(entry) = notes.aux(AT_ENTRY) else { return };
+    let Some(exe) =
+        maps.iter().find(|m| m.start <= entry && entry < m.end && !m.path.is_empty()).map(|m| m.path.clone())
+    else {
+        return;
+    };
+    let Some(last) = maps.iter().rposition(|m| m.path == exe) else { return };
+    if let Some(next) = maps.get_mut(last + 1)
+        && next.path.is_empty()
+        && next.read
+        && next.write
+        && !next.exec
+    {
+        next.path = "[heap]".into();
+    }
+}
+
+/// The mappings as /proc/pid/maps text (private mappings: a core does not say).
+pub fn maps_text(maps: &[Mapping]) -> String {
+    let mut out = String::with_capacity(maps.len() * 80);
+    for m in maps {
+        let flag = |on: bool, c: char| if on { c } else { '-' };
+        let _ = writeln!(
+            out,
+            "{:x}-{:x} {}{}{}p {:08x} 00:00 0 {}",
+            m.start,
+            m.end,
+            flag(m.read, 'r'),
+            flag(m.write, 'w'),
+            flag(m.exec, 'x'),
+            m.offset,
+            m.path
+        );
+    }
+    out
+}
+
+/// The ELF objects mapped from offset 0, each to the end of the last
+/// mapping of the same file that follows it, and the vDSO.
+pub fn modules(maps: &[Mapping], captured: &CapturedMemory, core: &[u8]) -> (Vec<CoreModule>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, m) in maps.iter().enumerate() {
+        let file = !m.path.is_empty() && !m.path.starts_with('[');
+        let vdso = m.path == "[vdso]";
+        if !(vdso || (file && m.offset == 0)) {
+            continue;
+        }
+        let header = captured.read(core, m.start, 4);
+        let on_disk = || file && std::fs::File::open(&m.path).ok().and_then(|f| magic(f).ok()) == Some(*b"\x7fELF");
+        if header != Some(b"\x7fELF".as_slice()) && !(header.is_none() && on_disk()) {
+            continue;
+        }
+        let end = maps[i..].iter().take_while(|n| n.path == m.path || n.path.is_empty()).filter(|n| n.path == m.path);
+        let end = end.map(|n| n.end).max().unwrap_or(m.end);
+        let mut build_id = build_id_in_memory(captured, core, m.start);
+        if build_id.is_none() && file {
+            build_id = build_id_on_disk(&m.path);
+            if build_id.is_some() {
+                warnings
+                    .push(format!("{}: build id read from the file on disk (its header is not in the core)", m.path));
+            }
+        }
+        let path = if vdso { "linux-vdso.so.1".to_string() } else { m.path.clone() };
+        out.push(CoreModule { base: m.start, end, path, build_id });
+    }
+    (out, warnings)
+}
+
+fn magic(mut f: std::fs::File) -> std::io::Result<[u8; 4]> {
+    use std::io::Read;
+    let mut m = [0u8; 4];
+    f.read_exact(&mut m)?;
+    Ok(m)
+}
+
+/// NT_GNU_BUILD_ID from the ELF image whose header is at `base` in memory:
+/// the program headers, then each PT_NOTE's notes, all read from what the
+/// core captured (bounded by the header's own counts, at most 256 entries).
+fn build_id_in_memory(captured: &CapturedMemory, core: &[u8], base: u64) -> Option<Vec<u8>> {
+    let h = captured.read(core, base, 64)?;
+    if h.get(4) != Some(&2) {
+        return None; // 64-bit only, as the cores memscape reads
+    }
+    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default());
+    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+    let phoff = u64_at(h, 32);
+    let (phentsize, phnum) = (usize::from(u16_at(h, 54)), usize::from(u16_at(h, 56)).min(256));
+    if phentsize < 56 {
+        return None;
+    }
+    let phdrs = captured.read(core, base.checked_add(phoff)?, phentsize.checked_mul(phnum)?)?;
+    // The image's first PT_LOAD vaddr is where `base` is (0 for PIE objects).
+    let first_load =
+        (0..phnum).map(|i| &phdrs[i * phentsize..]).find(|p| u32_at(p, 0) == 1).map_or(0, |p| u64_at(p, 16));
+    for p in (0..phnum).map(|i| &phdrs[i * phentsize..]).filter(|p| u32_at(p, 0) == 4) {
+        let (vaddr, size) = (u64_at(p, 16), u64_at(p, 32).min(4096));
+        let at = base.checked_add(vaddr.checked_sub(first_load)?)?;
+        let Some(notes) = captured.read(core, at, size as usize) else { continue };
+        let mut off = 0usize;
+        while off + 12 <= notes.len() {
+            let (namesz, descsz, ty) =
+                (u32_at(notes, off) as usize, u32_at(notes, off + 4) as usize, u32_at(notes, off + 8));
+            let name_at = off + 12;
+            let desc_at = name_at.checked_add(namesz.checked_add(3)? & !3)?;
+            let next = desc_at.checked_add(descsz.checked_add(3)? & !3)?;
+            if desc_at.checked_add(descsz)? > notes.len() {
+                break;
+            }
+            if ty == 3 && notes.get(name_at..name_at + namesz) == Some(b"GNU\0") && descsz > 0 {
+                return Some(notes[desc_at..desc_at + descsz].to_vec());
+            }
+            off = next;
+        }
+    }
+    None
+}
+
+/// The build id of the ELF file at `path` (its headers, mapped).
+fn build_id_on_disk(path: &str) -> Option<Vec<u8>> {
+    use object::Object;
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: read-only map of a file only read through the slice; a file
+    // cut short underneath is a SIGBUS risk memscape accepts for a header read.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let obj = object::File::parse(&*map).ok()?;
+    obj.build_id().ok().flatten().map(<[u8]>::to_vec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(vaddr: u64, size: u64, w: bool) -> Segment {
+        Segment { vaddr, mem_size: size, file_size: 0, file_offset: 0, read: true, write: w, exec: false }
+    }
+
+    #[test]
+    fn files_gcore_left_out_are_added_and_the_heap_named() {
+        let notes = Notes {
+            files: vec![
+                FileMapping { start: 0x1000, end: 0x3000, offset: 0, path: "/bin/app".into() },
+                FileMapping { start: 0x9000, end: 0xb000, offset: 0, path: "/lib/x.so".into() },
+            ],
+            auxv: vec![(AT_ENTRY, 0x1800)],
+            ..Notes::default()
+        };
+        let maps =
+            mappings(&[seg(0x1000, 0x2000, false), seg(0x3000, 0x1000, true), seg(0xa000, 0x1000, false)], &notes);
+        let shown: Vec<(u64, u64, &str)> = maps.iter().map(|m| (m.start, m.end, m.path.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                (0x1000, 0x3000, "/bin/app"),
+                (0x3000, 0x4000, "[heap]"),
+                (0x9000, 0xa000, "/lib/x.so"),
+                (0xa000, 0xb000, "/lib/x.so")
+            ]
+        );
+        assert!(maps_text(&maps).starts_with("1000-3000 r--p 00000000 00:00 0 /bin/app\n"));
+    }
+}
