@@ -348,17 +348,11 @@ fn msf_stream_pieces(pdb: &[u8], index: usize) -> Vec<(usize, usize)> {
     (0..size.div_ceil(block)).map(|i| (d32(at + 4 * i) * block, block.min(size - i * block))).collect()
 }
 
-#[test]
-fn a_pdb_whose_stream_names_point_outside_is_a_problem_not_a_crash() {
-    // What the symbol_file fuzz target found on its first run: pdb2 slices the
-    // PDB information stream's name block at an offset the file gives, unchecked.
-    let Some(clang) = tool("clang") else { return };
-    let Some(lld) = tool("lld-link") else { return };
-    let dir = scratch_path("badnames-dir");
-    let exe = build(clang, lld, &dir);
-    let mut pdb = std::fs::read(dir.join("holdprog.pdb")).unwrap();
+/// The first name-map entry of the PDB information stream (stream 1) made
+/// to point far past the names.
+fn corrupt_stream_names(pdb: &mut [u8]) {
     // Stream 1: version, signature, age, GUID, then the names block and the map.
-    let pieces = msf_stream_pieces(&pdb, 1);
+    let pieces = msf_stream_pieces(pdb, 1);
     let (start, len) = pieces[0];
     let info = &pdb[start..start + len];
     let names_size = u32::from_le_bytes(info[28..32].try_into().unwrap()) as usize;
@@ -372,6 +366,34 @@ fn a_pdb_whose_stream_names_point_outside_is_a_problem_not_a_crash() {
     at += 4 + 4 * deleted_words;
     // The first entry's name offset, far past the names.
     pdb[start + at..start + at + 4].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+}
+
+/// The type stream (TPI, stream 2) made to claim four billion records.
+fn corrupt_type_count(pdb: &mut [u8]) {
+    let (start, _) = msf_stream_pieces(pdb, 2)[0];
+    // TPI header: version, header size, first type index, one past the last.
+    pdb[start + 12..start + 16].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
+}
+
+#[test]
+fn pdbs_that_crash_or_exhaust_their_reader_are_a_problem_not_a_crash() {
+    // What the symbol_file fuzz target found: pdb2 slices the PDB information
+    // stream's names at an offset the file gives, unchecked (a panic), and
+    // sizes a vector by the type stream's claimed record count (2 GiB from a
+    // 70 KB file).
+    let Some(clang) = tool("clang") else { return };
+    let Some(lld) = tool("lld-link") else { return };
+    for (how, corrupt) in [("stream names", corrupt_stream_names as fn(&mut [u8])), ("type count", corrupt_type_count)]
+    {
+        check_corrupt_pdb(clang, lld, how, corrupt);
+    }
+}
+
+fn check_corrupt_pdb(clang: &str, lld: &str, how: &str, corrupt: fn(&mut [u8])) {
+    let dir = scratch_path("badpdb-dir");
+    let exe = build(clang, lld, &dir);
+    let mut pdb = std::fs::read(dir.join("holdprog.pdb")).unwrap();
+    corrupt(&mut pdb);
     let folder = dir.join("bad");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(folder.join("holdprog.pdb"), &pdb).unwrap();
@@ -403,13 +425,16 @@ fn a_pdb_whose_stream_names_point_outside_is_a_problem_not_a_crash() {
         .add_thread(thread)
         .add_memory(stack)
         .add(context);
-    let path = write_scratch("badnames", &dump.finish().unwrap());
+    let path = write_scratch("badpdb", &dump.finish().unwrap());
     let space = AddressSpace::open(&path).unwrap();
     let walk = walk_stacks(&space, &WalkOptions::with_dirs(vec![folder]), &|_, _| {}).expect("the walk ends");
     let st = &walk.symbols[0];
-    assert!(!walk.traces[0].frames.is_empty());
-    assert!(st.problems.iter().any(|p| p.contains("holdprog.pdb")), "{st:#?}");
-    assert!(st.files.iter().any(|f| f.kind == "pe" && f.gives.contains(&"unwind")), "the PE still serves: {st:#?}");
+    assert!(!walk.traces[0].frames.is_empty(), "{how}");
+    assert!(st.problems.iter().any(|p| p.contains("holdprog.pdb")), "{how}: {st:#?}");
+    if how == "type count" {
+        assert!(st.problems.iter().any(|p| p.contains("claims")), "refused before reading: {st:#?}");
+    }
+    assert!(st.files.iter().any(|f| f.kind == "pe" && f.gives.contains(&"unwind")), "{how}: the PE serves: {st:#?}");
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_dir_all(dir);
 }

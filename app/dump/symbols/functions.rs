@@ -20,6 +20,28 @@ use super::unwind::base_svma;
 /// Functions kept per module at most (the biggest PDBs hold ~2M).
 pub const MAX_FUNCTIONS: usize = 8_000_000;
 
+/// Refuses a PDB whose type (TPI) or id (IPI) stream claims more records
+/// than its bytes can hold: pdb2 sizes a vector by that claim before reading
+/// a record (the `symbol_file` fuzz target made it ask for 2 GiB from a
+/// 70 KB file). A record takes at least 4 bytes (its length and kind).
+pub(crate) fn check_pdb_counts(bytes: &[u8]) -> Result<(), String> {
+    use pdb_addr2line::pdb::{PDB, StreamIndex};
+    let mut pdb = PDB::open(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    for (what, index) in [("type (TPI)", 2u16), ("id (IPI)", 4u16)] {
+        let count = match index {
+            2 => pdb.type_information().map(|t| t.len()),
+            _ => pdb.id_information().map(|t| t.len()),
+        };
+        // A PDB without the stream: pdb-addr2line says so itself.
+        let Ok(count) = count else { continue };
+        let len = pdb.raw_stream(StreamIndex(index)).ok().flatten().map_or(0, |s| s.as_slice().len());
+        if count > len / 4 {
+            return Err(format!("its {what} stream claims {count} records in {len} bytes"));
+        }
+    }
+    Ok(())
+}
+
 /// PDB function names as WinDbg's stacks show them: no return type, no arguments.
 pub const PDB_NAME_FLAGS: pdb_addr2line::TypeFormatterFlags =
     pdb_addr2line::TypeFormatterFlags::NO_FUNCTION_RETURN.union(pdb_addr2line::TypeFormatterFlags::NO_ARGUMENTS);
@@ -80,6 +102,7 @@ impl FunctionTable {
     }
 
     fn from_pdb_unguarded(file: &SymbolFile) -> Result<FunctionTable, String> {
+        check_pdb_counts(file.bytes())?;
         let pdb = pdb_addr2line::pdb::PDB::open(Cursor::new(file.bytes())).map_err(|e| e.to_string())?;
         let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb).map_err(|e| e.to_string())?;
         let ctx =

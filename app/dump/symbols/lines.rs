@@ -111,6 +111,9 @@ fn describe_dwarf(ctx: &addr2line::Context<Reader>, probe: u64) -> Option<Descri
 }
 
 fn describe_pdb(file: &SymbolFile, rvas: &[u64]) -> Result<Vec<Option<Described>>, pdb_addr2line::Error> {
+    if super::functions::check_pdb_counts(file.bytes()).is_err() {
+        return Ok(vec![None; rvas.len()]);
+    }
     let pdb = pdb_addr2line::pdb::PDB::open(Cursor::new(file.bytes()))?;
     let data = pdb_addr2line::ContextPdbData::try_from_pdb(pdb)?;
     let ctx = data.make_context_with_formatter_flags(super::functions::PDB_NAME_FLAGS)?;
