@@ -29,6 +29,7 @@ use memscape::dump::symbols::SymbolSources;
 use memscape::dump::{AddressSpace, FrameTrust, StackTrace, WalkOptions, walk_stacks};
 use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
+use common::gdb::GdbFrame;
 use common::process::{Reaper, start_ready};
 use common::{c_compiler, scratch_path, tool};
 
@@ -116,43 +117,9 @@ fn capture(child: &Reaper) -> PathBuf {
     path
 }
 
-/// One frame as gdb prints it: function, and `file:line` when it has one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct GdbFrame {
-    function: String,
-    line: Option<(String, u32)>,
-}
-
 /// `thread apply all bt` of `pid`, by LWP.
 fn gdb_backtraces(gdb: &str, pid: u32) -> BTreeMap<u32, Vec<GdbFrame>> {
-    let out = Command::new(gdb)
-        .args(["-batch", "-nx", "-p", &pid.to_string(), "-ex", "thread apply all bt"])
-        .output()
-        .expect("run gdb");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut traces = BTreeMap::new();
-    let mut current: Option<u32> = None;
-    for line in text.lines() {
-        if line.starts_with("Thread ") {
-            current = line.split("(LWP ").nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse().ok());
-            continue;
-        }
-        let (Some(tid), Some(rest)) = (current, line.strip_prefix('#')) else { continue };
-        // "#1  0x000055d0 in park () at /x/symprog.c:9" or "#3  apply_discount (n=2) at ..."
-        let rest = rest.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
-        let rest = match rest.split_once(" in ") {
-            Some((addr, r)) if addr.starts_with("0x") => r,
-            _ => rest,
-        };
-        let function = rest.split([' ', '(']).next().unwrap_or("").to_string();
-        let line = rest.rsplit_once(" at ").and_then(|(_, loc)| {
-            let (file, n) = loc.rsplit_once(':')?;
-            Some((file.to_string(), n.trim().parse().ok()?))
-        });
-        traces.entry(tid).or_insert_with(Vec::new).push(GdbFrame { function, line });
-    }
-    assert!(!traces.is_empty(), "gdb printed no backtraces:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    traces
+    common::gdb::backtraces(gdb, &["-p", &pid.to_string()])
 }
 
 /// gdb's frames that lie in the program's source.

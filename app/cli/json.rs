@@ -111,7 +111,12 @@ pub fn info(space: &AddressSpace) -> InfoJson {
         handles_by_type: space.handles.as_ref().map(|h| h.by_type.clone()),
         streams: space.streams.iter().map(|s| s.name.clone()).collect(),
         exception: space.exception.as_ref().map(|e| ExceptionJson {
-            code: format!("0x{:08x}", e.code),
+            // A core's code is the signal number as DESIGN.md spells it ("0xb").
+            code: if space.region_source == crate::dump::RegionSource::ElfCore {
+                format!("{:#x}", e.code)
+            } else {
+                format!("0x{:08x}", e.code)
+            },
             name: e.name.clone(),
             detail: e.detail.clone(),
             flags: format!("0x{:x}", e.flags),

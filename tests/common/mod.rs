@@ -4,6 +4,7 @@
 //! covering exactly 0..user limit), and the headless GPU the rendering tests
 //! share (skipped without one unless MEMSCAPE_REQUIRE_GPU=1).
 
+pub mod gdb;
 pub mod http;
 pub mod kittest;
 pub mod pattern_spec;

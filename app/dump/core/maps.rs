@@ -27,6 +27,9 @@ pub struct Mapping {
     pub offset: u64,
     /// A file's path, `[heap]`, `[vdso]`, or empty for anonymous memory.
     pub path: String,
+    /// Known only from NT_FILE (no segment): its protection is the file's
+    /// own program header's, found by [`protect_file_only`].
+    pub file_only: bool,
 }
 
 /// A module found in the core.
@@ -53,6 +56,7 @@ pub fn mappings(segments: &[Segment], notes: &Notes) -> Vec<Mapping> {
                 exec: s.exec,
                 offset: file.map_or(0, |f| f.offset.saturating_add(s.vaddr - f.start)),
                 path: file.map(|f| f.path.clone()).unwrap_or_default(),
+                file_only: false,
             }
         })
         .collect();
@@ -68,6 +72,7 @@ pub fn mappings(segments: &[Segment], notes: &Notes) -> Vec<Mapping> {
                 exec: false,
                 offset: f.offset.saturating_add(start - f.start),
                 path: f.path.clone(),
+                file_only: true,
             });
         }
     }
@@ -192,28 +197,83 @@ fn magic(mut f: std::fs::File) -> std::io::Result<[u8; 4]> {
     Ok(m)
 }
 
-/// NT_GNU_BUILD_ID from the ELF image whose header is at `base` in memory:
-/// the program headers, then each PT_NOTE's notes, all read from what the
-/// core captured (bounded by the header's own counts, at most 256 entries).
-fn build_id_in_memory(captured: &CapturedMemory, core: &[u8], base: u64) -> Option<Vec<u8>> {
+/// One program header of an ELF image.
+#[derive(Clone, Copy, Debug)]
+struct Phdr {
+    p_type: u32,
+    flags: u32,
+    offset: u64,
+    vaddr: u64,
+    file_size: u64,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4).map_or(0, |s| u32::from_le_bytes(s.try_into().unwrap_or_default()))
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8).map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap_or_default()))
+}
+
+/// The program headers of the 64-bit ELF image whose header is at `base`,
+/// as the core captured them (at most 256).
+fn image_phdrs(captured: &CapturedMemory, core: &[u8], base: u64) -> Option<Vec<Phdr>> {
     let h = captured.read(core, base, 64)?;
-    if h.get(4) != Some(&2) {
+    if !h.starts_with(b"\x7fELF") || h[4] != 2 {
         return None; // 64-bit only, as the cores memscape reads
     }
-    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
-    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default());
-    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
     let phoff = u64_at(h, 32);
-    let (phentsize, phnum) = (usize::from(u16_at(h, 54)), usize::from(u16_at(h, 56)).min(256));
+    let (phentsize, phnum) =
+        (usize::from(u16::from_le_bytes([h[54], h[55]])), usize::from(u16::from_le_bytes([h[56], h[57]])).min(256));
     if phentsize < 56 {
         return None;
     }
-    let phdrs = captured.read(core, base.checked_add(phoff)?, phentsize.checked_mul(phnum)?)?;
+    let raw = captured.read(core, base.checked_add(phoff)?, phentsize.checked_mul(phnum)?)?;
+    Some(
+        raw.chunks_exact(phentsize)
+            .map(|p| Phdr {
+                p_type: u32_at(p, 0),
+                flags: u32_at(p, 4),
+                offset: u64_at(p, 8),
+                vaddr: u64_at(p, 16),
+                file_size: u64_at(p, 32),
+            })
+            .collect(),
+    )
+}
+
+/// Mappings known only from NT_FILE take the protection of the file's
+/// PT_LOAD that covers their offset (the image's headers as the core holds
+/// them); without it they stay readable.
+pub fn protect_file_only(maps: &mut [Mapping], captured: &CapturedMemory, core: &[u8]) {
+    for i in 0..maps.len() {
+        if !maps[i].file_only {
+            continue;
+        }
+        let Some(base) = maps.iter().find(|m| m.path == maps[i].path && m.offset == 0).map(|m| m.start) else {
+            continue;
+        };
+        let Some(phdrs) = image_phdrs(captured, core, base) else { continue };
+        let offset = maps[i].offset;
+        let load = phdrs
+            .iter()
+            .find(|p| p.p_type == 1 && p.offset & !0xfff <= offset && offset < p.offset.saturating_add(p.file_size));
+        if let Some(p) = load {
+            let m = &mut maps[i];
+            (m.read, m.write, m.exec) = (p.flags & 4 != 0, p.flags & 2 != 0, p.flags & 1 != 0);
+        }
+    }
+}
+
+/// NT_GNU_BUILD_ID from the ELF image whose header is at `base` in memory:
+/// the program headers, then each PT_NOTE's notes, all read from what the
+/// core captured (bounded by the header's own counts).
+fn build_id_in_memory(captured: &CapturedMemory, core: &[u8], base: u64) -> Option<Vec<u8>> {
+    let phdrs = image_phdrs(captured, core, base)?;
     // The image's first PT_LOAD vaddr is where `base` is (0 for PIE objects).
-    let first_load =
-        (0..phnum).map(|i| &phdrs[i * phentsize..]).find(|p| u32_at(p, 0) == 1).map_or(0, |p| u64_at(p, 16));
-    for p in (0..phnum).map(|i| &phdrs[i * phentsize..]).filter(|p| u32_at(p, 0) == 4) {
-        let (vaddr, size) = (u64_at(p, 16), u64_at(p, 32).min(4096));
+    let first_load = phdrs.iter().find(|p| p.p_type == 1).map_or(0, |p| p.vaddr);
+    for p in phdrs.iter().filter(|p| p.p_type == 4) {
+        let (vaddr, size) = (p.vaddr, p.file_size.min(4096));
         let at = base.checked_add(vaddr.checked_sub(first_load)?)?;
         let Some(notes) = captured.read(core, at, size as usize) else { continue };
         let mut off = 0usize;

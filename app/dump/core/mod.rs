@@ -50,7 +50,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<CoreRead, String> {
             .map(|s| CapturedRange { base_addr: s.vaddr, size_bytes: s.file_size, file_offset: s.file_offset })
             .collect(),
     );
-    let mappings = maps::mappings(&parsed.segments, &notes);
+    let mut mappings = maps::mappings(&parsed.segments, &notes);
+    maps::protect_file_only(&mut mappings, &captured, bytes);
     let maps_text = maps::maps_text(&mappings);
     let (modules, module_warnings) = maps::modules(&mappings, &captured, bytes);
     warnings.extend(module_warnings);
