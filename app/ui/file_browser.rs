@@ -49,9 +49,16 @@ impl FileFilter {
         FileFilter::new("All files", &[])
     }
 
-    /// Whether a file called `name` passes (case-insensitive on the extension).
+    /// Whether a file called `name` passes (case-insensitive on the
+    /// extension). A filter with "core" also passes the kernel's own names
+    /// for cores, `core` and `core.PID`, which have no such extension.
     pub fn matches(&self, name: &str) -> bool {
         if self.extensions.is_empty() {
+            return true;
+        }
+        let kernel_core =
+            name == "core" || name.strip_prefix("core.").is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if kernel_core && self.extensions.iter().any(|x| x == "core") {
             return true;
         }
         match Path::new(name).extension().and_then(|e| e.to_str()) {
@@ -610,6 +617,10 @@ mod tests {
         let mut names = vec!["b.dmp", "A.dmp", "a.dmp", "C"];
         names.sort_by(|a, b| compare_names(a, b));
         assert_eq!(names, ["A.dmp", "a.dmp", "b.dmp", "C"]);
+        let cores = FileFilter::new("Dumps", &["dmp", "core"]);
+        assert!(
+            cores.matches("core") && cores.matches("core.4242") && cores.matches("x.core") && !cores.matches("core.c")
+        );
         let dumps = FileFilter::new("Dumps", &["dmp", "zst"]);
         assert!(
             dumps.matches("x.DMP") && dumps.matches("core.zst") && !dumps.matches("x.png") && !dumps.matches("dmp")
