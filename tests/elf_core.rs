@@ -16,7 +16,9 @@
 //! crash is SIGSEGV at 0x10 on the main thread and NULL Pointer (data)
 //! fires, and the gcore has no exception. The command line reports the same.
 //! Damaged cores (cut short anywhere, bytes overwritten) open with warnings
-//! or a clear error, never a panic.
+//! or a clear error, never a panic. An AArch64 program built with Debian's
+//! cross gcc crashes under qemu-aarch64, whose core (no NT_FILE, no
+//! NT_SIGINFO) still names its frames from the executable AT_EXECFN names.
 #![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
@@ -313,5 +315,70 @@ fn kernel_and_gcore_cores_match_proc_maps_and_gdb() {
         }
         let _ = std::fs::remove_file(path);
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+const ARM_PROGRAM: &str = r#"
+#include <pthread.h>
+#include <unistd.h>
+__attribute__((noinline)) void crash_here(int *p) { *p = 42; }
+__attribute__((noinline)) void middle(int *p) { crash_here(p); __asm__ volatile(""); }
+static void *worker(void *a) { (void)a; for (;;) pause(); return 0; }
+int main(void) {
+    pthread_t t;
+    pthread_create(&t, 0, worker, 0);
+    usleep(100000);
+    middle((int *)0x10);
+    return 0;
+}
+"#;
+
+#[test]
+fn an_aarch64_core_from_qemu_names_its_frames() {
+    let Some(gcc) = tool("aarch64-linux-gnu-gcc") else { return };
+    let Some(qemu) = tool("qemu-aarch64") else { return };
+    let dir = scratch_path("armcore-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("armprog.c"), ARM_PROGRAM).unwrap();
+    let out = Command::new(gcc)
+        .current_dir(&dir)
+        .args(["-g", "-O1", "-static", "-pthread", "-o", "armprog", "armprog.c"])
+        .output()
+        .expect("run the aarch64 gcc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // qemu-user writes the guest's core (qemu_PROG_DATE_PID.core) in the working folder.
+    let status = Command::new("sh")
+        .args(["-c", &format!("ulimit -c unlimited; exec {qemu} ./armprog")])
+        .current_dir(&dir)
+        .stderr(Stdio::null())
+        .status()
+        .expect("run qemu");
+    assert!(!status.success(), "the program did not crash");
+    let core = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "core"))
+        .expect("qemu wrote no core");
+
+    let space = AddressSpace::open(&core).unwrap_or_else(|e| panic!("{e}"));
+    common::assert_region_invariants(&space, "aarch64 core");
+    assert_eq!((space.system.cpu.as_str(), space.region_source), ("arm64", RegionSource::ElfCore));
+    assert_eq!(space.threads.len(), 2);
+    let ex = space.exception.as_ref().expect("the signal");
+    assert_eq!((ex.code, ex.name.as_str()), (11, "SIGSEGV"));
+    assert_eq!(ex.target_addr, None, "qemu writes no NT_SIGINFO: the address is unknown, not made up");
+    // The program named from its file (AT_EXECFN), unwound with its .eh_frame.
+    let walk = walk_stacks(&space, &WalkOptions::default(), &|_, _| {}).expect("walk");
+    let crashed = walk.trace(ex.thread_id).expect("the crashed thread's trace");
+    let named: Vec<(String, u32)> = crashed
+        .frames
+        .iter()
+        .take(3)
+        .map(|f| (f.function.clone().unwrap_or_default(), f.source.as_ref().map_or(0, |s| s.1)))
+        .collect();
+    // The lines of ARM_PROGRAM (1-based, the leading newline included).
+    let expect = [("crash_here".to_string(), 4), ("middle".to_string(), 5), ("main".to_string(), 11)];
+    assert_eq!(named, expect, "{:#?}", crashed.frames);
+    assert_eq!(crashed.frames[1].trust, memscape::dump::FrameTrust::Cfi);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -323,7 +323,10 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
 /// An ELF core: its minidump view read as a dump, then the core put back
 /// under the model (core/mod.rs says how).
 fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
-    let core = super::core::read(&bytes).map_err(|reason| DumpError::BadCore { path: path.clone(), reason })?;
+    let dir = std::fs::canonicalize(&path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    let dir = dir.filter(|_| matches!(bytes, DumpBytes::Mapped(_)));
+    let core = super::core::read(&bytes, dir.as_deref())
+        .map_err(|reason| DumpError::BadCore { path: path.clone(), reason })?;
     let view = DumpBytes::Owned(core.view.into());
     let mut space = read_all(path, view.clone(), progress)?;
     space.file_size_bytes = bytes.len() as u64;
@@ -333,6 +336,13 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     space.region_source = super::model::RegionSource::ElfCore;
     space.source_entry_count = core.mapping_count;
     space.streams = core.notes;
+    if core.signal_without_siginfo
+        && let Some(ex) = &mut space.exception
+    {
+        ex.target_addr = None;
+        ex.access = None;
+        ex.detail = format!("{} (the core has no NT_SIGINFO: the faulting address is unknown)", ex.detail);
+    }
     // A core records neither the kernel's version nor the CPU's model.
     space.system.os_version.clear();
     space.system.cpu_description.clear();

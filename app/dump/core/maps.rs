@@ -13,7 +13,7 @@
 use std::fmt::Write;
 
 use super::elf::Segment;
-use super::notes::{AT_ENTRY, AT_SYSINFO_EHDR, FileMapping, Notes};
+use super::notes::{AT_ENTRY, AT_EXECFN, AT_PHDR, AT_SYSINFO_EHDR, FileMapping, Notes};
 use crate::dump::captured::CapturedMemory;
 
 /// One mapping.
@@ -136,6 +136,66 @@ fn name_heap_and_vdso(maps: &mut [Mapping], notes: &Notes) {
     {
         next.path = "[heap]".into();
     }
+}
+
+/// A core without NT_FILE (qemu-user writes none): the executable is named
+/// from the auxiliary vector, AT_EXECFN's string in the process's memory
+/// (resolved in `core_dir` when relative: qemu writes the core in the
+/// process's working directory), and given to the mappings its program
+/// headers span from the image at AT_PHDR.
+pub fn name_executable(
+    maps: &mut [Mapping],
+    notes: &Notes,
+    captured: &CapturedMemory,
+    core: &[u8],
+    core_dir: Option<&std::path::Path>,
+) {
+    if !notes.files.is_empty() {
+        return;
+    }
+    let (Some(phdr), Some(execfn)) = (notes.aux(AT_PHDR), notes.aux(AT_EXECFN)) else { return };
+    let Some(name) = c_string_at(captured, core, execfn) else { return };
+    let path = match (std::path::Path::new(&name).is_absolute(), core_dir) {
+        (true, _) | (false, None) => name,
+        (false, Some(dir)) => dir.join(&name).display().to_string(),
+    };
+    // The image's header starts the mapping that holds its program headers.
+    let Some(first) = maps.iter().position(|m| m.start <= phdr && phdr < m.end) else { return };
+    let base = maps[first].start;
+    // The image's extent from its program headers: in the core, else (qemu
+    // does not dump the text) in the file.
+    let extent = match image_phdrs(captured, core, base) {
+        Some(phdrs) => {
+            let loads = phdrs.iter().filter(|p| p.p_type == 1);
+            let first_vaddr = loads.clone().map(|p| p.vaddr & !0xfff).min().unwrap_or(0);
+            loads.map(|p| (p.vaddr + p.file_size.max(1)).saturating_sub(first_vaddr)).max()
+        }
+        None => extent_on_disk(&path),
+    };
+    let Some(extent) = extent else { return };
+    let end = base.saturating_add(extent);
+    for m in maps.iter_mut().filter(|m| m.start >= base && m.start < end && m.path.is_empty()) {
+        m.offset = m.start - base;
+        m.path = path.clone();
+    }
+}
+
+/// The span of an ELF file's loaded segments, from its headers on disk.
+fn extent_on_disk(path: &str) -> Option<u64> {
+    use object::{Object, ObjectSegment};
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: read-only map of a file only read through the slice.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let obj = object::File::parse(&*map).ok()?;
+    let first = obj.segments().map(|s| s.address() & !0xfff).min()?;
+    obj.segments().map(|s| s.address().saturating_add(s.size()).saturating_sub(first)).max()
+}
+
+/// A NUL-terminated string of at most 4 KiB at `addr` in captured memory.
+fn c_string_at(captured: &CapturedMemory, core: &[u8], addr: u64) -> Option<String> {
+    let bytes = (1..=4096usize).rev().find_map(|n| captured.read(core, addr, n))?;
+    let end = bytes.iter().position(|&b| b == 0)?;
+    (end > 0).then(|| String::from_utf8_lossy(&bytes[..end]).into_owned())
 }
 
 /// The mappings as /proc/pid/maps text (private mappings: a core does not say).

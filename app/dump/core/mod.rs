@@ -31,11 +31,16 @@ pub(crate) struct CoreRead {
     pub stacks: Vec<(u64, u64)>,
     /// The notes, listed where a minidump lists its streams.
     pub notes: Vec<StreamEntry>,
+    /// A thread took a signal but the core has no NT_SIGINFO for it (qemu's
+    /// cores): the faulting address is unknown.
+    pub signal_without_siginfo: bool,
     pub warnings: Vec<String>,
 }
 
 /// Reads the core in `bytes`; the error says why it cannot be used at all.
-pub(crate) fn read(bytes: &[u8]) -> Result<CoreRead, String> {
+/// `core_dir`: the folder the core is in (a relative executable name is
+/// looked for there).
+pub(crate) fn read(bytes: &[u8], core_dir: Option<&std::path::Path>) -> Result<CoreRead, String> {
     let parsed = elf::read(bytes)?;
     let mut warnings = parsed.warnings;
     let notes = notes::decode(&parsed.notes, parsed.machine);
@@ -52,6 +57,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<CoreRead, String> {
     );
     let mut mappings = maps::mappings(&parsed.segments, &notes);
     maps::protect_file_only(&mut mappings, &captured, bytes);
+    maps::name_executable(&mut mappings, &notes, &captured, bytes, core_dir);
     let maps_text = maps::maps_text(&mappings);
     let (modules, module_warnings) = maps::modules(&mappings, &captured, bytes);
     warnings.extend(module_warnings);
@@ -69,7 +75,16 @@ pub(crate) fn read(bytes: &[u8]) -> Result<CoreRead, String> {
     })?;
     warnings.extend(view_warnings);
     let stacks = mappings.iter().map(|m| (m.start, m.end)).collect();
-    Ok(CoreRead { view, captured, mapping_count: mappings.len(), stacks, notes: note_list(&notes.seen), warnings })
+    let signal_without_siginfo = signaled.is_some_and(|i| notes.threads[i].siginfo.is_none());
+    Ok(CoreRead {
+        view,
+        captured,
+        mapping_count: mappings.len(),
+        stacks,
+        notes: note_list(&notes.seen),
+        signal_without_siginfo,
+        warnings,
+    })
 }
 
 fn note_list(seen: &BTreeMap<String, (u32, u32, u64)>) -> Vec<StreamEntry> {

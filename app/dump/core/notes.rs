@@ -19,6 +19,10 @@ pub const NT_FILE: u32 = 0x4649_4c45;
 pub const AT_SYSINFO_EHDR: u64 = 33;
 /// `AT_ENTRY`: the executable's entry point.
 pub const AT_ENTRY: u64 = 9;
+/// `AT_PHDR`: where the executable's program headers are mapped.
+pub const AT_PHDR: u64 = 3;
+/// `AT_EXECFN`: the address of the executable's file name as exec'd.
+pub const AT_EXECFN: u64 = 31;
 
 /// Where `pr_reg` starts in `elf_prstatus` on 64-bit Linux.
 const PR_REG: usize = 112;
