@@ -15,6 +15,8 @@
 //! (function, line) equal gdb's `thread apply all bt` on the same core; the
 //! crash is SIGSEGV at 0x10 on the main thread and NULL Pointer (data)
 //! fires, and the gcore has no exception. The command line reports the same.
+//! The kernel core compressed by zstd, xz and lz4 (as systemd-coredump keeps
+//! cores) opens to the same regions, threads and exception.
 //! Damaged cores (cut short anywhere, bytes overwritten) open with warnings
 //! or a clear error, never a panic. An AArch64 program built with Debian's
 //! cross gcc crashes under qemu-aarch64, whose core (no NT_FILE, no
@@ -288,6 +290,35 @@ fn kernel_and_gcore_cores_match_proc_maps_and_gdb() {
     assert_eq!(info["process_id"], pid);
     let run = common::process::memscape(&["threads", core.to_str().unwrap(), "--stacks"], &[]);
     assert!(run.stdout.contains("coreprog!crash_here"), "{}", run.stdout);
+
+    // Compressed as systemd-coredump stores cores: the same model.
+    for (tool_name, args, ext) in [
+        ("zstd", &["-q", "-f", "-k"][..], "zst"),
+        ("xz", &["-k", "-f", "-T1"][..], "xz"),
+        ("lz4", &["-q", "-f", "-k"][..], "lz4"),
+    ] {
+        let Some(t) = tool(tool_name) else { continue };
+        let packed = PathBuf::from(format!("{}.{ext}", core.display()));
+        let mut cmd = Command::new(t);
+        cmd.args(args).arg(&core);
+        if ext == "lz4" {
+            cmd.arg(&packed); // without it lz4 writes to a non-terminal stdout
+        }
+        let out = cmd.output().expect("run the compressor");
+        assert!(out.status.success(), "{tool_name}: {}", String::from_utf8_lossy(&out.stderr));
+        let unpacked = AddressSpace::open(&packed).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        assert_eq!(unpacked.regions, space.regions, "{ext}");
+        assert_eq!(unpacked.exception, space.exception, "{ext}");
+        assert_eq!(unpacked.threads, space.threads, "{ext}");
+        // Cut short: a clear error that names the file, or what could be read.
+        let bytes = std::fs::read(&packed).unwrap();
+        let cut = common::write_scratch("cut-core", &bytes[..bytes.len() / 2]);
+        if let Err(e) = AddressSpace::open(&cut) {
+            assert!(e.to_string().contains("cut-core"), "{ext}: {e}");
+        }
+        let _ = std::fs::remove_file(cut);
+        let _ = std::fs::remove_file(packed);
+    }
 
     // Damaged copies: cut anywhere, or overwritten in the notes.
     let bytes = std::fs::read(&core).unwrap();

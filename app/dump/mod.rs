@@ -5,6 +5,7 @@
 pub(crate) mod bytes;
 mod captured;
 mod core;
+mod decompress;
 mod error;
 mod exception_names;
 pub(crate) mod file;

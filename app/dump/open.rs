@@ -45,7 +45,21 @@ impl AddressSpace {
         // truncated underneath it is caught by the SIGBUS guard (sigbus.rs),
         // which turns the lost pages into zeros and marks the dump changed.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
-        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress)
+        let mapped = MappedFile::new(map);
+        // A compressed dump (systemd-coredump's cores): decompressed into a
+        // temporary file, which is mapped in its place.
+        if let Some(codec) = super::decompress::codec_of(mapped.bytes()) {
+            let plain = super::decompress::decompress(path, mapped.bytes(), codec, progress)?;
+            drop(mapped);
+            progress.enter(0);
+            // SAFETY: as above; the file is memscape's own, unlinked.
+            let map = unsafe { memmap2::Mmap::map(&plain) }.map_err(io)?;
+            if map.is_empty() {
+                return Err(DumpError::Empty { path: path.to_path_buf() });
+            }
+            return build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress);
+        }
+        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(mapped)), progress)
     }
 
     /// Reads a dump already in memory (a fuzzer's input, bytes from elsewhere).
@@ -336,12 +350,12 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     space.region_source = super::model::RegionSource::ElfCore;
     space.source_entry_count = core.mapping_count;
     space.streams = core.notes;
-    if core.signal_without_siginfo
+    if let Some(why) = core.no_fault_address
         && let Some(ex) = &mut space.exception
     {
         ex.target_addr = None;
         ex.access = None;
-        ex.detail = format!("{} (the core has no NT_SIGINFO: the faulting address is unknown)", ex.detail);
+        ex.detail = format!("{} ({why})", ex.detail);
     }
     // A core records neither the kernel's version nor the CPU's model.
     space.system.os_version.clear();

@@ -3,7 +3,7 @@
 //! Each phase's start time is kept, so `--timings` can say where the time went.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Shared between the loading thread and whoever watches it.
@@ -14,7 +14,13 @@ pub struct LoadProgress {
     phase: Mutex<&'static str>,
     /// When each phase was entered, in order.
     entered: Mutex<Vec<(&'static str, Instant)>>,
+    /// Within a long phase (decompressing): bytes done and in all.
+    work_done: AtomicU64,
+    work_total: AtomicU64,
 }
+
+/// The phase before the others for a compressed dump.
+pub const DECOMPRESSING: &str = "decompressing";
 
 /// The phases `AddressSpace::open_with_progress` goes through, in order.
 pub const PHASES: [&str; 6] = [
@@ -40,11 +46,32 @@ impl LoadProgress {
         self.cancel.load(Ordering::Relaxed)
     }
 
-    /// The current phase's name and the fraction of phases done (0..=1).
+    /// The current phase's name and the fraction done (0..=1): of the
+    /// phases, or of a compressed dump's bytes while it is decompressed.
     pub fn current(&self) -> (&'static str, f32) {
         let step = self.step.load(Ordering::Relaxed);
         let phase = self.phase.lock().map(|p| *p).unwrap_or("");
+        let total = self.work_total.load(Ordering::Relaxed);
+        if phase == DECOMPRESSING && total > 0 {
+            return (phase, (self.work_done.load(Ordering::Relaxed) as f64 / total as f64) as f32);
+        }
         (phase, step as f32 / (PHASES.len() - 1) as f32)
+    }
+
+    /// A compressed dump is being decompressed (before the phases).
+    pub(crate) fn enter_decompressing(&self) {
+        if let Ok(mut p) = self.phase.lock() {
+            *p = DECOMPRESSING;
+        }
+        if let Ok(mut entered) = self.entered.lock() {
+            entered.push((DECOMPRESSING, Instant::now()));
+        }
+    }
+
+    /// Bytes done of all within the current long phase.
+    pub(crate) fn set_work(&self, done: u64, total: u64) {
+        self.work_done.store(done, Ordering::Relaxed);
+        self.work_total.store(total, Ordering::Relaxed);
     }
 
     /// How long each phase took, in order (the last, "done", is not a phase).

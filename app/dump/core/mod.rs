@@ -31,9 +31,9 @@ pub(crate) struct CoreRead {
     pub stacks: Vec<(u64, u64)>,
     /// The notes, listed where a minidump lists its streams.
     pub notes: Vec<StreamEntry>,
-    /// A thread took a signal but the core has no NT_SIGINFO for it (qemu's
-    /// cores): the faulting address is unknown.
-    pub signal_without_siginfo: bool,
+    /// A thread took a signal the core gives no fault address for: no
+    /// NT_SIGINFO (qemu's cores), or one sent by a process (si_code <= 0).
+    pub no_fault_address: Option<&'static str>,
     pub warnings: Vec<String>,
 }
 
@@ -75,14 +75,18 @@ pub(crate) fn read(bytes: &[u8], core_dir: Option<&std::path::Path>) -> Result<C
     })?;
     warnings.extend(view_warnings);
     let stacks = mappings.iter().map(|m| (m.start, m.end)).collect();
-    let signal_without_siginfo = signaled.is_some_and(|i| notes.threads[i].siginfo.is_none());
+    let no_fault_address = signaled.and_then(|i| match notes.threads[i].siginfo {
+        None => Some("the core has no NT_SIGINFO: the faulting address is unknown"),
+        Some(si) if si.code <= 0 => Some("sent by a process (kill, tgkill, raise), not a fault"),
+        Some(_) => None,
+    });
     Ok(CoreRead {
         view,
         captured,
         mapping_count: mappings.len(),
         stacks,
         notes: note_list(&notes.seen),
-        signal_without_siginfo,
+        no_fault_address,
         warnings,
     })
 }

@@ -99,7 +99,9 @@ pub fn write(inp: &ViewInputs<'_>) -> Result<(Vec<u8>, Vec<String>), String> {
         let si = t.siginfo;
         e.exception_record.exception_code = si.map_or(t.signal, |s| s.signo);
         e.exception_record.exception_flags = si.map_or(0, |s| s.code as u32);
-        e.exception_record.exception_address = si.map_or(t.registers.ip(), |s| s.addr);
+        // si_addr is a fault's address only for a fault (si_code > 0); a
+        // signal sent by kill() holds the sender's pid there.
+        e.exception_record.exception_address = si.filter(|s| s.code > 0).map_or(t.registers.ip(), |s| s.addr);
         dump = dump.add_exception(e);
     }
 
