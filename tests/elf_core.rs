@@ -413,3 +413,48 @@ fn an_aarch64_core_from_qemu_names_its_frames() {
     assert_eq!(crashed.frames[1].trust, memscape::dump::FrameTrust::Cfi);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+const OVERFLOW_PROGRAM: &str = r#"
+#include <stdio.h>
+__attribute__((noinline)) int recurse(int n) { volatile char buf[512]; buf[0] = n; return recurse(n + 1) + buf[0]; }
+int main(void) { printf("%d\n", recurse(0)); return 0; }
+"#;
+
+#[test]
+fn a_main_stack_that_hit_its_limit_is_a_stack_overflow() {
+    let Some(gcc) = c_compiler() else { return };
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    if pattern.trim_start().starts_with('|') {
+        eprintln!("elf_core: core_pattern pipes cores to {pattern}; skipped");
+        return;
+    }
+    let dir = scratch_path("overflow-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("overflow.c"), OVERFLOW_PROGRAM).unwrap();
+    let out = Command::new(gcc).current_dir(&dir).args(["-g", "-O0", "-o", "overflow", "overflow.c"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = Command::new("sh")
+        .args(["-c", "ulimit -c unlimited; ulimit -s 8192; exec ./overflow"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    let Some(core) = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n == "core" || n.starts_with("core.")))
+    else {
+        eprintln!("elf_core: no core from the kernel (core_pattern {pattern:?}); skipped");
+        return;
+    };
+    let space = AddressSpace::open(&core).unwrap();
+    let t = space.crashed_thread().expect("the crashed thread");
+    let stack = space.region_at(t.stack_start_addr).expect("its stack");
+    assert_eq!(stack.kind, RegionKind::Stack, "the mapping above the stack pointer is its stack: {stack:?}");
+    assert!(t.sp.is_some_and(|sp| sp < stack.base_addr), "the pointer left the stack");
+    let findings = memscape::analysis::patterns::analyze(&space, None);
+    assert!(findings.iter().any(|f| f.name == "Stack Overflow (user mode)"), "{findings:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

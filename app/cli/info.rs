@@ -20,9 +20,10 @@ pub fn run(space: &AddressSpace, as_json: bool, out: &mut dyn Write) -> Result<(
     let bits = s.pointer_bits;
     writeln!(out, "Dump        {} ({} bytes)", space.path.display(), space.file_size_bytes)?;
     writeln!(out, "Written     {}", format_utc(p.dump_time_unix))?;
-    writeln!(out, "OS          {} {}", s.os, s.os_version)?;
+    writeln!(out, "OS          {}", [s.os.as_str(), &s.os_version].join(" ").trim_end())?;
     let procs = if s.processor_count > 0 { format!(", {} processors", s.processor_count) } else { String::new() };
-    writeln!(out, "CPU         {} {}{procs}, {}-bit", s.cpu, s.cpu_description, bits)?;
+    let cpu = [s.cpu.as_str(), &s.cpu_description].join(" ");
+    writeln!(out, "CPU         {}{procs}, {}-bit", cpu.trim_end(), bits)?;
     writeln!(out, "User space  0 .. {} ({})", windbg_addr(s.user_limit_addr, bits), s.user_limit_reason)?;
     let mut proc_line = match p.process_id {
         Some(pid) => format!("pid {pid} (0x{pid:x})"),

@@ -23,6 +23,7 @@ use super::read_modules::{read_modules, read_unloaded_modules};
 use super::read_process::read_process;
 use super::read_system::{self, LimitHints};
 use super::read_threads::{exception_context_pointers, read_exception, read_threads};
+use super::region::{Owner, RegionKind};
 use super::regions::{self, RegionInputs};
 
 impl AddressSpace {
@@ -334,6 +335,9 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
     })
 }
 
+/// How far below its stack mapping an overflowed stack's pointer may be.
+const OVERFLOWED_STACK_GAP: u64 = 64 << 10;
+
 /// An ELF core: its minidump view read as a dump, then the core put back
 /// under the model (core/mod.rs says how).
 fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
@@ -363,13 +367,24 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     for r in &mut space.regions {
         r.captured_bytes = space.captured.captured_in(r.base_addr, r.end_addr());
     }
-    // A thread's stack is its whole mapping, as the core holds it.
+    // A thread's stack is its whole mapping, as the core holds it. A stack
+    // pointer just below every mapping is a main stack that hit its limit
+    // (Linux grows it down on demand): the mapping right above is its stack.
     for t in &mut space.threads {
         let sp = t.sp.unwrap_or(t.stack_start_addr);
-        if let Some(&(start, end)) = core.stacks.iter().find(|(s, e)| *s <= sp && sp < *e) {
-            t.stack_start_addr = start;
-            t.stack_end_addr = end;
-            t.stack_captured_bytes = space.captured.captured_in(start, end);
+        let holding = core.stacks.iter().find(|(s, e)| *s <= sp && sp < *e);
+        let above = || core.stacks.iter().find(|(s, _)| *s > sp && *s - sp <= OVERFLOWED_STACK_GAP);
+        let Some(&(start, end)) = holding.or_else(above) else { continue };
+        t.stack_start_addr = start;
+        t.stack_end_addr = end;
+        t.stack_captured_bytes = space.captured.captured_in(start, end);
+        if holding.is_none()
+            && let Some(r) =
+                space.regions.iter_mut().find(|r| r.base_addr == start && r.kind == RegionKind::PrivateData)
+        {
+            r.kind = RegionKind::Stack;
+            r.owner = Owner::Thread(t.id);
+            r.label = format!("stack of thread {}", t.id);
         }
     }
     if let DumpBytes::Mapped(_) = &space.bytes

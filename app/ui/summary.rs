@@ -19,8 +19,9 @@ pub fn summary_ui(ui: &mut Ui, space: &AddressSpace) {
         };
         row("File", format!("{} ({})", space.path.display(), human_size(space.file_size_bytes)));
         row("Written", format_utc(p.dump_time_unix));
-        row("OS", format!("{} {}", s.os, s.os_version));
-        row("CPU", format!("{} {} ({}-bit)", s.cpu, s.cpu_description, s.pointer_bits));
+        row("OS", [s.os.as_str(), &s.os_version].join(" ").trim_end().to_string());
+        let cpu = [s.cpu.as_str(), &s.cpu_description].join(" ");
+        row("CPU", format!("{} ({}-bit)", cpu.trim_end(), s.pointer_bits));
         row("User space", format!("0 – 0x{:x} ({})", s.user_limit_addr, s.user_limit_reason));
         if let Some(pid) = p.process_id {
             row("Process id", format!("{pid} (0x{pid:x})"));

@@ -2,7 +2,7 @@
 
 use super::finding::{Ctx, Finding, Severity, frame_is, hex};
 use super::jit::is_jit_code;
-use crate::dump::{AccessKind, ExceptionInfo, Platform, RegionState, RegionType};
+use crate::dump::{AccessKind, ExceptionInfo, Platform, RegionKind, RegionState, RegionType};
 
 /// Addresses below this are "NULL plus an offset" (Windows keeps the first
 /// 64 KiB unmapped: MM_LOWEST_USER_ADDRESS).
@@ -62,7 +62,17 @@ pub fn stack_overflow(cx: &Ctx) -> Vec<Finding> {
     let sp = thread.and_then(|t| t.sp);
     // The bottom (lowest address) of the allocation holding SP.
     let stack_bottom = sp.and_then(|sp| {
-        let r = cx.space.region_at(sp)?;
+        let i = cx.space.region_index_at(sp)?;
+        // Linux grows the main stack down on demand: when it hits its limit
+        // the stack pointer is already in the free space just below it.
+        let r = match &cx.space.regions[i] {
+            r if r.state == RegionState::Free && !cx.windows() => cx
+                .space
+                .regions
+                .get(i + 1)
+                .filter(|s| s.kind == RegionKind::Stack && s.base_addr - sp < STACK_NEAR_LIMIT_BYTES)?,
+            r => r,
+        };
         if r.state == RegionState::Unknown || r.ty != Some(RegionType::Private) && cx.windows() {
             return None;
         }
@@ -83,7 +93,9 @@ pub fn stack_overflow(cx: &Ctx) -> Vec<Finding> {
         && let (Some(target), Some((sp, base))) = (ex.target_addr, stack_bottom)
         && target >= base.saturating_sub(STACK_NEAR_LIMIT_BYTES)
         && target < base + STACK_NEAR_LIMIT_BYTES
-        && target <= sp
+        // Below the stack pointer, or just below the stack (a store into the
+        // new frame lands a few bytes above a pointer that left the stack).
+        && (target <= sp || target < base)
     {
         Finding::new(
             "Stack Overflow (user mode)",
@@ -103,13 +115,12 @@ pub fn stack_overflow(cx: &Ctx) -> Vec<Finding> {
         return vec![];
     };
     if let Some((sp, base)) = stack_bottom {
-        f = f.evidence(format!(
-            "stack pointer {} is {} bytes above the stack allocation base {}",
-            hex(sp),
-            sp - base,
-            hex(base)
-        ));
-        f = f.region_at(cx.space, sp);
+        let place = match sp.checked_sub(base) {
+            Some(above) => format!("{above} bytes above"),
+            None => format!("{} bytes below", base - sp),
+        };
+        f = f.evidence(format!("stack pointer {} is {place} the stack allocation base {}", hex(sp), hex(base)));
+        f = f.region_at(cx.space, sp.max(base));
     }
     vec![f.thread(ex.thread_id)]
 }
