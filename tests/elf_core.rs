@@ -310,6 +310,11 @@ fn kernel_and_gcore_cores_match_proc_maps_and_gdb() {
         assert_eq!(unpacked.regions, space.regions, "{ext}");
         assert_eq!(unpacked.exception, space.exception, "{ext}");
         assert_eq!(unpacked.threads, space.threads, "{ext}");
+        // Cancelled (the window's Cancel): stops with Cancelled, nothing kept.
+        let cancelled = memscape::dump::LoadProgress::new();
+        cancelled.cancel();
+        let stopped = AddressSpace::open_with_progress(&packed, &cancelled);
+        assert!(matches!(stopped, Err(memscape::dump::DumpError::Cancelled { .. })), "{ext}: {:?}", stopped.err());
         // Cut short: a clear error that names the file, or what could be read.
         let bytes = std::fs::read(&packed).unwrap();
         let cut = common::write_scratch("cut-core", &bytes[..bytes.len() / 2]);

@@ -91,7 +91,7 @@ pub(crate) fn decompress(path: &Path, input: &[u8], codec: Codec, progress: &Loa
             let mut w = Limited { out: &mut out, written: 0, go_on: &go_on, path };
             let mut reader = io::BufReader::new(&mut counted);
             lzma_rs::xz_decompress(&mut reader, &mut w).map_err(|e| match e {
-                lzma_rs::error::Error::IoError(io) if io.kind() == io::ErrorKind::Interrupted => Copy::Cancelled,
+                lzma_rs::error::Error::IoError(io) if io.to_string() == CANCELLED => Copy::Cancelled,
                 lzma_rs::error::Error::IoError(io) if io.kind() == io::ErrorKind::FileTooLarge => Copy::TooLarge,
                 other => Copy::Bad(format!("{other:?}")),
             })
@@ -148,6 +148,9 @@ fn copy(decoder: &mut dyn Read, out: &mut BufWriter<File>, go_on: &dyn Fn() -> b
     }
 }
 
+/// What a cancelled xz write says.
+const CANCELLED: &str = "memscape: loading cancelled";
+
 /// A Write that stops at the limit and on cancel (for lzma-rs).
 struct Limited<'a> {
     out: &'a mut BufWriter<File>,
@@ -159,7 +162,8 @@ struct Limited<'a> {
 impl Write for Limited<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if !(self.go_on)() {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+            // Not ErrorKind::Interrupted: write_all would retry that forever.
+            return Err(io::Error::other(CANCELLED));
         }
         self.written += buf.len() as u64;
         if self.written > MAX_DECOMPRESSED_BYTES {
