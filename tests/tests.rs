@@ -15,6 +15,7 @@ mod charts;
 mod corpus;
 mod demo_dump;
 mod demo_model;
+mod diff;
 mod elf_core;
 mod export;
 mod file_dialog;

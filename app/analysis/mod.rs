@@ -1,9 +1,11 @@
 //! The analysis layer: AddressSpace (+ stack traces) -> statistics
-//! ([`stats`]), crash-dump-analysis pattern findings ([`patterns`]) and what
-//! each finding involves on the map ([`involvement`]). Pure and
+//! ([`stats`]), crash-dump-analysis pattern findings ([`patterns`]), what
+//! each finding involves on the map ([`involvement`]) and two dumps
+//! compared ([`diff`]). Pure and
 //! deterministic; no egui, no wgpu, and no minidump types (those stay in
 //! dump/). May use dump/ only.
 
+pub mod diff;
 pub mod involvement;
 pub mod patterns;
 pub mod stats;

@@ -164,6 +164,14 @@ pub enum Command {
         #[command(flatten)]
         symbols: SymbolArgs,
     },
+    /// What was born, died or changed between two dumps of a process (A
+    /// before, B after): bytes per kind, modules, threads, every changed range.
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Render a map offscreen to a PNG (no window or X server needed).
     Shot {
         dump: PathBuf,

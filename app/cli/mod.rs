@@ -5,6 +5,7 @@
 //! write a dump) and prints. Nothing outside cli/ and main.rs names it.
 
 mod args;
+mod diff;
 pub mod gallery;
 mod info;
 mod json;
@@ -78,6 +79,10 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
         Command::Patterns { dump, json, symbols } => {
             let opts = crate::dump::WalkOptions { symbols: symbol_sources(symbols), watch: None };
             patterns::run(&timings.open(dump)?, *json, &opts, timings, out)
+        }
+        Command::Diff { a, b, json } => {
+            let (a, b) = (timings.open(a)?, timings.open(b)?);
+            timings.time("output", || diff::run(&a, &b, *json, out))
         }
         Command::Gallery { dir, size } => gallery::run(dir, *size, out),
         Command::Synth { regions, threads, modules, captured_bytes, seed, output } => {
