@@ -3,7 +3,8 @@
 //! A C program built here changes its address space between two moments: it
 //! unmaps one mapping, makes another read-only, maps 32 MiB more, loads a
 //! library with dlopen and starts a thread. At each moment the test copies
-//! `/proc/PID/maps` and has gdb's `gcore` write a core. The cores' diff must
+//! `/proc/PID/maps`, has gdb's `gcore` write a core and minidump-writer a
+//! minidump. The minidumps' diff and the cores' diff must
 //! say what the two maps copies say: the bytes born, died and changed (with
 //! the same protection or file on each side) are the maps' (but `[vvar]`,
 //! `[vvar_vclock]`, `[vsyscall]`, which no core holds), the library is among
@@ -18,6 +19,7 @@ use std::process::{Command, Stdio};
 
 use memscape::analysis::diff::{Change, diff};
 use memscape::dump::AddressSpace;
+use minidump_writer::minidump_writer::MinidumpWriterConfig;
 
 use crate::common;
 use common::{c_compiler, scratch_path, tool};
@@ -103,7 +105,7 @@ fn gcore(gdb: &str, pid: u32, path: &Path) {
 }
 
 #[test]
-fn a_diff_of_two_cores_says_what_proc_maps_says() {
+fn diffs_of_two_cores_and_two_minidumps_say_what_proc_maps_says() {
     let Some(gcc) = c_compiler() else { return };
     let Some(gdb) = tool("gdb") else { return };
     let dir = scratch_path("diffprog-dir");
@@ -129,10 +131,21 @@ fn a_diff_of_two_cores_says_what_proc_maps_says() {
         let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
         let core = dir.join(name);
         gcore(gdb, pid, &core);
+        // And a minidump of the same moment (minidump-writer, as Breakpad writes them).
+        let mut file = std::fs::File::create(core.with_extension("dmp")).unwrap();
+        MinidumpWriterConfig::new(pid as i32, pid as i32).write(&mut file).expect("minidump-writer (needs ptrace)");
         moments.push((text, core));
         child.stdin.as_mut().unwrap().write_all(b"go\n").unwrap();
     }
     let _ = child.wait();
+
+    // The minidumps say the same as the maps.
+    let a = AddressSpace::open(moments[0].1.with_extension("dmp")).unwrap();
+    let b = AddressSpace::open(moments[1].1.with_extension("dmp")).unwrap();
+    let d = diff(&a, &b);
+    assert_eq!(d.totals(), expected(&moments[0].0, &moments[1].0), "minidumps: {:#?}", d.regions);
+    assert!(d.modules.loaded.iter().any(|m| m.ends_with("libm.so.6")), "minidumps: {:?}", d.modules);
+    assert_eq!(d.threads.started.len(), 1, "minidumps: {:?}", d.threads);
 
     let a = AddressSpace::open(&moments[0].1).unwrap();
     let b = AddressSpace::open(&moments[1].1).unwrap();
