@@ -58,29 +58,15 @@ int main(void) {
 }
 "#;
 
-/// (start, end) -> (perms, path) of a maps copy, without what no core holds.
-fn maps(text: &str) -> Vec<(u64, u64, String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let (range, perms) = (f.next()?, f.next()?);
-            let path = f.nth(3).unwrap_or("").to_string();
-            let (s, e) = range.split_once('-')?;
-            Some((u64::from_str_radix(s, 16).ok()?, u64::from_str_radix(e, 16).ok()?, perms[..3].to_string(), path))
-        })
-        .filter(|(_, _, _, p)| !matches!(p.as_str(), "[vvar]" | "[vvar_vclock]" | "[vsyscall]"))
-        .collect()
-}
-
 /// Bytes born, died and changed between two maps copies (the same overlay
 /// the model does, on the kernel's own lines).
 fn expected(a: &str, b: &str) -> (u64, u64, u64) {
-    let (a, b) = (maps(a), maps(b));
+    let (a, b) = (common::proc_maps::lines(a), common::proc_maps::lines(b));
     let mut cuts: Vec<u64> = a.iter().chain(&b).flat_map(|(s, e, _, _)| [*s, *e]).collect();
     cuts.sort_unstable();
     cuts.dedup();
-    let at = |m: &[(u64, u64, String, String)], x: u64| {
-        m.iter().find(|(s, e, _, _)| *s <= x && x < *e).map(|(_, _, p, f)| (p.clone(), f.clone()))
+    let at = |m: &[common::proc_maps::MapsLine], x: u64| {
+        m.iter().find(|(s, e, _, _)| *s <= x && x < *e).map(|(_, _, p, f)| (*p, f.clone()))
     };
     let (mut born, mut died, mut changed) = (0, 0, 0);
     for w in cuts.windows(2) {

@@ -29,12 +29,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use memscape::dump::{
-    AddressSpace, Protection, RegionKind, RegionSource, RegionState, StackTrace, WalkOptions, walk_stacks,
-};
+use memscape::dump::{AddressSpace, Protection, RegionKind, RegionSource, RegionState, WalkOptions, walk_stacks};
 
 use crate::common;
-use common::gdb::{GdbFrame, backtraces};
+use common::gdb::{backtraces, program_frames, program_frames_gdb};
 use common::{c_compiler, scratch_path, tool};
 
 const PROGRAM: &str = r#"
@@ -147,48 +145,6 @@ fn crash(mut c: Child, dir: &Path) -> Option<(PathBuf, Child)> {
     }
 }
 
-/// One /proc/PID/maps line: range, r/w/x, path.
-fn maps_lines(maps: &str) -> Vec<(u64, u64, [bool; 3], String)> {
-    maps.lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let (range, perms) = (f.next()?, f.next()?);
-            let path = f.nth(3).unwrap_or("").to_string();
-            let (s, e) = range.split_once('-')?;
-            let p = perms.as_bytes();
-            Some((
-                u64::from_str_radix(s, 16).ok()?,
-                u64::from_str_radix(e, 16).ok()?,
-                [p[0] == b'r', p[1] == b'w', p[2] == b'x'],
-                path,
-            ))
-        })
-        .filter(|(_, _, _, p)| !matches!(p.as_str(), "[vvar]" | "[vvar_vclock]" | "[vsyscall]"))
-        .collect()
-}
-
-fn program_frames(trace: &StackTrace) -> Vec<(String, u32)> {
-    let past_main =
-        trace.frames.iter().position(|f| f.function.as_deref() == Some("main")).map_or(usize::MAX, |i| i + 1);
-    trace
-        .frames
-        .iter()
-        .take(past_main)
-        .filter(|f| f.module.as_deref() == Some("coreprog"))
-        .map(|f| (f.function.clone().unwrap_or_else(|| f.location()), f.source.clone().map_or(0, |s| s.1)))
-        .collect()
-}
-
-fn gdb_program_frames(frames: &[GdbFrame]) -> Vec<(String, u32)> {
-    frames
-        .iter()
-        .filter_map(|f| {
-            let (file, line) = f.line.as_ref()?;
-            file.ends_with("coreprog.c").then(|| (f.function.clone(), *line))
-        })
-        .collect()
-}
-
 /// Everything a core must show of the child it was taken of.
 fn check_core(core: &Path, exe: &Path, data: &Path, child: &Child, gdb: &str, how: &str) -> AddressSpace {
     let space = AddressSpace::open(core).unwrap_or_else(|e| panic!("{how}: {e}"));
@@ -198,7 +154,7 @@ fn check_core(core: &Path, exe: &Path, data: &Path, child: &Child, gdb: &str, ho
     // Every mapping, with its protection and kind.
     let exe_path = exe.to_str().unwrap();
     let data_path = data.to_str().unwrap();
-    for (start, end, [r, w, x], path) in maps_lines(&child.maps) {
+    for (start, end, [r, w, x], path) in common::proc_maps::lines(&child.maps) {
         let first = space.region_index_at(start).unwrap_or_else(|| panic!("{how}: nothing at {start:#x} ({path})"));
         let mut at = start;
         for region in &space.regions[first..] {
@@ -242,8 +198,9 @@ fn check_core(core: &Path, exe: &Path, data: &Path, child: &Child, gdb: &str, ho
     let gdb_traces = backtraces(gdb, &[exe_path, core.to_str().unwrap()]);
     let mut compared = 0;
     for (tid, frames) in &gdb_traces {
-        let theirs = gdb_program_frames(frames);
-        let ours = program_frames(walk.trace(*tid).unwrap_or_else(|| panic!("{how}: no trace of {tid}")));
+        let theirs = program_frames_gdb(frames, "coreprog.c");
+        let ours =
+            program_frames(walk.trace(*tid).unwrap_or_else(|| panic!("{how}: no trace of {tid}")), &["coreprog"]);
         assert_eq!(ours, theirs, "{how}: thread {tid}");
         compared += theirs.len();
     }

@@ -124,31 +124,12 @@ fn gdb_backtraces(gdb: &str, pid: u32) -> BTreeMap<u32, Vec<GdbFrame>> {
 
 /// gdb's frames that lie in the program's source.
 fn program_frames_gdb(frames: &[GdbFrame]) -> Vec<(String, u32)> {
-    frames
-        .iter()
-        .filter_map(|f| {
-            let (file, line) = f.line.as_ref()?;
-            file.ends_with("symprog.c").then(|| (f.function.clone(), *line))
-        })
-        .collect()
+    common::gdb::program_frames_gdb(frames, "symprog.c")
 }
 
-/// memscape's frames in the program: function and line, up to `main` (gdb
-/// stops there: its `backtrace past-main` is off).
+/// memscape's frames in the program (under either of its names).
 fn program_frames(trace: &StackTrace) -> Vec<(String, u32)> {
-    let past_main =
-        trace.frames.iter().position(|f| f.function.as_deref() == Some("main")).map_or(usize::MAX, |i| i + 1);
-    trace
-        .frames
-        .iter()
-        .take(past_main)
-        .filter(|f| f.module.as_deref() == Some("symprog") || f.module.as_deref() == Some("renamed.bin"))
-        .map(|f| {
-            let (file, line) = f.source.clone().unwrap_or_default();
-            assert!(file.is_empty() || file.ends_with("symprog.c"), "{f:?}");
-            (f.function.clone().unwrap_or_else(|| f.location()), line)
-        })
-        .collect()
+    common::gdb::program_frames(trace, &["symprog", "renamed.bin"])
 }
 
 fn walk(dump: &Path, dirs: Vec<PathBuf>) -> (AddressSpace, memscape::dump::WalkResult) {

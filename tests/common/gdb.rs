@@ -44,3 +44,28 @@ pub fn backtraces(gdb: &str, args: &[&str]) -> BTreeMap<u32, Vec<GdbFrame>> {
     assert!(!traces.is_empty(), "gdb printed no backtraces:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     traces
 }
+
+/// gdb's frames whose source file ends with `source`: (function, line).
+pub fn program_frames_gdb(frames: &[GdbFrame], source: &str) -> Vec<(String, u32)> {
+    frames
+        .iter()
+        .filter_map(|f| {
+            let (file, line) = f.line.as_ref()?;
+            file.ends_with(source).then(|| (f.function.clone(), *line))
+        })
+        .collect()
+}
+
+/// memscape's frames in `modules`: (function, line), up to `main` (gdb
+/// stops there: its `backtrace past-main` is off).
+pub fn program_frames(trace: &memscape::dump::StackTrace, modules: &[&str]) -> Vec<(String, u32)> {
+    let past_main =
+        trace.frames.iter().position(|f| f.function.as_deref() == Some("main")).map_or(usize::MAX, |i| i + 1);
+    trace
+        .frames
+        .iter()
+        .take(past_main)
+        .filter(|f| f.module.as_deref().is_some_and(|m| modules.contains(&m)))
+        .map(|f| (f.function.clone().unwrap_or_else(|| f.location()), f.source.clone().map_or(0, |s| s.1)))
+        .collect()
+}

@@ -9,6 +9,7 @@ pub mod http;
 pub mod kittest;
 pub mod pattern_spec;
 pub mod pixels;
+pub mod proc_maps;
 pub mod process;
 pub mod rng;
 pub mod synth;
