@@ -372,8 +372,10 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     // (Linux grows it down on demand): the mapping right above is its stack.
     for t in &mut space.threads {
         let sp = t.sp.unwrap_or(t.stack_start_addr);
-        let holding = core.stacks.iter().find(|(s, e)| *s <= sp && sp < *e);
-        let above = || core.stacks.iter().find(|(s, _)| *s > sp && *s - sp <= OVERFLOWED_STACK_GAP);
+        // The mappings are sorted and disjoint: the first ending past sp holds it or lies above.
+        let next = core.stacks.get(core.stacks.partition_point(|(_, e)| *e <= sp));
+        let holding = next.filter(|(s, _)| *s <= sp);
+        let above = || next.filter(|(s, _)| *s > sp && *s - sp <= OVERFLOWED_STACK_GAP);
         let Some(&(start, end)) = holding.or_else(above) else { continue };
         t.stack_start_addr = start;
         t.stack_end_addr = end;

@@ -14,7 +14,9 @@ use std::fmt::Write;
 
 use super::elf::Segment;
 use super::notes::{AT_ENTRY, AT_EXECFN, AT_PHDR, AT_SYSINFO_EHDR, FileMapping, Notes};
+use crate::dump::bytes::MappedFile;
 use crate::dump::captured::CapturedMemory;
+use crate::dump::file::open_regular;
 
 /// One mapping.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +45,14 @@ pub struct CoreModule {
 
 /// The mappings, sorted and disjoint.
 pub fn mappings(segments: &[Segment], notes: &Notes) -> Vec<Mapping> {
-    let file_at = |start: u64| notes.files.iter().find(|f| f.start <= start && start < f.end);
+    // Binary searches throughout: a core has up to ~65k mappings, and every
+    // lookup here is per mapping.
+    let mut files: Vec<&FileMapping> = notes.files.iter().collect();
+    files.sort_by_key(|f| f.start);
+    let file_at = |start: u64| {
+        let i = files.partition_point(|f| f.start <= start).checked_sub(1)?;
+        Some(files[i]).filter(|f| start < f.end)
+    };
     let mut out: Vec<Mapping> = segments
         .iter()
         .map(|s| {
@@ -93,11 +102,12 @@ pub fn mappings(segments: &[Segment], notes: &Notes) -> Vec<Mapping> {
     disjoint
 }
 
-/// The parts of `f` that no mapping in `maps` covers.
+/// The parts of `f` that no mapping in `maps` (sorted by start, disjoint:
+/// the kernel's VMAs) covers.
 fn uncovered(f: &FileMapping, maps: &[Mapping]) -> Vec<(u64, u64)> {
-    let mut covered: Vec<(u64, u64)> =
-        maps.iter().filter(|m| m.start < f.end && f.start < m.end).map(|m| (m.start, m.end)).collect();
-    covered.sort_unstable();
+    let first = maps.partition_point(|m| m.end <= f.start);
+    let covered: Vec<(u64, u64)> =
+        maps[first..].iter().take_while(|m| m.start < f.end).map(|m| (m.start, m.end)).collect();
     let mut out = Vec::new();
     let mut at = f.start;
     for (s, e) in covered {
@@ -183,10 +193,8 @@ pub fn name_executable(
 /// The span of an ELF file's loaded segments, from its headers on disk.
 fn extent_on_disk(path: &str) -> Option<u64> {
     use object::{Object, ObjectSegment};
-    let file = std::fs::File::open(path).ok()?;
-    // SAFETY: read-only map of a file only read through the slice.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let obj = object::File::parse(&*map).ok()?;
+    let map = map_file(path)?;
+    let obj = object::File::parse(map.bytes()).ok()?;
     let first = obj.segments().map(|s| s.address() & !0xfff).min()?;
     obj.segments().map(|s| s.address().saturating_add(s.size()).saturating_sub(first)).max()
 }
@@ -230,11 +238,17 @@ pub fn modules(maps: &[Mapping], captured: &CapturedMemory, core: &[u8]) -> (Vec
             continue;
         }
         let header = captured.read(core, m.start, 4);
-        let on_disk = || file && std::fs::File::open(&m.path).ok().and_then(|f| magic(f).ok()) == Some(*b"\x7fELF");
+        // Only regular files: a path in a core may name a FIFO or a device.
+        let on_disk = || {
+            file && open_regular(std::path::Path::new(&m.path)).ok().and_then(|(f, _)| magic(f).ok())
+                == Some(*b"\x7fELF")
+        };
         if header != Some(b"\x7fELF".as_slice()) && !(header.is_none() && on_disk()) {
             continue;
         }
-        let end = maps[i..].iter().take_while(|n| n.path == m.path || n.path.is_empty()).filter(|n| n.path == m.path);
+        // A module has a handful of mappings; the cap keeps a hostile core linear.
+        let end = maps[i..].iter().take(4096).take_while(|n| n.path == m.path || n.path.is_empty());
+        let end = end.filter(|n| n.path == m.path);
         let end = end.map(|n| n.end).max().unwrap_or(m.end);
         let mut build_id = build_id_in_memory(captured, core, m.start);
         if build_id.is_none() && file {
@@ -306,20 +320,18 @@ fn image_phdrs(captured: &CapturedMemory, core: &[u8], base: u64) -> Option<Vec<
 /// PT_LOAD that covers their offset (the image's headers as the core holds
 /// them); without it they stay readable.
 pub fn protect_file_only(maps: &mut [Mapping], captured: &CapturedMemory, core: &[u8]) {
-    for i in 0..maps.len() {
-        if !maps[i].file_only {
-            continue;
-        }
-        let Some(base) = maps.iter().find(|m| m.path == maps[i].path && m.offset == 0).map(|m| m.start) else {
-            continue;
-        };
+    let mut bases: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for m in maps.iter().filter(|m| m.offset == 0 && !m.path.is_empty()) {
+        bases.entry(m.path.clone()).or_insert(m.start);
+    }
+    for m in maps.iter_mut().filter(|m| m.file_only) {
+        let Some(&base) = bases.get(&m.path) else { continue };
         let Some(phdrs) = image_phdrs(captured, core, base) else { continue };
-        let offset = maps[i].offset;
+        let offset = m.offset;
         let load = phdrs
             .iter()
             .find(|p| p.p_type == 1 && p.offset & !0xfff <= offset && offset < p.offset.saturating_add(p.file_size));
         if let Some(p) = load {
-            let m = &mut maps[i];
             (m.read, m.write, m.exec) = (p.flags & 4 != 0, p.flags & 2 != 0, p.flags & 1 != 0);
         }
     }
@@ -358,12 +370,18 @@ fn build_id_in_memory(captured: &CapturedMemory, core: &[u8], base: u64) -> Opti
 /// The build id of the ELF file at `path` (its headers, mapped).
 fn build_id_on_disk(path: &str) -> Option<Vec<u8>> {
     use object::Object;
-    let file = std::fs::File::open(path).ok()?;
-    // SAFETY: read-only map of a file only read through the slice; a file
-    // cut short underneath is a SIGBUS risk memscape accepts for a header read.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    let obj = object::File::parse(&*map).ok()?;
+    let map = map_file(path)?;
+    let obj = object::File::parse(map.bytes()).ok()?;
     obj.build_id().ok().flatten().map(<[u8]>::to_vec)
+}
+
+/// A regular file named by the core, mapped under the dump's SIGBUS guard
+/// (a file cut short while read gives zeros, not a crash).
+fn map_file(path: &str) -> Option<MappedFile> {
+    let (file, _) = open_regular(std::path::Path::new(path)).ok()?;
+    // SAFETY: read-only map, read through slices, guarded against truncation.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    Some(MappedFile::new(map))
 }
 
 #[cfg(test)]

@@ -121,7 +121,11 @@ pub fn write(inp: &ViewInputs<'_>) -> Result<(Vec<u8>, Vec<String>), String> {
 /// most [`MAX_STACK_COPY`], within the total budget.
 fn stack_copy<'a>(inp: &ViewInputs<'a>, sp: u64, copied: &mut u64) -> Option<(u64, &'a [u8])> {
     let base = sp.saturating_sub(RED_ZONE) & !15;
-    let r = inp.captured.ranges().iter().find(|r| r.base_addr <= base && base < r.end_addr())?;
+    let ranges = inp.captured.ranges();
+    let r = ranges.get(ranges.partition_point(|r| r.end_addr() <= base))?;
+    if r.base_addr > base {
+        return None;
+    }
     let len = (r.end_addr() - base).min(MAX_STACK_COPY).min(MAX_STACK_TOTAL.saturating_sub(*copied));
     if len == 0 {
         return None;
