@@ -34,18 +34,14 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
 /// The symbol sources the options and the environment name: the options
 /// first, then `_NT_SYMBOL_PATH` and `DEBUGINFOD_URLS`.
 fn symbol_sources(args: &SymbolArgs) -> SymbolSources {
-    let mut s = SymbolSources {
-        dirs: args.symbols.clone(),
-        servers: args.servers.clone(),
-        debuginfod: args.debuginfod.clone(),
-        cache: args.cache.clone(),
-        ..SymbolSources::default()
-    };
+    let mut s = SymbolSources::named_then_environment(
+        args.symbols.clone(),
+        args.servers.clone(),
+        args.debuginfod.clone(),
+        args.cache.clone(),
+    );
     if let Some(secs) = args.timeout {
         s.limits.total = std::time::Duration::from_secs(secs.max(1));
-    }
-    for problem in s.add_environment() {
-        log::warn!("{problem}");
     }
     s
 }

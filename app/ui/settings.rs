@@ -67,16 +67,12 @@ impl SymbolSettings {
     /// `_NT_SYMBOL_PATH` and `DEBUGINFOD_URLS` name; no server at all
     /// unless HTTP is switched on.
     pub fn sources(&self) -> SymbolSources {
-        let mut s = SymbolSources {
-            dirs: self.dirs.clone(),
-            servers: self.urls.clone(),
-            debuginfod: self.debuginfod.clone(),
-            cache: self.cache.clone(),
-            ..SymbolSources::default()
-        };
-        for problem in s.add_environment() {
-            log::warn!("{problem}");
-        }
+        let mut s = SymbolSources::named_then_environment(
+            self.dirs.clone(),
+            self.urls.clone(),
+            self.debuginfod.clone(),
+            self.cache.clone(),
+        );
         if !self.use_http {
             s.servers.clear();
             s.debuginfod.clear();

@@ -91,6 +91,22 @@ impl SymbolSources {
         }
     }
 
+    /// The sources the user named (command line or settings), then what
+    /// the environment adds ([`SymbolSources::add_environment`]); what the
+    /// environment says that is not understood is logged as a warning.
+    pub fn named_then_environment(
+        dirs: Vec<PathBuf>,
+        servers: Vec<String>,
+        debuginfod: Vec<String>,
+        cache: Option<PathBuf>,
+    ) -> SymbolSources {
+        let mut s = SymbolSources { dirs, servers, debuginfod, cache, ..SymbolSources::default() };
+        for problem in s.add_environment() {
+            log::warn!("{problem}");
+        }
+        s
+    }
+
     /// Adds what the environment says: `_NT_SYMBOL_PATH` (after
     /// `_NT_ALT_SYMBOL_PATH`, which WinDbg searches first) and
     /// `DEBUGINFOD_URLS`. Returns warnings about what was not understood.
