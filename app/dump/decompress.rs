@@ -135,9 +135,6 @@ fn copy(decoder: &mut dyn Read, out: &mut BufWriter<File>, go_on: &dyn Fn() -> b
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof || e.kind() == io::ErrorKind::InvalidData => {
-                return Err(Copy::Bad(e.to_string()));
-            }
             Err(e) => return Err(Copy::Bad(e.to_string())),
         };
         written += n as u64;

@@ -352,7 +352,7 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     space.bytes = bytes;
     space.captured = core.captured;
     space.region_source = super::model::RegionSource::ElfCore;
-    space.source_entry_count = core.mapping_count;
+    space.source_entry_count = core.mappings.len();
     space.streams = core.notes;
     if let Some(why) = core.no_fault_address
         && let Some(ex) = &mut space.exception
@@ -373,7 +373,7 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
     for t in &mut space.threads {
         let sp = t.sp.unwrap_or(t.stack_start_addr);
         // The mappings are sorted and disjoint: the first ending past sp holds it or lies above.
-        let next = core.stacks.get(core.stacks.partition_point(|(_, e)| *e <= sp));
+        let next = core.mappings.get(core.mappings.partition_point(|(_, e)| *e <= sp));
         let holding = next.filter(|(s, _)| *s <= sp);
         let above = || next.filter(|(s, _)| *s > sp && *s - sp <= OVERFLOWED_STACK_GAP);
         let Some(&(start, end)) = holding.or_else(above) else { continue };

@@ -25,10 +25,9 @@ pub(crate) struct CoreRead {
     pub view: Vec<u8>,
     /// Every segment's bytes in the core.
     pub captured: CapturedMemory,
-    /// The mappings listed (segments and NT_FILE ranges).
-    pub mapping_count: usize,
-    /// Each segment with its bytes, so threads' stacks get their whole mapping.
-    pub stacks: Vec<(u64, u64)>,
+    /// Every mapping's range (segments and NT_FILE ranges), sorted and
+    /// disjoint: a thread's stack is the whole mapping holding its pointer.
+    pub mappings: Vec<(u64, u64)>,
     /// The notes, listed where a minidump lists its streams.
     pub notes: Vec<StreamEntry>,
     /// A thread took a signal the core gives no fault address for: no
@@ -74,7 +73,6 @@ pub(crate) fn read(bytes: &[u8], core_dir: Option<&std::path::Path>) -> Result<C
         signaled,
     })?;
     warnings.extend(view_warnings);
-    let stacks = mappings.iter().map(|m| (m.start, m.end)).collect();
     let no_fault_address = signaled.and_then(|i| match notes.threads[i].siginfo {
         None => Some("the core has no NT_SIGINFO: the faulting address is unknown"),
         Some(si) if si.code <= 0 => Some("sent by a process (kill, tgkill, raise), not a fault"),
@@ -83,8 +81,7 @@ pub(crate) fn read(bytes: &[u8], core_dir: Option<&std::path::Path>) -> Result<C
     Ok(CoreRead {
         view,
         captured,
-        mapping_count: mappings.len(),
-        stacks,
+        mappings: mappings.iter().map(|m| (m.start, m.end)).collect(),
         notes: note_list(&notes.seen),
         no_fault_address,
         warnings,

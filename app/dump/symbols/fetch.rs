@@ -121,32 +121,26 @@ enum Check {
     Breakpad,
 }
 
-/// What one fetch gave.
-#[derive(Default)]
-pub(crate) struct Fetched {
-    /// Server-wide trouble (once per server), for the walk's warnings.
-    pub warnings: Vec<String>,
-}
-
 /// Asks the servers for what each module in `located` lacks, saves it in the
 /// cache and adds it to `located`. `has_breakpad[i]`: module i already has a
-/// local `.sym` file.
+/// local `.sym` file. Returns server-wide trouble (once per server), for the
+/// walk's warnings.
 pub(crate) fn fetch_missing(
     ids: &[ModuleId],
     located: &mut [Located],
     has_breakpad: &[bool],
     sources: &SymbolSources,
     watch: Option<&FetchWatch>,
-) -> Fetched {
-    let mut out = Fetched::default();
+) -> Vec<String> {
+    let mut warnings = Vec::new();
     let cache = sources.cache_dir();
     let jobs: Vec<usize> = (0..ids.len()).filter(|&i| lacks(&ids[i], &located[i], has_breakpad[i])).collect();
     if jobs.is_empty() {
-        return out;
+        return warnings;
     }
     if let Err(e) = std::fs::create_dir_all(&cache) {
-        out.warnings.push(format!("symbol cache {} cannot be made ({e}): nothing downloaded", cache.display()));
-        return out;
+        warnings.push(format!("symbol cache {} cannot be made ({e}): nothing downloaded", cache.display()));
+        return warnings;
     }
     let ctx = Context {
         client: Client::new(&sources.limits),
@@ -189,7 +183,7 @@ pub(crate) fn fetch_missing(
     for (i, found) in results.into_inner().unwrap_or_default() {
         located[i] = found;
     }
-    out.warnings.extend(
+    warnings.extend(
         ctx.dead
             .into_inner()
             .unwrap_or_default()
@@ -197,9 +191,9 @@ pub(crate) fn fetch_missing(
             .map(|(url, why)| format!("symbol server {url} was not used further: {why}")),
     );
     if watch.is_some_and(|w| w.is_cancelled()) {
-        out.warnings.push("symbol downloads were cancelled; the stacks use what was there".into());
+        warnings.push("symbol downloads were cancelled; the stacks use what was there".into());
     }
-    out
+    warnings
 }
 
 /// Whether a module still lacks something a server could give.
@@ -320,7 +314,7 @@ impl Context<'_> {
         }
         let aside = Aside::new(dest, "part");
         let cancel = self.watch.map(|w| &w.cancel);
-        let never = AtomicBool::new(false);
+        let no_watch = AtomicBool::new(false); // without a watch nothing cancels
         let mut progress = |got: u64, total: Option<u64>| {
             if let Some(w) = self.watch {
                 w.update(|s| match s.receiving.iter_mut().find(|r| r.0 == url) {
@@ -329,7 +323,7 @@ impl Context<'_> {
                 });
             }
         };
-        let got = self.client.get_to_file(url, &aside.0, cancel.unwrap_or(&never), &mut progress);
+        let got = self.client.get_to_file(url, &aside.0, cancel.unwrap_or(&no_watch), &mut progress);
         if let Some(w) = self.watch {
             w.update(|s| s.receiving.retain(|r| r.0 != url));
         }

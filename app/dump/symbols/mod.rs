@@ -167,8 +167,7 @@ pub(crate) fn load(space: &AddressSpace, sources: &SymbolSources, watch: Option<
     let mut located: Vec<_> = space.modules.iter().zip(&ids).map(|(m, id)| locator.locate(id, &m.path)).collect();
     if sources.uses_network() {
         let has_breakpad: Vec<bool> = ids.iter().map(|id| breakpad_file(&breakpad_dirs, id).is_some()).collect();
-        let fetched = fetch::fetch_missing(&ids, &mut located, &has_breakpad, sources, watch);
-        warnings.extend(fetched.warnings);
+        warnings.extend(fetch::fetch_missing(&ids, &mut located, &has_breakpad, sources, watch));
         located = located.into_iter().map(locate::finish).collect();
     }
 
