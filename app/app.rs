@@ -7,16 +7,15 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::demo;
-use crate::dump::{AddressSpace, DumpError, LoadProgress, WalkOptions};
+use crate::analysis::compare::Comparison;
+use crate::dump::{AddressSpace, WalkOptions};
 use crate::export::{PictureOptions, save_picture};
 use crate::layout::layout3d::HeightMetric;
 use crate::layout::{View, ViewKind};
-use crate::scene::theme::{self, ExportTheme};
+use crate::scene::theme::{self, ColorMode, ExportTheme};
 use crate::scene::{Filters, ViewParams, VolumeStyle};
 use crate::task::{Poll, Task, Waker};
 use crate::ui::actions::Command;
@@ -24,34 +23,13 @@ use crate::ui::bottom::{self, BottomTab, FindingsView};
 use crate::ui::document::{Document, TraceState};
 use crate::ui::export_dialog::{self, ExportDialog};
 use crate::ui::file_dialog::{self, DialogPurpose, FileChosen, FileDialogs};
+pub use crate::ui::loading::DumpSource;
+use crate::ui::loading::{LoadOutcome, Loaded, Loader};
 use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
 use crate::ui::settings::{self, SymbolSettings};
-use crate::ui::top_bar::{self, LoadingStatus, SHORTCUT_EXPORT, SHORTCUT_OPEN, TopBar};
-use crate::ui::{details, filters, map_panel, summary, view3d};
-
-/// What the user asked to open.
-#[derive(Clone, Debug)]
-pub enum DumpSource {
-    Demo,
-    File(PathBuf),
-}
-
-impl DumpSource {
-    fn describe(&self) -> String {
-        match self {
-            DumpSource::Demo => demo::DEMO_DUMP_NAME.to_string(),
-            DumpSource::File(p) => p.display().to_string(),
-        }
-    }
-
-    fn load(&self, progress: &LoadProgress) -> Result<AddressSpace, DumpError> {
-        match self {
-            DumpSource::Demo => demo::open_demo(),
-            DumpSource::File(p) => AddressSpace::open_with_progress(p, progress),
-        }
-    }
-}
+use crate::ui::top_bar::{self, SHORTCUT_EXPORT, SHORTCUT_OPEN, TopBar};
+use crate::ui::{changes, details, filters, map_panel, summary, view3d};
 
 /// What the window keeps across runs in eframe's storage (where each OS
 /// keeps app data; the window's size and place are kept by eframe itself).
@@ -74,14 +52,6 @@ impl Kept {
     }
 }
 
-/// A dump being read on a worker; the current one stays shown meanwhile.
-struct Loading {
-    source: DumpSource,
-    started: Instant,
-    progress: Arc<LoadProgress>,
-    task: Task<Result<AddressSpace, DumpError>>,
-}
-
 /// How the current view is set up: which view, what it shows and how.
 struct ViewSettings {
     view: View,
@@ -92,7 +62,7 @@ struct ViewSettings {
 
 pub struct MemscapeApp {
     doc: Option<Document>,
-    loading: Option<Loading>,
+    loader: Loader,
     error: Option<String>,
     settings: ViewSettings,
     kept: Kept,
@@ -104,6 +74,9 @@ pub struct MemscapeApp {
     export_job: Option<Task<Result<PathBuf, String>>>,
     /// File > Open and Export's save dialog: the system's, or memscape's own.
     dialogs: FileDialogs,
+    /// An earlier dump to compare with once the dump being loaded is open
+    /// (`memscape B --compare A`).
+    pending_compare: Option<PathBuf>,
     /// The map view's size in pixels last frame (the "window size" export).
     map_size_px: [u32; 2],
     search: String,
@@ -122,7 +95,7 @@ impl MemscapeApp {
         }
         let mut app = MemscapeApp {
             doc: None,
-            loading: None,
+            loader: Loader::default(),
             error: None,
             settings: ViewSettings {
                 view: View::Flat(ViewKind::Strip),
@@ -136,6 +109,7 @@ impl MemscapeApp {
             pending_export: None,
             export_job: None,
             dialogs: FileDialogs::new(),
+            pending_compare: None,
             map_size_px: [1600, 1000],
             search: String::new(),
             search_note: None,
@@ -151,15 +125,39 @@ impl MemscapeApp {
 
     /// Starts reading `source` on a worker; the current dump stays shown.
     pub fn start_loading(&mut self, source: DumpSource) {
-        if let Some(old) = self.loading.take() {
-            old.progress.cancel();
+        self.pending_compare = None;
+        if let Err(e) = self.loader.open(source, &self.waker) {
+            self.error = Some(e);
         }
-        let progress = Arc::new(LoadProgress::new());
-        let (worker_progress, worker_source) = (Arc::clone(&progress), source.clone());
-        match Task::spawn("load", self.waker.clone(), move || worker_source.load(&worker_progress)) {
-            Ok(task) => self.loading = Some(Loading { source, started: Instant::now(), progress, task }),
-            Err(e) => self.error = Some(format!("{}: could not start loading: {e}", source.describe())),
+    }
+
+    /// Compares the open dump with the earlier dump at `path` once the dump
+    /// being loaded is open (at once when none is loading).
+    pub fn compare_after_load(&mut self, path: PathBuf) {
+        if self.loader.is_loading() {
+            self.pending_compare = Some(path);
+        } else {
+            self.start_comparing(path);
         }
+    }
+
+    /// Reads the earlier dump at `path` on a worker and compares the open
+    /// dump (as opened) with it; the map stays as it is meanwhile.
+    pub fn start_comparing(&mut self, path: PathBuf) {
+        let Some(b) = self.doc.as_ref().map(|d| Arc::clone(d.opened_space())) else { return };
+        if let Err(e) = self.loader.compare(path, b, &self.waker) {
+            self.error = Some(e);
+        }
+    }
+
+    /// The comparison shown, if any.
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.doc.as_ref()?.compared.as_ref().map(|c| &c.comparison)
+    }
+
+    /// The view's filters and colouring (tests).
+    pub fn filters(&self) -> &Filters {
+        &self.settings.filters
     }
 
     /// The dump on screen, if any.
@@ -198,7 +196,7 @@ impl MemscapeApp {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loading.is_some()
+        self.loader.is_loading()
     }
 
     pub fn set_view(&mut self, view: View) {
@@ -237,29 +235,45 @@ impl MemscapeApp {
         Some(ViewParams::new(s.view, &s.filters, s.metric, &s.volume, doc.selected))
     }
 
+    /// Keeps the Change colouring in step with the document: a new
+    /// comparison colours by change, and without one the colouring falls
+    /// back to kinds.
+    fn sync_changes(&mut self) {
+        let changes = self.doc.as_ref().and_then(|d| d.compared.as_ref()).map(|c| c.changes.clone());
+        let filters = &mut self.settings.filters;
+        if filters.changes == changes {
+            return;
+        }
+        match &changes {
+            Some(_) => filters.color_mode = ColorMode::Change,
+            None if filters.color_mode == ColorMode::Change => filters.color_mode = ColorMode::Kind,
+            None => {}
+        }
+        filters.changes = changes;
+    }
+
     /// Every task's outcome, taken in one place each frame.
     fn poll_tasks(&mut self) {
-        if let Some(loading) = &self.loading {
-            match loading.task.poll() {
-                Poll::Pending => {}
-                Poll::Done(Ok(space)) => {
-                    if let DumpSource::File(p) = &loading.source {
-                        self.kept.recent.add(p);
-                    }
-                    self.doc = Some(Document::new(space));
-                    self.error = None;
-                    self.loading = None;
+        match self.loader.poll() {
+            None | Some(LoadOutcome::Cancelled) => {}
+            Some(LoadOutcome::Done { source, loaded: Loaded::Dump(space) }) => {
+                if let DumpSource::File(p) = &source {
+                    self.kept.recent.add(p);
                 }
-                Poll::Done(Err(DumpError::Cancelled { .. })) => self.loading = None,
-                Poll::Done(Err(e)) => {
-                    self.error = Some(e.to_string());
-                    self.loading = None;
-                }
-                Poll::Died => {
-                    self.error = Some(format!("{}: the loader stopped unexpectedly", loading.source.describe()));
-                    self.loading = None;
+                self.doc = Some(Document::new(*space));
+                self.error = None;
+                if let Some(a) = self.pending_compare.take() {
+                    self.start_comparing(a);
                 }
             }
+            Some(LoadOutcome::Done { loaded: Loaded::Comparison(done), .. }) => {
+                let (cut, comparison) = *done;
+                if let Some(doc) = &mut self.doc {
+                    doc.set_comparison(cut, comparison);
+                }
+                self.error = None;
+            }
+            Some(LoadOutcome::Failed(e)) => self.error = Some(e),
         }
         self.poll_export();
         if let Some(doc) = &mut self.doc {
@@ -316,6 +330,7 @@ impl MemscapeApp {
             legend: e.legend,
             callouts: e.callouts,
             filters: self.settings.filters.clone(),
+            compared_with: doc.compared.as_ref().map(|c| c.comparison.a_path.clone()),
             ..PictureOptions::new(self.settings.view, size_px)
         })
     }
@@ -330,6 +345,7 @@ impl MemscapeApp {
     fn file_dialogs_ui(&mut self, ctx: &egui::Context) {
         match file_dialog::file_dialog_ui(ctx, &mut self.dialogs) {
             Some(FileChosen { purpose: DialogPurpose::OpenDump, path }) => self.start_loading(DumpSource::File(path)),
+            Some(FileChosen { purpose: DialogPurpose::CompareDump, path }) => self.start_comparing(path),
             Some(FileChosen { purpose: DialogPurpose::SaveImage, path }) => self.render_export(path),
             // Cancelled, or no save dialog open: nothing waits for a path.
             None if self.dialogs.purpose() != Some(DialogPurpose::SaveImage) => self.pending_export = None,
@@ -389,15 +405,20 @@ impl MemscapeApp {
             Command::ChooseDump => self.dialogs.open_dump(),
             Command::OpenFile(path) => self.start_loading(DumpSource::File(path)),
             Command::OpenDemo => self.start_loading(DumpSource::Demo),
+            Command::ChooseCompare => self.dialogs.open_compare(),
+            Command::CompareWith(path) => self.start_comparing(path),
+            Command::CloseComparison => {
+                if let Some(doc) = &mut self.doc {
+                    doc.close_comparison();
+                }
+            }
             Command::CancelDownloads => {
                 if let Some(doc) = &mut self.doc {
                     doc.stop_downloads();
                 }
             }
             Command::CancelLoading => {
-                if let Some(l) = &self.loading {
-                    l.progress.cancel();
-                }
+                self.loader.request_cancel();
             }
             Command::ShowExport => self.export.open = self.doc.is_some(),
             Command::Export => {
@@ -428,10 +449,15 @@ impl MemscapeApp {
         if ui.input_mut(|i| i.consume_shortcut(&SHORTCUT_EXPORT)) {
             cmds.push(Command::ShowExport);
         }
-        // Files dropped on the window open like File > Open.
-        let dropped = ui
-            .input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).find(|p| !p.as_os_str().is_empty()));
-        cmds.extend(dropped.map(Command::OpenFile));
+        // Files dropped on the window open like File > Open; with Shift
+        // held, the open dump is compared with them (Compare with…).
+        let (dropped, shift) = ui.input(|i| {
+            let path = i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).find(|p| !p.as_os_str().is_empty());
+            (path, i.modifiers.shift)
+        });
+        cmds.extend(
+            dropped.map(|p| if shift && self.doc.is_some() { Command::CompareWith(p) } else { Command::OpenFile(p) }),
+        );
         cmds
     }
 
@@ -467,21 +493,14 @@ impl eframe::App for MemscapeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_tasks();
+        self.sync_changes();
         let mut cmds = self.input_commands(ui);
         let params_before = self.view_params();
         if let (Some(doc), Some(params)) = (&mut self.doc, &params_before) {
             doc.update_scene(params, &self.waker);
         }
 
-        let loading = self.loading.as_ref().map(|l| {
-            let (phase, fraction) = l.progress.current();
-            LoadingStatus {
-                what: l.source.describe(),
-                phase: phase.to_string(),
-                fraction,
-                seconds: l.started.elapsed().as_secs_f32(),
-            }
-        });
+        let loading = self.loader.status();
         let downloads = self.doc.as_ref().and_then(Document::download_status);
         if let Some(doc) = &mut self.doc {
             doc.panels.modules.downloading =
@@ -500,6 +519,7 @@ impl eframe::App for MemscapeApp {
                     search_note: self.search_note.as_deref(),
                     recent: self.kept.recent.paths(),
                     has_dump: self.doc.is_some(),
+                    comparing: self.doc.as_ref().is_some_and(|d| d.compared.is_some()),
                     loading,
                     downloads,
                 },
@@ -531,7 +551,7 @@ impl eframe::App for MemscapeApp {
             }
             None => {
                 egui::CentralPanel::default().show(ui, |ui| {
-                    if self.loading.is_some() {
+                    if self.loader.is_loading() {
                         ui.centered_and_justified(|ui| ui.spinner());
                     } else {
                         ui.label("No dump open. Use File > Open, or drop a minidump on this window.");
@@ -577,7 +597,8 @@ fn document_ui(
         };
         let walk = doc.ready_traces();
         let symbols = walk.as_ref().map(|w| w.symbols.as_slice());
-        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings, symbols));
+        let comparison = doc.compared.as_ref().map(|c| &c.comparison);
+        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings, symbols, comparison));
     });
     egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -604,6 +625,9 @@ fn document_ui(
         egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
             Some(i) => {
                 cmds.extend(details::details_ui(ui, &space, i).map(Command::SelectRegion));
+                if let Some(c) = &doc.compared {
+                    changes::change_details_ui(ui, &space, &c.comparison, i);
+                }
                 if let Some((f, _)) = &doc.findings {
                     details::findings_in_region_ui(ui, &space, f, i);
                 }
@@ -624,8 +648,9 @@ fn document_ui(
     });
 }
 
-/// Opens the window on `dump`, or on the demo dump without one.
-pub fn run_window(dump: Option<PathBuf>) -> Result<()> {
+/// Opens the window on `dump`, or on the demo dump without one, compared
+/// with the earlier dump `compare` when one is named.
+pub fn run_window(dump: Option<PathBuf>, compare: Option<PathBuf>) -> Result<()> {
     let source = match dump {
         Some(p) => DumpSource::File(p),
         None => DumpSource::Demo,
@@ -640,7 +665,13 @@ pub fn run_window(dump: Option<PathBuf>) -> Result<()> {
     eframe::run_native(
         "memscape",
         options,
-        Box::new(move |cc| Ok(Box::new(MemscapeApp::new(cc, source, Kept::from_storage(cc.storage))))),
+        Box::new(move |cc| {
+            let mut app = MemscapeApp::new(cc, source, Kept::from_storage(cc.storage));
+            if let Some(a) = compare {
+                app.compare_after_load(a);
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

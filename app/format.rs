@@ -43,6 +43,16 @@ fn human_size_with(bytes: u64, decimals: usize) -> String {
     format!("{v:.decimals$} {}", UNITS[unit])
 }
 
+/// A growth or shrinkage: "+1.500 MiB", "-4.000 KiB", "0".
+pub fn human_delta(delta: i128) -> String {
+    let size = human_size(u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX));
+    match delta {
+        0 => "0".into(),
+        d if d > 0 => format!("+{size}"),
+        _ => format!("-{size}"),
+    }
+}
+
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 { "-".into() } else { format!("{:.2}%", part as f64 * 100.0 / whole as f64) }
 }

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             timings.report(&mut std::io::stderr().lock()).ok();
             result
         }
-        None => memscape::app::run_window(args.dump),
+        None => memscape::app::run_window(args.dump, args.compare),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,6 +48,7 @@ const FLAG_SELECTED: u32 = 1u;
 const FLAG_HOVERED: u32 = 2u;
 const FLAG_COMPRESSED: u32 = 4u;
 const FLAG_DIMMED: u32 = 8u;
+const FLAG_GHOST: u32 = 16u;
 
 // A quad side of at least this many pixels gets a 1 px darker border.
 const BORDER_MIN_PX: f32 = 4.0;
@@ -63,6 +64,8 @@ const HOVER_LIGHTEN: f32 = 0.5;
 const HATCH_PERIOD_PX: f32 = 8.0;
 const HATCH_LINE_PX: f32 = 2.0;
 const HATCH_SHADE: f32 = 0.7;
+// Width of a GHOST quad's outline, in pixels; inside it, the background.
+const GHOST_PX: f32 = 2.0;
 // How far a DIMMED quad moves towards the background.
 const DIM_AMOUNT: f32 = 0.7;
 // Corners are clamped to the viewport grown by this many pixels.
@@ -149,6 +152,11 @@ fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
     let big = size >= vec2<f32>(BORDER_MIN_PX);
     if (big.x && edge.x < 1.0) || (big.y && edge.y < 1.0) {
         c = vec4<f32>(c.rgb * BORDER_SHADE, c.a);
+    }
+
+    // A ghost is its outline: quads too small for an inside stay filled.
+    if has(in.flags, FLAG_GHOST) && edge_any >= GHOST_PX {
+        c = unpack4x8unorm(u.background);
     }
 
     if has(in.flags, FLAG_DIMMED) {

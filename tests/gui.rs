@@ -335,7 +335,7 @@ fn browser_path_bar<'h>(h: &'h Harness<'static, MemscapeApp>, shown: &'h str) ->
 /// On a machine with neither the desktop portal nor zenity (CI's), File >
 /// Open's shortcut still shows a dialog: memscape's own, in the window.
 /// Elsewhere the test picks that dialog itself, so it never waits on a real one.
-fn builtin_dialogs_unless_none_native(h: &mut Harness<'static, MemscapeApp>) -> bool {
+pub(crate) fn builtin_dialogs_unless_none_native(h: &mut Harness<'static, MemscapeApp>) -> bool {
     use memscape::ui::file_dialog::{Backend, FileDialogs, NativeSupport};
     let native = NativeSupport::probe().any() && std::env::var_os("MEMSCAPE_FILE_DIALOG").is_none();
     if native {
@@ -429,12 +429,12 @@ fn export_asks_where_in_a_file_dialog_and_writes_the_picture() {
 }
 
 /// The File menu's button (the summary panel has a "File" row too).
-fn file_menu<'h>(h: &'h Harness<'static, MemscapeApp>) -> egui_kittest::Node<'h> {
+pub(crate) fn file_menu<'h>(h: &'h Harness<'static, MemscapeApp>) -> egui_kittest::Node<'h> {
     h.get_all_by_label("File").next().expect("the File menu")
 }
 
 /// Clicks a menu item: the pointer moves there first, as a hand would.
-fn menu_item(h: &mut Harness<'static, MemscapeApp>, label: &str) {
+pub(crate) fn menu_item(h: &mut Harness<'static, MemscapeApp>, label: &str) {
     let at = h.get_by_label(label).rect().center();
     h.hover_at(at);
     h.run_steps(2);

@@ -44,6 +44,13 @@ pub struct Side {
     pub owner: String,
 }
 
+impl Side {
+    /// "PrivateData PAGE_READWRITE heap": kind, protection and owner.
+    pub fn summary(&self) -> String {
+        format!("{} {} {}", self.kind, self.protect, self.owner).trim_end().to_string()
+    }
+}
+
 /// One maximal range with one change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionChange {

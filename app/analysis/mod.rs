@@ -1,10 +1,12 @@
 //! The analysis layer: AddressSpace (+ stack traces) -> statistics
 //! ([`stats`]), crash-dump-analysis pattern findings ([`patterns`]), what
-//! each finding involves on the map ([`involvement`]) and two dumps
-//! compared ([`diff`]). Pure and
+//! each finding involves on the map ([`involvement`]), two dumps compared
+//! ([`diff`]) and the later one's map cut at what changed, with the change
+//! of every piece ([`compare`]). Pure and
 //! deterministic; no egui, no wgpu, and no minidump types (those stay in
 //! dump/). May use dump/ only.
 
+pub mod compare;
 pub mod diff;
 pub mod involvement;
 pub mod patterns;

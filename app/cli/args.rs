@@ -126,6 +126,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Dump to open in the window; without it memscape opens its demo dump.
     pub dump: Option<PathBuf>,
+    /// Compare the dump with this earlier dump of the process: the maps
+    /// colour what was born, died or changed, and a Changes tab lists it.
+    #[arg(long, value_name = "EARLIER", requires = "dump")]
+    pub compare: Option<PathBuf>,
     /// Print the wall time of each phase (open, model, analysis, layout,
     /// render, encode, output) and the peak resident memory on stderr.
     #[arg(long, global = true)]
@@ -211,6 +215,10 @@ pub enum Command {
         /// Callout labels for the selected region and the regions of pattern findings.
         #[arg(long)]
         callouts: bool,
+        /// Compare with this earlier dump: the map is coloured by change (born,
+        /// died as outlines, changed; unchanged dimmed).
+        #[arg(long, value_name = "EARLIER")]
+        compare: Option<PathBuf>,
         /// Render in tiles of at most N px per side (default: the GPU's
         /// largest texture; pictures larger than that are always tiled).
         #[arg(long, value_name = "N", hide = true)]

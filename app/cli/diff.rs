@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::patterns::{FindingJson, write_finding};
 use crate::analysis::diff::{Diff, Side, diff, findings};
 use crate::dump::AddressSpace;
-use crate::format::{hex, human_size, windbg_addr};
+use crate::format::{hex, human_delta, human_size, windbg_addr};
 
 #[derive(Serialize)]
 struct DumpJson {
@@ -137,15 +137,6 @@ pub fn run(a: &AddressSpace, b: &AddressSpace, as_json: bool, out: &mut dyn Writ
     write_text(a, b, &d, &found, out)
 }
 
-fn signed(delta: i128) -> String {
-    let size = human_size(u64::try_from(delta.unsigned_abs()).unwrap_or(u64::MAX));
-    match delta {
-        0 => "0".into(),
-        d if d > 0 => format!("+{size}"),
-        _ => format!("-{size}"),
-    }
-}
-
 fn write_text(
     a: &AddressSpace,
     b: &AddressSpace,
@@ -162,7 +153,14 @@ fn write_text(
             continue;
         }
         let delta = i128::from(*y) - i128::from(*x);
-        writeln!(out, "{:<20} {:>18} {:>18} {:>16}", kind.to_string(), human_size(*x), human_size(*y), signed(delta))?;
+        writeln!(
+            out,
+            "{:<20} {:>18} {:>18} {:>16}",
+            kind.to_string(),
+            human_size(*x),
+            human_size(*y),
+            human_delta(delta)
+        )?;
     }
     let (born, died, changed) = d.totals();
     writeln!(out)?;
@@ -191,7 +189,12 @@ fn write_text(
         writeln!(
             out,
             "Largest growth: {}",
-            d.growth_by_owner.iter().take(5).map(|(o, g)| format!("{o} {}", signed(*g))).collect::<Vec<_>>().join(", ")
+            d.growth_by_owner
+                .iter()
+                .take(5)
+                .map(|(o, g)| format!("{o} {}", human_delta(*g)))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
     }
     writeln!(out)?;
@@ -202,7 +205,7 @@ fn write_text(
     writeln!(out, "{:<17} {:<17} {:>12}  {:<8} A -> B", "base", "end", "size", "change")?;
     for r in &d.regions {
         let show = |s: &Option<Side>| match s {
-            Some(s) => format!("{} {} {}", s.kind, s.protect, s.owner).trim_end().to_string(),
+            Some(s) => s.summary(),
             None => "-".to_string(),
         };
         writeln!(

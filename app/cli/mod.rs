@@ -24,7 +24,10 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use crate::analysis::compare;
 use crate::dump::symbols::SymbolSources;
+use crate::scene::RegionChanges;
+use crate::scene::theme::ColorMode;
 
 /// Runs a headless command, writing to `out`.
 pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
@@ -104,9 +107,10 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             title,
             legend,
             callouts,
+            compare,
             tile_px,
         } => {
-            let opts = crate::export::PictureOptions {
+            let mut opts = crate::export::PictureOptions {
                 view: *view,
                 size_px: *size,
                 select: *select,
@@ -121,7 +125,22 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
                 tile_px: *tile_px,
                 ..crate::export::PictureOptions::new(*view, *size)
             };
-            shot::run(&timings.open(dump)?, &opts, output, timings, out)
+            let space = timings.open(dump)?;
+            let space = match compare {
+                Some(a) => {
+                    let a = timings.open(a)?;
+                    let (cut, comparison) = timings.time("analysis", || compare::compare(&a, &space));
+                    for w in &comparison.diff.warnings {
+                        log::warn!("{w}");
+                    }
+                    opts.filters.color_mode = ColorMode::Change;
+                    opts.filters.changes = Some(RegionChanges(comparison.classes.into()));
+                    opts.compared_with = Some(comparison.a_path);
+                    cut
+                }
+                None => space,
+            };
+            shot::run(&space, &opts, output, timings, out)
         }
     }
 }

@@ -275,6 +275,74 @@ impl AddressSpace {
         self.walk_view.as_deref().unwrap_or(&self.bytes)
     }
 
+    /// The same dump with its region map replaced by `regions` (which must
+    /// cover the same space, ordered and without gaps): a comparison cuts the
+    /// map at every boundary of what changed. Everything else is shared or
+    /// copied; the bytes stay mapped once.
+    pub fn with_regions(&self, regions: Vec<Region>) -> AddressSpace {
+        AddressSpace {
+            path: self.path.clone(),
+            file_size_bytes: self.file_size_bytes,
+            streams: self.streams.clone(),
+            system: self.system.clone(),
+            process: self.process.clone(),
+            modules: self.modules.clone(),
+            unloaded_modules: self.unloaded_modules.clone(),
+            threads: self.threads.clone(),
+            exception: self.exception.clone(),
+            handles: self.handles.clone(),
+            peb_addr: self.peb_addr,
+            heaps: self.heaps.clone(),
+            regions,
+            region_source: self.region_source,
+            source_entry_count: self.source_entry_count,
+            memory_info_states: self.memory_info_states,
+            captured: self.captured.clone(),
+            warnings: self.warnings.clone(),
+            bytes: self.bytes.clone(),
+            walk_view: self.walk_view.clone(),
+        }
+    }
+
+    /// A dump of nothing but `regions` (64-bit Linux, no bytes): for unit
+    /// tests of the layers above, which cannot write a dump file.
+    #[cfg(test)]
+    pub(crate) fn test_space(regions: Vec<Region>) -> AddressSpace {
+        let limit = regions.last().map_or(0, Region::end_addr);
+        AddressSpace {
+            path: PathBuf::from("test.dmp"),
+            file_size_bytes: 0,
+            streams: Vec::new(),
+            system: SystemInfo {
+                platform: Platform::Linux,
+                os: "Linux".into(),
+                os_version: String::new(),
+                cpu: "amd64".into(),
+                cpu_description: String::new(),
+                processor_count: 1,
+                pointer_bits: 64,
+                user_limit_addr: limit,
+                user_limit_reason: String::new(),
+            },
+            process: ProcessInfo::default(),
+            modules: Vec::new(),
+            unloaded_modules: Vec::new(),
+            threads: Vec::new(),
+            exception: None,
+            handles: None,
+            peb_addr: None,
+            heaps: Vec::new(),
+            regions,
+            region_source: RegionSource::LinuxMaps,
+            source_entry_count: 0,
+            memory_info_states: None,
+            captured: CapturedMemory::default(),
+            warnings: Vec::new(),
+            bytes: DumpBytes::Static(&[]),
+            walk_view: None,
+        }
+    }
+
     /// Index of the region containing `addr`.
     pub fn region_index_at(&self, addr: u64) -> Option<usize> {
         let i = self.regions.partition_point(|r| r.end_addr() <= addr);

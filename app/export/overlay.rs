@@ -1,5 +1,6 @@
 //! What an exported picture adds to the map, and where: a title block (a
-//! band across the top), a legend with bytes per kind (a column on the left)
+//! band across the top), a legend with bytes per kind or per entry of the
+//! colouring (a column on the left)
 //! and callout labels (a column on the right) with leader lines to the
 //! regions they name. [`OverlayLayout`] gives each its own space first and
 //! the map what is left, so no overlay hides a tile, a label or a row
@@ -13,7 +14,8 @@ use egui::{Color32, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, Vec2, pos2,
 use crate::dump::{AddressSpace, RegionKind};
 use crate::format::human_size_short;
 
-use crate::scene::theme::{self, Palette};
+use crate::scene::Filters;
+use crate::scene::theme::{self, ColorMode, Palette};
 
 /// Space between the picture's edge and a panel.
 pub const MARGIN: f32 = 12.0;
@@ -82,6 +84,39 @@ pub fn paint_title(painter: &Painter, panel: Rect, lines: &[String], pal: &Palet
     }
 }
 
+/// One legend row: a swatch colour, a name and the bytes it stands for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendEntry {
+    pub name: &'static str,
+    pub color: Color32,
+    pub bytes: u64,
+}
+
+/// The legend of a picture coloured by `filters`: bytes per kind (every
+/// kind present, shown or not) when coloured by kind, else bytes per entry
+/// of the colouring over the regions shown, only the entries present.
+pub fn legend_entries(space: &AddressSpace, filters: &Filters) -> Vec<LegendEntry> {
+    if filters.color_mode == ColorMode::Kind {
+        return bytes_by_kind(space)
+            .into_iter()
+            .map(|(kind, bytes)| LegendEntry { name: kind.name(), color: theme::kind_color(kind), bytes })
+            .collect();
+    }
+    let legend = theme::legend(filters.color_mode);
+    let mut bytes = vec![0u64; legend.len()];
+    for (i, r) in space.regions.iter().enumerate().filter(|(_, r)| filters.shows(r.kind)) {
+        if let Some(b) = bytes.get_mut(filters.legend_index(i, r)) {
+            *b = b.saturating_add(r.size_bytes);
+        }
+    }
+    legend
+        .into_iter()
+        .zip(bytes)
+        .filter(|(_, bytes)| *bytes > 0)
+        .map(|((name, color), bytes)| LegendEntry { name, color, bytes })
+        .collect()
+}
+
 /// Bytes per region kind, in the palette's kind order, only the kinds present.
 pub fn bytes_by_kind(space: &AddressSpace) -> Vec<(RegionKind, u64)> {
     RegionKind::ALL
@@ -92,21 +127,21 @@ pub fn bytes_by_kind(space: &AddressSpace) -> Vec<(RegionKind, u64)> {
 }
 
 struct LegendRow {
-    kind: RegionKind,
+    color: Color32,
     name: std::sync::Arc<egui::Galley>,
     size: std::sync::Arc<egui::Galley>,
 }
 
 const SWATCH: f32 = 12.0;
 
-fn legend_rows(painter: &Painter, by_kind: &[(RegionKind, u64)], pal: &Palette) -> Vec<LegendRow> {
+fn legend_rows(painter: &Painter, entries: &[LegendEntry], pal: &Palette) -> Vec<LegendRow> {
     let font = FontId::proportional(BODY);
-    by_kind
+    entries
         .iter()
-        .map(|&(kind, bytes)| LegendRow {
-            kind,
-            name: painter.layout_no_wrap(kind.name().to_string(), font.clone(), pal.text),
-            size: painter.layout_no_wrap(human_size_short(bytes), font.clone(), pal.text_weak),
+        .map(|e| LegendRow {
+            color: e.color,
+            name: painter.layout_no_wrap(e.name.to_string(), font.clone(), pal.text),
+            size: painter.layout_no_wrap(human_size_short(e.bytes), font.clone(), pal.text_weak),
         })
         .collect()
 }
@@ -115,9 +150,9 @@ fn legend_row_height(rows: &[LegendRow]) -> f32 {
     rows.iter().map(|r| r.name.size().y).fold(SWATCH, f32::max) + 4.0
 }
 
-/// The legend's size: a row per kind present.
-pub fn legend_size(painter: &Painter, by_kind: &[(RegionKind, u64)], pal: &Palette) -> Vec2 {
-    let rows = legend_rows(painter, by_kind, pal);
+/// The legend's size: a row per entry.
+pub fn legend_size(painter: &Painter, entries: &[LegendEntry], pal: &Palette) -> Vec2 {
+    let rows = legend_rows(painter, entries, pal);
     let name_w = rows.iter().map(|r| r.name.size().x).fold(0.0, f32::max);
     let size_w = rows.iter().map(|r| r.size.size().x).fold(0.0, f32::max);
     let width = SWATCH + 8.0 + name_w + 16.0 + size_w;
@@ -125,9 +160,9 @@ pub fn legend_size(painter: &Painter, by_kind: &[(RegionKind, u64)], pal: &Palet
 }
 
 /// Paints the legend in `panel` (sized by [`legend_size`]): a swatch in the
-/// kind's colour, the kind and its bytes, for every kind present.
-pub fn paint_legend(painter: &Painter, panel: Rect, by_kind: &[(RegionKind, u64)], pal: &Palette) {
-    let rows = legend_rows(painter, by_kind, pal);
+/// entry's colour, its name and its bytes, for every entry.
+pub fn paint_legend(painter: &Painter, panel: Rect, entries: &[LegendEntry], pal: &Palette) {
+    let rows = legend_rows(painter, entries, pal);
     let row_h = legend_row_height(&rows);
     painter.rect_filled(panel, 6.0, pal.panel);
     painter.rect_stroke(panel, 6.0, Stroke::new(1.0, pal.panel_stroke), StrokeKind::Inside);
@@ -135,7 +170,7 @@ pub fn paint_legend(painter: &Painter, panel: Rect, by_kind: &[(RegionKind, u64)
         let top = panel.min.y + PAD + row_h * i as f32;
         let mid = top + row_h * 0.5;
         let sw = Rect::from_center_size(pos2(panel.min.x + PAD + SWATCH * 0.5, mid), Vec2::splat(SWATCH));
-        painter.rect_filled(sw, 2.0, theme::kind_color(row.kind));
+        painter.rect_filled(sw, 2.0, row.color);
         painter.rect_stroke(sw, 2.0, Stroke::new(1.0, pal.panel_stroke), StrokeKind::Outside);
         let name_h = row.name.size().y;
         painter.galley(pos2(sw.max.x + 8.0, mid - name_h * 0.5), row.name, pal.text);

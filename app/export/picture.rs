@@ -46,7 +46,8 @@ pub struct PictureOptions {
     /// A title block across the top: None: none; Some(None): the dump's
     /// name, process, OS and exception; Some(Some(text)): `text`.
     pub title: Option<Option<String>>,
-    /// The legend with bytes per kind, in a column on the left.
+    /// The legend with bytes per kind (or per entry of the colouring), in a
+    /// column on the left.
     pub legend: bool,
     /// Callout labels for the selection and the regions of pattern
     /// findings, in a column on the right.
@@ -54,6 +55,9 @@ pub struct PictureOptions {
     /// Kinds shown and the colouring (the window's, for Export image…;
     /// everything by kind from the command line).
     pub filters: Filters,
+    /// The dump this one is compared with (the default title says so; the
+    /// filters carry the change of each region).
+    pub compared_with: Option<std::path::PathBuf>,
     /// Tiles of at most this many pixels per side (None: the GPU's largest
     /// texture; larger pictures are tiled either way).
     pub tile_px: Option<u32>,
@@ -79,6 +83,7 @@ impl PictureOptions {
             legend: false,
             callouts: false,
             filters: Filters::default(),
+            compared_with: None,
             tile_px: None,
         }
     }
@@ -177,7 +182,7 @@ pub fn render_picture_timed(
     if opts.callouts {
         phase("analysis", start.elapsed());
     }
-    let by_kind = if opts.legend { overlay::bytes_by_kind(space) } else { Vec::new() };
+    let legend = if opts.legend { overlay::legend_entries(space, &opts.filters) } else { Vec::new() };
     let params = ViewParams::new(opts.view, &opts.filters, opts.metric, &opts.volume, selected.map(|i| i as usize));
     let scene = build_scene_timed(space, &params, phase);
     let marks = Highlights { selected, marked: &[] };
@@ -193,7 +198,7 @@ pub fn render_picture_timed(
         let layout = OverlayLayout::new(
             area,
             title.as_ref().map(|l| overlay::title_size(&painter, l, &pal)),
-            opts.legend.then(|| overlay::legend_size(&painter, &by_kind, &pal)),
+            opts.legend.then(|| overlay::legend_size(&painter, &legend, &pal)),
             callout_sizes.iter().map(|s| s.x).reduce(f32::max),
         );
         match &scene {
@@ -237,7 +242,7 @@ pub fn render_picture_timed(
             overlay::paint_title(&painter, panel, lines, &pal);
         }
         if let Some(panel) = layout.legend {
-            overlay::paint_legend(&ui.painter_at(panel.expand(1.0)), panel, &by_kind, &pal);
+            overlay::paint_legend(&ui.painter_at(panel.expand(1.0)), panel, &legend, &pal);
         }
         let mut boxes = Vec::new();
         if let Some(column) = layout.callouts {
@@ -286,7 +291,14 @@ fn build_scene_timed(
 pub fn title_lines(space: &AddressSpace, opts: &PictureOptions) -> Option<Vec<String>> {
     match &opts.title {
         None => None,
-        Some(None) => Some(overlay::default_title(space)),
+        Some(None) => {
+            let mut lines = overlay::default_title(space);
+            if let Some(a) = &opts.compared_with {
+                let name = a.file_name().map_or_else(|| a.display().to_string(), |n| n.to_string_lossy().into_owned());
+                lines.insert(1, format!("changes since {name}"));
+            }
+            Some(lines)
+        }
         Some(Some(text)) => Some(text.lines().map(str::to_string).collect()),
     }
 }
@@ -388,6 +400,8 @@ pub fn save_picture(
         ("memscape:title", title_lines(space, opts).map(|l| latin1(&l.join("\n"))).unwrap_or_default()),
         ("memscape:legend", opts.legend.to_string()),
         ("memscape:callouts", opts.callouts.to_string()),
+        ("memscape:colour", opts.filters.color_mode.title().to_ascii_lowercase()),
+        ("memscape:compare", opts.compared_with.as_ref().map(|p| latin1(&p.display().to_string())).unwrap_or_default()),
     ];
     let start = Instant::now();
     write_png(output, image.width(), image.height(), image.as_raw(), &text)?;

@@ -30,6 +30,9 @@ impl QuadInstance {
     pub const COMPRESSED: u32 = 4;
     /// Blended most of the way towards the background (filtered out).
     pub const DIMMED: u32 = 8;
+    /// Only an outline (2 px, inside the edge) in the colour, the inside
+    /// the background: memory that is gone (died since a compared dump).
+    pub const GHOST: u32 = 16;
 
     pub fn new(min: [f32; 2], max: [f32; 2], color: u32, flags: u32) -> QuadInstance {
         QuadInstance { min, max, color, flags }

@@ -37,7 +37,7 @@ pub fn build_scene_timed(
             let layout = layout::layout(*kind, &input);
             phase("layout", start.elapsed());
             let start = std::time::Instant::now();
-            let scene = Scene2d::new(space, layout, filters.color_mode, generation);
+            let scene = Scene2d::new(space, layout, filters, generation);
             phase("scene", start.elapsed());
             BuiltScene::Flat(scene)
         }
@@ -50,7 +50,7 @@ pub fn build_scene_timed(
             let start = std::time::Instant::now();
             let style = (*view == View::Volume).then_some(volume);
             let selected = selected.map(|i| i as u32);
-            let scene = Scene3d::new(space, layout, filters.color_mode, style, selected, generation);
+            let scene = Scene3d::new(space, layout, filters, style, selected, generation);
             phase("scene", start.elapsed());
             BuiltScene::ThreeD(scene)
         }

@@ -63,6 +63,15 @@ impl SceneCache {
         self.three_d.as_ref().map(|(_, s)| s)
     }
 
+    /// Drops every scene and any build under way (the map changed). The
+    /// generation keeps counting, so a GPU copy of an old scene is never
+    /// taken for the next one.
+    pub fn clear(&mut self) {
+        self.flat = None;
+        self.three_d = None;
+        self.job = None;
+    }
+
     /// Whether a scene is being built on a worker.
     pub fn is_building(&self) -> bool {
         self.job.is_some()
@@ -88,7 +97,7 @@ impl SceneCache {
         {
             self.generation += 1;
             let style = (*view == View::Volume).then_some(volume);
-            scene.restyle(space, filters.color_mode, style, selected.map(|i| i as u32), self.generation);
+            scene.restyle(space, filters, style, selected.map(|i| i as u32), self.generation);
             *old = params.clone();
             self.job = None;
             return SceneUpdate::Current;

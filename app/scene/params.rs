@@ -3,11 +3,30 @@
 //! and the selection. [`ViewParams`] is what a scene is built from; two
 //! parameter sets that share geometry only restyle a scene.
 
-use crate::dump::{AddressSpace, RegionKind};
+use std::sync::Arc;
+
+use egui::Color32;
+
+use crate::analysis::compare::ChangeClass;
+use crate::dump::{AddressSpace, Region, RegionKind};
 use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
 
-use super::theme::ColorMode;
+use super::theme::{self, ColorMode};
+
+/// Each region's change since the dump compared with, by region index, for
+/// [`ColorMode::Change`]. Equal only to itself (the same list), so a scene
+/// key holding it compares in constant time.
+#[derive(Clone, Debug)]
+pub struct RegionChanges(pub Arc<[ChangeClass]>);
+
+impl PartialEq for RegionChanges {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RegionChanges {}
 
 /// What the map shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,15 +34,38 @@ pub struct Filters {
     /// Indexed by [`RegionKind::index`].
     pub show_kind: [bool; RegionKind::ALL.len()],
     pub color_mode: ColorMode,
+    /// While comparing: the change of each region (the Change colouring).
+    pub changes: Option<RegionChanges>,
 }
 
 impl Default for Filters {
     fn default() -> Self {
-        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind }
+        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind, changes: None }
     }
 }
 
 impl Filters {
+    /// Region `index`'s change (unchanged when not comparing).
+    pub fn change_of(&self, index: usize) -> ChangeClass {
+        self.changes.as_ref().and_then(|c| c.0.get(index)).copied().unwrap_or_default()
+    }
+
+    /// Region `index`'s fill colour under the colouring.
+    pub fn color_of(&self, index: usize, r: &Region) -> Color32 {
+        theme::region_color(self.color_mode, r, self.change_of(index))
+    }
+
+    /// The legend entry region `index` counts in (see [`theme::legend`]).
+    pub fn legend_index(&self, index: usize, r: &Region) -> usize {
+        theme::legend_index(self.color_mode, r, self.change_of(index))
+    }
+
+    /// Whether region `index` is drawn as a ghost outline: memory that died
+    /// since the dump compared with, under the Change colouring.
+    pub fn is_ghost(&self, index: usize) -> bool {
+        self.color_mode == ColorMode::Change && self.change_of(index) == ChangeClass::Died
+    }
+
     pub fn shows(&self, kind: RegionKind) -> bool {
         self.show_kind[kind.index()]
     }

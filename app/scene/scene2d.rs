@@ -4,7 +4,8 @@
 
 use rayon::prelude::*;
 
-use super::theme::{self, ColorMode};
+use super::params::Filters;
+use super::theme;
 use crate::dump::AddressSpace;
 use crate::layout::hit::HitIndex;
 use crate::layout::{self, Layout2d};
@@ -24,12 +25,12 @@ pub struct Scene2d {
 }
 
 impl Scene2d {
-    pub fn new(space: &AddressSpace, layout: Layout2d, mode: ColorMode, generation: u64) -> Scene2d {
+    pub fn new(space: &AddressSpace, layout: Layout2d, filters: &Filters, generation: u64) -> Scene2d {
         // The picking index and the GPU's quads do not depend on each other.
         let (hit, (instances, lod)) = rayon::join(
             || HitIndex::new(&layout),
             || {
-                let instances = build_instances(space, &layout, mode);
+                let instances = build_instances(space, &layout, filters);
                 let lod = QuadLod::build(&instances);
                 (instances, lod)
             },
@@ -52,24 +53,21 @@ impl Scene2d {
     }
 }
 
-/// One quad per tile, coloured by `mode`; compressed gaps are flagged so the
-/// shader hatches them.
-pub fn build_instances(space: &AddressSpace, layout: &Layout2d, mode: ColorMode) -> Vec<QuadInstance> {
+/// One quad per tile, coloured by the filters' colouring; compressed gaps
+/// are flagged so the shader hatches them, and memory that died since a
+/// compared dump so that it draws only an outline (a ghost).
+pub fn build_instances(space: &AddressSpace, layout: &Layout2d, filters: &Filters) -> Vec<QuadInstance> {
     layout
         .tiles
         .par_iter()
         .map(|t| {
-            let color = space
-                .regions
-                .get(t.region as usize)
-                .map(|r| theme::region_color(mode, r))
-                .unwrap_or(theme::MAP_BACKGROUND);
-            QuadInstance {
-                min: t.rect.min,
-                max: t.rect.max,
-                color: u32::from_le_bytes(color.to_array()),
-                flags: if t.compressed { QuadInstance::COMPRESSED } else { 0 },
+            let i = t.region as usize;
+            let color = space.regions.get(i).map(|r| filters.color_of(i, r)).unwrap_or(theme::MAP_BACKGROUND);
+            let mut flags = if t.compressed { QuadInstance::COMPRESSED } else { 0 };
+            if filters.is_ghost(i) {
+                flags |= QuadInstance::GHOST;
             }
+            QuadInstance { min: t.rect.min, max: t.rect.max, color: u32::from_le_bytes(color.to_array()), flags }
         })
         .collect()
 }

@@ -5,8 +5,8 @@
 
 use rayon::prelude::*;
 
-use super::params::VolumeStyle;
-use super::theme::{self, ColorMode};
+use super::params::{Filters, VolumeStyle};
+use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
 use crate::layout::layout3d::{Box3, Layout3d};
@@ -25,14 +25,14 @@ impl Scene3d {
     pub fn new(
         space: &AddressSpace,
         layout: Layout3d,
-        mode: ColorMode,
+        filters: &Filters,
         volume: Option<&VolumeStyle>,
         selected: Option<u32>,
         generation: u64,
     ) -> Scene3d {
         // The picking index and the instances do not depend on each other.
         let (hit, instances) =
-            rayon::join(|| Hit3dIndex::new(&layout), || box_instances(space, &layout, mode, volume, selected));
+            rayon::join(|| Hit3dIndex::new(&layout), || box_instances(space, &layout, filters, volume, selected));
         Scene3d { layout, hit, instances, generation }
     }
 
@@ -41,12 +41,12 @@ impl Scene3d {
     pub fn restyle(
         &mut self,
         space: &AddressSpace,
-        mode: ColorMode,
+        filters: &Filters,
         volume: Option<&VolumeStyle>,
         selected: Option<u32>,
         generation: u64,
     ) {
-        self.instances = box_instances(space, &self.layout, mode, volume, selected);
+        self.instances = box_instances(space, &self.layout, filters, volume, selected);
         self.generation = generation;
     }
 
@@ -61,11 +61,17 @@ impl Scene3d {
     }
 }
 
-/// One instance per box, coloured by `mode` (and `volume`'s opacities).
+/// Opacity of memory that died since a compared dump, in the Volume (where
+/// free space is usually invisible): a ghost of what was there.
+const GHOST_OPACITY: f32 = 0.3;
+
+/// One instance per box, coloured by the filters' colouring (and `volume`'s
+/// opacities). Memory that died since a compared dump is free in this dump:
+/// in the City it is a red street, in the Volume a faint red ghost.
 fn box_instances(
     space: &AddressSpace,
     layout: &Layout3d,
-    mode: ColorMode,
+    filters: &Filters,
     volume: Option<&VolumeStyle>,
     selected: Option<u32>,
 ) -> Vec<BoxInstance> {
@@ -76,11 +82,16 @@ fn box_instances(
             let Some(r) = space.regions.get(b.region as usize) else {
                 return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
             };
-            let opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
-            let color = if r.kind == RegionKind::Free && volume.is_none() {
+            let i = b.region as usize;
+            let ghost = filters.is_ghost(i);
+            let mut opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
+            if ghost && volume.is_some() {
+                opacity = opacity.max(GHOST_OPACITY);
+            }
+            let color = if r.kind == RegionKind::Free && volume.is_none() && !ghost {
                 theme::CITY_STREET
             } else {
-                theme::region_color(mode, r)
+                filters.color_of(i, r)
             };
             // The renderer blends premultiplied colours, as egui does.
             let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;

@@ -3,6 +3,7 @@
 
 use egui::Color32;
 
+use crate::analysis::compare::ChangeClass;
 use crate::dump::{Protection, Region, RegionKind, RegionState};
 
 /// The fill colour of a region kind (dark theme).
@@ -31,10 +32,14 @@ pub enum ColorMode {
     Protection,
     State,
     Captured,
+    /// Born, died, changed or unchanged since the dump compared with (only
+    /// while comparing; every region is unchanged otherwise).
+    Change,
 }
 
 impl ColorMode {
-    pub const ALL: [ColorMode; 4] = [ColorMode::Kind, ColorMode::Protection, ColorMode::State, ColorMode::Captured];
+    pub const ALL: [ColorMode; 5] =
+        [ColorMode::Kind, ColorMode::Protection, ColorMode::State, ColorMode::Captured, ColorMode::Change];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -42,6 +47,7 @@ impl ColorMode {
             ColorMode::Protection => "Protection",
             ColorMode::State => "State",
             ColorMode::Captured => "Captured",
+            ColorMode::Change => "Change",
         }
     }
 }
@@ -91,9 +97,27 @@ pub const CAPTURED_COLORS: [(&str, Color32); 3] = [
     ("not captured", Color32::from_rgb(0x4a, 0x4f, 0x58)),
 ];
 
-/// The legend entry index a region falls in under `mode` (see [`legend`]).
-pub fn legend_index(mode: ColorMode, r: &Region) -> usize {
+/// Change colours, in legend order ([`ChangeClass::ALL`]'s, then free space
+/// that stayed free). Unchanged regions keep their kind's colour, dimmed;
+/// the swatch stands for them all.
+pub const CHANGE_COLORS: [(&str, Color32); 5] = [
+    ("born", Color32::from_rgb(0x3c, 0xd8, 0x6c)),
+    ("died (outline)", Color32::from_rgb(0xf2, 0x4e, 0x4e)),
+    ("changed", Color32::from_rgb(0xf0, 0xb0, 0x30)),
+    ("unchanged (dimmed)", Color32::from_rgb(0x4a, 0x4f, 0x58)),
+    ("free in both", Color32::from_rgb(0x26, 0x2a, 0x31)),
+];
+
+/// How far an unchanged region's colour moves towards the map background
+/// in the Change colouring.
+const UNCHANGED_DIM: f32 = 0.7;
+
+/// The legend entry index a region falls in under `mode` (see [`legend`]);
+/// `change` is the region's change, read only by [`ColorMode::Change`].
+pub fn legend_index(mode: ColorMode, r: &Region, change: ChangeClass) -> usize {
     match mode {
+        ColorMode::Change if change == ChangeClass::Unchanged && r.kind == RegionKind::Free => 4,
+        ColorMode::Change => ChangeClass::ALL.iter().position(|c| *c == change).unwrap_or(3),
         ColorMode::Kind => r.kind.index(),
         ColorMode::Protection => {
             if r.state == RegionState::Free || r.state == RegionState::Unknown {
@@ -127,21 +151,33 @@ pub fn legend(mode: ColorMode) -> Vec<(&'static str, Color32)> {
         ColorMode::Protection => PROTECTION_CLASSES.to_vec(),
         ColorMode::State => STATE_COLORS.to_vec(),
         ColorMode::Captured => CAPTURED_COLORS.to_vec(),
+        ColorMode::Change => CHANGE_COLORS.to_vec(),
     }
 }
 
-/// The fill colour of a region under `mode`. Free space stays the quiet
-/// background colour in every mode.
-pub fn region_color(mode: ColorMode, r: &Region) -> Color32 {
+/// The fill colour of a region under `mode` (`change`: its change, read
+/// only by [`ColorMode::Change`]). Free space stays the quiet background
+/// colour in every mode, except where memory died (a ghost of what was).
+pub fn region_color(mode: ColorMode, r: &Region, change: ChangeClass) -> Color32 {
+    if mode == ColorMode::Change && change != ChangeClass::Unchanged {
+        return CHANGE_COLORS[legend_index(mode, r, change)].1;
+    }
     if r.kind == RegionKind::Free {
         return kind_color(RegionKind::Free);
     }
     match mode {
         ColorMode::Kind => kind_color(r.kind),
-        ColorMode::Protection => PROTECTION_CLASSES[legend_index(mode, r)].1,
-        ColorMode::State => STATE_COLORS[legend_index(mode, r)].1,
-        ColorMode::Captured => CAPTURED_COLORS[legend_index(mode, r)].1,
+        ColorMode::Protection => PROTECTION_CLASSES[legend_index(mode, r, change)].1,
+        ColorMode::State => STATE_COLORS[legend_index(mode, r, change)].1,
+        ColorMode::Captured => CAPTURED_COLORS[legend_index(mode, r, change)].1,
+        ColorMode::Change => dim(kind_color(r.kind), MAP_BACKGROUND, UNCHANGED_DIM),
     }
+}
+
+/// `c` moved `amount` (0..=1) of the way towards `to`.
+fn dim(c: Color32, to: Color32, amount: f32) -> Color32 {
+    let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * amount).round() as u8;
+    Color32::from_rgb(mix(c.r(), to.r()), mix(c.g(), to.g()), mix(c.b(), to.b()))
 }
 
 /// The map's background behind all tiles.
@@ -302,14 +338,36 @@ mod tests {
             for p in [0u32, 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x104] {
                 r.protect = Protection(p);
                 r.captured_bytes = u64::from(p);
-                assert!(legend_index(mode, &r) < n);
+                for change in ChangeClass::ALL {
+                    assert!(legend_index(mode, &r, change) < n);
+                }
             }
         }
         let mut r = Region::blank(0, 0x1000, RegionKind::Image, RegionState::Commit);
         r.protect = Protection(0x40);
-        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r)].0, "execute + write");
+        assert_eq!(
+            PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, ChangeClass::Unchanged)].0,
+            "execute + write"
+        );
         r.protect = Protection(0x104);
-        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r)].0, "guard page");
+        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, ChangeClass::Unchanged)].0, "guard page");
+    }
+
+    #[test]
+    fn change_colours_mark_changes_and_dim_the_rest() {
+        let heap = Region::blank(0, 0x1000, RegionKind::Heap, RegionState::Commit);
+        let free = Region::blank(0, 0x1000, RegionKind::Free, RegionState::Free);
+        let c = |r: &Region, ch| region_color(ColorMode::Change, r, ch);
+        assert_eq!(c(&heap, ChangeClass::Born), CHANGE_COLORS[0].1);
+        assert_eq!(c(&free, ChangeClass::Died), CHANGE_COLORS[1].1);
+        assert_eq!(c(&heap, ChangeClass::Changed), CHANGE_COLORS[2].1);
+        // Unchanged: the kind's colour, most of the way to the background; free stays free.
+        let dimmed = c(&heap, ChangeClass::Unchanged);
+        assert_ne!(dimmed, kind_color(RegionKind::Heap));
+        assert!(dimmed.r() < kind_color(RegionKind::Heap).r() && dimmed.r() > MAP_BACKGROUND.r());
+        assert_eq!(c(&free, ChangeClass::Unchanged), kind_color(RegionKind::Free));
+        // Other modes ignore the change.
+        assert_eq!(region_color(ColorMode::Kind, &free, ChangeClass::Died), kind_color(RegionKind::Free));
     }
 
     #[test]

@@ -30,6 +30,13 @@ pub enum Command {
     /// Open this file (recent files, drag and drop, the file dialog).
     OpenFile(PathBuf),
     OpenDemo,
+    /// File > Compare with…: ask for an earlier dump to compare with.
+    ChooseCompare,
+    /// Compare the open dump with this earlier one (the dialog, a file
+    /// dropped with Shift held).
+    CompareWith(PathBuf),
+    /// File > Stop comparing.
+    CloseComparison,
     /// Stop loading the dump being read.
     CancelLoading,
     /// Stop downloading symbols (the walk goes on with what it has).

@@ -1,6 +1,7 @@
 //! The bottom panel: tabs with the modules table (like `lmv`) and the module
 //! details, the unloaded modules, the threads with their stack traces, the
-//! overview charts and the pattern findings. Clicks come back as actions for the app to apply to
+//! overview charts, the pattern findings and, while comparing, the changes
+//! since the earlier dump. Clicks come back as actions for the app to apply to
 //! the map selection.
 
 use std::collections::BTreeMap;
@@ -8,10 +9,12 @@ use std::collections::BTreeMap;
 use egui::Ui;
 
 use super::actions::Command;
+use super::changes::{self, ChangesState};
 use super::charts::{self, ChartClick};
 use super::modules::{self, ModuleAction, ModulesTableState};
 use super::patterns;
 use super::threads::{self, ThreadAction, Traces};
+use crate::analysis::compare::Comparison;
 use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
 use crate::dump::symbols::ModuleSymbols;
@@ -25,6 +28,8 @@ pub enum BottomTab {
     Threads,
     Overview,
     Patterns,
+    /// Only while comparing with an earlier dump.
+    Changes,
 }
 
 /// The panel's own state, per dump.
@@ -38,6 +43,7 @@ pub struct PanelsState {
     pub selected_thread: Option<u32>,
     /// Index into the findings.
     pub selected_finding: Option<usize>,
+    pub changes: ChangesState,
     overview: Option<Overview>,
 }
 
@@ -55,6 +61,7 @@ pub fn bottom_panel_ui(
     traces: &Traces<'_>,
     findings: &FindingsView<'_>,
     symbols: Option<&[ModuleSymbols]>,
+    comparison: Option<&Comparison>,
 ) -> Vec<Command> {
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
@@ -73,6 +80,13 @@ pub fn bottom_panel_ui(
             None => "Patterns".to_string(),
         };
         ui.selectable_value(&mut state.tab, BottomTab::Patterns, patterns);
+        match comparison {
+            Some(c) => {
+                ui.selectable_value(&mut state.tab, BottomTab::Changes, format!("Changes ({})", c.diff.regions.len()));
+            }
+            None if state.tab == BottomTab::Changes => state.tab = BottomTab::Modules,
+            None => {}
+        }
     });
     ui.separator();
     match state.tab {
@@ -153,6 +167,11 @@ pub fn bottom_panel_ui(
                 patterns::patterns_ui(ui, space, findings.findings, findings.with_traces, &mut state.selected_finding)
             {
                 actions.push(a);
+            }
+        }
+        BottomTab::Changes => {
+            if let Some(c) = comparison.and_then(|cmp| changes::changes_ui(ui, space, cmp, &mut state.changes)) {
+                actions.push(c);
             }
         }
         BottomTab::Overview => {

@@ -1,8 +1,10 @@
 //! One open dump and what the window derives from it: the scenes of its
 //! views (a [`SceneCache`]), the selection, each view's camera, the bottom
 //! panels' state, the stack traces (walked on a worker the first time they
-//! are wanted), the pattern findings and the legend's figures. The app
-//! applies panel [`Command`]s about the document here.
+//! are wanted), the pattern findings, the legend's figures and, while
+//! comparing with an earlier dump, the comparison (the map then shows this
+//! dump cut at what changed; the dump as opened is kept to go back to). The
+//! app applies panel [`Command`]s about the document here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,11 +16,12 @@ use super::threads::Traces;
 use super::top_bar::DownloadStatus;
 use super::view2d::View2dState;
 use super::view3d::View3dState;
+use crate::analysis::compare::Comparison;
 use crate::analysis::involvement::finding_regions;
 use crate::analysis::patterns::{self, Finding};
 use crate::dump::symbols::FetchWatch;
 use crate::dump::{AddressSpace, DumpError, Owner, RegionKind, WalkOptions, WalkResult};
-use crate::scene::{Filters, SceneCache, SceneUpdate, ViewParams};
+use crate::scene::{Filters, RegionChanges, SceneCache, SceneUpdate, ViewParams};
 use crate::task::{Poll, Task, Waker};
 
 /// Stack traces: walked on a worker the first time they are wanted.
@@ -48,6 +51,15 @@ impl Drop for SymbolDownloads {
     }
 }
 
+/// This dump compared with an earlier one.
+pub struct Compared {
+    pub comparison: Comparison,
+    /// The change of each region of the cut map, for the Change colouring.
+    pub changes: RegionChanges,
+    /// The dump as opened (not cut), to go back to.
+    original: Arc<AddressSpace>,
+}
+
 /// A loaded dump and what is derived from it for the current view.
 pub struct Document {
     pub space: Arc<AddressSpace>,
@@ -67,6 +79,8 @@ pub struct Document {
     pub findings: Option<(Vec<Finding>, bool)>,
     /// The legend's figures for the current filters.
     pub legend: Option<LegendCounts>,
+    /// The comparison with an earlier dump, while comparing.
+    pub compared: Option<Compared>,
 }
 
 impl Document {
@@ -84,7 +98,47 @@ impl Document {
             downloads_note: None,
             findings: None,
             legend: None,
+            compared: None,
         }
+    }
+
+    /// Shows this dump compared with an earlier one: `cut` (this dump's map
+    /// cut at what changed, from [`crate::analysis::compare::compare`])
+    /// replaces the map; the selection stays on the same address.
+    pub fn set_comparison(&mut self, cut: AddressSpace, comparison: Comparison) {
+        let original = match self.compared.take() {
+            Some(c) => c.original,
+            None => Arc::clone(&self.space),
+        };
+        let changes = RegionChanges(comparison.classes.clone().into());
+        self.replace_space(Arc::new(cut));
+        self.compared = Some(Compared { comparison, changes, original });
+        self.panels.tab = super::bottom::BottomTab::Changes;
+    }
+
+    /// The dump as opened (not cut for a comparison).
+    pub fn opened_space(&self) -> &Arc<AddressSpace> {
+        self.compared.as_ref().map_or(&self.space, |c| &c.original)
+    }
+
+    /// Stops comparing: the dump as opened comes back.
+    pub fn close_comparison(&mut self) {
+        if let Some(c) = self.compared.take() {
+            self.replace_space(c.original);
+        }
+    }
+
+    /// A new map for the same dump: scenes, findings and the legend are
+    /// made again; the selection follows its address; stack traces (which
+    /// name threads and addresses, not regions) stay.
+    fn replace_space(&mut self, space: Arc<AddressSpace>) {
+        let selected_addr = self.selected.and_then(|i| self.space.regions.get(i)).map(|r| r.base_addr);
+        self.space = space;
+        self.selected = selected_addr.and_then(|a| self.space.region_index_at(a));
+        self.scenes.clear();
+        self.findings = None;
+        self.legend = None;
+        self.panels.selected_finding = None;
     }
 
     /// Brings the scene for `params` up to date (see [`SceneCache::update`]);

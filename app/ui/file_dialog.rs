@@ -37,6 +37,8 @@ pub const NO_NATIVE_DIALOG: &str =
 pub enum DialogPurpose {
     /// File > Open: a dump to load.
     OpenDump,
+    /// File > Compare with…: an earlier dump to compare the open one with.
+    CompareDump,
     /// Export image: where to write the PNG.
     SaveImage,
 }
@@ -155,13 +157,14 @@ impl Request {
     fn title(&self) -> &'static str {
         match self.purpose {
             DialogPurpose::OpenDump => "Open a dump",
+            DialogPurpose::CompareDump => "Compare with an earlier dump",
             DialogPurpose::SaveImage => "Save image as",
         }
     }
 
     fn filters(&self) -> Vec<FileFilter> {
         match self.purpose {
-            DialogPurpose::OpenDump => vec![
+            DialogPurpose::OpenDump | DialogPurpose::CompareDump => vec![
                 FileFilter::new("Dumps", &["dmp", "mdmp", "dump", "minidump", "core", "zst", "xz", "lz4"]),
                 FileFilter::all_files(),
             ],
@@ -181,14 +184,16 @@ impl Request {
             d = d.set_directory(dir);
         }
         match self.purpose {
-            DialogPurpose::OpenDump => d.pick_file(),
+            DialogPurpose::OpenDump | DialogPurpose::CompareDump => d.pick_file(),
             DialogPurpose::SaveImage => d.set_file_name(&self.default_name).save_file(),
         }
     }
 
     fn browser(&self, start_dir: &Path) -> FileBrowser {
         match self.purpose {
-            DialogPurpose::OpenDump => FileBrowser::open(self.title(), start_dir, self.filters()),
+            DialogPurpose::OpenDump | DialogPurpose::CompareDump => {
+                FileBrowser::open(self.title(), start_dir, self.filters())
+            }
             DialogPurpose::SaveImage => FileBrowser::save(self.title(), start_dir, &self.default_name, self.filters()),
         }
     }
@@ -259,6 +264,11 @@ impl FileDialogs {
         self.request(Request { purpose: DialogPurpose::OpenDump, default_name: String::new() });
     }
 
+    /// Asks for an earlier dump to compare the open one with.
+    pub fn open_compare(&mut self) {
+        self.request(Request { purpose: DialogPurpose::CompareDump, default_name: String::new() });
+    }
+
     /// Asks where to save a picture, starting with `default_name`.
     pub fn save_image(&mut self, default_name: &str) {
         self.request(Request { purpose: DialogPurpose::SaveImage, default_name: default_name.to_string() });
@@ -320,6 +330,7 @@ impl FileDialogs {
             let r = request.clone();
             let name = match request.purpose {
                 DialogPurpose::OpenDump => "open-dialog",
+                DialogPurpose::CompareDump => "compare-dialog",
                 DialogPurpose::SaveImage => "save-dialog",
             };
             match Task::spawn(name, Waker::repaint(ctx), move || {

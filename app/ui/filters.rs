@@ -30,12 +30,12 @@ impl LegendCounts {
         let mut bytes = vec![0u64; legend_len];
         let mut kind_counts = vec![0usize; RegionKind::ALL.len()];
         let mut kind_bytes = vec![0u64; RegionKind::ALL.len()];
-        for r in &space.regions {
+        for (index, r) in space.regions.iter().enumerate() {
             let k = r.kind.index();
             kind_counts[k] += 1;
             kind_bytes[k] += r.size_bytes;
             if filters.show_kind[k] {
-                let i = theme::legend_index(filters.color_mode, r);
+                let i = filters.legend_index(index, r);
                 bytes[i] += r.size_bytes;
                 counts[i] += 1;
             }
@@ -60,7 +60,10 @@ pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters, cach
     ui.horizontal_wrapped(|ui| {
         ui.label("Colour by");
         for mode in ColorMode::ALL {
-            ui.selectable_value(&mut filters.color_mode, mode, mode.title());
+            // Change needs a dump to compare with (File > Compare with…).
+            if mode != ColorMode::Change || filters.changes.is_some() {
+                ui.selectable_value(&mut filters.color_mode, mode, mode.title());
+            }
         }
     });
     if filters.show_kind.iter().any(|s| !s) && ui.button("Show all kinds").clicked() {

@@ -1,7 +1,7 @@
 //! The ui layer: egui panels and widgets. The map widgets (view2d, view3d:
 //! camera input, picking, tooltips; the drawing itself is scene/'s), the
 //! side and bottom panels (summary, filters and legend, details, modules,
-//! threads, charts, patterns), the search box, the export and symbol
+//! threads, charts, patterns, the changes since a compared dump), the search box, the export and symbol
 //! dialogs, the file dialogs (the system's where one can be shown, else
 //! an in-window browser), recent files. Panels return [`actions::Command`]s that the app
 //! applies. Colours come from [`crate::scene::theme`] (re-exported here as
@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod bottom;
+pub mod changes;
 pub mod charts;
 pub mod details;
 pub mod document;
@@ -19,6 +20,7 @@ pub mod export_dialog;
 pub mod file_browser;
 pub mod file_dialog;
 pub mod filters;
+pub mod loading;
 pub mod map_panel;
 pub mod modules;
 pub mod patterns;

@@ -1,4 +1,5 @@
-//! The menu bar: File (open, recent, demo, export, symbol settings), the
+//! The menu bar: File (open, recent, demo, compare with an earlier dump,
+//! export, symbol settings), the
 //! view switch, the search box, the loading progress with Cancel, and the
 //! symbol downloads with Stop.
 
@@ -35,6 +36,8 @@ pub struct TopBar<'a> {
     pub search_note: Option<&'a str>,
     pub recent: &'a [PathBuf],
     pub has_dump: bool,
+    /// Whether the dump is being compared with an earlier one.
+    pub comparing: bool,
     pub loading: Option<LoadingStatus>,
     pub downloads: Option<DownloadStatus>,
 }
@@ -60,6 +63,20 @@ pub fn top_bar_ui(ui: &mut Ui, bar: TopBar<'_>) -> Vec<Command> {
             });
             if ui.button("Open the demo dump").clicked() {
                 cmds.push(Command::OpenDemo);
+                ui.close();
+            }
+            ui.separator();
+            let compare = egui::Button::new("Compare with…");
+            if ui
+                .add_enabled(bar.has_dump, compare)
+                .on_hover_text("An earlier dump of the process: the maps colour what was born, died or changed since")
+                .clicked()
+            {
+                cmds.push(Command::ChooseCompare);
+                ui.close();
+            }
+            if bar.comparing && ui.button("Stop comparing").clicked() {
+                cmds.push(Command::CloseComparison);
                 ui.close();
             }
             ui.separator();

@@ -62,6 +62,6 @@ fn hilbert_scene(bencher: divan::Bencher, regions: u64) {
     let visible = all_visible(&space);
     bencher.bench(|| {
         let l = layout(ViewKind::Hilbert, &LayoutInput { space: &space, visible: &visible });
-        Scene2d::new(&space, l, filters.color_mode, 1)
+        Scene2d::new(&space, l, &filters, 1)
     });
 }

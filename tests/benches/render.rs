@@ -35,7 +35,7 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let space = support::open(regions);
     let visible = all_visible(&space);
     let l = layout(kind, &LayoutInput { space: &space, visible: &visible });
-    let scene = Scene2d::new(&space, l, Filters::default().color_mode, 1);
+    let scene = Scene2d::new(&space, l, &Filters::default(), 1);
     let b = scene.layout.bounds;
     let camera = Camera2d::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
     let picture = Picture { size_px: SIZE, pixels_per_point: 1.0, background: [20, 22, 26, 255] };
@@ -71,7 +71,7 @@ fn boxes(bencher: divan::Bencher, regions: u64, view: View) {
         _ => volume::layout_volume(&input),
     };
     let (min, max) = (scene.bounds_min, scene.bounds_max);
-    let data = Scene3d::new(&space, scene, Filters::default().color_mode, None, None, 1);
+    let data = Scene3d::new(&space, scene, &Filters::default(), None, None, 1);
     let camera = OrbitCamera::fit(min, max);
     let style = BoxesStyle {
         sky_top: 0xff30_2018,
