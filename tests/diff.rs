@@ -465,4 +465,23 @@ fn the_window_compares_with_file_compare_with_and_shift_drop() {
     step_until(&mut h, "the comparison after a Shift+drop", |app| app.comparison().is_some());
     assert_eq!(h.state().space().unwrap().path, *b_path);
     assert_eq!(h.state().comparison().unwrap().diff.regions.len(), n);
+
+    // A broken earlier dump: an error that names it; the comparison shown stays.
+    let broken = common::write_scratch("broken-earlier", b"MDMP\x93\xa7\x00\x00 not a dump");
+    h.state_mut().start_comparing(broken.clone());
+    step_until(&mut h, "the error", |app| app.error().is_some());
+    let name = broken.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(h.state().error().unwrap().contains(&name), "{:?}", h.state().error());
+    assert_eq!(h.state().comparison().unwrap().diff.regions.len(), n);
+    std::fs::remove_file(&broken).ok();
+
+    // `memscape B --compare A`: the comparison follows the load.
+    let mut h = harness(DumpSource::File(b_path.clone()));
+    h.state_mut().compare_after_load(a_path.clone());
+    step_until(&mut h, "B compared with A from the start", |app| app.comparison().is_some());
+    assert_eq!(h.state().space().unwrap().path, *b_path);
+    assert_eq!(h.state().comparison().unwrap().diff.regions.len(), n);
+    // --compare names the earlier dump of the dump opened: alone it is a usage error.
+    let run = common::process::memscape(&["--compare", a_path.to_str().unwrap()], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
 }
