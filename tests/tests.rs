@@ -26,6 +26,7 @@ mod hostile_input;
 mod layout;
 mod layout3d;
 mod live_capture;
+mod memory_cli;
 mod modules_panel;
 mod patterns;
 mod patterns_runtime;

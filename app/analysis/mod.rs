@@ -2,7 +2,9 @@
 //! ([`stats`]), crash-dump-analysis pattern findings ([`patterns`]), what
 //! each finding involves on the map ([`involvement`]), two dumps compared
 //! ([`diff`]) and the later one's map cut at what changed, with the change
-//! of every piece ([`compare`]). Pure and
+//! of every piece ([`compare`]), and scans of captured memory in address
+//! order ([`scan`]): strings as GNU strings finds them ([`strings`]) and
+//! the words that point into a range ([`refs`]). Pure and
 //! deterministic; no egui, no wgpu, and no minidump types (those stay in
 //! dump/). May use dump/ only.
 
@@ -10,4 +12,7 @@ pub mod compare;
 pub mod diff;
 pub mod involvement;
 pub mod patterns;
+pub mod refs;
+pub mod scan;
 pub mod stats;
+pub mod strings;

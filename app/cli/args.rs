@@ -168,6 +168,41 @@ pub enum Command {
         #[command(flatten)]
         symbols: SymbolArgs,
     },
+    /// The bytes at an address, like db: hex and ASCII, `??` where the dump
+    /// holds nothing.
+    Memory {
+        dump: PathBuf,
+        /// The first address (hex).
+        #[arg(value_parser = parse_addr)]
+        addr: u64,
+        /// How many bytes (plain, or with K/M/G); default 128, as db shows.
+        #[arg(long, default_value = "128", value_parser = parse_byte_size)]
+        length: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Strings in captured memory, as GNU `strings -a -n N` finds them in
+    /// each captured range (`-e l` for UTF-16LE).
+    Strings {
+        dump: PathBuf,
+        /// Characters a string has at least.
+        #[arg(long, default_value_t = crate::analysis::strings::DEFAULT_MIN_LEN, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65536))]
+        min_length: usize,
+        /// ascii, utf16 (little-endian) or all.
+        #[arg(long, default_value = "all", value_parser = ["ascii", "utf16", "all"])]
+        encoding: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What points into the region holding ADDR: every aligned pointer-size
+    /// word in captured memory whose value lies in that region.
+    Refs {
+        dump: PathBuf,
+        #[arg(value_parser = parse_addr)]
+        addr: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// What was born, died or changed between two dumps of a process (A
     /// before, B after): bytes per kind, modules, threads, every changed range.
     Diff {

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless commands (info,
-//! regions, modules, threads, patterns, shot, gallery, and the hidden
+//! regions, modules, threads, patterns, memory, strings, refs, diff, shot,
+//! gallery, and the hidden
 //! synth). Each command is thin: it opens the model through dump/, calls the
 //! layers below (analysis/ for findings, export/ for pictures, synth/ to
 //! write a dump) and prints. Nothing outside cli/ and main.rs names it.
@@ -9,10 +10,13 @@ mod diff;
 pub mod gallery;
 mod info;
 mod json;
+mod memory;
 mod modules;
 mod patterns;
+mod refs;
 mod regions;
 pub mod shot;
+mod strings;
 mod synth;
 mod threads;
 pub mod timings;
@@ -78,6 +82,23 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
         Command::Patterns { dump, json, symbols } => {
             let opts = crate::dump::WalkOptions { symbols: symbol_sources(symbols), watch: None };
             patterns::run(&timings.open(dump)?, *json, &opts, timings, out)
+        }
+        Command::Memory { dump, addr, length, json } => {
+            let space = timings.open(dump)?;
+            timings.time("output", || memory::run(&space, *addr, *length, *json, out))
+        }
+        Command::Strings { dump, min_length, encoding, json } => {
+            let space = timings.open(dump)?;
+            let opts = crate::analysis::strings::StringOptions {
+                min_len: *min_length,
+                ascii: encoding != "utf16",
+                utf16: encoding != "ascii",
+            };
+            timings.time("scan", || strings::run(&space, &opts, *json, out))
+        }
+        Command::Refs { dump, addr, json } => {
+            let space = timings.open(dump)?;
+            timings.time("scan", || refs::run(&space, *addr, *json, out))
         }
         Command::Diff { a, b, json } => {
             let (a, b) = (timings.open(a)?, timings.open(b)?);

@@ -76,6 +76,45 @@ impl CapturedMemory {
         dump.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     }
 
+    /// Each captured range with the bytes the file holds for it, in address
+    /// order. A range whose bytes run past the end of `dump` yields what is
+    /// there (the readers drop or cut such ranges already; this never trusts it).
+    pub fn slices<'a>(&'a self, dump: &'a [u8]) -> impl Iterator<Item = (u64, &'a [u8])> + 'a {
+        self.ranges.iter().filter_map(move |r| {
+            let start = usize::try_from(r.file_offset).ok().filter(|s| *s <= dump.len())?;
+            let len = usize::try_from(r.size_bytes).unwrap_or(usize::MAX).min(dump.len() - start);
+            (len > 0).then(|| (r.base_addr, &dump[start..start + len]))
+        })
+    }
+
+    /// Copies the captured bytes of `addr..addr + buf.len()` into `buf` and
+    /// marks them in `held` (bytes the dump does not hold are left as they
+    /// are and marked false). Returns how many bytes are held. Addresses
+    /// past u64::MAX are never held; the walk is linear in the ranges touched.
+    pub fn read_into(&self, dump: &[u8], addr: u64, buf: &mut [u8], held: &mut [bool]) -> usize {
+        let len = buf.len().min(held.len());
+        held[..len].fill(false);
+        let end = addr.saturating_add(len as u64);
+        let mut i = self.ranges.partition_point(|r| r.end_addr() <= addr);
+        let mut total = 0;
+        while let Some(r) = self.ranges.get(i) {
+            if r.base_addr >= end {
+                break;
+            }
+            let (lo, hi) = (r.base_addr.max(addr), r.end_addr().min(end));
+            let src = r.file_offset.checked_add(lo - r.base_addr).and_then(|s| usize::try_from(s).ok());
+            if let Some(src) = src.filter(|s| *s < dump.len()) {
+                let n = usize::try_from(hi - lo).unwrap_or(usize::MAX).min(dump.len() - src);
+                let dst = (lo - addr) as usize;
+                buf[dst..dst + n].copy_from_slice(&dump[src..src + n]);
+                held[dst..dst + n].fill(true);
+                total += n;
+            }
+            i += 1;
+        }
+        total
+    }
+
     /// A little-endian pointer of `pointer_bits` width at `addr`.
     pub fn read_pointer(&self, dump: &[u8], addr: u64, pointer_bits: u32) -> Option<u64> {
         if pointer_bits == 64 {

@@ -270,6 +270,17 @@ impl AddressSpace {
         &self.bytes
     }
 
+    /// Each captured range of process memory with its bytes, in address order.
+    pub fn captured_slices(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+        self.captured.slices(&self.bytes)
+    }
+
+    /// Reads process memory at `addr` into `buf`; `held[i]` says whether
+    /// byte i is in the dump. Returns how many bytes are held.
+    pub fn read_memory(&self, addr: u64, buf: &mut [u8], held: &mut [bool]) -> usize {
+        self.captured.read_into(&self.bytes, addr, buf, held)
+    }
+
     /// The minidump the stack walker reads: the dump itself, or a core's view.
     pub fn walk_bytes(&self) -> &[u8] {
         self.walk_view.as_deref().unwrap_or(&self.bytes)

@@ -1,0 +1,260 @@
+//! Strings in captured memory, as GNU `strings -a -n N` finds them in one
+//! captured range taken as a file (`-e s`, 7-bit ASCII; `-e l`, UTF-16LE):
+//! a character is graphic when it is printable ASCII (0x20..=0x7e) or a tab
+//! (for UTF-16, with a zero high byte); a string is `N` or more graphic
+//! characters in a row.
+//!
+//! Written here rather than taken from a crate because the answer must be
+//! GNU strings' own, including its UTF-16 walk: after a character that is
+//! not graphic it starts again one byte (not one character) further on, so
+//! strings at odd and even offsets are both found, the way binutils'
+//! `unget_part_char` does it. A byte table decides graphic bytes; the scan
+//! is one pass per encoding, pieces of big ranges side by side (scan.rs).
+
+use std::ops::ControlFlow;
+
+use super::scan::{Scan, ScanProgress, scan_ordered};
+use crate::dump::AddressSpace;
+
+/// The text encodings searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Encoding {
+    Ascii,
+    Utf16,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Ascii => "ascii",
+            Encoding::Utf16 => "utf16",
+        }
+    }
+}
+
+/// One string found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundString {
+    pub addr: u64,
+    pub encoding: Encoding,
+    /// Its length in characters.
+    pub len: usize,
+    /// Its text, at most [`MAX_TEXT_CHARS`] characters of it.
+    pub text: String,
+}
+
+/// What to look for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StringOptions {
+    /// Characters a string has at least (GNU strings' `-n`; at least 1).
+    pub min_len: usize,
+    pub ascii: bool,
+    pub utf16: bool,
+}
+
+/// The window's and the command line's default minimum length.
+pub const DEFAULT_MIN_LEN: usize = 8;
+/// The text kept of a string: its first this many characters (its full
+/// length stays in `len`), so a dump of one endless string costs a bounded
+/// amount of memory.
+pub const MAX_TEXT_CHARS: usize = 1 << 16;
+
+impl Default for StringOptions {
+    fn default() -> Self {
+        StringOptions { min_len: DEFAULT_MIN_LEN, ascii: true, utf16: true }
+    }
+}
+
+/// Graphic bytes: printable ASCII and tab (binutils' STRING_ISGRAPHIC for 7-bit text).
+const GRAPHIC: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b <= 0x7e {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'\t' as usize] = true;
+    t
+};
+
+fn graphic(b: u8) -> bool {
+    GRAPHIC[b as usize]
+}
+
+/// Every ASCII string of at least `min` characters in `bytes` (at `addr`):
+/// the maximal runs of graphic bytes that long.
+fn ascii_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>) {
+    let mut i = 0usize;
+    while i < bytes.len() {
+        // Skip to the next graphic byte, then to the end of its run.
+        match bytes[i..].iter().position(|b| graphic(*b)) {
+            None => break,
+            Some(skip) => i += skip,
+        }
+        let start = i;
+        let len = bytes[i..].iter().position(|b| !graphic(*b)).unwrap_or(bytes.len() - i);
+        i += len;
+        if len >= min {
+            let text: String = bytes[start..start + len.min(MAX_TEXT_CHARS)].iter().map(|b| char::from(*b)).collect();
+            out.push(FoundString { addr: addr + start as u64, encoding: Encoding::Ascii, len, text });
+        }
+    }
+}
+
+/// Whether the UTF-16LE character at `bytes[i..i + 2]` is graphic (None: fewer than two bytes left).
+fn utf16_graphic(bytes: &[u8], i: usize) -> Option<bool> {
+    let lo = *bytes.get(i)?;
+    let hi = *bytes.get(i + 1)?;
+    Some(hi == 0 && graphic(lo))
+}
+
+/// Every UTF-16LE string of at least `min` characters in `bytes`, walked as
+/// GNU strings walks them: from a position, characters two bytes apart
+/// until one is not graphic (or the bytes end); `min` or more make a
+/// string; the walk goes on one byte past the character that stopped it.
+fn utf16_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>) {
+    let mut p = 0usize;
+    loop {
+        let mut q = p;
+        let mut chars = 0usize;
+        let stopped = loop {
+            match utf16_graphic(bytes, q) {
+                None => break false,
+                Some(false) => break true,
+                Some(true) => {
+                    chars += 1;
+                    q += 2;
+                }
+            }
+        };
+        if chars >= min {
+            let text: String = (0..chars.min(MAX_TEXT_CHARS)).map(|k| char::from(bytes[p + 2 * k])).collect();
+            out.push(FoundString { addr: addr + p as u64, encoding: Encoding::Utf16, len: chars, text });
+        }
+        if !stopped {
+            break;
+        }
+        p = q + 1;
+    }
+}
+
+impl Scan for StringOptions {
+    type Found = FoundString;
+
+    /// After three bytes in a row that are not graphic no string of either
+    /// encoding goes on, and every walk (ASCII's, and UTF-16's from any
+    /// start) passes the next byte: a piece may start there.
+    fn cut_at(&self, _addr: u64, bytes: &[u8], at: usize) -> usize {
+        let mut run = 0usize;
+        for (i, b) in bytes.iter().enumerate().skip(at.saturating_sub(3)) {
+            run = if graphic(*b) { 0 } else { run + 1 };
+            if run >= 3 && i + 1 >= at {
+                return i + 1;
+            }
+        }
+        bytes.len()
+    }
+
+    fn scan(&self, addr: u64, bytes: &[u8]) -> Vec<FoundString> {
+        let min = self.min_len.max(1);
+        let mut out = Vec::new();
+        if self.ascii {
+            ascii_strings(addr, bytes, min, &mut out);
+        }
+        if self.utf16 {
+            let from = out.len();
+            utf16_strings(addr, bytes, min, &mut out);
+            if from > 0 && from < out.len() {
+                // Both encodings: one list in address order (ASCII first at an address).
+                out.sort_by_key(|s| (s.addr, s.encoding));
+            }
+        }
+        out
+    }
+}
+
+/// Hands every string in captured memory to `emit`, in address order (see
+/// [`scan_ordered`]); returns whether the scan ran to the end.
+pub fn for_each_string(
+    space: &AddressSpace,
+    opts: &StringOptions,
+    progress: Option<&ScanProgress>,
+    emit: &mut dyn FnMut(FoundString) -> ControlFlow<()>,
+) -> bool {
+    scan_ordered(space, opts, progress, emit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ascii(bytes: &[u8], min: usize) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        ascii_strings(0x1000, bytes, min, &mut out);
+        out.into_iter().map(|s| (s.addr, s.text)).collect()
+    }
+
+    fn utf16(bytes: &[u8], min: usize) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        utf16_strings(0x1000, bytes, min, &mut out);
+        out.into_iter().map(|s| (s.addr, s.text)).collect()
+    }
+
+    #[test]
+    fn ascii_runs_of_at_least_min_graphic_bytes() {
+        let b = b"\x00abc\x01hello world\tX\n\xffshort\x00tail-at-end";
+        assert_eq!(
+            ascii(b, 5),
+            vec![(0x1005, "hello world\tX".into()), (0x1014, "short".into()), (0x101a, "tail-at-end".into())]
+        );
+        assert_eq!(ascii(b, 12), vec![(0x1005, "hello world\tX".into())]);
+        assert!(ascii(b"", 1).is_empty());
+    }
+
+    #[test]
+    fn utf16_walks_on_one_byte_after_a_stop() {
+        // "ABCD" at an even offset, then "WXYZ" at an odd one.
+        let mut b = b"A\0B\0C\0D\0\x01".to_vec();
+        b.extend_from_slice(b"W\0X\0Y\0Z\0");
+        assert_eq!(utf16(&b, 4), vec![(0x1000, "ABCD".into()), (0x1009, "WXYZ".into())]);
+        // A lone last byte ends the walk like the end of a file.
+        assert_eq!(utf16(b"a\0b\0c\0d", 3), vec![(0x1000, "abc".into())]);
+        assert!(utf16(b"abcdefgh", 2).is_empty(), "ASCII is not UTF-16");
+    }
+
+    proptest::proptest! {
+        /// A range scanned whole finds what its pieces find, wherever the cuts fall.
+        #[test]
+        fn cut_pieces_find_what_the_whole_finds(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![0u8, 0, 1, b'a', b'Z', b' ', b'\t', 0x80]), 0..400),
+            nominal in proptest::collection::vec(0usize..400, 0..6),
+            min in 1usize..6,
+        ) {
+            let opts = StringOptions { min_len: min, ascii: true, utf16: true };
+            let whole = opts.scan(0x10, &bytes);
+            let mut cuts: Vec<usize> = nominal.iter().map(|&n| opts.cut_at(0x10, &bytes, n.min(bytes.len()))).collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut parts = Vec::new();
+            let mut at = 0;
+            for c in cuts.into_iter().chain([bytes.len()]) {
+                parts.extend(opts.scan(0x10 + at as u64, &bytes[at..c]));
+                at = c;
+            }
+            proptest::prop_assert_eq!(whole, parts);
+        }
+    }
+
+    #[test]
+    fn pieces_cut_where_nothing_crosses() {
+        let opts = StringOptions { min_len: 2, ascii: true, utf16: true };
+        let b = b"ab\0c\0d\0\x01\x02\x03xy\0z\0";
+        let cut = opts.cut_at(0, b, 4);
+        assert_eq!(cut, 9, "after the first three non-graphic bytes in a row");
+        let whole = opts.scan(0, b);
+        let mut parts = opts.scan(0, &b[..cut]);
+        parts.extend(opts.scan(cut as u64, &b[cut..]));
+        assert_eq!(whole, parts);
+        assert_eq!(opts.cut_at(0, b"abcdef", 2), 6, "no place to cut: the range's end");
+    }
+}

@@ -1,0 +1,352 @@
+//! Memory contents from the command line (`memory`, `strings`, `refs`) and
+//! the scans under them, checked against peers on the shared dumps, the
+//! demo dump and a big generated dump:
+//! - bytes equal the MemoryList / Memory64List ranges as rust-minidump
+//!   reads them, `??` exactly where no range holds a byte;
+//! - strings equal what GNU strings (`-a -n N -t x`, `-e s` and `-e l`)
+//!   finds in each captured range written out as a file;
+//! - references equal a brute-force scan of every aligned word.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use memscape::analysis::refs::for_each_reference;
+use memscape::analysis::strings::{Encoding, MAX_TEXT_CHARS, StringOptions, for_each_string};
+use memscape::dump::{AddressSpace, RegionKind};
+use minidump::{Minidump, MinidumpMemory64List, MinidumpMemoryList};
+
+use crate::common;
+use common::{corpus_dir, read_manifest, scratch_path, tool};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+
+/// The shared minidumps and the demo dump.
+fn dumps() -> Vec<PathBuf> {
+    let mut out = vec![PathBuf::from(DEMO)];
+    if let Some(dir) = corpus_dir() {
+        out.extend(read_manifest(&dir).iter().map(|row| dir.join(row.file())));
+    }
+    out
+}
+
+/// A big generated dump: 64 MiB captured over thousands of ranges.
+fn big_dump() -> PathBuf {
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = scratch_path("memory-big");
+    write_big_dump(&BigDumpSpec::new(20_000, 40, 40, 64 << 20), &path).expect("write the big dump");
+    path
+}
+
+/// The memory ranges as rust-minidump reads them: (base, bytes).
+fn crate_ranges(path: &Path) -> Vec<(u64, Vec<u8>)> {
+    let dump = Minidump::read_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    if let Ok(list) = dump.get_stream::<MinidumpMemoryList>() {
+        out.extend(list.iter().map(|m| (m.base_address, m.bytes.to_vec())));
+    }
+    if let Ok(list) = dump.get_stream::<MinidumpMemory64List>() {
+        out.extend(list.iter().map(|m| (m.base_address, m.bytes.to_vec())));
+    }
+    out
+}
+
+/// The byte rust-minidump's ranges hold at `addr`: None when none holds it,
+/// Some(None) when overlapping ranges disagree (not compared).
+fn crate_byte(ranges: &[(u64, Vec<u8>)], addr: u64) -> Option<Option<u8>> {
+    let mut seen: Option<u8> = None;
+    let mut any = false;
+    for (base, bytes) in ranges {
+        if addr >= *base && addr - base < bytes.len() as u64 {
+            let b = bytes[(addr - base) as usize];
+            if any && seen != Some(b) {
+                return Some(None);
+            }
+            seen = Some(b);
+            any = true;
+        }
+    }
+    any.then_some(seen)
+}
+
+fn hex_bytes(bytes: &[u8], held: &[bool]) -> String {
+    bytes.iter().zip(held).map(|(b, h)| if *h { format!("{b:02x}") } else { "??".into() }).collect()
+}
+
+#[test]
+fn memory_equals_the_memory_lists_as_rust_minidump_reads_them() {
+    for path in dumps() {
+        let space = AddressSpace::open(&path).unwrap();
+        let ranges = crate_ranges(&path);
+        assert!(!ranges.is_empty(), "{}: no memory ranges", path.display());
+        // The largest ranges and a spread of the others, whole or their first 4 KiB.
+        let mut picks: Vec<usize> = (0..ranges.len()).step_by((ranges.len() / 40).max(1)).collect();
+        picks.extend((0..ranges.len()).max_by_key(|&i| ranges[i].1.len()));
+        for i in picks {
+            let (base, bytes) = &ranges[i];
+            let n = bytes.len().min(4096);
+            // Four bytes before and after the range, too: held or not as the crate's ranges say.
+            let start = base.saturating_sub(4);
+            let len = n + (base - start) as usize + 4;
+            let (mut buf, mut held) = (vec![0u8; len], vec![false; len]);
+            space.read_memory(start, &mut buf, &mut held);
+            for k in 0..len {
+                let addr = start + k as u64;
+                match crate_byte(&ranges, addr) {
+                    None => assert!(!held[k], "{}: {addr:#x} is held but no range has it", path.display()),
+                    Some(None) => {}
+                    Some(Some(b)) => {
+                        assert!(held[k], "{}: {addr:#x} is in a memory range but not held", path.display());
+                        assert_eq!(buf[k], b, "{}: byte at {addr:#x}", path.display());
+                    }
+                }
+            }
+        }
+        // The command line gives the same bytes in DESIGN.md's shape.
+        let (base, bytes) = ranges.iter().max_by_key(|(_, b)| b.len()).unwrap();
+        let len = bytes.len().min(300) + 5;
+        let run = common::process::memscape(
+            &["memory", path.to_str().unwrap(), &format!("{base:x}"), "--length", &len.to_string(), "--json"],
+            &[],
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(json["address"], format!("0x{base:x}"));
+        assert_eq!(json["length"], len);
+        let (mut buf, mut held) = (vec![0u8; len], vec![false; len]);
+        space.read_memory(*base, &mut buf, &mut held);
+        assert_eq!(json["bytes"].as_str().unwrap(), hex_bytes(&buf, &held), "{}", path.display());
+        assert!(json["bytes"].as_str().unwrap().starts_with(&hex_bytes(&bytes[..16], &[true; 16])));
+    }
+}
+
+#[test]
+fn memory_text_is_db_like_and_bad_lengths_are_refused() {
+    let space = AddressSpace::open(DEMO).unwrap();
+    let (base, bytes) = space.captured_slices().next().map(|(b, s)| (b, s.to_vec())).unwrap();
+    let run = common::process::memscape(&["memory", DEMO, &format!("{base:x}"), "--length", "16"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let want: Vec<String> = bytes[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let line = run.stdout.lines().next().unwrap();
+    assert!(line.contains(&format!("{}-{}", want[..8].join(" "), want[8..].join(" "))), "{line}");
+    // A free page: all ??.
+    let free = space.regions.iter().find(|r| r.kind == RegionKind::Free && r.base_addr > 0).unwrap();
+    let run = common::process::memscape(&["memory", DEMO, &format!("{:x}", free.base_addr), "--length", "8"], &[]);
+    assert!(run.stdout.contains("?? ?? ?? ?? ?? ?? ?? ??"), "{}", run.stdout);
+    // Past the end of the address space: an error naming the file.
+    let run = common::process::memscape(&["memory", DEMO, "ffffffffffffff00", "--length", "1K"], &[]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("azure-worker-crash.dmp") && run.stderr.contains("past the end"), "{}", run.stderr);
+    let run = common::process::memscape(&["memory", DEMO, "not-hex"], &[]);
+    assert_eq!(run.code, Some(2));
+}
+
+/// What GNU strings finds in each file: (file index, offset, text).
+fn gnu_strings(strings: &str, files: &[PathBuf], min: usize, encoding: &str) -> BTreeSet<(usize, u64, String)> {
+    let mut out = BTreeSet::new();
+    for (chunk_no, chunk) in files.chunks(200).enumerate() {
+        let run = Command::new(strings)
+            .args(["-a", "-f", "-t", "x", "-n", &min.to_string(), "-e", encoding])
+            .args(chunk)
+            .output()
+            .expect("run strings");
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        for line in text.lines() {
+            // "FILE:  offset text"; file names here have no ':'.
+            let Some((file, rest)) = line.split_once(": ") else { continue };
+            let Some(i) = chunk.iter().position(|f| f.to_str() == Some(file)) else { continue };
+            let rest = rest.trim_start();
+            let (off, s) = rest.split_once(' ').unwrap_or((rest, ""));
+            let off = u64::from_str_radix(off, 16).expect("a hex offset");
+            out.insert((chunk_no * 200 + i, off, s.to_string()));
+        }
+    }
+    out
+}
+
+/// Checks memscape's strings of `space` against GNU strings run on each captured range.
+fn strings_match_gnu(space: &AddressSpace, strings_tool: &str, min: usize, what: &str) -> [usize; 2] {
+    let dir = scratch_path("strings-ranges");
+    std::fs::create_dir_all(&dir).unwrap();
+    let slices: Vec<(u64, &[u8])> = space.captured_slices().collect();
+    let files: Vec<PathBuf> = slices
+        .iter()
+        .enumerate()
+        .map(|(i, (_, bytes))| {
+            let f = dir.join(format!("r{i}.bin"));
+            std::fs::write(&f, bytes).unwrap();
+            f
+        })
+        .collect();
+    let mut counts = [0usize; 2];
+    for (k, (encoding, gnu_enc, opts)) in [
+        (Encoding::Ascii, "s", StringOptions { min_len: min, ascii: true, utf16: false }),
+        (Encoding::Utf16, "l", StringOptions { min_len: min, ascii: false, utf16: true }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let gnu = gnu_strings(strings_tool, &files, min, gnu_enc);
+        let mut ours = BTreeSet::new();
+        let mut long = 0;
+        for_each_string(space, &opts, None, &mut |s| {
+            assert_eq!(s.encoding, encoding);
+            let i = slices.partition_point(|(b, bytes)| b + bytes.len() as u64 <= s.addr);
+            // Only the kept prefix of a long string is compared (GNU's is cut the same way below).
+            if s.len > MAX_TEXT_CHARS {
+                long += 1;
+            }
+            ours.insert((i, s.addr - slices[i].0, s.text.clone()));
+            ControlFlow::Continue(())
+        });
+        let gnu: BTreeSet<(usize, u64, String)> = gnu
+            .into_iter()
+            .map(|(i, off, t)| {
+                let t = if t.chars().count() > MAX_TEXT_CHARS { t.chars().take(MAX_TEXT_CHARS).collect() } else { t };
+                (i, off, t)
+            })
+            .collect();
+        let missing: Vec<_> = gnu.difference(&ours).take(5).collect();
+        let extra: Vec<_> = ours.difference(&gnu).take(5).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{what} -e {gnu_enc} -n {min}: GNU strings found {} strings, memscape {} ({long} long)\nonly GNU's: {missing:?}\nonly memscape's: {extra:?}",
+            gnu.len(),
+            ours.len()
+        );
+        counts[k] = gnu.len();
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    counts
+}
+
+#[test]
+fn strings_equal_gnu_strings_on_each_captured_range() {
+    let Some(strings_tool) = tool("strings") else { return };
+    let mut total = [0usize; 2];
+    let mut add = |c: [usize; 2]| {
+        total[0] += c[0];
+        total[1] += c[1];
+    };
+    for path in dumps() {
+        let space = AddressSpace::open(&path).unwrap();
+        add(strings_match_gnu(&space, strings_tool, 8, &path.display().to_string()));
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    add(strings_match_gnu(&space, strings_tool, 4, "demo"));
+    let big = big_dump();
+    add(strings_match_gnu(&AddressSpace::open(&big).unwrap(), strings_tool, 8, "the big generated dump"));
+    std::fs::remove_file(&big).ok();
+    eprintln!("GNU strings found {} ASCII and {} UTF-16 strings; memscape the same", total[0], total[1]);
+    assert!(total[0] > 1000 && total[1] > 100, "too few strings to say much: {total:?}");
+}
+
+#[test]
+fn strings_json_is_designs_shape_and_lists_what_the_scan_finds() {
+    let run = common::process::memscape(&["strings", DEMO, "--json", "--min-length", "10"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    let space = AddressSpace::open(DEMO).unwrap();
+    let mut found = Vec::new();
+    for_each_string(&space, &StringOptions { min_len: 10, ascii: true, utf16: true }, None, &mut |s| {
+        found.push(s);
+        ControlFlow::Continue(())
+    });
+    assert_eq!(rows.len(), found.len());
+    assert!(found.iter().any(|s| s.encoding == Encoding::Utf16) && found.iter().any(|s| s.encoding == Encoding::Ascii));
+    for (row, s) in rows.iter().zip(&found) {
+        assert_eq!(row["address"], format!("0x{:x}", s.addr));
+        assert_eq!(row["encoding"], s.encoding.name());
+        assert_eq!(row["text"], s.text.as_str());
+        let region = space.region_at(s.addr).unwrap();
+        assert_eq!(row["region"], format!("0x{:x}", region.base_addr));
+    }
+    let run = common::process::memscape(&["strings", DEMO, "--encoding", "ebcdic"], &[]);
+    assert_eq!(run.code, Some(2));
+    let run = common::process::memscape(&["strings", DEMO, "--min-length", "0"], &[]);
+    assert_eq!(run.code, Some(2));
+}
+
+/// Every aligned pointer-size word of captured memory whose value lies in `lo..hi`, one word at a time.
+fn brute_force_refs(space: &AddressSpace, lo: u64, hi: u64) -> Vec<(u64, u64)> {
+    let w: u64 = if space.system.pointer_bits == 32 { 4 } else { 8 };
+    let mut out = Vec::new();
+    for (base, bytes) in space.captured_slices() {
+        for off in 0..bytes.len() as u64 {
+            let addr = base + off;
+            if addr % w != 0 || off + w > bytes.len() as u64 {
+                continue;
+            }
+            let mut v = [0u8; 8];
+            v[..w as usize].copy_from_slice(&bytes[off as usize..(off + w) as usize]);
+            let v = u64::from_le_bytes(v);
+            if v >= lo && v < hi {
+                out.push((addr, v));
+            }
+        }
+    }
+    out
+}
+
+fn refs_match_brute_force(space: &AddressSpace, what: &str) -> usize {
+    // Targets: the crashed (or first) thread's stack, the first module's image, the largest heap or private region.
+    let mut targets = Vec::new();
+    if let Some(t) = space.crashed_thread().or(space.threads.first()) {
+        targets.extend(space.region_at(t.sp.unwrap_or(t.stack_start_addr)));
+    }
+    if let Some(m) = space.modules.first() {
+        targets.extend(space.region_at(m.base_addr));
+    }
+    targets.extend(
+        space
+            .regions
+            .iter()
+            .filter(|r| matches!(r.kind, RegionKind::Heap | RegionKind::PrivateData))
+            .max_by_key(|r| r.size_bytes),
+    );
+    let mut total = 0;
+    for r in targets {
+        let want = brute_force_refs(space, r.base_addr, r.end_addr());
+        let mut ours = Vec::new();
+        for_each_reference(space, r.base_addr..r.end_addr(), None, &mut |x| {
+            ours.push((x.addr, x.value));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(ours, want, "{what}: references into {r:?}");
+        total += ours.len();
+    }
+    total
+}
+
+#[test]
+fn references_equal_a_brute_force_scan() {
+    let mut total = 0;
+    for path in dumps() {
+        total += refs_match_brute_force(&AddressSpace::open(&path).unwrap(), &path.display().to_string());
+    }
+    let big = big_dump();
+    total += refs_match_brute_force(&AddressSpace::open(&big).unwrap(), "the big generated dump");
+    std::fs::remove_file(&big).ok();
+    assert!(total > 100, "so few references ({total}) that the comparison says little");
+
+    // The command line lists the same, in DESIGN.md's shape.
+    let space = AddressSpace::open(DEMO).unwrap();
+    let stack = space.region_at(space.crashed_thread().unwrap().sp.unwrap()).unwrap();
+    let run = common::process::memscape(&["refs", DEMO, &format!("{:x}", stack.base_addr + 8), "--json"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    let want = brute_force_refs(&space, stack.base_addr, stack.end_addr());
+    assert_eq!(rows.len(), want.len());
+    assert!(!rows.is_empty(), "a stack is pointed into (frame pointers, saved stack pointers)");
+    for (row, (addr, value)) in rows.iter().zip(&want) {
+        assert_eq!(row["address"], format!("0x{addr:x}"));
+        assert_eq!(row["value"], format!("0x{value:x}"));
+        assert_eq!(row["region"], format!("0x{:x}", space.region_at(*addr).unwrap().base_addr));
+    }
+    let run = common::process::memscape(&["refs", DEMO, "ffffffffffffffff"], &[]);
+    assert_eq!(run.code, Some(1), "outside the address space: {}", run.stderr);
+}
