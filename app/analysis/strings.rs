@@ -81,23 +81,104 @@ fn graphic(b: u8) -> bool {
     GRAPHIC[b as usize]
 }
 
-/// Every ASCII string of at least `min` characters in `bytes` (at `addr`):
-/// the maximal runs of graphic bytes that long.
-fn ascii_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>) {
-    let mut i = 0usize;
+// Eight bytes at a time (SWAR): masks with the high bit of each byte set
+// where that byte is zero, or graphic. Text-dense memory and zero pages are
+// both skipped a word at a time instead of a byte at a time.
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// High bit set in each byte of `w` that is zero (exact: no false positives).
+fn zero_mask(w: u64) -> u64 {
+    !(((w & LO7) + LO7) | w | LO7)
+}
+
+/// High bit set in each byte of `w` that is graphic (0x20..=0x7e or tab).
+fn graphic_mask(w: u64) -> u64 {
+    let x = w & LO7;
+    let at_least_20 = x + 0x60 * ONES; // bit 7 set iff x >= 0x20 (x <= 0x7f: no carry into the next byte)
+    let below_7f = !(x + ONES); // bit 7 clear in x + 1 iff x <= 0x7e
+    (at_least_20 & below_7f & !w & HI) | zero_mask(w ^ (9 * ONES))
+}
+
+/// The eight bytes at `i` as a little-endian word (byte i in the low bits), zeros past the end.
+fn word_at(bytes: &[u8], i: usize) -> u64 {
+    if let Some(w) = bytes.get(i..i.saturating_add(8)).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        return u64::from_le_bytes(w);
+    }
+    let mut b = [0u8; 8];
+    let end = bytes.len().min(i.saturating_add(8));
+    if i < end {
+        b[..end - i].copy_from_slice(&bytes[i..end]);
+    }
+    u64::from_le_bytes(b)
+}
+
+/// The first index at or after `i` whose byte's mask bit is set, by `mask`
+/// over words (None when there is none).
+fn first_where(bytes: &[u8], mut i: usize, mask: impl Fn(u64, usize) -> u64) -> Option<usize> {
     while i < bytes.len() {
-        // Skip to the next graphic byte, then to the end of its run.
-        match bytes[i..].iter().position(|b| graphic(*b)) {
-            None => break,
-            Some(skip) => i += skip,
+        let m = mask(word_at(bytes, i), i);
+        if m != 0 {
+            let at = i + (m.trailing_zeros() / 8) as usize;
+            return (at < bytes.len()).then_some(at);
         }
-        let start = i;
-        let len = bytes[i..].iter().position(|b| !graphic(*b)).unwrap_or(bytes.len() - i);
-        i += len;
+        i += 8;
+    }
+    None
+}
+
+/// Every ASCII string of at least `min` characters in `bytes` (at `addr`):
+/// the maximal runs of graphic bytes that long. A word at a time: the
+/// starts and ends of runs are the set and clear bits of its graphic mask.
+fn ascii_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>) {
+    let n = bytes.len();
+    let mut emit = |start: usize, end: usize| {
+        let len = end - start;
         if len >= min {
             let text: String = bytes[start..start + len.min(MAX_TEXT_CHARS)].iter().map(|b| char::from(*b)).collect();
             out.push(FoundString { addr: addr + start as u64, encoding: Encoding::Ascii, len, text });
         }
+    };
+    let mut run: Option<usize> = None;
+    let mut i = 0usize;
+    while i < n {
+        let valid = if n - i >= 8 { HI } else { HI & ((1u64 << (8 * (n - i))) - 1) };
+        let g = graphic_mask(word_at(bytes, i)) & valid;
+        // Whole words inside a run, or between runs, need no look at their bytes.
+        if (run.is_some() && g == valid) || (run.is_none() && g == 0) {
+            i += 8;
+            continue;
+        }
+        let mut from = 0u32; // bit index where the search goes on
+        while from < 64 {
+            let keep = !0u64 << from;
+            match run {
+                None => {
+                    let starts = g & keep;
+                    if starts == 0 {
+                        break;
+                    }
+                    let bit = starts.trailing_zeros();
+                    run = Some(i + bit as usize / 8);
+                    from = bit + 1;
+                }
+                Some(start) => {
+                    let ends = !g & valid & keep;
+                    if ends == 0 {
+                        break;
+                    }
+                    let bit = ends.trailing_zeros();
+                    emit(start, i + bit as usize / 8);
+                    run = None;
+                    from = bit + 1;
+                }
+            }
+        }
+        i += 8;
+    }
+    if let Some(start) = run {
+        emit(start, n);
     }
 }
 
@@ -112,9 +193,13 @@ fn utf16_graphic(bytes: &[u8], i: usize) -> Option<bool> {
 /// GNU strings walks them: from a position, characters two bytes apart
 /// until one is not graphic (or the bytes end); `min` or more make a
 /// string; the walk goes on one byte past the character that stopped it.
+/// Where no character can be graphic (a graphic byte followed by a zero)
+/// every position fails in turn, so the walk jumps to the next that can.
 fn utf16_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>) {
-    let mut p = 0usize;
-    loop {
+    let candidate = |w: u64, at: usize| graphic_mask(w) & zero_mask(word_at(bytes, at + 1));
+    let mut from = 0usize;
+    // The next position whose character can be graphic.
+    while let Some(p) = first_where(bytes, from, candidate) {
         let mut q = p;
         let mut chars = 0usize;
         let stopped = loop {
@@ -134,7 +219,7 @@ fn utf16_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>
         if !stopped {
             break;
         }
-        p = q + 1;
+        from = q + 1;
     }
 }
 
@@ -162,12 +247,21 @@ impl Scan for StringOptions {
             ascii_strings(addr, bytes, min, &mut out);
         }
         if self.utf16 {
-            let from = out.len();
-            utf16_strings(addr, bytes, min, &mut out);
-            if from > 0 && from < out.len() {
-                // Both encodings: one list in address order (ASCII first at an address).
-                out.sort_by_key(|s| (s.addr, s.encoding));
+            let mut wide = Vec::new();
+            utf16_strings(addr, bytes, min, &mut wide);
+            if out.is_empty() {
+                return wide;
             }
+            // Both encodings: one list in address order (ASCII first at an address), merged.
+            let mut merged = Vec::with_capacity(out.len() + wide.len());
+            let (mut a, mut w) = (out.into_iter().peekable(), wide.into_iter().peekable());
+            while let (Some(x), Some(y)) = (a.peek(), w.peek()) {
+                let next = if (x.addr, x.encoding) <= (y.addr, y.encoding) { a.next() } else { w.next() };
+                merged.extend(next);
+            }
+            merged.extend(a);
+            merged.extend(w);
+            return merged;
         }
         out
     }
@@ -198,6 +292,20 @@ mod tests {
         let mut out = Vec::new();
         utf16_strings(0x1000, bytes, min, &mut out);
         out.into_iter().map(|s| (s.addr, s.text)).collect()
+    }
+
+    #[test]
+    fn word_masks_agree_with_the_byte_table() {
+        for b in 0..=255u8 {
+            for k in 0..8 {
+                let mut bytes = [0x41u8; 8];
+                bytes[k] = b;
+                let w = u64::from_le_bytes(bytes);
+                let bit = 1u64 << (8 * k + 7);
+                assert_eq!(graphic_mask(w) & bit != 0, graphic(b), "graphic {b:#x} at {k}");
+                assert_eq!(zero_mask(w) & bit != 0, b == 0, "zero {b:#x} at {k}");
+            }
+        }
     }
 
     #[test]
