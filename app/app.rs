@@ -235,10 +235,16 @@ impl MemscapeApp {
         Some(ViewParams::new(s.view, &s.filters, s.metric, &s.volume, doc.selected))
     }
 
-    /// Keeps the Change colouring in step with the document: a new
-    /// comparison colours by change, and without one the colouring falls
-    /// back to kinds.
-    fn sync_changes(&mut self) {
+    /// Keeps the colourings' per-region facts in step with the document:
+    /// the captured-bytes figures while a colouring reads them (figured on a
+    /// worker the first time); a new comparison colours by change, and
+    /// without one the Change colouring falls back to kinds.
+    fn sync_region_facts(&mut self) {
+        let wants_bytes = self.settings.filters.color_mode.reads_bytes();
+        let bytes = self.doc.as_mut().filter(|_| wants_bytes).and_then(|d| d.byte_figures(&self.waker));
+        if self.settings.filters.bytes != bytes {
+            self.settings.filters.bytes = bytes;
+        }
         let changes = self.doc.as_ref().and_then(|d| d.compared.as_ref()).map(|c| c.changes.clone());
         let filters = &mut self.settings.filters;
         if filters.changes == changes {
@@ -493,7 +499,7 @@ impl eframe::App for MemscapeApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_tasks();
-        self.sync_changes();
+        self.sync_region_facts();
         let mut cmds = self.input_commands(ui);
         let params_before = self.view_params();
         if let (Some(doc), Some(params)) = (&mut self.doc, &params_before) {

@@ -350,3 +350,111 @@ fn references_equal_a_brute_force_scan() {
     let run = common::process::memscape(&["refs", DEMO, "ffffffffffffffff"], &[]);
     assert_eq!(run.code, Some(1), "outside the address space: {}", run.stderr);
 }
+
+#[test]
+fn shot_colours_regions_by_entropy_and_byte_class() {
+    use memscape::analysis::byte_stats::region_bytes;
+    use memscape::export::{PictureOptions, render_picture};
+    use memscape::layout::{View, ViewKind};
+    use memscape::scene::theme::{BYTE_CLASS_COLORS, ColorMode, ENTROPY_COLORS};
+    use memscape::scene::{Filters, RegionByteFigures};
+    if !common::gpu_available() {
+        return;
+    }
+    let big = big_dump();
+    let space = AddressSpace::open(&big).unwrap();
+    let figures = region_bytes(&space);
+    // The region with the most captured bytes, in a treemap of its kind alone (so it is drawn big).
+    let i = (0..space.regions.len()).max_by_key(|&i| space.regions[i].captured_bytes).unwrap();
+    let picture = |mode: ColorMode| {
+        let mut filters =
+            Filters { color_mode: mode, bytes: Some(RegionByteFigures(figures.clone().into())), ..Filters::default() };
+        filters.show_only(space.regions[i].kind);
+        render_picture(
+            &space,
+            &PictureOptions { filters, ..PictureOptions::new(View::Flat(ViewKind::Treemap), [1200, 800]) },
+        )
+        .unwrap()
+    };
+    // Its histogram, counted here, independently.
+    let r = &space.regions[i];
+    let mut hist = [0u64; 256];
+    let (mut buf, mut held) = (vec![0u8; r.size_bytes as usize], vec![false; r.size_bytes as usize]);
+    space.read_memory(r.base_addr, &mut buf, &mut held);
+    for (b, h) in buf.iter().zip(&held) {
+        if *h {
+            hist[*b as usize] += 1;
+        }
+    }
+    let want = figures[i].expect("figures for a captured region");
+    assert!((want.entropy - memscape::analysis::byte_stats::entropy(&hist)).abs() < 1e-4);
+    assert!(figures.iter().zip(&space.regions).all(|(f, r)| f.is_some() == (r.captured_bytes > 0)));
+    for (mode, colour) in [
+        (ColorMode::Entropy, ENTROPY_COLORS[(want.entropy as usize).min(7)].1),
+        (ColorMode::ByteClass, BYTE_CLASS_COLORS[want.class.index()].1),
+    ] {
+        let pic = picture(mode);
+        let rect = pic.screen_rect_of(i as u32).expect("the region is drawn");
+        assert!(rect.width() >= 8.0 && rect.height() >= 8.0, "{rect:?}");
+        let p = rect.min + egui::vec2(3.0, 3.0);
+        let px = pic.image.get_pixel(p.x as u32, p.y as u32).0;
+        let close = px.iter().zip(colour.to_array()).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 6);
+        assert!(close, "{mode:?}: pixel {px:?} at {p:?}, want {colour:?}");
+    }
+    // The command line draws the same colourings.
+    let png = scratch_path("entropy-shot").with_extension("png");
+    for mode in ["entropy", "class"] {
+        let run = common::process::memscape(
+            &["shot", big.to_str().unwrap(), "--view", "treemap", "--colour", mode, "-o", png.to_str().unwrap()],
+            &[],
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+    }
+    let run = common::process::memscape(
+        &["shot", big.to_str().unwrap(), "--view", "treemap", "--colour", "change", "-o", png.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "change without --compare: {}", run.stderr);
+    std::fs::remove_file(&png).ok();
+    std::fs::remove_file(&big).ok();
+}
+
+#[test]
+fn the_window_colours_by_entropy_once_the_bytes_are_read() {
+    use crate::gui::{harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    use memscape::analysis::byte_stats::region_bytes;
+    use memscape::app::DumpSource;
+    use memscape::scene::theme::{ColorMode, ENTROPY_COLORS};
+    if !common::gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.get_by_label("Entropy").click();
+    h.run_steps(2);
+    assert_eq!(h.state().filters().color_mode, ColorMode::Entropy);
+    step_until(&mut h, "the byte figures", |a| a.filters().bytes.is_some());
+    let (i, colour) = {
+        let app = h.state();
+        let space = app.space().unwrap();
+        let want = region_bytes(space);
+        let got = app.filters().bytes.as_ref().unwrap();
+        assert_eq!(got.0.as_ref(), want.as_slice(), "the window's figures are the library's");
+        // The captured region drawn largest, in its entropy bucket's colour.
+        let i = (0..space.regions.len())
+            .filter(|&i| want[i].is_some())
+            .max_by_key(|&i| app.screen_rect_of_region(i).map_or(0, |r| r.area() as u64))
+            .unwrap();
+        (i, ENTROPY_COLORS[(want[i].unwrap().entropy as usize).min(7)].1)
+    };
+    h.run_steps(3);
+    let image = h.render().expect("render");
+    let r = h.state().screen_rect_of_region(i).unwrap();
+    assert!(r.width() >= 6.0 && r.height() >= 4.0, "{r:?}");
+    let p = egui::pos2(r.min.x + 3.0, r.center().y);
+    let ppp = image.width() as f32 / 1500.0;
+    let px = image.get_pixel((p.x * ppp) as u32, (p.y * ppp) as u32).0;
+    let close = px.iter().zip(colour.to_array()).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 6);
+    assert!(close, "pixel {px:?} at {p:?}, want {colour:?}");
+}

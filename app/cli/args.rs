@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
-use crate::scene::theme::ExportTheme;
+use crate::scene::theme::{ColorMode, ExportTheme};
 
 /// Where symbols come from (every command that walks stacks or lists modules).
 #[derive(clap::Args, Clone, Debug, Default, PartialEq)]
@@ -254,6 +254,10 @@ pub enum Command {
         /// died as outlines, changed; unchanged dimmed).
         #[arg(long, value_name = "EARLIER")]
         compare: Option<PathBuf>,
+        /// What the colours encode: kind, protection, state, captured, entropy
+        /// or class (the class most captured bytes are in); with --compare, change.
+        #[arg(long = "colour", alias = "color", value_name = "MODE", value_parser = parse_colour)]
+        colour: Option<ColorMode>,
         /// Render in tiles of at most N px per side (default: the GPU's
         /// largest texture; pictures larger than that are always tiled).
         #[arg(long, value_name = "N", hide = true)]
@@ -309,6 +313,11 @@ impl Command {
     pub fn renders_offscreen(&self) -> bool {
         matches!(self, Command::Shot { .. } | Command::Gallery { .. })
     }
+}
+
+fn parse_colour(s: &str) -> Result<ColorMode, String> {
+    ColorMode::from_name(s)
+        .ok_or_else(|| format!("unknown colouring '{s}' (kind, protection, state, captured, entropy, class, change)"))
 }
 
 fn parse_theme(s: &str) -> Result<ExportTheme, String> {

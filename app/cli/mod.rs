@@ -129,6 +129,7 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             legend,
             callouts,
             compare,
+            colour,
             tile_px,
         } => {
             let mut opts = crate::export::PictureOptions {
@@ -159,8 +160,18 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
                     opts.compared_with = Some(comparison.a_path);
                     cut
                 }
+                None if *colour == Some(ColorMode::Change) => {
+                    anyhow::bail!("--colour change needs --compare EARLIER (the dump to compare with)")
+                }
                 None => space,
             };
+            if let Some(mode) = colour {
+                opts.filters.color_mode = *mode;
+            }
+            if opts.filters.color_mode.reads_bytes() {
+                let figures = timings.time("analysis", || crate::analysis::byte_stats::region_bytes(&space));
+                opts.filters.bytes = Some(crate::scene::RegionByteFigures(figures.into()));
+            }
             shot::run(&space, &opts, output, timings, out)
         }
     }

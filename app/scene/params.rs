@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use egui::Color32;
 
+use crate::analysis::byte_stats::RegionBytes;
 use crate::analysis::compare::ChangeClass;
 use crate::dump::{AddressSpace, Region, RegionKind};
 use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
 
-use super::theme::{self, ColorMode};
+use super::theme::{self, ColorMode, RegionFacts};
 
 /// Each region's change since the dump compared with, by region index, for
 /// [`ColorMode::Change`]. Equal only to itself (the same list), so a scene
@@ -28,6 +29,19 @@ impl PartialEq for RegionChanges {
 
 impl Eq for RegionChanges {}
 
+/// Each region's captured-bytes figures, by region index, for the Entropy
+/// and Byte class colourings. Equal only to itself, as [`RegionChanges`].
+#[derive(Clone, Debug)]
+pub struct RegionByteFigures(pub Arc<[Option<RegionBytes>]>);
+
+impl PartialEq for RegionByteFigures {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RegionByteFigures {}
+
 /// What the map shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filters {
@@ -36,11 +50,13 @@ pub struct Filters {
     pub color_mode: ColorMode,
     /// While comparing: the change of each region (the Change colouring).
     pub changes: Option<RegionChanges>,
+    /// Once figured: each region's captured bytes (Entropy, Byte class).
+    pub bytes: Option<RegionByteFigures>,
 }
 
 impl Default for Filters {
     fn default() -> Self {
-        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind, changes: None }
+        Filters { show_kind: [true; RegionKind::ALL.len()], color_mode: ColorMode::Kind, changes: None, bytes: None }
     }
 }
 
@@ -50,14 +66,20 @@ impl Filters {
         self.changes.as_ref().and_then(|c| c.0.get(index)).copied().unwrap_or_default()
     }
 
+    /// What the colourings know of region `index` beyond the region itself.
+    pub fn facts(&self, index: usize) -> RegionFacts {
+        let bytes = self.bytes.as_ref().and_then(|b| b.0.get(index).copied().flatten());
+        RegionFacts { change: self.change_of(index), bytes }
+    }
+
     /// Region `index`'s fill colour under the colouring.
     pub fn color_of(&self, index: usize, r: &Region) -> Color32 {
-        theme::region_color(self.color_mode, r, self.change_of(index))
+        theme::region_color(self.color_mode, r, self.facts(index))
     }
 
     /// The legend entry region `index` counts in (see [`theme::legend`]).
     pub fn legend_index(&self, index: usize, r: &Region) -> usize {
-        theme::legend_index(self.color_mode, r, self.change_of(index))
+        theme::legend_index(self.color_mode, r, self.facts(index))
     }
 
     /// Whether region `index` is drawn as a ghost outline: memory that died

@@ -3,6 +3,7 @@
 
 use egui::Color32;
 
+use crate::analysis::byte_stats::RegionBytes;
 use crate::analysis::compare::ChangeClass;
 use crate::dump::{Protection, Region, RegionKind, RegionState};
 
@@ -35,11 +36,39 @@ pub enum ColorMode {
     /// Born, died, changed or unchanged since the dump compared with (only
     /// while comparing; every region is unchanged otherwise).
     Change,
+    /// The Shannon entropy of the region's captured bytes.
+    Entropy,
+    /// The class most of the region's captured bytes are in (binvis').
+    ByteClass,
+}
+
+/// What the map knows of a region beyond the region itself: its change
+/// since a compared dump, and its captured bytes' figures (once computed).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RegionFacts {
+    pub change: ChangeClass,
+    pub bytes: Option<RegionBytes>,
 }
 
 impl ColorMode {
-    pub const ALL: [ColorMode; 5] =
-        [ColorMode::Kind, ColorMode::Protection, ColorMode::State, ColorMode::Captured, ColorMode::Change];
+    pub const ALL: [ColorMode; 7] = [
+        ColorMode::Kind,
+        ColorMode::Protection,
+        ColorMode::State,
+        ColorMode::Captured,
+        ColorMode::Entropy,
+        ColorMode::ByteClass,
+        ColorMode::Change,
+    ];
+
+    /// The colouring named `name` (its title, any case, or `class` / `bytes` for Byte class).
+    pub fn from_name(name: &str) -> Option<ColorMode> {
+        let n = name.trim().to_ascii_lowercase();
+        if matches!(n.as_str(), "class" | "bytes" | "byte-class") {
+            return Some(ColorMode::ByteClass);
+        }
+        ColorMode::ALL.into_iter().find(|m| m.title().eq_ignore_ascii_case(&n))
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -48,7 +77,14 @@ impl ColorMode {
             ColorMode::State => "State",
             ColorMode::Captured => "Captured",
             ColorMode::Change => "Change",
+            ColorMode::Entropy => "Entropy",
+            ColorMode::ByteClass => "Byte class",
         }
+    }
+
+    /// Whether the colouring reads the captured bytes (figured on a worker first).
+    pub fn reads_bytes(self) -> bool {
+        matches!(self, ColorMode::Entropy | ColorMode::ByteClass)
     }
 }
 
@@ -108,14 +144,46 @@ pub const CHANGE_COLORS: [(&str, Color32); 5] = [
     ("free in both", Color32::from_rgb(0x26, 0x2a, 0x31)),
 ];
 
+/// Entropy colours, a bucket per bit a byte (0-1 … 7-8), then regions
+/// without captured bytes: from flat (zeros, fills) to random (compressed,
+/// encrypted).
+pub const ENTROPY_COLORS: [(&str, Color32); 9] = [
+    ("0-1 bits/byte", Color32::from_rgb(0x23, 0x2f, 0x7a)),
+    ("1-2", Color32::from_rgb(0x2c, 0x55, 0xb0)),
+    ("2-3", Color32::from_rgb(0x2a, 0x86, 0xc4)),
+    ("3-4", Color32::from_rgb(0x2e, 0xb0, 0xa8)),
+    ("4-5", Color32::from_rgb(0x5c, 0xc8, 0x6a)),
+    ("5-6", Color32::from_rgb(0xb4, 0xd4, 0x3c)),
+    ("6-7", Color32::from_rgb(0xf0, 0xb4, 0x30)),
+    ("7-8 (random)", Color32::from_rgb(0xe8, 0x4a, 0x3a)),
+    ("not captured", Color32::from_rgb(0x3a, 0x3e, 0x46)),
+];
+
+/// Byte-class colours (binvis' classes, on a dark map), then regions
+/// without captured bytes.
+pub const BYTE_CLASS_COLORS: [(&str, Color32); 6] = [
+    ("mostly zero", Color32::from_rgb(0x6a, 0x70, 0x7c)),
+    ("mostly control bytes", Color32::from_rgb(0x4c, 0xc3, 0x6a)),
+    ("mostly printable ASCII", Color32::from_rgb(0x4e, 0x8c, 0xf0)),
+    ("mostly high bytes", Color32::from_rgb(0xef, 0x5b, 0x5b)),
+    ("mostly 0xff", Color32::from_rgb(0xf0, 0xf0, 0xf0)),
+    ("not captured", Color32::from_rgb(0x3a, 0x3e, 0x46)),
+];
+
 /// How far an unchanged region's colour moves towards the map background
 /// in the Change colouring.
 const UNCHANGED_DIM: f32 = 0.7;
 
 /// The legend entry index a region falls in under `mode` (see [`legend`]);
-/// `change` is the region's change, read only by [`ColorMode::Change`].
-pub fn legend_index(mode: ColorMode, r: &Region, change: ChangeClass) -> usize {
+/// `facts` are read by the Change, Entropy and Byte class colourings.
+pub fn legend_index(mode: ColorMode, r: &Region, facts: RegionFacts) -> usize {
+    let change = facts.change;
     match mode {
+        ColorMode::Entropy => match facts.bytes {
+            Some(b) => (b.entropy.clamp(0.0, 7.999) as usize).min(7),
+            None => 8,
+        },
+        ColorMode::ByteClass => facts.bytes.map_or(5, |b| b.class.index()),
         ColorMode::Change if change == ChangeClass::Unchanged && r.kind == RegionKind::Free => 4,
         ColorMode::Change => ChangeClass::ALL.iter().position(|c| *c == change).unwrap_or(3),
         ColorMode::Kind => r.kind.index(),
@@ -152,24 +220,29 @@ pub fn legend(mode: ColorMode) -> Vec<(&'static str, Color32)> {
         ColorMode::State => STATE_COLORS.to_vec(),
         ColorMode::Captured => CAPTURED_COLORS.to_vec(),
         ColorMode::Change => CHANGE_COLORS.to_vec(),
+        ColorMode::Entropy => ENTROPY_COLORS.to_vec(),
+        ColorMode::ByteClass => BYTE_CLASS_COLORS.to_vec(),
     }
 }
 
-/// The fill colour of a region under `mode` (`change`: its change, read
-/// only by [`ColorMode::Change`]). Free space stays the quiet background
-/// colour in every mode, except where memory died (a ghost of what was).
-pub fn region_color(mode: ColorMode, r: &Region, change: ChangeClass) -> Color32 {
-    if mode == ColorMode::Change && change != ChangeClass::Unchanged {
-        return CHANGE_COLORS[legend_index(mode, r, change)].1;
+/// The fill colour of a region under `mode` (`facts`: what the Change,
+/// Entropy and Byte class colourings read). Free space stays the quiet
+/// background colour in every mode, except where memory died (a ghost of
+/// what was).
+pub fn region_color(mode: ColorMode, r: &Region, facts: RegionFacts) -> Color32 {
+    if mode == ColorMode::Change && facts.change != ChangeClass::Unchanged {
+        return CHANGE_COLORS[legend_index(mode, r, facts)].1;
     }
     if r.kind == RegionKind::Free {
         return kind_color(RegionKind::Free);
     }
     match mode {
         ColorMode::Kind => kind_color(r.kind),
-        ColorMode::Protection => PROTECTION_CLASSES[legend_index(mode, r, change)].1,
-        ColorMode::State => STATE_COLORS[legend_index(mode, r, change)].1,
-        ColorMode::Captured => CAPTURED_COLORS[legend_index(mode, r, change)].1,
+        ColorMode::Protection => PROTECTION_CLASSES[legend_index(mode, r, facts)].1,
+        ColorMode::State => STATE_COLORS[legend_index(mode, r, facts)].1,
+        ColorMode::Captured => CAPTURED_COLORS[legend_index(mode, r, facts)].1,
+        ColorMode::Entropy => ENTROPY_COLORS[legend_index(mode, r, facts)].1,
+        ColorMode::ByteClass => BYTE_CLASS_COLORS[legend_index(mode, r, facts)].1,
         ColorMode::Change => dim(kind_color(r.kind), MAP_BACKGROUND, UNCHANGED_DIM),
     }
 }
@@ -329,6 +402,7 @@ pub const LIGHT_SKY_BOTTOM: Color32 = Color32::from_rgb(0xd4, 0xdc, 0xe8);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::byte_stats::ByteClass;
 
     #[test]
     fn legends_cover_every_index() {
@@ -339,25 +413,27 @@ mod tests {
                 r.protect = Protection(p);
                 r.captured_bytes = u64::from(p);
                 for change in ChangeClass::ALL {
-                    assert!(legend_index(mode, &r, change) < n);
+                    for bytes in [None, Some(RegionBytes { entropy: 8.0, class: ByteClass::Ff })] {
+                        assert!(legend_index(mode, &r, RegionFacts { change, bytes }) < n);
+                    }
                 }
             }
         }
         let mut r = Region::blank(0, 0x1000, RegionKind::Image, RegionState::Commit);
         r.protect = Protection(0x40);
         assert_eq!(
-            PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, ChangeClass::Unchanged)].0,
+            PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, RegionFacts::default())].0,
             "execute + write"
         );
         r.protect = Protection(0x104);
-        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, ChangeClass::Unchanged)].0, "guard page");
+        assert_eq!(PROTECTION_CLASSES[legend_index(ColorMode::Protection, &r, RegionFacts::default())].0, "guard page");
     }
 
     #[test]
     fn change_colours_mark_changes_and_dim_the_rest() {
         let heap = Region::blank(0, 0x1000, RegionKind::Heap, RegionState::Commit);
         let free = Region::blank(0, 0x1000, RegionKind::Free, RegionState::Free);
-        let c = |r: &Region, ch| region_color(ColorMode::Change, r, ch);
+        let c = |r: &Region, change| region_color(ColorMode::Change, r, RegionFacts { change, bytes: None });
         assert_eq!(c(&heap, ChangeClass::Born), CHANGE_COLORS[0].1);
         assert_eq!(c(&free, ChangeClass::Died), CHANGE_COLORS[1].1);
         assert_eq!(c(&heap, ChangeClass::Changed), CHANGE_COLORS[2].1);
@@ -367,7 +443,8 @@ mod tests {
         assert!(dimmed.r() < kind_color(RegionKind::Heap).r() && dimmed.r() > MAP_BACKGROUND.r());
         assert_eq!(c(&free, ChangeClass::Unchanged), kind_color(RegionKind::Free));
         // Other modes ignore the change.
-        assert_eq!(region_color(ColorMode::Kind, &free, ChangeClass::Died), kind_color(RegionKind::Free));
+        let died = RegionFacts { change: ChangeClass::Died, bytes: None };
+        assert_eq!(region_color(ColorMode::Kind, &free, died), kind_color(RegionKind::Free));
     }
 
     #[test]

@@ -16,12 +16,13 @@ use super::threads::Traces;
 use super::top_bar::DownloadStatus;
 use super::view2d::View2dState;
 use super::view3d::View3dState;
+use crate::analysis::byte_stats::{RegionBytes, region_bytes};
 use crate::analysis::compare::Comparison;
 use crate::analysis::involvement::finding_regions;
 use crate::analysis::patterns::{self, Finding};
 use crate::dump::symbols::FetchWatch;
 use crate::dump::{AddressSpace, DumpError, Owner, RegionKind, WalkOptions, WalkResult};
-use crate::scene::{Filters, RegionChanges, SceneCache, SceneUpdate, ViewParams};
+use crate::scene::{Filters, RegionByteFigures, RegionChanges, SceneCache, SceneUpdate, ViewParams};
 use crate::task::{Poll, Task, Waker};
 
 /// Stack traces: walked on a worker the first time they are wanted.
@@ -81,6 +82,20 @@ pub struct Document {
     pub legend: Option<LegendCounts>,
     /// The comparison with an earlier dump, while comparing.
     pub compared: Option<Compared>,
+    /// Each region's captured-bytes figures (the Entropy and Byte class
+    /// colourings), figured on a worker the first time they are wanted.
+    byte_figures: ByteFigures,
+}
+
+/// Each region's captured-bytes figures, as far as they are known.
+#[derive(Default)]
+enum ByteFigures {
+    #[default]
+    NotStarted,
+    Figuring(Task<Vec<Option<RegionBytes>>>),
+    Ready(RegionByteFigures),
+    /// The worker could not start or stopped: not tried again for this map.
+    Failed,
 }
 
 impl Document {
@@ -99,6 +114,33 @@ impl Document {
             findings: None,
             legend: None,
             compared: None,
+            byte_figures: ByteFigures::NotStarted,
+        }
+    }
+
+    /// Each region's captured-bytes figures once figured; the first call
+    /// starts figuring them on a worker (they read every captured byte).
+    pub fn byte_figures(&mut self, waker: &Waker) -> Option<RegionByteFigures> {
+        if let ByteFigures::NotStarted = self.byte_figures {
+            let space = Arc::clone(&self.space);
+            self.byte_figures = match Task::spawn("bytes", waker.clone(), move || region_bytes(&space)) {
+                Ok(task) => ByteFigures::Figuring(task),
+                Err(e) => {
+                    log::warn!("could not start reading the captured bytes: {e}");
+                    ByteFigures::Failed
+                }
+            };
+        }
+        if let ByteFigures::Figuring(task) = &self.byte_figures {
+            match task.poll() {
+                Poll::Pending => {}
+                Poll::Done(figures) => self.byte_figures = ByteFigures::Ready(RegionByteFigures(figures.into())),
+                Poll::Died => self.byte_figures = ByteFigures::Failed,
+            }
+        }
+        match &self.byte_figures {
+            ByteFigures::Ready(f) => Some(f.clone()),
+            _ => None,
         }
     }
 
@@ -136,6 +178,7 @@ impl Document {
         self.space = space;
         self.selected = selected_addr.and_then(|a| self.space.region_index_at(a));
         self.scenes.clear();
+        self.byte_figures = ByteFigures::NotStarted;
         self.findings = None;
         self.legend = None;
         self.panels.selected_finding = None;

@@ -70,6 +70,12 @@ pub fn filters_ui(ui: &mut Ui, space: &AddressSpace, filters: &mut Filters, cach
         filters.show_kind = [true; RegionKind::ALL.len()];
     }
     ui.add_space(4.0);
+    if filters.color_mode.reads_bytes() && filters.bytes.is_none() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Reading every captured byte…");
+        });
+    }
     let legend = theme::legend(filters.color_mode);
     let figures = LegendCounts::refresh(cache, space, filters);
     let (counts, bytes) = (&figures.counts, &figures.bytes);
