@@ -19,38 +19,17 @@ use crate::scene::theme::{self, ColorMode, ExportTheme};
 use crate::scene::{Filters, ViewParams, VolumeStyle};
 use crate::task::{Poll, Task, Waker};
 use crate::ui::actions::Command;
-use crate::ui::bottom::{self, BottomTab, FindingsView};
+use crate::ui::bottom::{self, BottomInputs, BottomTab, FindingsView};
 use crate::ui::document::{Document, TraceState};
 use crate::ui::export_dialog::{self, ExportDialog};
 use crate::ui::file_dialog::{self, DialogPurpose, FileChosen, FileDialogs};
+pub use crate::ui::kept::Kept;
 pub use crate::ui::loading::DumpSource;
 use crate::ui::loading::{LoadOutcome, Loaded, Loader};
-use crate::ui::recent::RecentFiles;
 use crate::ui::search::{self, SearchHit};
-use crate::ui::settings::{self, SymbolSettings};
+use crate::ui::settings;
 use crate::ui::top_bar::{self, SHORTCUT_EXPORT, SHORTCUT_OPEN, TopBar};
 use crate::ui::{changes, details, filters, map_panel, summary, view3d};
-
-/// What the window keeps across runs in eframe's storage (where each OS
-/// keeps app data; the window's size and place are kept by eframe itself).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Kept {
-    pub recent: RecentFiles,
-    pub symbols: SymbolSettings,
-}
-
-impl Kept {
-    /// What `storage` holds; the defaults without one.
-    pub fn from_storage(storage: Option<&dyn eframe::Storage>) -> Kept {
-        Kept { recent: RecentFiles::from_storage(storage), symbols: SymbolSettings::from_storage(storage) }
-    }
-
-    /// Writes it into `storage` (eframe flushes to disk and logs a failure).
-    pub fn save(&self, storage: &mut dyn eframe::Storage) {
-        self.recent.save(storage);
-        self.symbols.save(storage);
-    }
-}
 
 /// How the current view is set up: which view, what it shows and how.
 struct ViewSettings {
@@ -203,7 +182,11 @@ impl MemscapeApp {
         self.settings.view = view;
     }
 
-    /// What the window keeps across runs.
+    /// The regions the maps mark (a finding's, the strings filter's).
+    pub fn marked_regions(&self) -> Vec<u32> {
+        self.doc.as_ref().map(Document::marked_regions).unwrap_or_default()
+    }
+
     /// The walked stack traces, once ready (tests).
     pub fn walk(&self) -> Option<Arc<crate::dump::WalkResult>> {
         self.doc.as_ref()?.ready_traces()
@@ -413,6 +396,15 @@ impl MemscapeApp {
             Command::OpenDemo => self.start_loading(DumpSource::Demo),
             Command::ChooseCompare => self.dialogs.open_compare(),
             Command::CompareWith(path) => self.start_comparing(path),
+            Command::FindReferences(i) => {
+                if let Some(doc) = &mut self.doc
+                    && let Some(r) = doc.space.regions.get(i)
+                {
+                    let (base, end) = (r.base_addr, r.end_addr());
+                    doc.panels.refs.find(&doc.space, base, end, &self.waker);
+                    doc.panels.tab = BottomTab::References;
+                }
+            }
             Command::CloseComparison => {
                 if let Some(doc) = &mut self.doc {
                     doc.close_comparison();
@@ -553,7 +545,8 @@ impl eframe::App for MemscapeApp {
         self.dialogs_ui(ui.ctx(), &mut cmds);
         match &mut self.doc {
             Some(doc) => {
-                document_ui(ui, doc, &mut self.settings, self.render_state.as_ref(), &mut self.map_size_px, &mut cmds)
+                let shared = Shared { render_state: self.render_state.as_ref(), waker: &self.waker };
+                document_ui(ui, doc, &mut self.settings, shared, &mut self.map_size_px, &mut cmds)
             }
             None => {
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -583,14 +576,21 @@ impl eframe::App for MemscapeApp {
 }
 
 /// The panels around and in the map for an open document.
+/// What the panels share from the app: the GPU and the window's waker.
+struct Shared<'a> {
+    render_state: Option<&'a egui_wgpu::RenderState>,
+    waker: &'a Waker,
+}
+
 fn document_ui(
     ui: &mut egui::Ui,
     doc: &mut Document,
     settings: &mut ViewSettings,
-    render_state: Option<&egui_wgpu::RenderState>,
+    shared: Shared<'_>,
     map_size_px: &mut [u32; 2],
     cmds: &mut Vec<Command>,
 ) {
+    let Shared { render_state, waker } = shared;
     let space = Arc::clone(&doc.space);
     if doc.panels.tab == BottomTab::Patterns || doc.findings.is_some() {
         doc.update_findings();
@@ -604,7 +604,8 @@ fn document_ui(
         let walk = doc.ready_traces();
         let symbols = walk.as_ref().map(|w| w.symbols.as_slice());
         let comparison = doc.compared.as_ref().map(|c| &c.comparison);
-        cmds.extend(bottom::bottom_panel_ui(ui, &space, &mut doc.panels, &traces, &findings, symbols, comparison));
+        let inputs = BottomInputs { space: &space, traces: &traces, findings: &findings, symbols, comparison, waker };
+        cmds.extend(bottom::bottom_panel_ui(ui, &mut doc.panels, inputs));
     });
     egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -631,6 +632,13 @@ fn document_ui(
         egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
             Some(i) => {
                 cmds.extend(details::details_ui(ui, &space, i).map(Command::SelectRegion));
+                if ui
+                    .button("What points here")
+                    .on_hover_text("Pointer-size words anywhere in captured memory whose value lies in this region")
+                    .clicked()
+                {
+                    cmds.push(Command::FindReferences(i));
+                }
                 if let Some(c) = &doc.compared {
                     changes::change_details_ui(ui, &space, &c.comparison, i);
                 }

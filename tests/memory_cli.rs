@@ -458,3 +458,63 @@ fn the_window_colours_by_entropy_once_the_bytes_are_read() {
     let close = px.iter().zip(colour.to_array()).take(3).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 6);
     assert!(close, "pixel {px:?} at {p:?}, want {colour:?}");
 }
+
+#[test]
+fn the_window_lists_strings_and_what_points_into_a_region() {
+    use crate::gui::{harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    use memscape::app::DumpSource;
+    if !common::gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+
+    // Strings: the scan fills the list; a filter narrows it and marks its region; a row selects.
+    h.get_by_label("Strings").click();
+    let start = std::time::Instant::now();
+    while h.query_by_label_contains("found in").is_none() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "the strings scan did not end");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    let mut want = Vec::new();
+    for_each_string(&space, &StringOptions::default(), None, &mut |s| {
+        want.push(s);
+        ControlFlow::Continue(())
+    });
+    h.get_by_label_contains(&format!("{} found in", want.len()));
+    let target = want.iter().find(|s| s.text.starts_with("COMPUTERNAME=")).expect("the demo's environment");
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter").type_text("computername");
+    h.run_steps(2);
+    h.get_by_label_contains("· 1 match");
+    h.get_by_label("Mark on map").click();
+    h.run_steps(2);
+    let region = space.region_index_at(target.addr).unwrap() as u32;
+    assert_eq!(h.state().marked_regions(), vec![region], "the filter's one match marks its region");
+    h.get_by_label(&format!("0x{:x}", target.addr)).click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected(), Some(region as usize));
+
+    // References into the crashed thread's stack: what a brute-force scan finds.
+    let stack = space.region_index_at(space.crashed_thread().unwrap().sp.unwrap()).unwrap();
+    let r = &space.regions[stack];
+    let refs = brute_force_refs(&space, r.base_addr, r.end_addr());
+    h.state_mut().select_region(stack);
+    h.run_steps(2);
+    h.get_by_label("What points here").click();
+    let start = std::time::Instant::now();
+    let done = format!("{} found in", refs.len());
+    while h.query_by_label_contains(&done).is_none() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "the references scan did not end with {done}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    let (addr, _) = refs[0];
+    h.get_by_label(&format!("0x{addr:x}")).click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected(), space.region_index_at(addr));
+}

@@ -37,6 +37,8 @@ pub enum Command {
     CompareWith(PathBuf),
     /// File > Stop comparing.
     CloseComparison,
+    /// What points into region `index` (the References tab).
+    FindReferences(usize),
     /// Stop loading the dump being read.
     CancelLoading,
     /// Stop downloading symbols (the walk goes on with what it has).

@@ -1,7 +1,8 @@
 //! The bottom panel: tabs with the modules table (like `lmv`) and the module
 //! details, the unloaded modules, the threads with their stack traces, the
-//! overview charts, the pattern findings and, while comparing, the changes
-//! since the earlier dump. Clicks come back as actions for the app to apply to
+//! overview charts, the pattern findings, the strings in captured memory,
+//! what points into a region and, while comparing, the changes since the
+//! earlier dump. Clicks come back as actions for the app to apply to
 //! the map selection.
 
 use std::collections::BTreeMap;
@@ -13,12 +14,17 @@ use super::changes::{self, ChangesState};
 use super::charts::{self, ChartClick};
 use super::modules::{self, ModuleAction, ModulesTableState};
 use super::patterns;
+use super::refs::{self, RefsState};
+use super::strings::{self, StringsState};
 use super::threads::{self, ThreadAction, Traces};
+use std::sync::Arc;
+
 use crate::analysis::compare::Comparison;
 use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
 use crate::dump::symbols::ModuleSymbols;
 use crate::dump::{AddressSpace, Section};
+use crate::task::Waker;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BottomTab {
@@ -28,6 +34,8 @@ pub enum BottomTab {
     Threads,
     Overview,
     Patterns,
+    Strings,
+    References,
     /// Only while comparing with an earlier dump.
     Changes,
 }
@@ -44,6 +52,8 @@ pub struct PanelsState {
     /// Index into the findings.
     pub selected_finding: Option<usize>,
     pub changes: ChangesState,
+    pub strings: StringsState,
+    pub refs: RefsState,
     overview: Option<Overview>,
 }
 
@@ -54,15 +64,20 @@ pub struct FindingsView<'a> {
     pub with_traces: bool,
 }
 
-pub fn bottom_panel_ui(
-    ui: &mut Ui,
-    space: &AddressSpace,
-    state: &mut PanelsState,
-    traces: &Traces<'_>,
-    findings: &FindingsView<'_>,
-    symbols: Option<&[ModuleSymbols]>,
-    comparison: Option<&Comparison>,
-) -> Vec<Command> {
+/// What the panel shows, besides its own state.
+pub struct BottomInputs<'a> {
+    pub space: &'a Arc<AddressSpace>,
+    pub traces: &'a Traces<'a>,
+    pub findings: &'a FindingsView<'a>,
+    pub symbols: Option<&'a [ModuleSymbols]>,
+    pub comparison: Option<&'a Comparison>,
+    /// Wakes the window when a scan started here finds more.
+    pub waker: &'a Waker,
+}
+
+pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInputs<'_>) -> Vec<Command> {
+    let BottomInputs { space: space_arc, traces, findings, symbols, comparison, waker } = inputs;
+    let space: &AddressSpace = space_arc;
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
     ui.set_min_height(ui.available_height());
@@ -80,6 +95,8 @@ pub fn bottom_panel_ui(
             None => "Patterns".to_string(),
         };
         ui.selectable_value(&mut state.tab, BottomTab::Patterns, patterns);
+        ui.selectable_value(&mut state.tab, BottomTab::Strings, "Strings");
+        ui.selectable_value(&mut state.tab, BottomTab::References, "References");
         match comparison {
             Some(c) => {
                 ui.selectable_value(&mut state.tab, BottomTab::Changes, format!("Changes ({})", c.diff.regions.len()));
@@ -169,6 +186,8 @@ pub fn bottom_panel_ui(
                 actions.push(a);
             }
         }
+        BottomTab::Strings => actions.extend(strings::strings_ui(ui, space_arc, &mut state.strings, waker)),
+        BottomTab::References => actions.extend(refs::refs_ui(ui, space, &mut state.refs)),
         BottomTab::Changes => {
             if let Some(c) = comparison.and_then(|cmp| changes::changes_ui(ui, space, cmp, &mut state.changes)) {
                 actions.push(c);

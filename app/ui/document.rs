@@ -345,12 +345,20 @@ impl Document {
         }
     }
 
-    /// The regions the selected finding involves (the maps mark them).
+    /// The regions the maps mark: those the selected finding involves, and
+    /// those holding the strings the Strings tab's filter matches (when asked).
     pub fn marked_regions(&self) -> Vec<u32> {
-        match (&self.findings, self.panels.selected_finding) {
+        let mut out = match (&self.findings, self.panels.selected_finding) {
             (Some((f, _)), Some(i)) => f.get(i).map(|f| finding_regions(&self.space, f)).unwrap_or_default(),
             _ => Vec::new(),
+        };
+        let strings = self.panels.strings.map_marks();
+        if !strings.is_empty() {
+            out.extend_from_slice(strings);
+            out.sort_unstable();
+            out.dedup();
         }
+        out
     }
 
     /// Keeps the panels in step with the map: a stack selects its thread, an
