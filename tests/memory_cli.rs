@@ -518,3 +518,111 @@ fn the_window_lists_strings_and_what_points_into_a_region() {
     h.run_steps(2);
     assert_eq!(h.state().selected(), space.region_index_at(addr));
 }
+
+/// The colour the byte picture gives `bytes` in the class mode, counted here
+/// independently: the class colours of the held bytes, averaged.
+fn class_mix(bytes: &[u8], held: &[bool]) -> Option<[u8; 3]> {
+    use memscape::analysis::byte_stats::ByteClass;
+    use memscape::scene::byte_picture::CLASS_COLORS;
+    let mut sum = [0u64; 3];
+    let mut n = 0u64;
+    for (b, _) in bytes.iter().zip(held).filter(|(_, h)| **h) {
+        let c = CLASS_COLORS[ByteClass::of(*b).index()];
+        sum[0] += u64::from(c.r());
+        sum[1] += u64::from(c.g());
+        sum[2] += u64::from(c.b());
+        n += 1;
+    }
+    (n > 0).then(|| [(sum[0] / n) as u8, (sum[1] / n) as u8, (sum[2] / n) as u8])
+}
+
+#[test]
+fn shot_bytes_draws_every_cell_in_its_bytes_colour() {
+    use memscape::export::{BytesPictureOptions, render_bytes_picture};
+    use memscape::scene::byte_picture::{BytesOrder, NOT_HELD};
+    if !common::gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    for order in [BytesOrder::Hilbert, BytesOrder::Linear] {
+        let png = scratch_path("bytes-shot").with_extension("png");
+        let run = common::process::memscape(
+            &[
+                "shot",
+                DEMO,
+                "--view",
+                "bytes",
+                "--order",
+                order.name(),
+                "--size",
+                "900x700",
+                "-o",
+                png.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let shot = image::open(&png).unwrap().to_rgba8();
+        // Where the cells went: the same picture from the library.
+        let opts = BytesPictureOptions { order, ..BytesPictureOptions::new([900, 700]) };
+        let lib = render_bytes_picture(&space, &opts, &mut |_, _| {}).unwrap();
+        assert_eq!(lib.image.as_raw(), shot.as_raw(), "{order:?}: the command line draws what the library does");
+        let grid = lib.picture.grid;
+        let total: u64 = space.captured_slices().map(|(_, b)| b.len() as u64).sum();
+        assert_eq!(lib.axis.len(), total);
+        let cells = u64::from(grid.cols) * u64::from(grid.rows);
+        let mut checked = 0;
+        for i in (0..cells).step_by((cells / 400).max(1) as usize) {
+            let r = grid.bytes_of(i);
+            if r.start >= r.end {
+                continue;
+            }
+            // The cell's bytes, read here through the axis's addresses one by one.
+            let (mut bytes, mut held) = (Vec::new(), Vec::new());
+            for at in r.clone() {
+                let addr = lib.axis.addr_at(at).unwrap();
+                let (mut b, mut h) = ([0u8], [false]);
+                space.read_memory(addr, &mut b, &mut h);
+                bytes.push(b[0]);
+                held.push(h[0]);
+            }
+            let want = class_mix(&bytes, &held).unwrap_or([NOT_HELD.r(), NOT_HELD.g(), NOT_HELD.b()]);
+            let (x, y) = grid.cell_xy(i);
+            let px = shot.get_pixel(lib.origin[0] + x * grid.cell_px, lib.origin[1] + y * grid.cell_px).0;
+            let close = px.iter().zip(want).all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 2);
+            assert!(close, "{order:?} cell {i} ({r:?}): pixel {px:?}, want {want:?}");
+            // And the pixel's address is the cell's first byte's.
+            let addr = lib.addr_at(lib.origin[0] + x * grid.cell_px, lib.origin[1] + y * grid.cell_px);
+            assert_eq!(addr, lib.axis.addr_at(r.start));
+            checked += 1;
+        }
+        assert!(checked > 100, "{checked} cells checked");
+        std::fs::remove_file(&png).ok();
+    }
+
+    // One region, partly held: its start is not in the dump, the bytes at the stack pointer are.
+    let t = space.crashed_thread().unwrap();
+    let sp = t.sp.unwrap();
+    let stack = space.region_at(sp).unwrap();
+    assert!(stack.captured_bytes > 0 && stack.captured_bytes < stack.size_bytes);
+    let opts = BytesPictureOptions { select: Some(sp), ..BytesPictureOptions::new([600, 600]) };
+    let lib = render_bytes_picture(&space, &opts, &mut |_, _| {}).unwrap();
+    assert_eq!(lib.axis.len(), stack.size_bytes);
+    let at_px = |addr: u64| {
+        let off = lib.axis.offset_of(addr).unwrap();
+        let (x, y) = lib.picture.grid.cell_xy(off / lib.picture.grid.bytes_per_cell);
+        let g = lib.picture.grid.cell_px;
+        lib.image.get_pixel(lib.origin[0] + x * g, lib.origin[1] + y * g).0
+    };
+    assert_eq!(at_px(stack.base_addr)[..3], NOT_HELD.to_array()[..3], "the stack's unheld bottom");
+    assert_ne!(at_px(sp)[..3], NOT_HELD.to_array()[..3], "the stack at SP is in the dump");
+    // Bad input: an address outside the space, a dump of no memory.
+    let run = common::process::memscape(
+        &["shot", DEMO, "--view", "bytes", "--select", "ffffffffffffffff", "-o", "/dev/null"],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let run =
+        common::process::memscape(&["shot", DEMO, "--view", "bytes", "--bytes-mode", "plaid", "-o", "/dev/null"], &[]);
+    assert_eq!(run.code, Some(2));
+}

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::layout::View;
 use crate::layout::layout3d::HeightMetric;
+use crate::scene::byte_picture::{BytesMode, BytesOrder};
 use crate::scene::theme::{ColorMode, ExportTheme};
 
 /// Where symbols come from (every command that walks stacks or lists modules).
@@ -214,9 +215,16 @@ pub enum Command {
     /// Render a map offscreen to a PNG (no window or X server needed).
     Shot {
         dump: PathBuf,
-        /// strip, hilbert, treemap, city or volume.
-        #[arg(long, value_parser = parse_view)]
-        view: View,
+        /// strip, hilbert, treemap, city, volume, or bytes (the byte picture:
+        /// the dump's captured bytes, or the --select'ed region's, as pixels).
+        #[arg(long, value_parser = parse_shot_view)]
+        view: ShotView,
+        /// The byte picture's colours: class (binvis' byte classes), entropy, or raw.
+        #[arg(long, default_value = "class", value_parser = parse_bytes_mode)]
+        bytes_mode: BytesMode,
+        /// The byte picture's order: hilbert or linear.
+        #[arg(long, default_value = "hilbert", value_parser = parse_bytes_order)]
+        order: BytesOrder,
         /// Picture size in pixels, WIDTHxHEIGHT.
         #[arg(long, default_value = "1600x1000", value_parser = parse_size)]
         size: [u32; 2],
@@ -313,6 +321,28 @@ impl Command {
     pub fn renders_offscreen(&self) -> bool {
         matches!(self, Command::Shot { .. } | Command::Gallery { .. })
     }
+}
+
+/// What `shot` draws: a map view, or the byte picture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ShotView {
+    Map(View),
+    Bytes,
+}
+
+fn parse_shot_view(s: &str) -> Result<ShotView, String> {
+    if s.trim().eq_ignore_ascii_case("bytes") {
+        return Ok(ShotView::Bytes);
+    }
+    parse_view(s).map(ShotView::Map).map_err(|e| format!("{e}, or bytes"))
+}
+
+fn parse_bytes_mode(s: &str) -> Result<BytesMode, String> {
+    BytesMode::from_name(s).ok_or_else(|| format!("unknown bytes mode '{s}' (class, entropy, raw)"))
+}
+
+fn parse_bytes_order(s: &str) -> Result<BytesOrder, String> {
+    BytesOrder::from_name(s).ok_or_else(|| format!("unknown order '{s}' (hilbert, linear)"))
 }
 
 fn parse_colour(s: &str) -> Result<ColorMode, String> {

@@ -33,7 +33,7 @@ pub fn run(dir: &Path, size_px: [u32; 2], out: &mut dyn Write) -> Result<()> {
                 opts.callouts = true;
             }
             let path = dir.join(format!("demo-{}{suffix}.png", view.name()));
-            shot::run(&space, &opts, &path, &mut super::Timings::off(), out)?;
+            shot::write_map(&space, &opts, &path, &mut super::Timings::off(), out)?;
         }
     }
     Ok(())

@@ -28,10 +28,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::analysis::compare;
 use crate::dump::symbols::SymbolSources;
-use crate::scene::RegionChanges;
-use crate::scene::theme::ColorMode;
 
 /// Runs a headless command, writing to `out`.
 pub fn run(command: &Command, out: &mut dyn Write) -> Result<()> {
@@ -115,64 +112,6 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             };
             synth::run(&spec, output, out)
         }
-        Command::Shot {
-            dump,
-            view,
-            size,
-            output,
-            select,
-            camera,
-            height,
-            theme,
-            transparent,
-            title,
-            legend,
-            callouts,
-            compare,
-            colour,
-            tile_px,
-        } => {
-            let mut opts = crate::export::PictureOptions {
-                view: *view,
-                size_px: *size,
-                select: *select,
-                camera: camera.map(|c| c.0),
-                camera_target: camera.and_then(|c| c.1),
-                metric: *height,
-                theme: *theme,
-                transparent: *transparent,
-                title: title.clone(),
-                legend: *legend,
-                callouts: *callouts,
-                tile_px: *tile_px,
-                ..crate::export::PictureOptions::new(*view, *size)
-            };
-            let space = timings.open(dump)?;
-            let space = match compare {
-                Some(a) => {
-                    let a = timings.open(a)?;
-                    let (cut, comparison) = timings.time("analysis", || compare::compare(&a, &space));
-                    for w in &comparison.diff.warnings {
-                        log::warn!("{w}");
-                    }
-                    opts.filters.color_mode = ColorMode::Change;
-                    opts.filters.changes = Some(RegionChanges(comparison.classes.into()));
-                    opts.compared_with = Some(comparison.a_path);
-                    cut
-                }
-                None if *colour == Some(ColorMode::Change) => {
-                    anyhow::bail!("--colour change needs --compare EARLIER (the dump to compare with)")
-                }
-                None => space,
-            };
-            if let Some(mode) = colour {
-                opts.filters.color_mode = *mode;
-            }
-            if opts.filters.color_mode.reads_bytes() {
-                let figures = timings.time("analysis", || crate::analysis::byte_stats::region_bytes(&space));
-                opts.filters.bytes = Some(crate::scene::RegionByteFigures(figures.into()));
-            }
-            shot::run(&space, &opts, output, timings, out)
-        }
+        Command::Shot { .. } => shot::run(command, timings, out),
     }
 }

@@ -5,6 +5,8 @@
 pub enum ExportError {
     #[error("{}: 0x{addr:x} is outside the user address space", path.display())]
     OutsideSpace { path: std::path::PathBuf, addr: u64 },
+    #[error("{}: the dump holds no memory contents to draw", path.display())]
+    NoBytes { path: std::path::PathBuf },
     #[error("no GPU adapter for offscreen rendering: {0}")]
     NoGpu(crate::render::RenderError),
     #[error(transparent)]

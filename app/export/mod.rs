@@ -6,10 +6,12 @@
 //!
 //! May use scene/, render/ and the layers below; never ui/, cli/ or the app.
 
+pub mod byte_shot;
 pub mod error;
 pub mod overlay;
 pub mod picture;
 pub mod png;
 
+pub use byte_shot::{BytesPictureOptions, BytesShot, render_bytes_picture, save_bytes_picture};
 pub use error::ExportError;
 pub use picture::{Picture, PictureOptions, render_picture, save_picture};

@@ -89,7 +89,8 @@ pub fn paint_title(painter: &Painter, panel: Rect, lines: &[String], pal: &Palet
 pub struct LegendEntry {
     pub name: &'static str,
     pub color: Color32,
-    pub bytes: u64,
+    /// The bytes it stands for, when counted.
+    pub bytes: Option<u64>,
 }
 
 /// The legend of a picture coloured by `filters`: bytes per kind (every
@@ -99,7 +100,7 @@ pub fn legend_entries(space: &AddressSpace, filters: &Filters) -> Vec<LegendEntr
     if filters.color_mode == ColorMode::Kind {
         return bytes_by_kind(space)
             .into_iter()
-            .map(|(kind, bytes)| LegendEntry { name: kind.name(), color: theme::kind_color(kind), bytes })
+            .map(|(kind, bytes)| LegendEntry { name: kind.name(), color: theme::kind_color(kind), bytes: Some(bytes) })
             .collect();
     }
     let legend = theme::legend(filters.color_mode);
@@ -113,7 +114,7 @@ pub fn legend_entries(space: &AddressSpace, filters: &Filters) -> Vec<LegendEntr
         .into_iter()
         .zip(bytes)
         .filter(|(_, bytes)| *bytes > 0)
-        .map(|((name, color), bytes)| LegendEntry { name, color, bytes })
+        .map(|((name, color), bytes)| LegendEntry { name, color, bytes: Some(bytes) })
         .collect()
 }
 
@@ -141,7 +142,11 @@ fn legend_rows(painter: &Painter, entries: &[LegendEntry], pal: &Palette) -> Vec
         .map(|e| LegendRow {
             color: e.color,
             name: painter.layout_no_wrap(e.name.to_string(), font.clone(), pal.text),
-            size: painter.layout_no_wrap(human_size_short(e.bytes), font.clone(), pal.text_weak),
+            size: painter.layout_no_wrap(
+                e.bytes.map(human_size_short).unwrap_or_default(),
+                font.clone(),
+                pal.text_weak,
+            ),
         })
         .collect()
 }

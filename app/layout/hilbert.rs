@@ -58,6 +58,30 @@ pub fn hilbert_cell(order: u32, d: u64) -> (u32, u32) {
     (x, y)
 }
 
+/// The curve index of cell `(x, y)` on a square of side `2^order`: the
+/// inverse of [`hilbert_cell`] (`x, y < 2^order`).
+pub fn hilbert_index(order: u32, x: u32, y: u32) -> u64 {
+    let (mut x, mut y) = (u64::from(x), u64::from(y));
+    let mut d = 0u64;
+    for level in (0..order).rev() {
+        let s = 1u64 << level;
+        let rx = u64::from(x & s != 0);
+        let ry = u64::from(y & s != 0);
+        d += s * s * ((3 * rx) ^ ry);
+        // Rotate the quadrant back, as hilbert_cell turned it.
+        if ry == 0 {
+            if rx == 1 {
+                x = s - 1 - (x & (s - 1));
+                y = s - 1 - (y & (s - 1));
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        x &= s - 1;
+        y &= s - 1;
+    }
+    d
+}
+
 /// The square of the aligned block of `4^level` indices starting at `d`
 /// (`d % 4^level == 0`): top-left cell and side.
 pub fn hilbert_block(order: u32, d: u64, level: u32) -> ([u32; 2], u32) {
@@ -138,6 +162,16 @@ fn ticks(src: &LayoutSource<'_>, axis: &Axis, order: u32) -> Vec<AddressTick> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hilbert_index_inverts_hilbert_cell() {
+        for order in 0..6 {
+            for d in 0..(1u64 << (2 * order)) {
+                let (x, y) = hilbert_cell(order, d);
+                assert_eq!(hilbert_index(order, x, y), d, "order {order}, d {d}");
+            }
+        }
+    }
 
     #[test]
     fn order_fits_the_units() {

@@ -6,7 +6,8 @@
 //! instances -> levels of detail), the scenes themselves ([`scene2d`],
 //! [`scene3d`]), the window's cache of them ([`cache`], built on a worker
 //! for big dumps), the painting of a scene with egui's painter ([`paint2d`],
-//! [`paint3d`]: GPU paint callbacks, highlights, labels, ticks) and the one
+//! [`paint3d`]: GPU paint callbacks, highlights, labels, ticks), the byte
+//! picture (a dump's bytes as pixels, [`byte_picture`]) and the one
 //! palette every view, legend and picture uses ([`theme`]).
 //!
 //! May use egui's painting and colour types, never widgets or input (no
@@ -14,6 +15,7 @@
 //! the app.
 
 pub mod build;
+pub mod byte_picture;
 pub mod cache;
 pub mod paint2d;
 pub mod paint3d;
