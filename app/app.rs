@@ -187,6 +187,11 @@ impl MemscapeApp {
         self.doc.as_ref().map(Document::marked_regions).unwrap_or_default()
     }
 
+    /// The Picture tab's state (tests: where its bytes are drawn).
+    pub fn byte_view(&self) -> Option<&crate::ui::byte_view::ByteViewState> {
+        self.doc.as_ref().map(|d| &d.panels.picture)
+    }
+
     /// The walked stack traces, once ready (tests).
     pub fn walk(&self) -> Option<Arc<crate::dump::WalkResult>> {
         self.doc.as_ref()?.ready_traces()
@@ -604,7 +609,9 @@ fn document_ui(
         let walk = doc.ready_traces();
         let symbols = walk.as_ref().map(|w| w.symbols.as_slice());
         let comparison = doc.compared.as_ref().map(|c| &c.comparison);
-        let inputs = BottomInputs { space: &space, traces: &traces, findings: &findings, symbols, comparison, waker };
+        let selected = doc.selected;
+        let inputs =
+            BottomInputs { space: &space, traces: &traces, findings: &findings, symbols, comparison, selected, waker };
         cmds.extend(bottom::bottom_panel_ui(ui, &mut doc.panels, inputs));
     });
     egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {

@@ -626,3 +626,60 @@ fn shot_bytes_draws_every_cell_in_its_bytes_colour() {
         common::process::memscape(&["shot", DEMO, "--view", "bytes", "--bytes-mode", "plaid", "-o", "/dev/null"], &[]);
     assert_eq!(run.code, Some(2));
 }
+
+#[test]
+fn the_window_draws_the_byte_picture_and_a_click_selects() {
+    use crate::gui::{harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    use memscape::app::DumpSource;
+    use memscape::scene::byte_picture::NOT_HELD;
+    if !common::gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let sp = space.crashed_thread().unwrap().sp.unwrap();
+    let stack = space.region_index_at(sp).unwrap();
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.state_mut().select_region(stack);
+    h.get_by_label("Picture").click();
+    step_until(&mut h, "the picture of the stack", |a| a.byte_view().and_then(|v| v.screen_pos_of(sp)).is_some());
+    let image = h.render().expect("render");
+    let ppp = image.width() as f32 / 1500.0;
+    let px_at = |p: egui::Pos2| image.get_pixel(((p.x + 0.5) * ppp) as u32, ((p.y + 0.5) * ppp) as u32).0;
+    let view = h.state().byte_view().unwrap();
+    let bottom = view.screen_pos_of(space.regions[stack].base_addr).unwrap();
+    assert_eq!(px_at(bottom)[..3], NOT_HELD.to_array()[..3], "the stack's unheld bottom");
+    let at_sp = view.screen_pos_of(sp).unwrap();
+    assert_ne!(px_at(at_sp)[..3], NOT_HELD.to_array()[..3], "the stack at SP is in the dump");
+    assert_eq!(view.addr_on_screen(at_sp + egui::vec2(0.5, 0.5)).map(|a| space.region_index_at(a)), Some(Some(stack)));
+
+    // Every captured byte: a click on a byte selects the region holding it.
+    h.get_by_label("Every captured byte").click();
+    let (base, _) = space.captured_slices().nth(5).unwrap();
+    step_until(&mut h, "the picture of every byte", |a| a.byte_view().and_then(|v| v.screen_pos_of(base)).is_some());
+    let p = h.state().byte_view().unwrap().screen_pos_of(base).unwrap() + egui::vec2(0.5, 0.5);
+    let addr = h.state().byte_view().unwrap().addr_on_screen(p).unwrap();
+    common::kittest::click_at(&mut h, p);
+    assert_eq!(h.state().selected(), space.region_index_at(addr));
+
+    // The wheel zooms in around the pointer, down to single bytes.
+    let before = h.state().byte_view().unwrap().bytes_per_cell().unwrap();
+    assert!(before > 1, "532 KiB in a panel: several bytes a cell");
+    for _ in 0..40 {
+        h.hover_at(p);
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: egui::vec2(0.0, 3.0),
+            modifiers: egui::Modifiers::NONE,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        h.run_steps(3);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        if h.state().byte_view().unwrap().bytes_per_cell() == Some(1) {
+            break;
+        }
+    }
+    step_until(&mut h, "single bytes", |a| a.byte_view().and_then(|v| v.bytes_per_cell()) == Some(1));
+}

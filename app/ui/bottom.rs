@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use egui::Ui;
 
 use super::actions::Command;
+use super::byte_view::{self, ByteViewState};
 use super::changes::{self, ChangesState};
 use super::charts::{self, ChartClick};
 use super::modules::{self, ModuleAction, ModulesTableState};
@@ -36,6 +37,8 @@ pub enum BottomTab {
     Patterns,
     Strings,
     References,
+    /// The byte picture.
+    Picture,
     /// Only while comparing with an earlier dump.
     Changes,
 }
@@ -54,6 +57,7 @@ pub struct PanelsState {
     pub changes: ChangesState,
     pub strings: StringsState,
     pub refs: RefsState,
+    pub picture: ByteViewState,
     overview: Option<Overview>,
 }
 
@@ -71,12 +75,14 @@ pub struct BottomInputs<'a> {
     pub findings: &'a FindingsView<'a>,
     pub symbols: Option<&'a [ModuleSymbols]>,
     pub comparison: Option<&'a Comparison>,
+    /// The region selected on the map.
+    pub selected: Option<usize>,
     /// Wakes the window when a scan started here finds more.
     pub waker: &'a Waker,
 }
 
 pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInputs<'_>) -> Vec<Command> {
-    let BottomInputs { space: space_arc, traces, findings, symbols, comparison, waker } = inputs;
+    let BottomInputs { space: space_arc, traces, findings, symbols, comparison, selected, waker } = inputs;
     let space: &AddressSpace = space_arc;
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
@@ -97,6 +103,7 @@ pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInput
         ui.selectable_value(&mut state.tab, BottomTab::Patterns, patterns);
         ui.selectable_value(&mut state.tab, BottomTab::Strings, "Strings");
         ui.selectable_value(&mut state.tab, BottomTab::References, "References");
+        ui.selectable_value(&mut state.tab, BottomTab::Picture, "Picture");
         match comparison {
             Some(c) => {
                 ui.selectable_value(&mut state.tab, BottomTab::Changes, format!("Changes ({})", c.diff.regions.len()));
@@ -188,6 +195,9 @@ pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInput
         }
         BottomTab::Strings => actions.extend(strings::strings_ui(ui, space_arc, &mut state.strings, waker)),
         BottomTab::References => actions.extend(refs::refs_ui(ui, space, &mut state.refs)),
+        BottomTab::Picture => {
+            actions.extend(byte_view::byte_view_ui(ui, space_arc, &mut state.picture, selected, waker));
+        }
         BottomTab::Changes => {
             if let Some(c) = comparison.and_then(|cmp| changes::changes_ui(ui, space, cmp, &mut state.changes)) {
                 actions.push(c);

@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod bottom;
+pub mod byte_view;
 pub mod changes;
 pub mod charts;
 pub mod details;
