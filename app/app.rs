@@ -439,6 +439,7 @@ impl MemscapeApp {
             | Command::SelectThread(_)
             | Command::SelectModule(_)
             | Command::ShowOnlyKind(_)
+            | Command::ShowBytes(_)
             | Command::SelectSizeRange(..) => {}
         }
     }
@@ -639,13 +640,7 @@ fn document_ui(
         egui::ScrollArea::vertical().show(ui, |ui| match doc.selected {
             Some(i) => {
                 cmds.extend(details::details_ui(ui, &space, i).map(Command::SelectRegion));
-                if ui
-                    .button("What points here")
-                    .on_hover_text("Pointer-size words anywhere in captured memory whose value lies in this region")
-                    .clicked()
-                {
-                    cmds.push(Command::FindReferences(i));
-                }
+                cmds.extend(details::region_actions_ui(ui, &space, i));
                 if let Some(c) = &doc.compared {
                     changes::change_details_ui(ui, &space, &c.comparison, i);
                 }

@@ -683,3 +683,89 @@ fn the_window_draws_the_byte_picture_and_a_click_selects() {
     }
     step_until(&mut h, "single bytes", |a| a.byte_view().and_then(|v| v.bytes_per_cell()) == Some(1));
 }
+
+/// A db row as the Memory tab writes it: address, 16 bytes (?? where not held), ASCII.
+fn db_row(space: &AddressSpace, at: u64) -> String {
+    let bits = space.system.pointer_bits;
+    let (mut b, mut h) = ([0u8; 16], [false; 16]);
+    space.read_memory(at, &mut b, &mut h);
+    let hexes: Vec<String> = (0..16).map(|k| if h[k] { format!("{:02x}", b[k]) } else { "??".to_string() }).collect();
+    format!("{}  {}-{}", memscape::format::windbg_addr(at, bits), hexes[..8].join(" "), hexes[8..].join(" "))
+}
+
+#[test]
+fn the_memory_tab_shows_db_rows_jumps_through_free_space_and_follows_pointers() {
+    use crate::gui::{harness, step_until};
+    use egui_kittest::kittest::Queryable;
+    use memscape::app::DumpSource;
+    if !common::gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    let t = space.crashed_thread().unwrap();
+    let sp = t.sp.unwrap();
+    let stack = space.region_index_at(sp).unwrap();
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    h.state_mut().select_region(stack);
+    h.run_steps(2);
+    h.get_by_label("Show bytes").click();
+    h.run_steps(3);
+    // The stack's first row: not in the dump.
+    let base = space.regions[stack].base_addr;
+    h.get_by_label_contains(&db_row(&space, base));
+    assert!(db_row(&space, base).contains("?? ?? ??"));
+    // Go to the stack pointer: its row, with the bytes read independently.
+    let goto = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to");
+    goto.focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to").type_text(&format!("{sp:x}"));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    let row = sp - sp % 16;
+    assert!(!db_row(&space, row).contains("??"), "the stack at SP is in the dump");
+    h.get_by_label_contains(&db_row(&space, row));
+
+    // The largest free region: 8 TiB of ?? that jumps to its last row at once.
+    let free = (0..space.regions.len()).max_by_key(|&i| space.regions[i].size_bytes).unwrap();
+    let end = space.regions[free].end_addr();
+    h.state_mut().select_region(free);
+    h.run_steps(2);
+    h.get_by_label("Show bytes").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to").type_text(&format!("{:x}", end - 16));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    h.get_by_label_contains(&db_row(&space, end - 16));
+
+    // dps on the stack: a pointer into a module is a link that selects the module's region.
+    let stack_end = space.regions[stack].end_addr();
+    let (word, target, text) = (sp..stack_end)
+        .step_by(8)
+        .find_map(|at| {
+            let (mut b, mut held) = ([0u8; 8], [false; 8]);
+            space.read_memory(at, &mut b, &mut held);
+            let v = u64::from_le_bytes(b);
+            let m = space.module_at(v).filter(|_| held.iter().all(|x| *x))?;
+            Some((at, v, format!("{}+0x{:x}", memscape::dump::windbg_module_name(&m.name), v - m.base_addr)))
+        })
+        .expect("a return address on the crashed thread's stack");
+    h.state_mut().select_region(stack);
+    h.run_steps(2);
+    h.get_by_label("dps").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to").focus();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to").type_text(&format!("{word:x}"));
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    // The row's link and the inspector's (the cursor is on the word): both select the target.
+    assert_eq!(h.get_all_by_label(&text).count(), 2);
+    h.get_all_by_label(&text).next().unwrap().click();
+    h.run_steps(3);
+    assert_eq!(h.state().selected(), space.region_index_at(target), "{text}");
+}

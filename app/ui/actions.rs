@@ -37,6 +37,8 @@ pub enum Command {
     CompareWith(PathBuf),
     /// File > Stop comparing.
     CloseComparison,
+    /// Select the region holding this address and show its bytes there (the Memory tab).
+    ShowBytes(u64),
     /// What points into region `index` (the References tab).
     FindReferences(usize),
     /// Stop loading the dump being read.

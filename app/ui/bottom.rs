@@ -13,6 +13,7 @@ use super::actions::Command;
 use super::byte_view::{self, ByteViewState};
 use super::changes::{self, ChangesState};
 use super::charts::{self, ChartClick};
+use super::hex_view::{self, HexViewState};
 use super::modules::{self, ModuleAction, ModulesTableState};
 use super::patterns;
 use super::refs::{self, RefsState};
@@ -32,6 +33,8 @@ pub enum BottomTab {
     #[default]
     Modules,
     Unloaded,
+    /// The selected region's bytes.
+    Memory,
     Threads,
     Overview,
     Patterns,
@@ -58,6 +61,7 @@ pub struct PanelsState {
     pub strings: StringsState,
     pub refs: RefsState,
     pub picture: ByteViewState,
+    pub memory: HexViewState,
     overview: Option<Overview>,
 }
 
@@ -101,6 +105,7 @@ pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInput
             None => "Patterns".to_string(),
         };
         ui.selectable_value(&mut state.tab, BottomTab::Patterns, patterns);
+        ui.selectable_value(&mut state.tab, BottomTab::Memory, "Memory");
         ui.selectable_value(&mut state.tab, BottomTab::Strings, "Strings");
         ui.selectable_value(&mut state.tab, BottomTab::References, "References");
         ui.selectable_value(&mut state.tab, BottomTab::Picture, "Picture");
@@ -193,6 +198,7 @@ pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInput
                 actions.push(a);
             }
         }
+        BottomTab::Memory => actions.extend(hex_view::hex_view_ui(ui, space, &mut state.memory, selected)),
         BottomTab::Strings => actions.extend(strings::strings_ui(ui, space_arc, &mut state.strings, waker)),
         BottomTab::References => actions.extend(refs::refs_ui(ui, space, &mut state.refs)),
         BottomTab::Picture => {

@@ -3,6 +3,7 @@
 
 use egui::{RichText, Ui};
 
+use super::actions::Command;
 use crate::dump::time::format_utc;
 use crate::dump::{AddressSpace, DebugInfo, Owner, RegionKind};
 use crate::format::{hex, human_size};
@@ -18,6 +19,22 @@ fn rows(ui: &mut Ui, id: &str, items: &[(&str, String)]) {
             ui.end_row();
         }
     });
+}
+
+/// The buttons under a region's details: its bytes, and what points into it.
+pub fn region_actions_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<Command> {
+    let r = space.regions.get(index)?;
+    let mut cmd = None;
+    ui.horizontal(|ui| {
+        if ui.button("Show bytes").clicked() {
+            cmd = Some(Command::ShowBytes(r.base_addr));
+        }
+        let tip = "Pointer-size words anywhere in captured memory whose value lies in this region";
+        if ui.button("What points here").on_hover_text(tip).clicked() {
+            cmd = Some(Command::FindReferences(index));
+        }
+    });
+    cmd
 }
 
 /// Shows region `index`; returns a region to select when a link is clicked.

@@ -397,6 +397,13 @@ impl Document {
                 }
             }
             Command::ShowOnlyKind(kind) => filters.show_only(kind),
+            Command::ShowBytes(a) => {
+                if let Some(i) = self.space.region_index_at(a) {
+                    self.select_and_focus(i);
+                    self.panels.memory.show(a, 16);
+                    self.panels.tab = super::bottom::BottomTab::Memory;
+                }
+            }
             Command::SelectSizeRange(lo, hi) => {
                 let best = (0..self.space.regions.len())
                     .filter(|&i| (lo..hi).contains(&self.space.regions[i].size_bytes))

@@ -21,6 +21,7 @@ pub mod export_dialog;
 pub mod file_browser;
 pub mod file_dialog;
 pub mod filters;
+pub mod hex_view;
 pub mod kept;
 pub mod loading;
 pub mod map_panel;

@@ -94,7 +94,7 @@ pub fn refs_ui(ui: &mut Ui, space: &AddressSpace, state: &mut RefsState) -> Opti
                     let Some(r) = found.get(row.index()) else { return };
                     row.col(|ui| {
                         if ui.link(RichText::new(hex(r.addr)).monospace()).clicked() {
-                            cmd = Some(Command::SelectAddress(r.addr));
+                            cmd = Some(Command::ShowBytes(r.addr));
                         }
                     });
                     row.col(|ui| {

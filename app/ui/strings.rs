@@ -160,7 +160,7 @@ pub fn strings_ui(ui: &mut Ui, space: &Arc<AddressSpace>, state: &mut StringsSta
                     let Some(s) = rows.get(row.index()).and_then(|&i| found.get(i)) else { return };
                     row.col(|ui| {
                         if ui.link(RichText::new(hex(s.addr)).monospace()).clicked() {
-                            cmd = Some(Command::SelectAddress(s.addr));
+                            cmd = Some(Command::ShowBytes(s.addr));
                         }
                     });
                     row.col(|ui| {
