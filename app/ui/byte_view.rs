@@ -2,7 +2,8 @@
 //! the selected region's bytes or every captured byte, in Hilbert or row
 //! order, by class, entropy or raw value. The mouse wheel zooms around the
 //! byte under the pointer, from everything down to single bytes; hovering
-//! says the address and the byte; a click selects the region holding it.
+//! says the address and the byte; a click opens the byte in the Memory tab
+//! (selecting its region).
 //! Pictures are made on a worker (a big dump's takes a second or two) while
 //! the last one stays shown.
 
@@ -135,7 +136,7 @@ pub fn byte_view_ui(
     let view = state.view.clone().unwrap_or(0..axis_len);
     ui.label(
         RichText::new(format!(
-            "{} of {} shown; the wheel zooms, a click selects",
+            "{} of {} shown; the wheel zooms, a click shows the bytes",
             human_size_short(view.end - view.start),
             human_size_short(axis_len)
         ))
@@ -209,7 +210,7 @@ pub fn byte_view_ui(
             state.view = (new_len < axis_len).then_some(start..start + new_len);
         }
         if response.clicked() {
-            cmd = Some(Command::SelectAddress(addr));
+            cmd = Some(Command::ShowBytes(addr));
         }
     }
     cmd

@@ -94,3 +94,33 @@ fn which(name: &str) -> Result<std::path::PathBuf, ()> {
         .and_then(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|f| f.is_file()))
         .ok_or(())
 }
+
+/// One frame of the Memory tab (layout and the one read of the rows on
+/// screen, no rendering) on a 4 KiB region and on the demo's largest free
+/// region (8 TiB): the time must not depend on the region's size.
+#[divan::bench(args = ["4 KiB region", "8 TiB region"], sample_count = 20)]
+fn memory_tab_frame(bencher: divan::Bencher, which: &str) {
+    use memscape::ui::hex_view::{HexViewState, hex_view_ui};
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+    let space = memscape::dump::AddressSpace::open(demo).unwrap();
+    let index = if which.starts_with('4') {
+        space.regions.iter().position(|r| r.size_bytes == 0x1000 && r.captured_bytes == 0x1000).unwrap()
+    } else {
+        (0..space.regions.len()).max_by_key(|&i| space.regions[i].size_bytes).unwrap()
+    };
+    let ctx = egui::Context::default();
+    let mut state = HexViewState::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1500.0, 300.0))),
+        ..Default::default()
+    };
+    // A first frame loads the fonts.
+    let _ = ctx.run_ui(input(), |ui| {
+        hex_view_ui(ui, &space, &mut state, Some(index));
+    });
+    bencher.bench_local(|| {
+        ctx.run_ui(input(), |ui| {
+            hex_view_ui(ui, &space, &mut state, Some(index));
+        })
+    });
+}
