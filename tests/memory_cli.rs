@@ -662,8 +662,12 @@ fn the_window_draws_the_byte_picture_and_a_click_selects() {
     let addr = h.state().byte_view().unwrap().addr_on_screen(p).unwrap();
     common::kittest::click_at(&mut h, p);
     assert_eq!(h.state().selected(), space.region_index_at(addr));
+    // The click opened the byte's row in the Memory tab.
+    h.get_by_label_contains(&db_row(&space, addr - addr % 16));
 
-    // The wheel zooms in around the pointer, down to single bytes.
+    // Back in the picture, the wheel zooms in around the pointer, down to single bytes.
+    h.get_by_label("Picture").click();
+    step_until(&mut h, "the picture again", |a| a.byte_view().and_then(|v| v.screen_pos_of(base)).is_some());
     let before = h.state().byte_view().unwrap().bytes_per_cell().unwrap();
     assert!(before > 1, "532 KiB in a panel: several bytes a cell");
     for _ in 0..40 {
