@@ -413,3 +413,58 @@ pub fn threads(space: &AddressSpace, walk: Option<&WalkResult>) -> Vec<ThreadJso
         })
         .collect()
 }
+
+/// A list written as it is found: JSON array elements (one a line) or text
+/// lines, keeping the first write error (a closed pipe) so the scan feeding
+/// it can stop.
+pub struct StreamedRows<'a> {
+    out: &'a mut dyn std::io::Write,
+    json: bool,
+    first: bool,
+    failed: Option<std::io::Error>,
+}
+
+impl<'a> StreamedRows<'a> {
+    /// Starts the list (a JSON array's `[`).
+    pub fn start(out: &'a mut dyn std::io::Write, json: bool) -> std::io::Result<StreamedRows<'a>> {
+        if json {
+            out.write_all(b"[")?;
+        }
+        Ok(StreamedRows { out, json, first: true, failed: None })
+    }
+
+    /// Writes one row: `row` as JSON, or what `text` writes.
+    pub fn row<T: Serialize>(
+        &mut self,
+        row: impl FnOnce() -> T,
+        text: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> std::ops::ControlFlow<()> {
+        let written = if self.json {
+            let sep: &[u8] = if self.first { b"\n  " } else { b",\n  " };
+            self.out
+                .write_all(sep)
+                .and_then(|()| serde_json::to_writer(&mut *self.out, &row()).map_err(std::io::Error::other))
+        } else {
+            text(&mut *self.out)
+        };
+        self.first = false;
+        match written {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            Err(e) => {
+                self.failed = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// Ends the list (the array's `]`), or returns the write error that stopped it.
+    pub fn finish(self) -> std::io::Result<()> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if self.json {
+            self.out.write_all(if self.first { b"]\n" } else { b"\n]\n" })?;
+        }
+        Ok(())
+    }
+}

@@ -5,11 +5,11 @@
 //! region}` (`region`: the base of the region holding the word).
 
 use std::io::Write;
-use std::ops::ControlFlow;
 
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
+use super::json::StreamedRows;
 use crate::analysis::refs::for_each_reference;
 use crate::dump::AddressSpace;
 use crate::format::{hex, windbg_addr};
@@ -39,42 +39,22 @@ pub fn run(space: &AddressSpace, addr: u64, as_json: bool, out: &mut dyn Write) 
             if target.label.is_empty() { "no label" } else { &target.label }
         )?;
     }
-    let mut first = true;
-    let mut failed: Option<std::io::Error> = None;
-    if as_json {
-        out.write_all(b"[")?;
-    }
+    let mut rows = StreamedRows::start(out, as_json)?;
     for_each_reference(space, range, None, &mut |r| {
         let holder = space.region_at(r.addr);
-        let written = if as_json {
-            let row = RefJson {
+        rows.row(
+            || RefJson {
                 address: hex(r.addr),
                 value: hex(r.value),
                 region: holder.map(|h| hex(h.base_addr)),
                 region_kind: holder.map(|h| h.kind.name()),
                 region_label: holder.map(|h| h.label.clone()),
-            };
-            let sep = if first { "\n  " } else { ",\n  " };
-            out.write_all(sep.as_bytes())
-                .and_then(|()| serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::other))
-        } else {
-            let place = holder.map_or_else(|| "?".to_string(), |h| format!("{} {}", h.kind, h.label));
-            writeln!(out, "{}  {}  {}", windbg_addr(r.addr, bits), windbg_addr(r.value, bits), place.trim_end())
-        };
-        first = false;
-        match written {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        }
+            },
+            |out| {
+                let place = holder.map_or_else(|| "?".to_string(), |h| format!("{} {}", h.kind, h.label));
+                writeln!(out, "{}  {}  {}", windbg_addr(r.addr, bits), windbg_addr(r.value, bits), place.trim_end())
+            },
+        )
     });
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    if as_json {
-        out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-    }
-    Ok(())
+    Ok(rows.finish()?)
 }
