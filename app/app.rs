@@ -607,12 +607,11 @@ fn document_ui(
             findings: doc.findings.as_ref().map(|(f, _)| f.as_slice()),
             with_traces: doc.findings.as_ref().is_some_and(|(_, t)| *t),
         };
-        let walk = doc.ready_traces();
-        let symbols = walk.as_ref().map(|w| w.symbols.as_slice());
+        let (walk, selected) = (doc.ready_traces(), doc.selected);
         let comparison = doc.compared.as_ref().map(|c| &c.comparison);
-        let selected = doc.selected;
+        let walk = walk.as_deref();
         let inputs =
-            BottomInputs { space: &space, traces: &traces, findings: &findings, symbols, comparison, selected, waker };
+            BottomInputs { space: &space, traces: &traces, findings: &findings, walk, comparison, selected, waker };
         cmds.extend(bottom::bottom_panel_ui(ui, &mut doc.panels, inputs));
     });
     egui::Panel::left("left_panel").resizable(true).default_size(330.0).size_range(220.0..=520.0).show(ui, |ui| {

@@ -745,7 +745,10 @@ fn the_memory_tab_shows_db_rows_jumps_through_free_space_and_follows_pointers() 
     h.run_steps(3);
     h.get_by_label_contains(&db_row(&space, end - 16));
 
-    // dps on the stack: a pointer into a module is a link that selects the module's region.
+    // dps on the stack: a return address is named from the walk's symbols
+    // (module!function+offset, as WinDbg's dps), a link that selects its module's region.
+    step_until(&mut h, "the stack walk", |a| a.walk().is_some());
+    let names = h.state().walk().unwrap().names.clone();
     let stack_end = space.regions[stack].end_addr();
     let (word, target, text) = (sp..stack_end)
         .step_by(8)
@@ -754,9 +757,12 @@ fn the_memory_tab_shows_db_rows_jumps_through_free_space_and_follows_pointers() 
             space.read_memory(at, &mut b, &mut held);
             let v = u64::from_le_bytes(b);
             let m = space.module_at(v).filter(|_| held.iter().all(|x| *x))?;
-            Some((at, v, format!("{}+0x{:x}", memscape::dump::windbg_module_name(&m.name), v - m.base_addr)))
+            let (function, off) = names.function_at(v)?;
+            let name = memscape::dump::windbg_module_name(&m.name);
+            Some((at, v, if off == 0 { format!("{name}!{function}") } else { format!("{name}!{function}+0x{off:x}") }))
         })
-        .expect("a return address on the crashed thread's stack");
+        .expect("a named return address on the crashed thread's stack");
+    assert!(text.contains('!'), "{text}");
     h.state_mut().select_region(stack);
     h.run_steps(2);
     h.get_by_label("dps").click();

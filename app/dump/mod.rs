@@ -12,6 +12,7 @@ pub(crate) mod file;
 mod frames;
 mod linux_maps;
 pub(crate) mod model;
+mod names;
 mod open;
 mod progress;
 #[cfg(test)]
@@ -61,6 +62,7 @@ pub use model::{
     AccessKind, AddressSpace, DebugInfo, ExceptionInfo, HandleSummary, Heap, MemoryInfoStates, Module, Platform,
     ProcessInfo, RegionSource, StreamEntry, SystemInfo, Thread, UnloadedModule, Version,
 };
+pub use names::FunctionNames;
 pub use progress::{LoadProgress, PHASES};
 pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
 pub use sections::{

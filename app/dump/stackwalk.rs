@@ -51,6 +51,7 @@ use minidump_unwind::{
 use super::error::DumpError;
 use super::frames::{MAX_FRAMES, StackTrace, convert_frames, describe_frames};
 use super::model::AddressSpace;
+use super::names::FunctionNames;
 use super::symbols::{self, FetchWatch, ModuleSymbols, Provider, SymbolSources};
 
 /// The most stack memory walked per thread, from the stack pointer up. Real
@@ -85,6 +86,8 @@ pub struct WalkResult {
     pub symbols: Vec<ModuleSymbols>,
     /// Sorted where they come from unordered sources; never fatal.
     pub warnings: Vec<String>,
+    /// Function names for any address the walk's symbols cover (the Memory tab's pointers).
+    pub names: FunctionNames,
 }
 
 impl WalkResult {
@@ -103,7 +106,7 @@ pub fn walk_stacks(
 ) -> Result<WalkResult, DumpError> {
     let mut warnings = Vec::new();
     match catch_unwind(AssertUnwindSafe(|| walk_all(space, opts, progress, &mut warnings))) {
-        Ok(Ok((traces, symbols))) => Ok(WalkResult { traces, symbols, warnings }),
+        Ok(Ok((traces, symbols, names))) => Ok(WalkResult { traces, symbols, warnings, names }),
         Ok(Err(e)) => Err(e),
         Err(panic) => Err(DumpError::Corrupt {
             path: space.path.clone(),
@@ -125,7 +128,7 @@ fn walk_all(
     opts: &WalkOptions,
     progress: &dyn Fn(usize, usize),
     warnings: &mut Vec<String>,
-) -> Result<(Vec<StackTrace>, Vec<ModuleSymbols>), DumpError> {
+) -> Result<(Vec<StackTrace>, Vec<ModuleSymbols>, FunctionNames), DumpError> {
     let corrupt = |reason: String| DumpError::Corrupt { path: space.path.clone(), reason };
     let dump =
         Minidump::read(space.walk_bytes()).map_err(|e| corrupt(format!("stack walking could not read it: {e}")))?;
@@ -136,7 +139,7 @@ fn walk_all(
         Err(e) => {
             warnings.push(format!("no stacks walked: the thread list is unusable ({e})"));
             progress(0, 0);
-            return Ok((Vec::new(), Vec::new()));
+            return Ok((Vec::new(), Vec::new(), FunctionNames::default()));
         }
     };
     let total = threads.threads.len();
@@ -149,7 +152,7 @@ fn walk_all(
             .iter()
             .map(|t| StackTrace { thread_id: t.raw.thread_id, frames: Vec::new(), note: note.clone() })
             .collect();
-        return Ok((traces, Vec::new()));
+        return Ok((traces, Vec::new(), FunctionNames::default()));
     };
     let (os_version, os_build) = dump_system.os_parts();
     let system = UnwindSystemInfo {
@@ -271,7 +274,8 @@ fn walk_all(
         let found = stats.iter().filter(|(_, s)| s.loaded_symbols).count();
         warnings.push(format!("Breakpad symbols found for {found} of {} modules on the stacks", stats.len()));
     }
-    Ok((traces, loaded.status))
+    let names = FunctionNames::keep(symbolizer, modules.iter().cloned().collect());
+    Ok((traces, loaded.status, names))
 }
 
 /// A copy of `memory`'s descriptor covering at most [`MAX_STACK_WINDOW_BYTES`]

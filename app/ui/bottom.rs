@@ -25,7 +25,7 @@ use crate::analysis::compare::Comparison;
 use crate::analysis::patterns::Finding;
 use crate::analysis::stats::{self, Overview};
 use crate::dump::symbols::ModuleSymbols;
-use crate::dump::{AddressSpace, Section};
+use crate::dump::{AddressSpace, Section, WalkResult};
 use crate::task::Waker;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,7 +77,8 @@ pub struct BottomInputs<'a> {
     pub space: &'a Arc<AddressSpace>,
     pub traces: &'a Traces<'a>,
     pub findings: &'a FindingsView<'a>,
-    pub symbols: Option<&'a [ModuleSymbols]>,
+    /// The stack walk, once walked: its symbol files and function names.
+    pub walk: Option<&'a WalkResult>,
     pub comparison: Option<&'a Comparison>,
     /// The region selected on the map.
     pub selected: Option<usize>,
@@ -86,7 +87,9 @@ pub struct BottomInputs<'a> {
 }
 
 pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInputs<'_>) -> Vec<Command> {
-    let BottomInputs { space: space_arc, traces, findings, symbols, comparison, selected, waker } = inputs;
+    let BottomInputs { space: space_arc, traces, findings, walk, comparison, selected, waker } = inputs;
+    let symbols: Option<&[ModuleSymbols]> = walk.map(|w| w.symbols.as_slice());
+    let names = walk.map(|w| &w.names);
     let space: &AddressSpace = space_arc;
     let mut actions = Vec::new();
     // Fill the panel whatever the tab holds, so switching tabs never resizes it.
@@ -198,7 +201,13 @@ pub fn bottom_panel_ui(ui: &mut Ui, state: &mut PanelsState, inputs: BottomInput
                 actions.push(a);
             }
         }
-        BottomTab::Memory => actions.extend(hex_view::hex_view_ui(ui, space, &mut state.memory, selected)),
+        BottomTab::Memory => {
+            // Pointers are named with the walk's symbols: walk the stacks for them.
+            if matches!(traces, Traces::NotStarted) {
+                actions.push(Command::NeedTraces);
+            }
+            actions.extend(hex_view::hex_view_ui(ui, space, &mut state.memory, selected, names));
+        }
         BottomTab::Strings => actions.extend(strings::strings_ui(ui, space_arc, &mut state.strings, waker)),
         BottomTab::References => actions.extend(refs::refs_ui(ui, space, &mut state.refs)),
         BottomTab::Picture => {

@@ -14,7 +14,7 @@ use egui::text::LayoutJob;
 use egui::{Color32, FontId, Key, RichText, Sense, TextFormat, Ui};
 
 use super::actions::Command;
-use crate::dump::{AddressSpace, Owner, RegionKind};
+use crate::dump::{AddressSpace, FunctionNames, Owner, RegionKind};
 use crate::format::{hex, parse_hex_addr, windbg_addr};
 use crate::scene::theme;
 
@@ -74,11 +74,16 @@ impl HexViewState {
     }
 }
 
-/// `module+0x1a2b`, `stack of thread 0x1a2c`, `Heap`, for what `value` points at.
-pub fn describe_target(space: &AddressSpace, value: u64) -> Option<String> {
+/// `module!function+0x1a` (with the walk's symbols), `module+0x1a2b`,
+/// `Stack of thread 0x1a2c`, `Heap`, for what `value` points at.
+pub fn describe_target(space: &AddressSpace, value: u64, names: Option<&FunctionNames>) -> Option<String> {
     if let Some(m) = space.module_at(value) {
         let name = crate::dump::windbg_module_name(&m.name);
-        return Some(format!("{name}+0x{:x}", value - m.base_addr));
+        return Some(match names.and_then(|n| n.function_at(value)) {
+            Some((function, 0)) => format!("{name}!{function}"),
+            Some((function, off)) => format!("{name}!{function}+0x{off:x}"),
+            None => format!("{name}+0x{:x}", value - m.base_addr),
+        });
     }
     let r = space.region_at(value)?;
     match (&r.owner, r.kind) {
@@ -106,6 +111,7 @@ pub fn hex_view_ui(
     space: &AddressSpace,
     state: &mut HexViewState,
     selected: Option<usize>,
+    names: Option<&FunctionNames>,
 ) -> Option<Command> {
     let mut cmd = None;
     let Some(region) = selected.and_then(|i| space.regions.get(i)) else {
@@ -154,7 +160,7 @@ pub fn hex_view_ui(
     let row_h = ui.fonts_mut(|f| f.row_height(&font)) + 2.0;
     let char_w = ui.fonts_mut(|f| f.glyph_width(&font, '0'));
     ui.columns(2, |cols| {
-        if let Some(c) = inspector_ui(&mut cols[1], space, state.cursor) {
+        if let Some(c) = inspector_ui(&mut cols[1], space, state.cursor, names) {
             cmd = Some(c);
         }
         let ui = &mut cols[0];
@@ -214,7 +220,7 @@ pub fn hex_view_ui(
                     Some(v) => {
                         job.append(&windbg_addr(v, bits), 0.0, plain.clone());
                         row_label(ui, rect, y, row_h, job);
-                        if let Some(what) = describe_target(space, v) {
+                        if let Some(what) = describe_target(space, v, names) {
                             let x = rect.min.x + addr_w * 2.0 + 4.0 * char_w;
                             let link = put_left(
                                 ui,
@@ -288,7 +294,12 @@ fn put_left(ui: &mut Ui, rect: egui::Rect, widget: impl egui::Widget) -> egui::R
 
 /// The data inspector: the value at `cursor` read every way a crash
 /// engineer asks (little-endian), and as a pointer with a link.
-fn inspector_ui(ui: &mut Ui, space: &AddressSpace, cursor: Option<u64>) -> Option<Command> {
+fn inspector_ui(
+    ui: &mut Ui,
+    space: &AddressSpace,
+    cursor: Option<u64>,
+    names: Option<&FunctionNames>,
+) -> Option<Command> {
     let Some(at) = cursor else {
         ui.label(RichText::new("Click a byte to inspect the value there.").weak());
         return None;
@@ -338,7 +349,7 @@ fn inspector_ui(ui: &mut Ui, space: &AddressSpace, cursor: Option<u64>) -> Optio
     ui.horizontal(|ui| {
         ui.label(RichText::new("pointer").strong());
         ui.label(RichText::new(hex(value)).monospace());
-        if let Some(what) = describe_target(space, value)
+        if let Some(what) = describe_target(space, value, names)
             && ui.link(what).clicked()
         {
             cmd = Some(Command::SelectAddress(value));

@@ -116,11 +116,11 @@ fn memory_tab_frame(bencher: divan::Bencher, which: &str) {
     };
     // A first frame loads the fonts.
     let _ = ctx.run_ui(input(), |ui| {
-        hex_view_ui(ui, &space, &mut state, Some(index));
+        hex_view_ui(ui, &space, &mut state, Some(index), None);
     });
     bencher.bench_local(|| {
         ctx.run_ui(input(), |ui| {
-            hex_view_ui(ui, &space, &mut state, Some(index));
+            hex_view_ui(ui, &space, &mut state, Some(index), None);
         })
     });
 }

@@ -21,7 +21,7 @@ mod identity;
 mod lines;
 mod locate;
 mod mapped;
-mod provider;
+pub(crate) mod provider;
 mod sources;
 mod unwind;
 
