@@ -715,10 +715,27 @@ fn the_memory_tab_shows_db_rows_jumps_through_free_space_and_follows_pointers() 
     h.run_steps(2);
     h.get_by_label("Show bytes").click();
     h.run_steps(3);
-    // The stack's first row: not in the dump.
+    // The stack's first row: not in the dump, its ?? drawn in their own colour.
     let base = space.regions[stack].base_addr;
-    h.get_by_label_contains(&db_row(&space, base));
     assert!(db_row(&space, base).contains("?? ?? ??"));
+    let red_pixels = |h: &mut egui_kittest::Harness<'static, memscape::app::MemscapeApp>, row: &str| {
+        let rect = h.get_by_label_contains(row).rect();
+        let image = h.render().expect("render");
+        let ppp = image.width() as f32 / 1500.0;
+        let want = memscape::ui::hex_view::NOT_HELD_TEXT;
+        let mut n = 0;
+        for y in (rect.min.y * ppp) as u32..(rect.max.y * ppp) as u32 {
+            for x in (rect.min.x * ppp) as u32..((rect.max.x * ppp) as u32).min(image.width()) {
+                let p = image.get_pixel(x, y).0;
+                let d: i32 =
+                    p.iter().zip(want.to_array()).take(3).map(|(a, b)| (i32::from(*a) - i32::from(b)).abs()).sum();
+                n += usize::from(d <= 60);
+            }
+        }
+        n
+    };
+    let unheld = red_pixels(&mut h, &db_row(&space, base));
+    assert!(unheld > 30, "the ?? of bytes not held are drawn in their colour ({unheld} pixels)");
     // Go to the stack pointer: its row, with the bytes read independently.
     let goto = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Go to");
     goto.focus();
@@ -728,7 +745,8 @@ fn the_memory_tab_shows_db_rows_jumps_through_free_space_and_follows_pointers() 
     h.run_steps(3);
     let row = sp - sp % 16;
     assert!(!db_row(&space, row).contains("??"), "the stack at SP is in the dump");
-    h.get_by_label_contains(&db_row(&space, row));
+    let held = red_pixels(&mut h, &db_row(&space, row));
+    assert!(held < unheld / 10, "a held row has none of that colour ({held} pixels, {unheld} unheld)");
 
     // The largest free region: 8 TiB of ?? that jumps to its last row at once.
     let free = (0..space.regions.len()).max_by_key(|&i| space.regions[i].size_bytes).unwrap();
