@@ -136,7 +136,8 @@ fn ascii_strings(addr: u64, bytes: &[u8], min: usize, out: &mut Vec<FoundString>
     let mut emit = |start: usize, end: usize| {
         let len = end - start;
         if len >= min {
-            let text: String = bytes[start..start + len.min(MAX_TEXT_CHARS)].iter().map(|b| char::from(*b)).collect();
+            // Graphic bytes are ASCII, so the bytes are the text (one copy, no per-char work).
+            let text = String::from_utf8_lossy(&bytes[start..start + len.min(MAX_TEXT_CHARS)]).into_owned();
             out.push(FoundString { addr: addr + start as u64, encoding: Encoding::Ascii, len, text });
         }
     };
