@@ -27,6 +27,7 @@ mod layout;
 mod layout3d;
 mod live_capture;
 mod memory_cli;
+mod memory_view;
 mod modules_panel;
 mod patterns;
 mod patterns_runtime;

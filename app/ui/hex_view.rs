@@ -20,6 +20,8 @@ use crate::scene::theme;
 
 /// Bytes a row shows (pointer rows: one pointer).
 const ROW_BYTES: u64 = 16;
+/// The rows' scrollbar, right of them.
+const SCROLLBAR_WIDTH: f32 = 12.0;
 /// The colour of bytes the dump does not hold.
 pub const NOT_HELD_TEXT: Color32 = Color32::from_rgb(0xc0, 0x60, 0x60);
 
@@ -120,14 +122,15 @@ pub fn hex_view_ui(
     };
     let (base, end) = (region.base_addr, region.end_addr());
     let ptr = u64::from(space.system.pointer_bits / 8).clamp(4, 8);
+    let row_bytes = if state.unit == Unit::Pointers { ptr } else { ROW_BYTES };
     if state.region_for != Some(base) {
         state.region_for = Some(base);
-        if !state.cursor.is_some_and(|c| c >= base && c < end) {
-            state.top = base;
-            state.cursor = None;
+        match state.cursor.filter(|c| (base..end).contains(c)) {
+            // Go to or Show bytes chose an address in this region: its row on top.
+            Some(c) => state.show(c, row_bytes),
+            None => (state.top, state.cursor) = (base, None),
         }
     }
-    let row_bytes = if state.unit == Unit::Pointers { ptr } else { ROW_BYTES };
     ui.horizontal(|ui| {
         for (u, name) in Unit::ALL {
             ui.selectable_value(&mut state.unit, u, name);
@@ -169,9 +172,11 @@ pub fn hex_view_ui(
         state.rows_shown = rows;
         let max_top = last_row.saturating_sub((rows - 1) * row_bytes).max(first_row);
         state.top = (state.top - state.top % row_bytes).clamp(first_row, max_top);
-        let (rect, response) = ui.allocate_exact_size(avail, Sense::click());
+        let (whole, _) = ui.allocate_exact_size(avail, Sense::hover());
+        let (rect, bar) = whole.split_left_right_at_x(whole.max.x - SCROLLBAR_WIDTH);
+        let response = ui.interact(rect, ui.make_persistent_id("hex_rows"), Sense::click());
         // Scrolling: the wheel, and the paging keys while the pointer is over the rows.
-        if response.hovered() {
+        if ui.rect_contains_pointer(rect) {
             let (wheel, keys) = ui.input(|i| {
                 let k = [Key::PageUp, Key::PageDown, Key::Home, Key::End].map(|k| i.key_pressed(k));
                 (i.smooth_scroll_delta.y, k)
@@ -196,8 +201,12 @@ pub fn hex_view_ui(
             }
             state.top = state.top.clamp(first_row, max_top);
         }
+        // The scrollbar, over row indices 0..=last (u64: a free region has ~5e11 rows).
+        let (index, last_index) = ((state.top - first_row) / row_bytes, (max_top - first_row) / row_bytes);
+        let index = scrollbar_ui(ui, bar, index, last_index, rows);
+        state.top = first_row + index * row_bytes;
         // The rows on screen, read at once (never past the end of the address space).
-        let len = (rows * row_bytes).min(u64::MAX - state.top + 1) as usize;
+        let len = (rows * row_bytes).min((u64::MAX - state.top).saturating_add(1)) as usize;
         let (mut buf, mut held) = (vec![0u8; len], vec![false; len]);
         space.read_memory(state.top, &mut buf, &mut held);
         let bits = space.system.pointer_bits;
@@ -262,22 +271,56 @@ pub fn hex_view_ui(
             }
             row_label(ui, rect, y, row_h, job);
         }
-        // A click on a hex digit puts the cursor on its byte.
-        if let Some(pos) = response.interact_pointer_pos().filter(|_| response.clicked())
-            && state.unit != Unit::Pointers
-        {
+        // A click puts the cursor on the byte or word under it (a pointer row: its word).
+        if let Some(pos) = response.interact_pointer_pos().filter(|_| response.clicked()) {
             let row = ((pos.y - rect.min.y) / row_h).floor().max(0.0) as u64;
             let w = state.unit.width(ptr);
             let col = ((pos.x - rect.min.x - addr_w - 2.0 * char_w) / char_w).floor();
-            if col >= 0.0 {
-                let group = (col as u64) / (2 * w + 1);
-                if group * w < ROW_BYTES {
-                    state.cursor = state.top.checked_add(row * ROW_BYTES + group * w);
-                }
+            let at = if state.unit == Unit::Pointers {
+                state.top.checked_add(row * ptr)
+            } else if col >= 0.0 && (col as u64) / (2 * w + 1) * w < ROW_BYTES {
+                state.top.checked_add(row * ROW_BYTES + (col as u64) / (2 * w + 1) * w)
+            } else {
+                None
+            };
+            if let Some(at) = at.filter(|a| (base..end).contains(a)) {
+                state.cursor = Some(at);
             }
         }
     });
     cmd
+}
+
+/// A vertical scrollbar in `rect` over rows `0..=last` of which `index` is on
+/// top and `shown` fit: pressing or dragging puts the thumb's middle under the
+/// pointer. Returns the top row. Indices stay u64; only the thumb's place is
+/// a fraction (exact to the pixel), so 5e11 rows scroll as 50 do.
+fn scrollbar_ui(ui: &mut Ui, rect: egui::Rect, index: u64, last: u64, shown: u64) -> u64 {
+    let response = ui.interact(rect, ui.make_persistent_id("hex_rows_scrollbar"), Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::slider(last > 0, index as f64, "Scroll the rows"));
+    let share = shown as f64 / (last as f64 + shown as f64);
+    let thumb_h = (rect.height() * share as f32).clamp(rect.height().min(16.0), rect.height());
+    let travel = rect.height() - thumb_h;
+    let mut index = index.min(last);
+    // (A press and release in one frame is a click, not a press: both move.)
+    let pressed = response.is_pointer_button_down_on() || response.clicked();
+    if let Some(p) = response.interact_pointer_pos().filter(|_| pressed)
+        && travel > 0.0
+    {
+        let f = ((p.y - rect.min.y - thumb_h / 2.0) / travel).clamp(0.0, 1.0);
+        index = ((f64::from(f) * last as f64).round() as u64).min(last);
+    }
+    let f = if last == 0 { 0.0 } else { (index as f64 / last as f64) as f32 };
+    let thumb = egui::Rect::from_min_size(
+        egui::pos2(rect.min.x + 2.0, rect.min.y + f * travel),
+        egui::vec2(rect.width() - 4.0, thumb_h),
+    );
+    // Drawn as egui draws its own scroll bars: a dark track, the handle in the widget's text colour.
+    let visuals = ui.style().interact(&response);
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect.shrink2(egui::vec2(1.0, 0.0)), 4.0, ui.visuals().extreme_bg_color);
+    painter.rect_filled(thumb, 4.0, visuals.fg_stroke.color.gamma_multiply(0.6));
+    index
 }
 
 /// One row's text at height `y` of `rect` (a label, so screen readers and tests read it).
@@ -289,7 +332,18 @@ fn row_label(ui: &mut Ui, rect: egui::Rect, y: f32, row_h: f32, job: LayoutJob) 
 /// `widget` at the left of `rect` (Ui::put centres it).
 fn put_left(ui: &mut Ui, rect: egui::Rect, widget: impl egui::Widget) -> egui::Response {
     let builder = egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::left_to_right(egui::Align::Center));
-    ui.scope_builder(builder, |ui| ui.add(widget)).inner
+    ui.scope_builder(builder, |ui| {
+        ui.shrink_clip_rect(rect);
+        ui.add(widget)
+    })
+    .inner
+}
+
+/// A float as a person reads it: plain between 1e-4 and 1e15, else with an
+/// exponent (`{}` alone writes a subnormal as hundreds of digits).
+fn float_text<F: Copy + Into<f64> + std::fmt::Display + std::fmt::LowerExp>(x: F) -> String {
+    let a = x.into().abs();
+    if a == 0.0 || !a.is_finite() || (1e-4..1e15).contains(&a) { format!("{x}") } else { format!("{x:e}") }
 }
 
 /// The data inspector: the value at `cursor` read every way a crash
@@ -320,8 +374,8 @@ fn inspector_ui(
         ("u32 / i32", show(v(4).map(|x| format!("{x} / {}", x as u32 as i32)))),
         ("u64 / i64", show(v(8).map(|x| format!("{x} / {}", x as i64)))),
         ("hex u32 / u64", show(v(4).zip(v(8)).map(|(a, b)| format!("0x{a:x} / 0x{b:x}")))),
-        ("f32", show(v(4).map(|x| format!("{}", f32::from_bits(x as u32))))),
-        ("f64", show(v(8).map(|x| format!("{}", f64::from_bits(x))))),
+        ("f32", show(v(4).map(|x| float_text(f32::from_bits(x as u32))))),
+        ("f64", show(v(8).map(|x| float_text(f64::from_bits(x))))),
     ];
     let utf16: String = (0..16)
         .map_while(|k| value_at(&buf, &held, 2 * k, 2))
@@ -356,4 +410,21 @@ fn inspector_ui(
         }
     });
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float_text;
+
+    #[test]
+    fn floats_read_as_people_write_them() {
+        assert_eq!(float_text(0.1f32), "0.1");
+        assert_eq!(float_text(-2.5f64), "-2.5");
+        assert_eq!(float_text(0.0f64), "0");
+        // A subnormal (a pointer read as a double) with an exponent, not 300 digits.
+        let tiny = float_text(f64::from_bits(0x1a43_d7a8));
+        assert!(tiny.ends_with("e-315") && tiny.len() < 20, "{tiny}");
+        assert_eq!(float_text(1e20f64), "1e20");
+        assert_eq!(float_text(f64::NAN), "NaN");
+    }
 }
