@@ -133,13 +133,11 @@ impl ByteAxis {
         addr.checked_add(at - self.starts[i])
     }
 
-    /// The axis offset of `addr`, when the axis shows it.
+    /// The axis offset of `addr`, when the axis shows it (segments are in address order).
     pub fn offset_of(&self, addr: u64) -> Option<u64> {
-        self.segments
-            .iter()
-            .zip(&self.starts)
-            .find(|((a, len), _)| addr >= *a && addr - a < *len)
-            .map(|((a, _), s)| s + (addr - a))
+        let i = self.segments.partition_point(|(a, _)| *a <= addr).checked_sub(1)?;
+        let (a, len) = self.segments[i];
+        (addr - a < len).then(|| self.starts[i] + (addr - a))
     }
 }
 
