@@ -18,3 +18,4 @@ pub mod refs;
 pub mod scan;
 pub mod stats;
 pub mod strings;
+pub mod swar;

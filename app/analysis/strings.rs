@@ -14,6 +14,7 @@
 use std::ops::ControlFlow;
 
 use super::scan::{Scan, ScanProgress, scan_ordered};
+use super::swar::{HI, graphic_mask, zero_mask};
 use crate::dump::AddressSpace;
 
 /// The text encodings searched.
@@ -79,26 +80,6 @@ const GRAPHIC: [bool; 256] = {
 
 fn graphic(b: u8) -> bool {
     GRAPHIC[b as usize]
-}
-
-// Eight bytes at a time (SWAR): masks with the high bit of each byte set
-// where that byte is zero, or graphic. Text-dense memory and zero pages are
-// both skipped a word at a time instead of a byte at a time.
-const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HI: u64 = 0x8080_8080_8080_8080;
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// High bit set in each byte of `w` that is zero (exact: no false positives).
-fn zero_mask(w: u64) -> u64 {
-    !(((w & LO7) + LO7) | w | LO7)
-}
-
-/// High bit set in each byte of `w` that is graphic (0x20..=0x7e or tab).
-fn graphic_mask(w: u64) -> u64 {
-    let x = w & LO7;
-    let at_least_20 = x + 0x60 * ONES; // bit 7 set iff x >= 0x20 (x <= 0x7f: no carry into the next byte)
-    let below_7f = !(x + ONES); // bit 7 clear in x + 1 iff x <= 0x7e
-    (at_least_20 & below_7f & !w & HI) | zero_mask(w ^ (9 * ONES))
 }
 
 /// The eight bytes at `i` as a little-endian word (byte i in the low bits), zeros past the end.
@@ -305,20 +286,6 @@ mod tests {
         let mut out = Vec::new();
         utf16_strings(0x1000, bytes, min, &mut out);
         out.into_iter().map(|s| (s.addr, s.text)).collect()
-    }
-
-    #[test]
-    fn word_masks_agree_with_the_byte_table() {
-        for b in 0..=255u8 {
-            for k in 0..8 {
-                let mut bytes = [0x41u8; 8];
-                bytes[k] = b;
-                let w = u64::from_le_bytes(bytes);
-                let bit = 1u64 << (8 * k + 7);
-                assert_eq!(graphic_mask(w) & bit != 0, graphic(b), "graphic {b:#x} at {k}");
-                assert_eq!(zero_mask(w) & bit != 0, b == 0, "zero {b:#x} at {k}");
-            }
-        }
     }
 
     #[test]

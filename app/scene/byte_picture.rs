@@ -14,6 +14,7 @@ use egui::Color32;
 use rayon::prelude::*;
 
 use crate::analysis::byte_stats::entropy;
+use crate::analysis::swar::class_counts;
 use crate::dump::{AddressSpace, Region};
 use crate::layout::hilbert::{hilbert_cell, hilbert_index};
 use crate::scene::theme;
@@ -233,23 +234,6 @@ pub struct BytePicture {
     pub image: egui::ColorImage,
 }
 
-/// binvis class index of every byte value.
-const CLASS_OF: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0usize;
-    while b < 256 {
-        t[b] = match b {
-            0 => 0,
-            0x20..=0x7e => 2,
-            0xff => 4,
-            0x80..=0xfe => 3,
-            _ => 1,
-        };
-        b += 1;
-    }
-    t
-};
-
 /// What a cell's colour is made from: its held bytes' classes, histogram
 /// (entropy) or values (raw), summed over one or more pieces.
 #[derive(Default)]
@@ -272,8 +256,8 @@ impl CellSums {
     fn add(&mut self, mode: BytesMode, bytes: &[u8]) {
         match mode {
             BytesMode::Class => {
-                for &b in bytes {
-                    self.classes[CLASS_OF[b as usize] as usize] += 1;
+                for (sum, n) in self.classes.iter_mut().zip(class_counts(bytes)) {
+                    *sum += n;
                 }
             }
             BytesMode::Entropy => {
@@ -477,13 +461,6 @@ mod tests {
         assert_eq!(a.addr_at(0x110), None);
         assert_eq!(a.offset_of(0x5008), Some(0x108));
         assert_eq!(a.offset_of(0x4fff), None);
-    }
-
-    #[test]
-    fn the_class_table_is_binvis_classes() {
-        for b in 0..=255u8 {
-            assert_eq!(usize::from(CLASS_OF[b as usize]), crate::analysis::byte_stats::ByteClass::of(b).index());
-        }
     }
 
     #[test]
