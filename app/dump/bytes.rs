@@ -27,6 +27,15 @@ impl MappedFile {
         &self.map
     }
 
+    /// Maps every page of the file now, in one call, ahead of a pass that
+    /// reads it all (a page fault a page costs more than the reading).
+    /// Only a hint: kernels without MADV_POPULATE_READ refuse it, and a
+    /// file that shrank is handled by the SIGBUS guard as ever.
+    pub fn populate(&self) {
+        #[cfg(target_os = "linux")]
+        let _ = self.map.advise(memmap2::Advice::PopulateRead);
+    }
+
     /// Whether a read found the file shorter than when it was mapped.
     pub fn changed(&self) -> bool {
         #[cfg(unix)]

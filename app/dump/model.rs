@@ -281,6 +281,14 @@ impl AddressSpace {
         self.captured.read_into(&self.bytes, addr, buf, held)
     }
 
+    /// Before a pass over all captured memory: maps the dump's pages in one
+    /// go rather than a page fault at a time (a hint; nothing changes if refused).
+    pub fn prepare_full_read(&self) {
+        if let DumpBytes::Mapped(m) = &self.bytes {
+            m.populate();
+        }
+    }
+
     /// The minidump the stack walker reads: the dump itself, or a core's view.
     pub fn walk_bytes(&self) -> &[u8] {
         self.walk_view.as_deref().unwrap_or(&self.bytes)

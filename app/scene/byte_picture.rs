@@ -70,6 +70,9 @@ impl BytesOrder {
     }
 }
 
+/// From this many bytes a picture asks for the dump's pages up front.
+const FULL_READ_BYTES: u64 = 256 << 20;
+
 /// Entropy is taken over at least this many bytes around a cell, so single
 /// bytes zoomed in still show their neighbourhood's entropy.
 pub const ENTROPY_WINDOW: u64 = 256;
@@ -386,6 +389,10 @@ pub fn byte_picture(
 ) -> BytePicture {
     let view = view.start.min(axis.len())..view.end.min(axis.len());
     let grid = CellGrid::new(order, size_px, view.start, view.end.saturating_sub(view.start));
+    // A big picture reads most of the dump: map its pages in one go.
+    if view.end - view.start >= FULL_READ_BYTES {
+        space.prepare_full_read();
+    }
     let cells = u64::from(grid.cols) * u64::from(grid.rows);
     // One colour per cell, cells side by side; each reads only its own bytes.
     let colors: Vec<Color32> = (0..cells)
