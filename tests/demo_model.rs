@@ -111,7 +111,7 @@ fn the_story_holds_together() {
     assert_eq!(space.heaps.len(), 6);
     for h in &space.heaps {
         let r = space.region_at(h.base_addr).unwrap();
-        assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::Heap(h.index)), "heap at {:#x}", h.base_addr);
+        assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::heap(h.index)), "heap at {:#x}", h.base_addr);
     }
     // Every thread: its stack allocation (with a guard page) and its TEB.
     for t in &space.threads {

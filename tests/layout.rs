@@ -63,16 +63,20 @@ fn filters(regions: &[Region]) -> Vec<(&'static str, Vec<bool>)> {
 /// stacks, private data and gaps of every size, seeded.
 fn random_regions(n: usize, seed: u64) -> Vec<Region> {
     let mut rng = SplitMix64::new(seed);
-    let mut parts = Vec::with_capacity(n);
+    let (mut parts, mut paths) = (Vec::with_capacity(n), Vec::with_capacity(n));
     while parts.len() < n {
         let pages = 1 + rng.below(64) * if rng.below(10) == 0 { 100 } else { 1 };
+        let mut path = String::new();
         let (kind, owner) = match rng.below(9) {
             0 | 1 => (RegionKind::Free, Owner::None),
             2 => (RegionKind::Unknown, Owner::None),
-            3 => (RegionKind::Image, Owner::Module(rng.below(20) as usize)),
-            4 => (RegionKind::Heap, Owner::Heap(rng.below(4) as usize)),
+            3 => (RegionKind::Image, Owner::Module(rng.below(20) as u32)),
+            4 => (RegionKind::Heap, Owner::Heap(rng.below(4) as u32)),
             5 => (RegionKind::Stack, Owner::Thread(rng.below(8) as u32)),
-            6 => (RegionKind::MappedFile, Owner::File(format!("/data/file{}", rng.below(5)))),
+            6 => {
+                path = format!("/data/file{}", rng.below(5));
+                (RegionKind::MappedFile, Owner::File)
+            }
             7 => (RegionKind::Reserved, Owner::None),
             _ => (RegionKind::PrivateData, Owner::None),
         };
@@ -80,8 +84,16 @@ fn random_regions(n: usize, seed: u64) -> Vec<Region> {
         let size =
             if kind == RegionKind::Free && rng.below(4) == 0 { PAGE << (18 + rng.below(22)) } else { pages * PAGE };
         parts.push((size, kind, owner));
+        paths.push(path);
     }
-    region_list(parts)
+    // A mapped file's path is its label.
+    let mut regions = region_list(parts);
+    for (r, path) in regions.iter_mut().zip(paths) {
+        if r.owner == Owner::File {
+            r.label = path.into();
+        }
+    }
+    regions
 }
 
 // ---------------------------------------------------------------- checks
@@ -426,7 +438,7 @@ fn every_view_on_generated_region_lists() {
         (PAGE, RegionKind::TEB, Owner::Thread(7)),
         (100 << 40, RegionKind::Free, Owner::None),
     ];
-    parts.extend((0..100).map(|i| (PAGE * (1 + i % 7), RegionKind::Heap, Owner::Heap(i as usize % 3))));
+    parts.extend((0..100).map(|i| (PAGE * (1 + i % 7), RegionKind::Heap, Owner::Heap(i as u32 % 3))));
     let coarse = region_list(parts);
     let axis = Axis::build(&coarse, &vec![true; coarse.len()]);
     assert!(axis.unit_shift > 0 && axis.total_units <= memscape::layout::axis::MAX_UNITS);

@@ -59,16 +59,20 @@ const PROTECTIONS: [u32; 9] = [
 /// and gaps of every size, with random protections and captured bytes; seeded.
 fn random_regions(n: usize, seed: u64) -> Vec<Region> {
     let mut rng = SplitMix64::new(seed);
-    let mut parts = Vec::with_capacity(n);
+    let (mut parts, mut paths) = (Vec::with_capacity(n), Vec::with_capacity(n));
     while parts.len() < n {
         let pages = 1 + rng.below(64) * if rng.below(10) == 0 { 100 } else { 1 };
+        let mut path = String::new();
         let (kind, owner) = match rng.below(10) {
             0 | 1 => (RegionKind::Free, Owner::None),
             2 => (RegionKind::Unknown, Owner::None),
-            3 => (RegionKind::Image, Owner::Module(rng.below(20) as usize)),
-            4 => (RegionKind::Heap, Owner::Heap(rng.below(4) as usize)),
+            3 => (RegionKind::Image, Owner::Module(rng.below(20) as u32)),
+            4 => (RegionKind::Heap, Owner::Heap(rng.below(4) as u32)),
             5 => (RegionKind::Stack, Owner::Thread(rng.below(8) as u32)),
-            6 => (RegionKind::MappedFile, Owner::File(format!("/data/file{}", rng.below(5)))),
+            6 => {
+                path = format!("/data/file{}", rng.below(5));
+                (RegionKind::MappedFile, Owner::File)
+            }
             7 => (RegionKind::Reserved, Owner::None),
             8 => (RegionKind::TEB, Owner::Thread(rng.below(8) as u32)),
             _ => (RegionKind::PrivateData, Owner::None),
@@ -81,9 +85,12 @@ fn random_regions(n: usize, seed: u64) -> Vec<Region> {
             _ => pages * PAGE,
         };
         parts.push((size, kind, owner));
+        paths.push(path);
     }
     let mut regions = region_list(parts);
-    for r in &mut regions {
+    for (r, path) in regions.iter_mut().zip(paths) {
+        // A mapped file's path is its label.
+        r.label = path.into();
         if r.kind == RegionKind::Reserved {
             r.state = RegionState::Reserve;
         } else if !is_gap(r.kind) {

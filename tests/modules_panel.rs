@@ -62,7 +62,7 @@ fn every_demo_module_has_sections_inside_it_that_agree_with_the_memory_info() {
                 let r =
                     space.region_at(addr).unwrap_or_else(|| panic!("{} {}: no region at {addr:#x}", m.name, s.name));
                 assert_eq!(r.kind, RegionKind::Image, "{} {} at {addr:#x}", m.name, s.name);
-                assert_eq!(r.owner, Owner::Module(i), "{} {} at {addr:#x}", m.name, s.name);
+                assert_eq!(r.owner, Owner::module(i), "{} {} at {addr:#x}", m.name, s.name);
                 assert!(
                     protection_agrees(s.protect, r.protect),
                     "{} {} at {addr:#x}: section says {}, the page is {}",
@@ -461,7 +461,7 @@ fn clicking_a_section_selects_its_base_inside_the_module() {
     assert_eq!(h.state().actions, vec![ModuleAction::SelectAddress(text.base_addr)]);
     let r = h.state().space.region_at(text.base_addr).expect("a region at .text");
     assert_eq!(r.kind, RegionKind::Image);
-    assert_eq!(r.owner, Owner::Module(ntdll));
+    assert_eq!(r.owner, Owner::module(ntdll));
 
     h.get_by_label("Select on map").click();
     h.run();

@@ -94,7 +94,7 @@ fn the_model_reads_back_every_knob() {
     assert!(space.heaps.len() >= 4, "{} heaps", space.heaps.len());
     for h in &space.heaps {
         let r = space.region_at(h.base_addr).expect("heap region");
-        assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::Heap(h.index)), "heap at {:#x}", h.base_addr);
+        assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::heap(h.index)), "heap at {:#x}", h.base_addr);
     }
     let by_kind = space.regions_by_kind();
     for kind in [RegionKind::PrivateData, RegionKind::MappedFile, RegionKind::Reserved, RegionKind::Free] {

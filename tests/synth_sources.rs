@@ -174,7 +174,8 @@ fn linux_maps_regions_are_classified() {
     assert_eq!(region(&space, 0x7f00_0003_0000).owner, Owner::Module(1), "libc");
     assert_eq!(space.modules[1].name, "libc.so.6");
     assert_eq!(region(&space, 0x5555_5555_6000).protect.to_string(), "PAGE_EXECUTE_READ");
-    assert_eq!(region(&space, 0x7f00_0000_0000).owner, Owner::File("/usr/share/locale/data.bin".into()));
+    assert_eq!(region(&space, 0x7f00_0000_0000).owner, Owner::File);
+    assert_eq!(region(&space, 0x7f00_0000_0000).label, "/usr/share/locale/data.bin");
     assert_eq!(space.heaps, vec![memscape::dump::Heap { index: 0, base_addr: 0x5555_5555_9000 }]);
     assert_eq!(region(&space, 0x5555_5555_9000).owner, Owner::Heap(0));
     assert!(space.region_at(0xffff_ffff_ff60_0000).is_none(), "[vsyscall] is kernel space");
@@ -268,7 +269,7 @@ fn heaps_teb_peb_and_stacks_are_marked_by_allocation() {
         for (i, addrs) in [(0usize, [HEAP0, HEAP0 + 0x4_0000]), (1, [HEAP1, HEAP1 + 0x1_0000])] {
             for a in addrs {
                 let r = region(&space, a);
-                assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::Heap(i)), "{what}: {a:#x} ({})", r.label);
+                assert_eq!((r.kind, &r.owner), (RegionKind::Heap, &Owner::heap(i)), "{what}: {a:#x} ({})", r.label);
             }
         }
         assert_eq!(region(&space, HEAP0 + 0x4_0000).state, RegionState::Reserve, "{what}");

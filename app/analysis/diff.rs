@@ -111,7 +111,7 @@ fn mapped(r: &Region) -> bool {
 
 fn owner_words(space: &AddressSpace, r: &Region) -> String {
     match &r.owner {
-        Owner::None => r.label.clone(),
+        Owner::None => r.label.to_string(),
         // A thread's stack is that thread's, whatever its label says.
         _ => space.owner_name(r),
     }
@@ -189,7 +189,7 @@ fn owner_class(s: &AddressSpace, r: &Region) -> String {
         Owner::Heap(_) => "heap".into(),
         Owner::Module(_) => format!("module {}", s.owner_name(r)),
         Owner::Thread(id) => format!("thread {id} stack"),
-        Owner::File(p) => format!("file {p}"),
+        Owner::File => format!("file {}", r.label),
         Owner::None if r.kind == RegionKind::Heap => "heap".into(),
         Owner::None => format!("anonymous {}", r.kind),
     }

@@ -40,7 +40,7 @@ pub fn findings_for_region<'a>(space: &AddressSpace, findings: &'a [Finding], in
 fn involves(space: &AddressSpace, f: &Finding, index: usize) -> bool {
     let Some(r) = space.regions.get(index) else { return false };
     match &r.owner {
-        Owner::Module(m) => space.modules.get(*m).is_some_and(|m| f.modules.contains(&m.name)),
+        Owner::Module(m) => space.modules.get(*m as usize).is_some_and(|m| f.modules.contains(&m.name)),
         Owner::Thread(t) => f.threads.contains(t),
         _ => f.regions.iter().any(|b| r.contains(*b)),
     }

@@ -169,15 +169,15 @@ pub fn region(space: &AddressSpace, r: &Region) -> RegionJson {
         alloc_protect: r.alloc_protect.to_string(),
         alloc_base: hex(r.alloc_base_addr),
         kind: r.kind.name(),
-        label: r.label.clone(),
+        label: r.label.to_string(),
         owner: match &r.owner {
             Owner::None => OwnerJson::None,
             Owner::Module(i) => {
-                OwnerJson::Module { name: space.modules.get(*i).map(|m| m.name.clone()).unwrap_or_default() }
+                OwnerJson::Module { name: space.modules.get(*i as usize).map(|m| m.name.clone()).unwrap_or_default() }
             }
-            Owner::Heap(i) => OwnerJson::Heap { index: *i },
+            Owner::Heap(i) => OwnerJson::Heap { index: *i as usize },
             Owner::Thread(id) => OwnerJson::Thread { id: *id },
-            Owner::File(p) => OwnerJson::File { path: p.clone() },
+            Owner::File => OwnerJson::File { path: r.label.to_string() },
         },
         captured_bytes: r.captured_bytes,
     }

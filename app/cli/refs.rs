@@ -48,7 +48,7 @@ pub fn run(space: &AddressSpace, addr: u64, as_json: bool, out: &mut dyn Write) 
                 value: hex(r.value),
                 region: holder.map(|h| hex(h.base_addr)),
                 region_kind: holder.map(|h| h.kind.name()),
-                region_label: holder.map(|h| h.label.clone()),
+                region_label: holder.map(|h| h.label.to_string()),
             },
             |out| {
                 let place = holder.map_or_else(|| "?".to_string(), |h| format!("{} {}", h.kind, h.label));

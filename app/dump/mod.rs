@@ -23,6 +23,7 @@ mod read_process;
 mod read_system;
 mod read_threads;
 mod region;
+mod region_label;
 mod regions;
 mod sections;
 #[cfg(unix)]
@@ -64,7 +65,7 @@ pub use model::{
 };
 pub use names::FunctionNames;
 pub use progress::{LoadProgress, PHASES};
-pub use region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+pub use region::{Label, Owner, Protection, Region, RegionKind, RegionState, RegionType};
 pub use sections::{
     HEADER_PAGE_BYTES, MAX_ELF_SEGMENTS, MAX_PE_SECTIONS, Section, SectionsError, parse_sections, pe_protection,
 };

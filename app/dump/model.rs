@@ -431,10 +431,10 @@ impl AddressSpace {
         use super::region::Owner;
         match &region.owner {
             Owner::None => String::new(),
-            Owner::Module(i) => self.modules.get(*i).map(|m| m.name.clone()).unwrap_or_default(),
+            Owner::Module(i) => self.modules.get(*i as usize).map(|m| m.name.clone()).unwrap_or_default(),
             Owner::Heap(i) => format!("heap {i}"),
             Owner::Thread(id) => format!("thread {id} (0x{id:x})"),
-            Owner::File(p) => p.clone(),
+            Owner::File => region.label.to_string(),
         }
     }
 }

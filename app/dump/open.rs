@@ -108,7 +108,7 @@ fn stream_name(stream_type: u32) -> String {
 }
 
 /// At most this many MemoryInfoList entries or LinuxMaps lines are turned into
-/// regions (a model of about 3.5 GiB); a dump that describes more is refused
+/// regions (a model of at most 2 GiB); a dump that describes more is refused
 /// with a clear error instead of exhausting memory. Real processes have up to
 /// a few hundred thousand; the performance target is a million.
 pub const MAX_REGION_ENTRIES: usize = 16_000_000;
@@ -247,18 +247,18 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
 
     // The memory budget: regions come from entries the file really holds (a
     // claimed count never sizes anything), at most two per entry (it and the
-    // gap before it), about 110 bytes each in the model.
-    let entries = memory_info.as_ref().map_or(0, Vec::len).max(linux_maps.as_ref().map_or(0, |m| m.summary.lines));
+    // gap before it), 64 bytes each in the model (labels are shared).
+    let entries = memory_info.as_ref().map_or(0, |m| m.len()).max(linux_maps.as_ref().map_or(0, |m| m.summary.lines));
     if entries > MAX_REGION_ENTRIES {
         return Err(DumpError::TooLarge {
             path: path.clone(),
             what: format!(
                 "its region list has {entries} entries; memscape holds at most {MAX_REGION_ENTRIES} (about {} GiB of model)",
-                (MAX_REGION_ENTRIES as u64 * 2 * 110) >> 30
+                (MAX_REGION_ENTRIES as u64 * 2 * 64) >> 30
             ),
         });
     }
-    let memory_info_states = memory_info.as_deref().map(regions::count_states);
+    let memory_info_states = memory_info.as_ref().map(regions::count_states);
 
     // The user address-space limit.
     let kernel = read_system::kernel_space_start(system.pointer_bits);
@@ -266,7 +266,7 @@ fn read_all(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result<
     let highest = [
         modules.iter().map(|m| user_end(m.end_addr())).max().unwrap_or(0),
         threads.iter().map(|t| user_end(t.stack_end_addr)).max().unwrap_or(0),
-        memory_info.as_deref().map(|e| user_end(regions::highest_end(e, system.pointer_bits))).unwrap_or(0),
+        memory_info.as_ref().map(|e| user_end(regions::highest_end(e, system.pointer_bits))).unwrap_or(0),
         linux_maps
             .as_ref()
             .and_then(|m| linux_maps::lines(m.text).flatten().map(|l| user_end(l.end)).max())
@@ -386,7 +386,7 @@ fn read_core(path: PathBuf, bytes: DumpBytes, progress: &LoadProgress) -> Result
         {
             r.kind = RegionKind::Stack;
             r.owner = Owner::Thread(t.id);
-            r.label = format!("stack of thread {}", t.id);
+            r.label = format!("stack of thread {}", t.id).into();
         }
     }
     if let DumpBytes::Mapped(_) = &space.bytes

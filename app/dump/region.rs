@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub use super::region_label::Label;
+
 /// What a region is used for (WinDbg's "Usage", VMMap's "Type").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RegionKind {
@@ -195,22 +197,53 @@ impl fmt::Display for Protection {
     }
 }
 
-/// Who a region belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Who a region belongs to. Indices are `u32` (a dump's lists are counted in
+/// u32) so that an owner is 8 bytes: see [`Region`]'s size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Owner {
     #[default]
     None,
     /// Index into `AddressSpace::modules`.
-    Module(usize),
+    Module(u32),
     /// Index into `AddressSpace::heaps` (the heap's position in PEB.ProcessHeaps).
-    Heap(usize),
+    Heap(u32),
     /// A thread id.
     Thread(u32),
-    /// A mapped file's path.
-    File(String),
+    /// A mapped file, whose path is the region's label.
+    File,
+}
+
+impl Owner {
+    /// `Owner::Module` of a module list index.
+    pub fn module(index: usize) -> Owner {
+        Owner::Module(index_u32(index))
+    }
+
+    /// `Owner::Heap` of a heap index.
+    pub fn heap(index: usize) -> Owner {
+        Owner::Heap(index_u32(index))
+    }
+
+    /// The module list index, for `Owner::Module`.
+    pub fn module_index(self) -> Option<usize> {
+        match self {
+            Owner::Module(i) => Some(i as usize),
+            _ => None,
+        }
+    }
+}
+
+/// Module and heap lists come from u32 counts (and are capped far below), so
+/// an index always fits; saturating keeps a broken invariant visible as an
+/// index that names nothing rather than another module.
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
 }
 
 /// One contiguous range of the address space with uniform attributes.
+///
+/// At most 64 bytes (a test holds it there): a million-region model is
+/// a million of these, so each byte here is a megabyte there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {
     pub base_addr: u64,
@@ -227,7 +260,7 @@ pub struct Region {
     pub kind: RegionKind,
     pub owner: Owner,
     /// A short human description: module name, "Heap 2", "Stack of thread 0x1a2c", a path.
-    pub label: String,
+    pub label: Label,
 }
 
 impl Region {
@@ -253,7 +286,7 @@ impl Region {
             captured_bytes: 0,
             kind,
             owner: Owner::None,
-            label: String::new(),
+            label: Label::EMPTY,
         }
     }
 }
@@ -269,6 +302,12 @@ mod tests {
         assert_eq!(Protection(0x20).to_string(), "PAGE_EXECUTE_READ");
         assert_eq!(Protection(0).to_string(), "");
         assert_eq!(Protection(0x8000_0002).to_string(), "PAGE_READONLY | 0x80000000");
+    }
+
+    #[test]
+    fn a_region_fits_in_64_bytes() {
+        assert!(std::mem::size_of::<Region>() <= 64, "{} bytes", std::mem::size_of::<Region>());
+        assert_eq!(std::mem::size_of::<Owner>(), 8);
     }
 
     #[test]

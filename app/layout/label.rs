@@ -43,10 +43,10 @@ pub(crate) fn label_key(r: &Region) -> Option<LabelKey<'_>> {
         return None;
     }
     Some(match &r.owner {
-        Owner::Module(i) => LabelKey::Module(*i),
-        Owner::Heap(i) => LabelKey::Heap(*i),
+        Owner::Module(i) => LabelKey::Module(*i as usize),
+        Owner::Heap(i) => LabelKey::Heap(*i as usize),
         Owner::Thread(id) => LabelKey::Thread(r.kind, *id),
-        Owner::File(path) => LabelKey::File(path),
+        Owner::File => LabelKey::File(&r.label),
         Owner::None if !r.label.is_empty() => LabelKey::Text(r.kind, &r.label),
         Owner::None => LabelKey::Kind(r.kind),
     })
@@ -57,7 +57,7 @@ pub(crate) fn label_text(key: LabelKey<'_>, r: &Region, modules: &[Module]) -> S
     match key {
         LabelKey::Module(i) => match modules.get(i) {
             Some(m) => m.name.clone(),
-            None if !r.label.is_empty() => r.label.clone(),
+            None if !r.label.is_empty() => r.label.to_string(),
             None => r.kind.name().to_string(),
         },
         LabelKey::Heap(i) => format!("heap {i}"),
@@ -93,7 +93,7 @@ mod tests {
     fn region(kind: RegionKind, owner: Owner, label: &str) -> Region {
         let mut r = Region::blank(0x1000, 0x1000, kind, RegionState::Commit);
         r.owner = owner;
-        r.label = label.to_string();
+        r.label = label.into();
         r
     }
 
@@ -105,7 +105,7 @@ mod tests {
         assert_eq!(label_text(key, &stack, &[]), "stack 0xab4");
         let teb = region(RegionKind::TEB, Owner::Thread(7), "");
         assert_eq!(label_text(label_key(&teb).unwrap(), &teb, &[]), "TEB 7");
-        let file = region(RegionKind::MappedFile, Owner::File("/usr/share/locale/x.bin".into()), "");
+        let file = region(RegionKind::MappedFile, Owner::File, "/usr/share/locale/x.bin");
         assert_eq!(label_text(label_key(&file).unwrap(), &file, &[]), "x.bin");
         let heap = region(RegionKind::Heap, Owner::Heap(3), "heap 3");
         assert_eq!(label_text(label_key(&heap).unwrap(), &heap, &[]), "heap 3");

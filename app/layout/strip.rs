@@ -136,7 +136,7 @@ mod tests {
             .iter()
             .map(|(size, kind, owner)| {
                 let mut r = Region::blank(at, *size, *kind, RegionState::Commit);
-                r.owner = owner.clone();
+                r.owner = *owner;
                 at += size;
                 r
             })

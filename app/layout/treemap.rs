@@ -274,14 +274,14 @@ fn owner_text(src: &LayoutSource<'_>, e: &Entry<'_>) -> Option<String> {
     let r = src.regions.get(e.region as usize)?;
     Some(match e.owner {
         Owner::None => return None,
-        Owner::Module(i) => match src.modules.get(*i) {
+        Owner::Module(i) => match src.modules.get(*i as usize) {
             Some(m) => m.name.clone(),
-            None if !r.label.is_empty() => r.label.clone(),
+            None if !r.label.is_empty() => r.label.to_string(),
             None => format!("module {i}"),
         },
         Owner::Heap(i) => format!("heap {i}"),
         Owner::Thread(id) => format!("thread {}", thread_word(r, *id)),
-        Owner::File(path) => file_name(path).to_string(),
+        Owner::File => file_name(&r.label).to_string(),
     })
 }
 

@@ -47,7 +47,7 @@ pub fn details_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<usi
         ui.heading(r.kind.name());
     });
     if !r.label.is_empty() {
-        ui.label(&r.label);
+        ui.label(r.label.as_str());
     }
     ui.add_space(4.0);
     let mut items = vec![
@@ -70,7 +70,7 @@ pub fn details_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<usi
     match &r.owner {
         Owner::None => {}
         Owner::Module(mi) => {
-            if let Some(m) = space.modules.get(*mi) {
+            if let Some(m) = space.modules.get(*mi as usize) {
                 ui.separator();
                 if ui.link(RichText::new(format!("Module {}", m.name)).strong()).clicked() {
                     select = space.region_index_at(m.base_addr);
@@ -105,7 +105,7 @@ pub fn details_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<usi
         }
         Owner::Heap(hi) => {
             ui.separator();
-            if let Some(h) = space.heaps.iter().find(|h| h.index == *hi) {
+            if let Some(h) = space.heaps.iter().find(|h| h.index == *hi as usize) {
                 if ui.link(RichText::new(format!("Heap {} at {}", h.index, hex(h.base_addr))).strong()).clicked() {
                     select = space.region_index_at(h.base_addr);
                 }
@@ -148,10 +148,11 @@ pub fn details_ui(ui: &mut Ui, space: &AddressSpace, index: usize) -> Option<usi
                 }
             }
         }
-        Owner::File(path) => {
+        Owner::File => {
             ui.separator();
+            let path = &r.label;
             if ui.link(RichText::new(format!("File {path}")).strong()).clicked() {
-                select = space.regions.iter().position(|o| matches!(&o.owner, Owner::File(p) if p == path));
+                select = space.regions.iter().position(|o| o.owner == Owner::File && o.label == *path);
             }
         }
     }

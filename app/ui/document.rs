@@ -367,7 +367,7 @@ impl Document {
         let Some(r) = self.selected.and_then(|i| self.space.regions.get(i)) else { return };
         match (&r.owner, r.kind) {
             (Owner::Thread(id), RegionKind::Stack | RegionKind::TEB) => self.panels.selected_thread = Some(*id),
-            (Owner::Module(m), RegionKind::Image) => self.panels.selected_module = Some(*m),
+            (Owner::Module(m), RegionKind::Image) => self.panels.selected_module = Some(*m as usize),
             _ => {}
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::painter::Painter;
 use crate::dump::linux_maps::{self, MapsLine, MapsText};
 use crate::dump::model::{Heap, Module, Thread};
-use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+use crate::dump::region::{Label, Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
 /// Every mapping classified, the gaps between them `Free`; guard pages below
 /// thread stacks marked. Returns the painter and the heaps found ([heap] is
@@ -18,6 +18,7 @@ pub(crate) fn linux_maps_painter(
     limit: u64,
     maps: &MapsText<'_>,
     modules: &[Module],
+    module_labels: &[Label],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     threads: &[Thread],
 ) -> (Painter, Vec<Heap>) {
@@ -27,7 +28,7 @@ pub(crate) fn linux_maps_painter(
     }
     let mut heaps = Vec::new();
     let lines = || linux_maps::lines(maps.text).flatten().filter(|l| l.start < limit);
-    let regions = lines().map(|l| classify(&l, &by_path, module_index_at, modules, threads, &mut heaps));
+    let regions = lines().map(|l| classify(&l, &by_path, module_index_at, module_labels, threads, &mut heaps));
     let free = Region::blank(0, 0, RegionKind::Free, RegionState::Free);
     let mut p = if maps.summary.sorted {
         Painter::from_sorted(limit, free, regions)
@@ -48,7 +49,7 @@ fn classify(
     l: &MapsLine,
     by_path: &HashMap<&str, usize>,
     module_index_at: &dyn Fn(u64) -> Option<usize>,
-    modules: &[Module],
+    module_labels: &[Label],
     threads: &[Thread],
     heaps: &mut Vec<Heap>,
 ) -> Region {
@@ -60,29 +61,29 @@ fn classify(
     let module = by_path.get(l.path.as_ref()).copied().or_else(|| module_index_at(l.start).filter(|_| is_file));
     let stack_thread = stack_owner(l, threads);
     let (kind, ty, owner, label) = if let Some(i) = module {
-        (RegionKind::Image, RegionType::Image, Owner::Module(i), modules[i].name.clone())
+        (RegionKind::Image, RegionType::Image, Owner::module(i), module_labels[i].clone())
     } else if l.path == "[heap]" {
         heaps.push(Heap { index: heaps.len(), base_addr: l.start });
-        (RegionKind::Heap, RegionType::Private, Owner::Heap(heaps.len() - 1), "[heap]".to_string())
+        (RegionKind::Heap, RegionType::Private, Owner::heap(heaps.len() - 1), "[heap]".into())
     } else if let Some(tid) = stack_thread {
         let label = if no_access { format!("stack guard of thread {tid}") } else { format!("stack of thread {tid}") };
-        (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label)
+        (RegionKind::Stack, RegionType::Private, Owner::Thread(tid), label.into())
     } else if l.path == "[stack]" || l.path.starts_with("[stack:") {
-        (RegionKind::Stack, RegionType::Private, Owner::None, l.path.to_string())
+        (RegionKind::Stack, RegionType::Private, Owner::None, l.path.as_ref().into())
     } else if l.path == "[vdso]" {
-        (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".to_string())
+        (RegionKind::Image, RegionType::Image, Owner::None, "[vdso]".into())
     } else if l.path.starts_with('[') {
         // [vvar], [vsyscall] and friends: kernel-provided, shared.
-        (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.to_string())
+        (RegionKind::Shareable, RegionType::Mapped, Owner::None, l.path.as_ref().into())
     } else if !l.path.is_empty() {
         let kind = if l.shared && l.write { RegionKind::Shareable } else { RegionKind::MappedFile };
-        (kind, RegionType::Mapped, Owner::File(l.path.to_string()), l.path.to_string())
+        (kind, RegionType::Mapped, Owner::File, l.path.as_ref().into())
     } else if l.shared {
-        (RegionKind::Shareable, RegionType::Mapped, Owner::None, String::new())
+        (RegionKind::Shareable, RegionType::Mapped, Owner::None, Label::EMPTY)
     } else if no_access {
-        (RegionKind::Reserved, RegionType::Private, Owner::None, String::new())
+        (RegionKind::Reserved, RegionType::Private, Owner::None, Label::EMPTY)
     } else {
-        (RegionKind::PrivateData, RegionType::Private, Owner::None, String::new())
+        (RegionKind::PrivateData, RegionType::Private, Owner::None, Label::EMPTY)
     };
     Region {
         base_addr: l.start,
@@ -128,10 +129,11 @@ fn mark_stack_guards<'a>(p: &mut Painter, lines: impl Iterator<Item = MapsLine<'
             && guard.path.is_empty()
             && let Some(tid) = stack_owner(&stack, threads)
         {
+            let label = Label::from(format!("stack guard of thread {tid}"));
             p.modify(guard.start, guard.end, |r| {
                 r.kind = RegionKind::Stack;
                 r.owner = Owner::Thread(tid);
-                r.label = format!("stack guard of thread {tid}");
+                r.label = label.clone();
             });
         }
         previous = Some(stack);

@@ -5,11 +5,13 @@
 //! Read here rather than with minidump's MinidumpMemoryInfoList so that a list
 //! cut short by truncation keeps the entries it still holds.
 
+use std::sync::LazyLock;
+
 use scroll::Pread;
 
 use super::painter::Painter;
-use crate::dump::model::{MemoryInfoStates, Module};
-use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+use crate::dump::model::MemoryInfoStates;
+use crate::dump::region::{Label, Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
 const MEM_COMMIT: u32 = 0x1000;
 const MEM_RESERVE: u32 = 0x2000;
@@ -17,6 +19,10 @@ const MEM_FREE: u32 = 0x10000;
 const MEM_PRIVATE: u32 = 0x20000;
 const MEM_MAPPED: u32 = 0x40000;
 const MEM_IMAGE: u32 = 0x100_0000;
+
+/// Labels many regions may carry, allocated once.
+static NO_MODULE_RECORD: LazyLock<Label> = LazyLock::new(|| Label::from("image without a module record"));
+static GRANULE_TAIL: LazyLock<Label> = LazyLock::new(|| Label::from("rest of a 64 KiB allocation granule"));
 
 /// One MINIDUMP_MEMORY_INFO entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,13 +36,54 @@ pub(crate) struct MemInfoEntry {
     pub ty: u32,
 }
 
-/// Reads the entries the stream holds (header: u32 size_of_header, u32
-/// size_of_entry, u64 count).
-pub(crate) fn read_memory_info_list(stream: &[u8], warnings: &mut Vec<String>) -> Vec<MemInfoEntry> {
+/// The entries of a MemoryInfoList stream, read in place from the mapped
+/// file: a million entries are 48 MB that need not be copied.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct MemInfoList<'a> {
+    /// The entries' bytes: `len` entries of `entry_size` bytes.
+    entries: &'a [u8],
+    entry_size: usize,
+    len: usize,
+}
+
+impl<'a> MemInfoList<'a> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Entry `i` (< len): the bytes are there, checked when the list was read.
+    pub fn get(&self, i: usize) -> MemInfoEntry {
+        let e = &self.entries[i * self.entry_size..][..48];
+        // The 48 bytes are there (checked when the list was read), so no default is ever used.
+        let u64_at = |at: usize| e[at..].first_chunk().map_or(0, |b| u64::from_le_bytes(*b));
+        let u32_at = |at: usize| e[at..].first_chunk().map_or(0, |b| u32::from_le_bytes(*b));
+        MemInfoEntry {
+            base: u64_at(0),
+            alloc_base: u64_at(8),
+            alloc_protect: u32_at(16),
+            size: u64_at(24),
+            state: u32_at(32),
+            protect: u32_at(36),
+            ty: u32_at(40),
+        }
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = MemInfoEntry> + '_ {
+        (0..self.len).map(|i| self.get(i))
+    }
+}
+
+/// The entries the stream holds (header: u32 size_of_header, u32
+/// size_of_entry, u64 count), never more than fit in it.
+pub(crate) fn read_memory_info_list<'a>(stream: &'a [u8], warnings: &mut Vec<String>) -> MemInfoList<'a> {
     let header = (stream.pread_with::<u32>(0, scroll::LE), stream.pread_with::<u32>(4, scroll::LE));
     let (Ok(header_size), Ok(entry_size)) = header else {
         warnings.push("MemoryInfoList: stream too short for its header".into());
-        return Vec::new();
+        return MemInfoList::default();
     };
     let (header_size, entry_size) = (header_size as usize, entry_size as usize);
     // MINIDUMP_MEMORY_INFO_LIST's count is a u64 (16-byte header), but some
@@ -47,43 +94,26 @@ pub(crate) fn read_memory_info_list(stream: &[u8], warnings: &mut Vec<String>) -
     };
     let Ok(count) = count else {
         warnings.push("MemoryInfoList: stream too short for its header".into());
-        return Vec::new();
+        return MemInfoList::default();
     };
     if entry_size < 48 || header_size < 12 || header_size > stream.len() {
         warnings.push(format!(
             "MemoryInfoList: implausible header (header {header_size} bytes, entry {entry_size} bytes); list ignored"
         ));
-        return Vec::new();
+        return MemInfoList::default();
     }
     let fits = (stream.len() - header_size) / entry_size;
     if count > fits as u64 {
         warnings.push(format!("MemoryInfoList: claims {count} entries but the stream holds {fits}; reading {fits}"));
     }
-    let n = count.min(fits as u64) as usize;
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let at = header_size + i * entry_size;
-        let e = &stream[at..at + entry_size];
-        let (Ok(base), Ok(alloc_base), Ok(alloc_protect), Ok(size), Ok(state), Ok(protect), Ok(ty)) = (
-            e.pread_with::<u64>(0, scroll::LE),
-            e.pread_with::<u64>(8, scroll::LE),
-            e.pread_with::<u32>(16, scroll::LE),
-            e.pread_with::<u64>(24, scroll::LE),
-            e.pread_with::<u32>(32, scroll::LE),
-            e.pread_with::<u32>(36, scroll::LE),
-            e.pread_with::<u32>(40, scroll::LE),
-        ) else {
-            break;
-        };
-        out.push(MemInfoEntry { base, alloc_base, alloc_protect, size, state, protect, ty });
-    }
-    out
+    let len = count.min(fits as u64) as usize;
+    MemInfoList { entries: &stream[header_size..header_size + len * entry_size], entry_size, len }
 }
 
 /// Counts entries by state.
-pub(crate) fn count_states(entries: &[MemInfoEntry]) -> MemoryInfoStates {
+pub(crate) fn count_states(entries: &MemInfoList<'_>) -> MemoryInfoStates {
     let mut c = MemoryInfoStates::default();
-    for e in entries {
+    for e in entries.iter() {
         match e.state {
             MEM_FREE => c.free += 1,
             MEM_COMMIT => c.commit += 1,
@@ -107,8 +137,8 @@ fn mask(pointer_bits: u32, a: u64) -> u64 {
 pub(crate) fn memory_info_painter(
     limit: u64,
     fill: Region,
-    entries: &[MemInfoEntry],
-    modules: &[Module],
+    entries: &MemInfoList<'_>,
+    module_labels: &[Label],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     pointer_bits: u32,
     warnings: &mut Vec<String>,
@@ -123,18 +153,18 @@ pub(crate) fn memory_info_painter(
     if in_order {
         let regions = entries
             .iter()
-            .map(|e| region_from_entry(e, mask(pointer_bits, e.base), modules, module_index_at, pointer_bits));
+            .map(|e| region_from_entry(&e, mask(pointer_bits, e.base), module_labels, module_index_at, pointer_bits));
         return Painter::from_sorted(limit, fill, regions);
     }
     let mut painter = Painter::new(limit, fill);
-    paint_memory_info(&mut painter, entries, modules, module_index_at, pointer_bits, warnings);
+    paint_memory_info(&mut painter, entries, module_labels, module_index_at, pointer_bits, warnings);
     painter
 }
 
 fn paint_memory_info(
     painter: &mut Painter,
-    entries: &[MemInfoEntry],
-    modules: &[Module],
+    entries: &MemInfoList<'_>,
+    module_labels: &[Label],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     pointer_bits: u32,
     warnings: &mut Vec<String>,
@@ -142,7 +172,7 @@ fn paint_memory_info(
     let mut overlaps = 0usize;
     let mut bad = 0usize;
     let mut prev_end = 0u64;
-    for e in entries {
+    for e in entries.iter() {
         let base = mask(pointer_bits, e.base);
         let Some(end) = base.checked_add(e.size).filter(|_| e.size > 0) else {
             bad += 1;
@@ -152,7 +182,7 @@ fn paint_memory_info(
             overlaps += 1;
         }
         prev_end = prev_end.max(end);
-        painter.paint(region_from_entry(e, base, modules, module_index_at, pointer_bits));
+        painter.paint(region_from_entry(&e, base, module_labels, module_index_at, pointer_bits));
     }
     if overlaps > 0 {
         warnings.push(format!("MemoryInfoList: {overlaps} entries overlap earlier ones (the later entry wins)"));
@@ -165,7 +195,7 @@ fn paint_memory_info(
 fn region_from_entry(
     e: &MemInfoEntry,
     base: u64,
-    modules: &[Module],
+    module_labels: &[Label],
     module_index_at: &dyn Fn(u64) -> Option<usize>,
     pointer_bits: u32,
 ) -> Region {
@@ -184,15 +214,15 @@ fn region_from_entry(
     let protect = Protection(e.protect);
     let alloc_base = mask(pointer_bits, e.alloc_base);
     let mut owner = Owner::None;
-    let mut label = String::new();
+    let mut label = Label::EMPTY;
     let kind = match (state, ty) {
         (RegionState::Free, _) => RegionKind::Free,
         (_, Some(RegionType::Image)) => {
             if let Some(i) = module_index_at(base).or_else(|| module_index_at(alloc_base)) {
-                owner = Owner::Module(i);
-                label = modules[i].name.clone();
+                owner = Owner::module(i);
+                label = module_labels[i].clone();
             } else {
-                label = "image without a module record".into();
+                label = NO_MODULE_RECORD.clone();
             }
             RegionKind::Image
         }
@@ -221,24 +251,23 @@ fn region_from_entry(
 }
 
 /// The highest end address the entries mention.
-pub(crate) fn highest_end(entries: &[MemInfoEntry], pointer_bits: u32) -> u64 {
+pub(crate) fn highest_end(entries: &MemInfoList<'_>, pointer_bits: u32) -> u64 {
     entries.iter().filter_map(|e| mask(pointer_bits, e.base).checked_add(e.size)).max().unwrap_or(0)
 }
 
 /// Free space that starts inside a 64 KiB allocation granule: the rest of that
-/// granule cannot be allocated (VMMap's "Unusable").
-pub(crate) fn mark_unusable(painter: &mut Painter, free_starts: &[(u64, u64)]) {
+/// granule cannot be allocated (VMMap's "Unusable"). Two linear passes: split
+/// each such free region at its granule's end, then mark the heads.
+pub(crate) fn mark_unusable(painter: &mut Painter) {
     const GRANULE: u64 = 0x10000;
-    for &(base, end) in free_starts {
-        if base % GRANULE == 0 {
-            continue;
-        }
-        let granule_end = (base / GRANULE + 1) * GRANULE;
-        painter.modify(base, end.min(granule_end), |r| {
+    let unaligned_free = |r: &Region| r.state == RegionState::Free && !r.base_addr.is_multiple_of(GRANULE);
+    painter.split_each(|r| unaligned_free(r).then(|| (r.base_addr / GRANULE + 1) * GRANULE));
+    painter.for_each(|r| {
+        if unaligned_free(r) {
             r.kind = RegionKind::Unusable;
-            r.label = "rest of a 64 KiB allocation granule".into();
-        });
-    }
+            r.label = GRANULE_TAIL.clone();
+        }
+    });
 }
 
 #[cfg(test)]
@@ -270,8 +299,8 @@ mod tests {
         let mut w = Vec::new();
         let e = read_memory_info_list(&s, &mut w);
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].size, 0x2000);
-        assert_eq!(e[0].ty, MEM_PRIVATE);
+        assert_eq!(e.get(0).size, 0x2000);
+        assert_eq!(e.get(0).ty, MEM_PRIVATE);
         assert_eq!(w.len(), 1);
     }
 

@@ -9,12 +9,12 @@ mod painter;
 mod synthesized;
 mod windows;
 
-pub(crate) use memory_info::{MemInfoEntry, count_states, highest_end, read_memory_info_list};
+pub(crate) use memory_info::{MemInfoList, count_states, highest_end, read_memory_info_list};
 
-use crate::dump::captured::CapturedMemory;
+use crate::dump::captured::{CapturedMemory, CapturedRange};
 use crate::dump::linux_maps::MapsText;
 use crate::dump::model::{Heap, Module, Platform, RegionSource, Thread};
-use crate::dump::region::{Region, RegionKind, RegionState};
+use crate::dump::region::{Label, Region, RegionKind, RegionState};
 use painter::Painter;
 
 pub(crate) struct RegionInputs<'a> {
@@ -25,7 +25,7 @@ pub(crate) struct RegionInputs<'a> {
     pub threads: &'a [Thread],
     pub captured: &'a CapturedMemory,
     pub dump: &'a [u8],
-    pub memory_info: Option<Vec<MemInfoEntry>>,
+    pub memory_info: Option<MemInfoList<'a>>,
     pub linux_maps: Option<MapsText<'a>>,
 }
 
@@ -42,8 +42,27 @@ fn module_index_at(modules: &[Module], addr: u64) -> Option<usize> {
     (i > 0 && modules[i - 1].contains(addr)).then(|| i - 1)
 }
 
+/// Sets each region's captured byte count: one walk along both sorted lists
+/// (a search per region costs a million binary searches at 1M regions).
+fn count_captured(regions: &mut [Region], ranges: &[CapturedRange]) {
+    let mut first = 0;
+    for r in regions {
+        let (base, end) = (r.base_addr, r.end_addr());
+        while ranges.get(first).is_some_and(|c| c.end_addr() <= base) {
+            first += 1;
+        }
+        r.captured_bytes = ranges[first..]
+            .iter()
+            .take_while(|c| c.base_addr < end)
+            .map(|c| c.end_addr().min(end) - c.base_addr.max(base))
+            .sum();
+    }
+}
+
 pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -> BuiltRegions {
     let find_module = |addr: u64| module_index_at(inp.modules, addr);
+    // One shared label per module for all of its regions.
+    let module_labels: Vec<Label> = inp.modules.iter().map(|m| Label::from(&m.name)).collect();
     let (peb_addr, mut heaps) = if inp.platform == Platform::Windows {
         match windows::find_peb(inp.threads, inp.captured, inp.dump, inp.pointer_bits, inp.limit) {
             Some(peb) => {
@@ -66,14 +85,12 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
                 inp.limit,
                 fill,
                 &entries,
-                inp.modules,
+                &module_labels,
                 &find_module,
                 inp.pointer_bits,
                 warnings,
             );
-            let free: Vec<(u64, u64)> =
-                p.iter().filter(|r| r.state == RegionState::Free).map(|r| (r.base_addr, r.end_addr())).collect();
-            memory_info::mark_unusable(&mut p, &free);
+            memory_info::mark_unusable(&mut p);
             if inp.platform == Platform::Windows {
                 windows::mark_objects_by_allocation(&mut p, inp.threads, &heaps, peb_addr, inp.pointer_bits);
             }
@@ -81,7 +98,8 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
         }
         (None, Some(maps)) => {
             // Lines at or past the user limit (the kernel's) are clamped away.
-            let (p, found) = linux::linux_maps_painter(inp.limit, &maps, inp.modules, &find_module, inp.threads);
+            let (p, found) =
+                linux::linux_maps_painter(inp.limit, &maps, inp.modules, &module_labels, &find_module, inp.threads);
             heaps = found;
             (p, RegionSource::LinuxMaps, maps.summary.lines)
         }
@@ -101,8 +119,6 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
         }
     };
     let mut regions = painter.into_regions();
-    for r in &mut regions {
-        r.captured_bytes = inp.captured.captured_in(r.base_addr, r.end_addr());
-    }
+    count_captured(&mut regions, inp.captured.ranges());
     BuiltRegions { regions, source, source_entry_count: count, peb_addr, heaps }
 }

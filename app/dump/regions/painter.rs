@@ -7,8 +7,10 @@
 //! a plain sorted vector and stays one while paints and modifications fall
 //! on existing region boundaries (a whole mapping relabelled, a guard page
 //! marked): the regions then cost their own size once, with no tree nodes
-//! and no copy at the end. The first paint that has to split converts it to
-//! the tree.
+//! and no copy at the end. Marks that must split regions (TEBs inside a
+//! region, the unusable tail of a granule) split them all first in one pass
+//! ([`Painter::split_at_all`]), in place; only a paint or modification that
+//! still has to split converts the vector to the tree.
 
 use std::collections::BTreeMap;
 
@@ -115,6 +117,97 @@ impl Painter {
         tail.size_bytes = tail.end_addr() - addr;
         tail.base_addr = addr;
         map.insert(addr, tail);
+    }
+
+    /// Ensures a region starts at each of `points` inside the space. With the
+    /// sorted vector this is one pass from the back, in place (each region
+    /// moves once, to its place after the splits below it), so that marks
+    /// that split many regions neither copy the map nor convert it to the tree.
+    pub fn split_at_all(&mut self, mut points: Vec<u64>) {
+        points.retain(|&a| a > 0 && a < self.limit);
+        points.sort_unstable();
+        points.dedup();
+        let Store::Sorted(v) = &mut self.store else {
+            points.into_iter().for_each(|a| self.split_at(a));
+            return;
+        };
+        // Only points strictly inside a region split anything.
+        points.retain(|&a| {
+            let i = v.partition_point(|r| r.base_addr <= a);
+            i > 0 && v[i - 1].base_addr != a && v[i - 1].contains(a)
+        });
+        if points.is_empty() {
+            return;
+        }
+        let n = v.len();
+        v.reserve_exact(points.len());
+        let filler = Region::blank(0, 0, v[0].kind, v[0].state);
+        v.resize(n + points.len(), filler.clone());
+        // Walking down: `write` stays at or above `read` (the slots between
+        // them are for the splits still to come below), so nothing unread
+        // is overwritten.
+        let mut write = v.len();
+        let mut pending = points.len();
+        for read in (0..n).rev() {
+            let mut r = std::mem::replace(&mut v[read], filler.clone());
+            while pending > 0 && points[pending - 1] > r.base_addr {
+                let at = points[pending - 1];
+                let mut piece = r.clone();
+                piece.base_addr = at;
+                piece.size_bytes = r.end_addr() - at;
+                r.size_bytes = at - r.base_addr;
+                write -= 1;
+                v[write] = piece;
+                pending -= 1;
+            }
+            write -= 1;
+            v[write] = r;
+        }
+        debug_assert_eq!((write, pending), (0, 0));
+    }
+
+    /// Splits each region at most once, where `at` says (an address strictly
+    /// inside it), in one linear pass: with the sorted vector, in place from
+    /// the back as [`Painter::split_at_all`] does, without searching for each
+    /// point in a million regions.
+    pub fn split_each(&mut self, at: impl Fn(&Region) -> Option<u64>) {
+        let inside = |r: &Region| at(r).filter(|&a| a > r.base_addr && a < r.end_addr());
+        let Store::Sorted(v) = &mut self.store else {
+            let points: Vec<u64> = self.iter().filter_map(inside).collect();
+            points.into_iter().for_each(|a| self.split_at(a));
+            return;
+        };
+        let extra = v.iter().filter(|r| inside(r).is_some()).count();
+        if extra == 0 {
+            return;
+        }
+        let n = v.len();
+        v.reserve_exact(extra);
+        let filler = Region::blank(0, 0, v[0].kind, v[0].state);
+        v.resize(n + extra, filler.clone());
+        let mut write = v.len();
+        for read in (0..n).rev() {
+            let mut r = std::mem::replace(&mut v[read], filler.clone());
+            if let Some(split) = inside(&r) {
+                let mut piece = r.clone();
+                piece.base_addr = split;
+                piece.size_bytes = r.end_addr() - split;
+                r.size_bytes = split - r.base_addr;
+                write -= 1;
+                v[write] = piece;
+            }
+            write -= 1;
+            v[write] = r;
+        }
+        debug_assert_eq!(write, 0);
+    }
+
+    /// Applies `f` to every region, in address order.
+    pub fn for_each(&mut self, f: impl FnMut(&mut Region)) {
+        match &mut self.store {
+            Store::Sorted(v) => v.iter_mut().for_each(f),
+            Store::Tree(map) => map.values_mut().for_each(f),
+        }
     }
 
     /// Clamps [base, end) to the space; None when nothing is left.
@@ -274,6 +367,44 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    #[test]
+    fn split_at_all_stays_sorted_and_matches_single_splits() {
+        let r = |base: u64, size: u64, kind| Region { base_addr: base, size_bytes: size, ..blank(kind) };
+        let regions = || vec![r(0x1000, 0x3000, RegionKind::Image), r(0x8000, 0x2000, RegionKind::Heap)];
+        let points = vec![0x9000, 0x2000, 0x3000, 0x1000, 0x2000, 0x5000, 0x20000, 0, 0x9800];
+        let mut bulk = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        bulk.split_at_all(points.clone());
+        assert!(matches!(bulk.store, Store::Sorted(_)), "no tree");
+        let mut single = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        for p in points {
+            single.split_at(p);
+        }
+        let (a, b) = (bulk.into_regions(), single.into_regions());
+        check_cover(&a, 0x10000);
+        assert_eq!(a, b);
+        let bases: Vec<u64> = a.iter().map(|x| x.base_addr).collect();
+        assert_eq!(bases, [0, 0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x8000, 0x9000, 0x9800, 0xA000]);
+    }
+
+    #[test]
+    fn split_each_matches_single_splits_sorted_or_not() {
+        let r = |base: u64, size: u64, kind| Region { base_addr: base, size_bytes: size, ..blank(kind) };
+        let regions = || vec![r(0x1000, 0x3000, RegionKind::Image), r(0x8000, 0x2000, RegionKind::Heap)];
+        // The middle page of every region of three pages or more; none of the others.
+        let at = |x: &Region| (x.size_bytes >= 0x3000).then_some(x.base_addr + 0x1000);
+        let mut sorted = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        let mut tree = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
+        tree.tree();
+        sorted.split_each(at);
+        tree.split_each(at);
+        assert!(matches!(sorted.store, Store::Sorted(_)), "no tree");
+        let (a, b) = (sorted.into_regions(), tree.into_regions());
+        check_cover(&a, 0x10000);
+        assert_eq!(a, b);
+        let bases: Vec<u64> = a.iter().map(|x| x.base_addr).collect();
+        assert_eq!(bases, [0, 0x1000, 0x2000, 0x4000, 0x5000, 0x8000, 0xA000, 0xB000]);
+    }
+
     /// What a painter must equal: one kind per page, painted naively.
     fn model(limit_pages: u64, ops: &[(bool, u64, u64, u8)]) -> Vec<RegionKind> {
         let mut pages = vec![RegionKind::Unknown; limit_pages as usize];
@@ -316,6 +447,10 @@ mod tests {
                 if paint {
                     p.paint(Region { base_addr: base, size_bytes: end - base, ..blank(k) });
                 } else {
+                    if kind % 2 == 0 {
+                        // Splitting first (as the marks do) changes no page.
+                        p.split_at_all(vec![end, base, first / 2 * PAGE]);
+                    }
                     p.modify(base, end, |r| if r.kind != RegionKind::Free { r.kind = k });
                 }
             }

@@ -7,7 +7,7 @@ use super::painter::Painter;
 use super::windows;
 use crate::dump::captured::CapturedMemory;
 use crate::dump::model::{Heap, Module, Platform, Thread};
-use crate::dump::region::{Owner, Protection, Region, RegionKind, RegionState, RegionType};
+use crate::dump::region::{Label, Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
 pub(crate) struct SynthInputs<'a> {
     pub platform: Platform,
@@ -19,7 +19,7 @@ pub(crate) struct SynthInputs<'a> {
     pub peb: Option<u64>,
 }
 
-fn known(base: u64, size: u64, kind: RegionKind, ty: RegionType, owner: Owner, label: String) -> Region {
+fn known(base: u64, size: u64, kind: RegionKind, ty: RegionType, owner: Owner, label: Label) -> Region {
     Region {
         base_addr: base,
         size_bytes: size,
@@ -50,7 +50,7 @@ pub(crate) fn paint_synthesized(p: &mut Painter, s: &SynthInputs<'_>) {
                 c.size_bytes,
                 RegionKind::Heap,
                 RegionType::Private,
-                Owner::Heap(h.index),
+                Owner::heap(h.index),
                 windows::heap_label(h.index),
             ));
         }
@@ -62,8 +62,8 @@ pub(crate) fn paint_synthesized(p: &mut Painter, s: &SynthInputs<'_>) {
                 m.size_bytes,
                 RegionKind::Image,
                 RegionType::Image,
-                Owner::Module(i),
-                m.name.clone(),
+                Owner::module(i),
+                Label::from(&m.name),
             ));
         }
     }
@@ -80,7 +80,7 @@ pub(crate) fn paint_synthesized(p: &mut Painter, s: &SynthInputs<'_>) {
                 RegionKind::Stack,
                 RegionType::Private,
                 Owner::Thread(t.id),
-                label,
+                label.into(),
             ));
         }
     }
@@ -88,7 +88,14 @@ pub(crate) fn paint_synthesized(p: &mut Painter, s: &SynthInputs<'_>) {
         let o = windows::offsets(s.pointer_bits);
         for t in s.threads.iter().filter(|t| t.teb_addr != 0) {
             let label = format!("TEB of thread {}", windows::thread_label(t.id));
-            p.paint(known(t.teb_addr, o.teb_size, RegionKind::TEB, RegionType::Private, Owner::Thread(t.id), label));
+            p.paint(known(
+                t.teb_addr,
+                o.teb_size,
+                RegionKind::TEB,
+                RegionType::Private,
+                Owner::Thread(t.id),
+                label.into(),
+            ));
         }
         if let Some(peb) = s.peb {
             p.paint(known(peb, o.peb_size, RegionKind::PEB, RegionType::Private, Owner::None, "PEB".into()));

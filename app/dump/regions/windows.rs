@@ -9,7 +9,7 @@
 use super::painter::Painter;
 use crate::dump::captured::CapturedMemory;
 use crate::dump::model::{Heap, Thread};
-use crate::dump::region::{Owner, RegionKind, RegionState, RegionType};
+use crate::dump::region::{Label, Owner, RegionKind, RegionState, RegionType};
 
 /// More heaps than this in PEB.NumberOfHeaps is taken as corruption.
 const MAX_HEAPS: u32 = 4096;
@@ -141,15 +141,13 @@ pub(crate) fn mark_objects_by_allocation(
         if r.ty != Some(RegionType::Private) || r.alloc_base_addr == 0 {
             continue;
         }
-        let label = thread_label(t.id);
+        let id = thread_label(t.id);
+        let (guard, stack) =
+            (Label::from(format!("stack guard of thread {id}")), Label::from(format!("stack of thread {id}")));
         mark_allocation(p, r.alloc_base_addr, |r| {
             r.kind = RegionKind::Stack;
             r.owner = Owner::Thread(t.id);
-            r.label = if r.protect.is_guard() {
-                format!("stack guard of thread {label}")
-            } else {
-                format!("stack of thread {label}")
-            };
+            r.label = if r.protect.is_guard() { guard.clone() } else { stack.clone() };
         });
     }
     for h in heaps {
@@ -157,17 +155,18 @@ pub(crate) fn mark_objects_by_allocation(
         if r.ty != Some(RegionType::Private) || r.alloc_base_addr == 0 {
             continue;
         }
+        let label = heap_label(h.index);
         mark_allocation(p, r.alloc_base_addr, |r| {
             r.kind = RegionKind::Heap;
-            r.owner = Owner::Heap(h.index);
-            r.label = heap_label(h.index);
+            r.owner = Owner::heap(h.index);
+            r.label = label.clone();
         });
     }
     mark_teb_peb(p, threads, peb, pointer_bits);
 }
 
-pub(crate) fn heap_label(index: usize) -> String {
-    if index == 0 { "process heap (heap 0)".into() } else { format!("heap {index}") }
+pub(crate) fn heap_label(index: usize) -> Label {
+    if index == 0 { "process heap (heap 0)".into() } else { format!("heap {index}").into() }
 }
 
 /// KUSER_SHARED_DATA: the page the kernel shares with every process, at the
@@ -187,8 +186,12 @@ pub(crate) fn mark_teb_peb(p: &mut Painter, threads: &[Thread], peb: Option<u64>
         let end = r.end_addr();
         p.modify(KUSER_SHARED_DATA, end, |r| r.label = "KUSER_SHARED_DATA".into());
     }
-    for t in threads.iter().filter(|t| t.teb_addr != 0) {
-        let label = format!("TEB of thread {}", thread_label(t.id));
+    // Split every TEB and the PEB out at once: one pass, however many threads.
+    let tebs = threads.iter().filter(|t| t.teb_addr != 0);
+    let ranges = tebs.clone().map(|t| (t.teb_addr, o.teb_size)).chain(peb.map(|peb| (peb, o.peb_size)));
+    p.split_at_all(ranges.flat_map(|(base, size)| [base, base.saturating_add(size)]).collect());
+    for t in tebs {
+        let label = Label::from(format!("TEB of thread {}", thread_label(t.id)));
         p.modify(t.teb_addr, t.teb_addr.saturating_add(o.teb_size), |r| {
             if r.state != RegionState::Free {
                 r.kind = RegionKind::TEB;
