@@ -15,7 +15,7 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worke
 
 fn instances(built: &BuiltScene) -> Vec<u8> {
     match built {
-        BuiltScene::Flat(s) => bytemuck::cast_slice(&s.instances).to_vec(),
+        BuiltScene::Flat(s) => bytemuck::cast_slice(s.instances()).to_vec(),
         BuiltScene::ThreeD(d) => bytemuck::cast_slice(&d.instances).to_vec(),
     }
 }

@@ -267,3 +267,38 @@ fn the_window_filters_and_colouring_reach_the_export() {
     assert_eq!(count(theme::kind_color(RegionKind::Image).to_array()), 0, "Image drawn though hidden");
     assert!(count(theme::kind_color(RegionKind::Stack).to_array()) > 10_000, "the stacks fill the treemap");
 }
+
+/// `memscape bench-gpu` (hidden): the window's renderers draw the demo's
+/// views frame after frame; the counts are the scene's and the
+/// percentiles are ordered.
+#[test]
+fn bench_gpu_prints_frame_percentiles_of_the_scene() {
+    if !gpu_available() {
+        return;
+    }
+    let space = AddressSpace::open(DEMO).unwrap();
+    for view in [View::Flat(ViewKind::Hilbert), View::City] {
+        let run = Command::new(env!("CARGO_BIN_EXE_memscape"))
+            .args(["bench-gpu", DEMO, "--view", view.name(), "--frames", "6", "--size", "320x200"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let text = String::from_utf8(run.stdout).unwrap();
+        let params = memscape::scene::ViewParams::new(
+            view,
+            &memscape::scene::Filters::default(),
+            Default::default(),
+            &Default::default(),
+            None,
+        );
+        let instances = match memscape::scene::build::build_scene(&space, &params, 1) {
+            memscape::scene::BuiltScene::Flat(s) => s.instances().len(),
+            memscape::scene::BuiltScene::ThreeD(s) => s.instances.len(),
+        };
+        assert!(text.contains(&format!(": {instances} instances, ")), "{view:?}: {text}");
+        let line = text.lines().find(|l| l.starts_with("6 frames: ")).unwrap_or_else(|| panic!("{text}"));
+        let ms: Vec<f64> = line.split(" ms").filter_map(|part| part.rsplit(' ').next()?.parse().ok()).collect();
+        assert_eq!(ms.len(), 4, "p50, p90, p99 and max in {line}");
+        assert!(ms[0] > 0.0 && ms.windows(2).all(|w| w[0] <= w[1]), "{line}");
+    }
+}

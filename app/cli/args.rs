@@ -292,6 +292,21 @@ pub enum Command {
         #[command(flatten)]
         symbols: SymbolArgs,
     },
+    /// Frame times of a view: the window's renderers drawing N frames with
+    /// a moving camera, as percentiles (for tests/benches/README.md).
+    #[command(hide = true)]
+    BenchGpu {
+        dump: PathBuf,
+        /// strip, hilbert, treemap, city or volume.
+        #[arg(long, value_parser = parse_view)]
+        view: View,
+        /// Frames timed (after one that uploads and warms up).
+        #[arg(long, default_value_t = 300)]
+        frames: u32,
+        /// Frame size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+        size: [u32; 2],
+    },
     /// Write a big synthetic Windows 10 x64 full-memory dump (for load tests).
     #[command(hide = true)]
     Synth {
@@ -317,9 +332,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether the command renders on the GPU without a window (`shot`, `gallery`).
+    /// Whether the command renders on the GPU without a window (`shot`, `gallery`, `bench-gpu`).
     pub fn renders_offscreen(&self) -> bool {
-        matches!(self, Command::Shot { .. } | Command::Gallery { .. })
+        matches!(self, Command::Shot { .. } | Command::Gallery { .. } | Command::BenchGpu { .. })
     }
 }
 

@@ -1,11 +1,11 @@
 //! The command line: clap definitions and the headless commands (info,
 //! regions, modules, threads, patterns, memory, strings, refs, diff, shot,
-//! gallery, and the hidden
-//! synth). Each command is thin: it opens the model through dump/, calls the
-//! layers below (analysis/ for findings, export/ for pictures, synth/ to
-//! write a dump) and prints. Nothing outside cli/ and main.rs names it.
+//! gallery, and the hidden synth and bench-gpu). Each command is thin: it
+//! opens the model through dump/, calls the layers below (analysis/ for
+//! findings, export/ for pictures, synth/ to write a dump) and prints. Nothing outside cli/ and main.rs names it.
 
 mod args;
+mod bench_gpu;
 mod diff;
 pub mod gallery;
 mod info;
@@ -113,5 +113,6 @@ pub fn run_timed(command: &Command, timings: &mut Timings, out: &mut dyn Write) 
             synth::run(&spec, output, out)
         }
         Command::Shot { .. } => shot::run(command, timings, out),
+        Command::BenchGpu { dump, view, frames, size } => bench_gpu::run(dump, *view, *frames, *size, timings, out),
     }
 }

@@ -19,6 +19,8 @@ struct Phase {
     took: Duration,
     /// Finer steps of the phase (the dump reader's), printed after it.
     detail: Vec<(&'static str, Duration)>,
+    /// The peak resident memory when the phase ended: where the memory went.
+    peak_after: Option<u64>,
 }
 
 impl Timings {
@@ -74,13 +76,15 @@ impl Timings {
     }
 
     fn add(&mut self, name: &'static str, took: Duration, detail: Vec<(&'static str, Duration)>) {
+        let peak_after = peak_rss_bytes();
         match self.phases.iter_mut().find(|p| p.name == name) {
             // A phase run twice (two renders) adds up.
             Some(p) => {
                 p.took += took;
                 p.detail.extend(detail);
+                p.peak_after = peak_after;
             }
-            None => self.phases.push(Phase { name, took, detail }),
+            None => self.phases.push(Phase { name, took, detail, peak_after }),
         }
     }
 
@@ -91,18 +95,27 @@ impl Timings {
             return Ok(());
         }
         for p in &self.phases {
-            writeln!(err, "timings: {:<10} {:>10}", p.name, ms(p.took))?;
+            match p.peak_after {
+                Some(b) => {
+                    writeln!(err, "timings: {:<10} {:>10}   (peak RSS {:.1} MiB after)", p.name, ms(p.took), mib(b))?
+                }
+                None => writeln!(err, "timings: {:<10} {:>10}", p.name, ms(p.took))?,
+            }
             for (step, took) in &p.detail {
                 writeln!(err, "timings:   {:<28} {:>10}", step, ms(*took))?;
             }
         }
         writeln!(err, "timings: {:<10} {:>10}", "total", ms(self.start.elapsed()))?;
         match peak_rss_bytes() {
-            Some(b) => writeln!(err, "timings: {:<10} {:>10.1} MiB", "peak RSS", b as f64 / (1024.0 * 1024.0))?,
+            Some(b) => writeln!(err, "timings: {:<10} {:>10.1} MiB", "peak RSS", mib(b))?,
             None => writeln!(err, "timings: {:<10} {:>10}", "peak RSS", "unknown")?,
         }
         Ok(())
     }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 fn ms(d: Duration) -> String {

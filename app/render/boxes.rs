@@ -37,6 +37,8 @@ use super::boxes_translucent::{MAX_SORTED_TRANSLUCENT, TranslucentBoxes};
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
 use super::lod::{self, BoxLod, Level};
+use super::upload::write_large;
+use std::borrow::Cow;
 
 /// A level of detail is drawn where its merged boxes span at most this many
 /// pixels (a run bounds the members it merges, so the gaps it fills are
@@ -152,7 +154,13 @@ impl BoxesRenderer {
     fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance], with_lod: bool) {
         let max_instances = (device.limits().max_buffer_size / BoxInstance::STRIDE) as usize;
         let instances = &instances[..instances.len().min(max_instances)];
-        let opaque: Vec<BoxInstance> = instances.iter().filter(|b| !b.is_translucent()).copied().collect();
+        // The opaque boxes: borrowed when that is all of them (the City), so
+        // a million boxes are not copied for nothing.
+        let opaque: Cow<'_, [BoxInstance]> = if instances.iter().any(BoxInstance::is_translucent) {
+            Cow::Owned(instances.iter().filter(|b| !b.is_translucent()).copied().collect())
+        } else {
+            Cow::Borrowed(instances)
+        };
         // A fully transparent box (premultiplied: it adds nothing) is not drawn,
         // unless its selection edges are.
         let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
@@ -165,9 +173,7 @@ impl BoxesRenderer {
             // Only selection or hover flags changed (a click): the coarser
             // levels carry no such flags and stay; the boxes themselves (level
             // 0 of each part) are rewritten in place.
-            if !opaque.is_empty() {
-                queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&opaque));
-            }
+            write_large(device, queue, &self.instance_buffer, 0, bytemuck::cast_slice(&opaque));
             if !self.translucent.boxes.is_empty() {
                 let at = u64::from(self.translucent_offset) * BoxInstance::STRIDE;
                 queue.write_buffer(&self.instance_buffer, at, bytemuck::cast_slice(&self.translucent.boxes));
@@ -176,18 +182,21 @@ impl BoxesRenderer {
             return;
         }
         self.uploaded_look = Some(look);
-        // Levels of detail (see super::lod) for what is not sorted every frame.
-        let build = |b: &[BoxInstance]| if with_lod { BoxLod::build(b) } else { BoxLod::flat(b) };
-        let mut opaque_lod = build(&opaque);
+        // Levels of detail (see super::lod) for what is not sorted every
+        // frame. Only the coarser levels are built aside: each part's boxes
+        // are written to the buffer from where they already are.
+        let levels = |b: &[BoxInstance], lod: bool| if lod { BoxLod::build_above(b) } else { BoxLod::flat_above(b) };
+        let mut opaque_lod = levels(&opaque, with_lod);
         let translucent = &self.translucent.boxes;
-        let mut translucent_lod = (translucent.len() > MAX_SORTED_TRANSLUCENT).then(|| build(translucent));
+        let sort_translucent = translucent.len() <= MAX_SORTED_TRANSLUCENT;
+        let mut translucent_lod = (!sort_translucent).then(|| levels(translucent, with_lod));
         let total = |o: &BoxLod, t: &Option<BoxLod>| {
-            o.instances.len() + t.as_ref().map_or(translucent.len(), |t| t.instances.len())
+            opaque.len() + o.instances.len() + translucent.len() + t.as_ref().map_or(0, |t| t.instances.len())
         };
         if total(&opaque_lod, &translucent_lod) > max_instances {
             // The coarser levels do not fit beside the boxes: draw them all.
-            opaque_lod = BoxLod::flat(&opaque);
-            translucent_lod = translucent_lod.map(|_| BoxLod::flat(translucent));
+            opaque_lod = BoxLod::flat_above(&opaque);
+            translucent_lod = translucent_lod.map(|_| BoxLod::flat_above(translucent));
         }
         let capacity_needed = total(&opaque_lod, &translucent_lod);
         if capacity_needed > self.instance_capacity {
@@ -195,14 +204,18 @@ impl BoxesRenderer {
             self.instance_buffer = create_instance_buffer(device, capacity);
             self.instance_capacity = capacity;
         }
-        let mut ordered = opaque_lod.instances;
-        let translucent_offset = ordered.len();
-        match &translucent_lod {
-            Some(t) => ordered.extend_from_slice(&t.instances),
-            None => ordered.extend_from_slice(translucent),
-        }
-        if !ordered.is_empty() {
-            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(&ordered));
+        // Opaque boxes and their coarser levels first, then the translucent
+        // ones and theirs, each written where it goes.
+        let stride = BoxInstance::STRIDE;
+        let write = |at: usize, boxes: &[BoxInstance]| {
+            write_large(device, queue, &self.instance_buffer, at as u64 * stride, bytemuck::cast_slice(boxes));
+        };
+        write(0, &opaque);
+        write(opaque.len(), &opaque_lod.instances);
+        let translucent_offset = opaque.len() + opaque_lod.instances.len();
+        write(translucent_offset, translucent);
+        if let Some(t) = &translucent_lod {
+            write(translucent_offset + translucent.len(), &t.instances);
         }
         self.opaque_count = u32::try_from(opaque.len()).unwrap_or(u32::MAX);
         self.translucent_count = u32::try_from(translucent.len()).unwrap_or(u32::MAX);

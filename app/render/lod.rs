@@ -8,11 +8,13 @@
 //!   neighbours) whose common bounding box is at most `merge_units` along the
 //!   merge axes: one item, the bounding box, looking like the run's heaviest
 //!   member. Runs nest, so every item of a level stands for a known run of
-//!   level-0 items.
+//!   level-0 items. A run either fits in `merge_units` or reaches at most
+//!   half that beyond its heaviest member ([`merge_runs`]), so long thin
+//!   items (the strip's full-height slices) merge along their row too.
 //! - **Choosing.** A 2D frame has one scale: it draws the coarsest level
-//!   whose merged quads are at most a pixel ([`level_for`]), where the
-//!   renderer's one-pixel minimum would have drawn the members onto the same
-//!   pixels anyway. A 3D frame needs more detail near the eye: starting from
+//!   whose merging changes at most [`FLAT_MERGE_MAX_PX`] (one) pixel
+//!   ([`level_for`]), where the renderer's one-pixel minimum would have
+//!   drawn the members onto the same pixels anyway. A 3D frame needs more detail near the eye: starting from
 //!   the coarsest level, each chunk is drawn at its level when it is far
 //!   enough, else the items it stands for are looked at one level finer
 //!   ([`refined_ranges`]).
@@ -135,44 +137,93 @@ impl<T: LodItem> Lod<T> {
         lod
     }
 
+    /// [`Lod::flat`] without a copy of `items`: level 0 alone, whose
+    /// items are held elsewhere (see [`Lod::build_above`]).
+    pub fn flat_above(items: &[T]) -> Lod<T> {
+        let level0 = Level {
+            merge_units: 0.0,
+            range: 0..items.len() as u32,
+            chunks: chunks_of(items, 0),
+            first_item: Vec::new(),
+        };
+        Lod { instances: Vec::new(), levels: vec![level0] }
+    }
+
     /// Builds the levels of `items` (level 0 is `items` itself).
     pub fn build(items: &[T]) -> Lod<T> {
-        let mut lod = Lod::flat(items);
-        if items.len() < LOD_MIN_INSTANCES {
-            return lod;
+        Lod::build_owned(items.to_vec())
+    }
+
+    /// [`Lod::build`] keeping `items` as level 0 rather than copying them.
+    pub fn build_owned(items: Vec<T>) -> Lod<T> {
+        let level0 = Lod::flat_above(&items).levels;
+        let mut lod = Lod { instances: items, levels: level0 };
+        lod.grow_levels(None);
+        lod
+    }
+
+    /// The levels of `items` without a copy of `items` itself: `levels` are
+    /// as [`Lod::build`]'s (level 0 is `0..items.len()`), but `instances`
+    /// holds only the coarser levels' items, which belong after `items`
+    /// (at `items.len()`). For uploads that write `items` from where they
+    /// already are.
+    pub fn build_above(items: &[T]) -> Lod<T> {
+        let mut lod = Lod::flat_above(items);
+        lod.grow_levels(Some(items));
+        lod
+    }
+
+    /// Adds the coarser levels to a lod holding level 0 alone: in
+    /// `instances`, or `external`ly (then `instances` starts at level 1).
+    /// Each level is merged from the one below where it lies (no copy of a
+    /// level is kept aside: a million items are 24-32 MB).
+    fn grow_levels(&mut self, external: Option<&[T]>) {
+        let n = self.levels[0].range.len();
+        let offset = if external.is_some() { n } else { 0 };
+        if n < LOD_MIN_INSTANCES {
+            return;
         }
-        let (min, max) = bounds(items);
+        let (min, max) = bounds(match external {
+            Some(items) => items,
+            None => &self.instances[..n],
+        });
         let extent = T::MERGE_AXES.iter().map(|&a| max[a] - min[a]).fold(0.0f32, f32::max);
         if !(extent.is_finite() && extent > 0.0) {
-            return lod;
+            return;
         }
         let mut merge_units = extent * FINEST_MERGE;
-        let mut below = items.to_vec();
-        let mut below_first: Vec<u32> = (0..items.len() as u32).collect();
-        while merge_units <= extent && below.len() >= MIN_LEVEL_INSTANCES {
-            let (merged, starts) = merge_runs(&below, merge_units);
-            if (merged.len() as f64) <= below.len() as f64 * MIN_SHRINK {
-                let first: Vec<u32> = starts.iter().map(|&s| below_first[s as usize]).collect();
-                lod.push_level(&merged, merge_units, first.clone());
-                below = merged;
-                below_first = first;
+        let mut below = 0;
+        while merge_units <= extent && self.levels[below].range.len() >= MIN_LEVEL_INSTANCES {
+            let range = self.levels[below].range.clone();
+            let (merged, starts) = {
+                let level = match (below, external) {
+                    (0, Some(items)) => items,
+                    _ => &self.instances[range.start as usize - offset..range.end as usize - offset],
+                };
+                merge_runs(level, merge_units)
+            };
+            if (merged.len() as f64) <= range.len() as f64 * MIN_SHRINK {
+                let first: Vec<u32> = match below {
+                    0 => starts,
+                    _ => starts.iter().map(|&s| self.levels[below].first_item[s as usize]).collect(),
+                };
+                let at = offset + self.instances.len();
+                self.levels.push(Level {
+                    merge_units,
+                    range: at as u32..(at + merged.len()) as u32,
+                    chunks: chunks_of(&merged, at),
+                    first_item: first,
+                });
+                self.instances.extend_from_slice(&merged);
+                below = self.levels.len() - 1;
             }
             merge_units *= 2.0;
         }
-        lod
     }
 
     fn push_level(&mut self, items: &[T], merge_units: f32, first_item: Vec<u32>) {
         let start = self.instances.len();
-        let chunks = items
-            .chunks(CHUNK)
-            .enumerate()
-            .map(|(i, c)| {
-                let (min, max) = bounds(c);
-                let first = (start + i * CHUNK) as u32;
-                Chunk { range: first..first + c.len() as u32, min, max }
-            })
-            .collect();
+        let chunks = chunks_of(items, start);
         self.instances.extend_from_slice(items);
         let range = start as u32..self.instances.len() as u32;
         self.levels.push(Level { merge_units, range, chunks, first_item });
@@ -190,11 +241,19 @@ impl<T: LodItem> Lod<T> {
     }
 }
 
+/// A 2D level is drawn where its merging changes the picture by at most
+/// this many pixels: one, where the renderer's one-pixel minimum draws tiny
+/// members onto the same pixels anyway, so a zoomed-in map is exactly the
+/// map without levels. (Two would halve what a million-region Hilbert map
+/// draws when fitted to 1080 pixels, 1.5 million half-pixel quads, but
+/// visibly change zoomed-in maps.)
+pub const FLAT_MERGE_MAX_PX: f32 = 1.0;
+
 /// The level of `levels` to draw at `px_per_unit` (at most that many pixels
-/// per world unit anywhere in view): the coarsest whose merged items fill
-/// gaps of at most one pixel.
+/// per world unit anywhere in view): the coarsest whose merging changes at
+/// most [`FLAT_MERGE_MAX_PX`] pixels.
 pub fn level_for(levels: &[Level], px_per_unit: f32) -> usize {
-    let fits = |l: &Level| l.merge_units * px_per_unit <= 1.0;
+    let fits = |l: &Level| l.merge_units * px_per_unit <= FLAT_MERGE_MAX_PX;
     levels.iter().rposition(fits).unwrap_or(0)
 }
 
@@ -307,6 +366,19 @@ pub fn visible_ranges(levels: &[Level], level: usize, visible: impl Fn(&Chunk) -
     out
 }
 
+/// The culling chunks of `items`, which start at `start` in the instances.
+fn chunks_of<T: LodItem>(items: &[T], start: usize) -> Vec<Chunk> {
+    items
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(i, c)| {
+            let (min, max) = bounds(c);
+            let first = (start + i * CHUNK) as u32;
+            Chunk { range: first..first + c.len() as u32, min, max }
+        })
+        .collect()
+}
+
 /// The bounding box of `items`.
 fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
     let mut min = [f32::INFINITY; 3];
@@ -321,28 +393,43 @@ fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
     (min, max)
 }
 
-/// Runs of consecutive items whose bounding box stays within `merge_units`
-/// along the merge axes, each as one item like its heaviest member, and the
-/// index of each run's first item.
+/// Runs of consecutive items that merging changes by at most `merge_units`:
+/// either the run's bounding box is at most that big along every merge
+/// axis, or it reaches at most half that beyond its heaviest member (whose
+/// look the merged item takes). Levels merge the level below with twice
+/// its merge size, so the halves add up to at most `merge_units` against
+/// the items themselves: the error is a band at most that wide around a
+/// level-0 item. Each run becomes one item; returns them and the index of
+/// each run's first item.
+///
+/// Measured from the heaviest member rather than from nothing so that long
+/// thin items (the strip's full-height slices, a City street of tall
+/// towers) merge along their row: their bounding box is wide in the other
+/// axis from the start, which a plain size limit would never allow.
 fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> (Vec<T>, Vec<u32>) {
+    let growth = merge_units * 0.5;
     let mut out = Vec::with_capacity(items.len() / 2);
     let mut starts = Vec::with_capacity(items.len() / 2);
     let mut i = 0;
     while i < items.len() {
         let (mut min, mut max) = items[i].corners();
         let (mut heaviest, mut weight) = (i, items[i].weight());
+        let (mut heavy_min, mut heavy_max) = (min, max);
         let mut j = i + 1;
         while j < items.len() {
             let (lo, hi) = items[j].corners();
             let nmin: [f32; 3] = std::array::from_fn(|a| min[a].min(lo[a]));
             let nmax: [f32; 3] = std::array::from_fn(|a| max[a].max(hi[a]));
-            if T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units) {
+            let w = items[j].weight();
+            let (h_lo, h_hi) = if w > weight { (lo, hi) } else { (heavy_min, heavy_max) };
+            let too_big = T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units);
+            let too_far = T::MERGE_AXES.iter().any(|&a| (nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]) > growth);
+            if too_big && too_far {
                 break;
             }
             (min, max) = (nmin, nmax);
-            let w = items[j].weight();
             if w > weight {
-                (heaviest, weight) = (j, w);
+                (heaviest, weight, heavy_min, heavy_max) = (j, w, lo, hi);
             }
             j += 1;
         }
@@ -383,6 +470,16 @@ mod tests {
     }
 
     #[test]
+    fn levels_above_are_the_levels_without_level_0() {
+        let quads = row(100_000);
+        let (all, above) = (QuadLod::build(&quads), QuadLod::build_above(&quads));
+        assert!(all.levels.len() > 3);
+        assert_eq!(all.levels, above.levels);
+        assert_eq!(&all.instances[..quads.len()], &quads[..]);
+        assert_eq!(&all.instances[quads.len()..], &above.instances[..]);
+    }
+
+    #[test]
     fn coarser_levels_merge_neighbours_and_keep_big_quads() {
         let quads = row(100_000);
         let lod = QuadLod::build(&quads);
@@ -391,10 +488,11 @@ mod tests {
             let (a, b) = (&pair[0], &pair[1]);
             assert!(b.merge_units > a.merge_units);
             assert!(b.range.len() < a.range.len(), "a coarser level has no fewer quads");
-            // Every merged quad stays within its level's size, or is one quad of the level below.
+            // Every merged quad reaches at most the level's size beyond one
+            // unit quad (its heaviest member), or is the big quad.
             for q in &lod.instances[b.range.start as usize..b.range.end as usize] {
                 let w = q.max[0] - q.min[0];
-                assert!(w <= b.merge_units || q.color == 3 || w <= a.merge_units.max(1.0), "{q:?}");
+                assert!(w <= b.merge_units + 1.0 || q.color == 3, "{q:?}");
             }
             // The big quad survives every level.
             let big = lod.instances[b.range.start as usize..b.range.end as usize].iter().filter(|q| q.color == 3);

@@ -38,6 +38,10 @@
 //!   without a window: egui frames with 2D or 3D scenes (tiled beyond the
 //!   GPU's largest texture by `offscreen_egui`) and bare quads or boxes,
 //!   drawn into and read back from `offscreen_target`'s texture.
+//! - `upload`: large instance uploads a slice at a time (one slice of
+//!   staging alive, not a second copy of everything).
+//! - [`frame_bench`]: frame times of the window's renderers over many
+//!   frames with a moving camera (`memscape bench-gpu`).
 //! - [`error`]: [`RenderError`], this layer's errors.
 
 pub mod box_instance;
@@ -52,6 +56,7 @@ pub mod camera3d;
 pub mod camera3d_screen;
 pub mod crop;
 pub mod error;
+pub mod frame_bench;
 pub mod gpu;
 pub mod lod;
 pub mod offscreen;
@@ -62,6 +67,7 @@ pub mod quads;
 pub mod quads_paint;
 #[cfg(test)]
 mod shader_layout;
+mod upload;
 
 pub use box_instance::BoxInstance;
 pub use boxes::BoxesRenderer;

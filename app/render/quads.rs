@@ -230,9 +230,7 @@ impl QuadsRenderer {
             self.instance_buffer = create_instance_buffer(device, capacity);
             self.instance_capacity = capacity;
         }
-        if !all.is_empty() {
-            queue.write_buffer(&self.instance_buffer, 0, bytemuck::cast_slice(all));
-        }
+        super::upload::write_large(device, queue, &self.instance_buffer, 0, bytemuck::cast_slice(all));
         let level0 = lod.levels.first().map_or(0, |l| l.range.len());
         self.instance_count = u32::try_from(level0).unwrap_or(u32::MAX);
         self.levels = lod.levels.clone();

@@ -151,11 +151,11 @@ fn highlight_tiles(painter: &Painter, screen: &Screen, tiles: &[layout::Rect], c
 
 /// Tiles drawn with egui shapes, largest first, when no GPU renderer is there.
 fn paint_tiles_cpu(painter: &Painter, screen: &Screen, view: Rect, scene: &Scene2d) {
-    let mut order: Vec<usize> = (0..scene.instances.len()).collect();
+    let mut order: Vec<usize> = (0..scene.instances().len()).collect();
     if order.len() > CPU_FALLBACK_MAX_TILES {
         order.sort_by(|a, b| {
             let area = |i: usize| {
-                let q = &scene.instances[i];
+                let q = &scene.instances()[i];
                 (q.max[0] - q.min[0]) * (q.max[1] - q.min[1])
             };
             area(*b).total_cmp(&area(*a))
@@ -163,7 +163,7 @@ fn paint_tiles_cpu(painter: &Painter, screen: &Screen, view: Rect, scene: &Scene
         order.truncate(CPU_FALLBACK_MAX_TILES);
     }
     for i in order {
-        let q = &scene.instances[i];
+        let q = &scene.instances()[i];
         let rect = screen.rect(&layout::Rect { min: q.min, max: q.max });
         if !rect.intersects(view) {
             continue;

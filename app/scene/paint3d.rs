@@ -40,7 +40,8 @@ pub fn sliced_away(plane: Option<([f32; 3], f32)>, b: &Box3) -> bool {
     })
 }
 
-fn boxes_style(layout: &Layout3d, volume: Option<&VolumeStyle>, pal: &Palette) -> BoxesStyle {
+/// How a 3D scene is lit and sliced, in `pal`'s sky (the window's and pictures').
+pub fn boxes_style(layout: &Layout3d, volume: Option<&VolumeStyle>, pal: &Palette) -> BoxesStyle {
     BoxesStyle {
         sky_top: u32::from_le_bytes(pal.sky_top.to_array()),
         sky_bottom: u32::from_le_bytes(pal.sky_bottom.to_array()),

@@ -17,8 +17,8 @@ use crate::render::quad_instance::QuadInstance;
 pub struct Scene2d {
     pub layout: Layout2d,
     pub hit: HitIndex,
-    pub instances: Vec<QuadInstance>,
-    /// `instances` and their coarser levels, as the GPU draws them.
+    /// One quad per tile (level 0, [`Scene2d::instances`]) and their coarser
+    /// levels, as the GPU draws them.
     pub lod: QuadLod,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
@@ -27,15 +27,16 @@ pub struct Scene2d {
 impl Scene2d {
     pub fn new(space: &AddressSpace, layout: Layout2d, filters: &Filters, generation: u64) -> Scene2d {
         // The picking index and the GPU's quads do not depend on each other.
-        let (hit, (instances, lod)) = rayon::join(
-            || HitIndex::new(&layout),
-            || {
-                let instances = build_instances(space, &layout, filters);
-                let lod = QuadLod::build(&instances);
-                (instances, lod)
-            },
-        );
-        Scene2d { layout, hit, instances, lod, generation }
+        let (hit, lod) =
+            rayon::join(|| HitIndex::new(&layout), || QuadLod::build_owned(build_instances(space, &layout, filters)));
+        Scene2d { layout, hit, lod, generation }
+    }
+
+    /// One quad per tile, in tile order (level 0 of the levels of detail,
+    /// kept once).
+    pub fn instances(&self) -> &[QuadInstance] {
+        let level0 = self.lod.levels.first().map_or(0..0, |l| l.range.clone());
+        &self.lod.instances[level0.start as usize..level0.end as usize]
     }
 
     /// A region's largest tile (world units), if it has one.

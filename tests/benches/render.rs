@@ -39,8 +39,8 @@ fn quads(bencher: divan::Bencher, regions: u64, kind: ViewKind) {
     let b = scene.layout.bounds;
     let camera = Camera2d::fit(b.min, b.max, [SIZE[0] as f32, SIZE[1] as f32], 16.0);
     let picture = Picture { size_px: SIZE, pixels_per_point: 1.0, background: [20, 22, 26, 255] };
-    bencher.counter(divan::counter::ItemsCount::new(scene.instances.len())).bench(|| {
-        let quads = &scene.instances;
+    bencher.counter(divan::counter::ItemsCount::new(scene.instances().len())).bench(|| {
+        let quads = scene.instances();
         let content = Content::Quads { camera, quads, highlight: [255, 255, 255, 255], detail: Detail::Levels };
         render_offscreen(&gpu, &picture, content).expect("render")
     });
