@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use scroll::Pread;
 
-use super::painter::Painter;
+use super::painter::{Painter, SortedBuilder};
 use crate::dump::model::MemoryInfoStates;
 use crate::dump::region::{Label, Owner, Protection, Region, RegionKind, RegionState, RegionType};
 
@@ -151,14 +151,50 @@ pub(crate) fn memory_info_painter(
         ok
     });
     if in_order {
-        let regions = entries
-            .iter()
-            .map(|e| region_from_entry(&e, mask(pointer_bits, e.base), module_labels, module_index_at, pointer_bits));
-        return Painter::from_sorted(limit, fill, regions);
+        // Unusable granule tails are split off as the regions are made: one
+        // pass, no second walk that moves every region.
+        let mut b = SortedBuilder::new(limit, fill, entries.len() + entries.len() / 8);
+        for e in entries.iter() {
+            let r = region_from_entry(&e, mask(pointer_bits, e.base), module_labels, module_index_at, pointer_bits);
+            push_split_unusable(&mut b, r);
+        }
+        return b.finish();
     }
     let mut painter = Painter::new(limit, fill);
     paint_memory_info(&mut painter, entries, module_labels, module_index_at, pointer_bits, warnings);
+    mark_unusable(&mut painter);
     painter
+}
+
+/// The allocation granule: VirtualAlloc reserves in 64 KiB steps.
+const GRANULE: u64 = 0x10000;
+
+/// Free space that starts inside an allocation granule: the rest of that
+/// granule cannot be allocated (VMMap's "Unusable").
+fn is_unusable_head(r: &Region) -> bool {
+    r.state == RegionState::Free && !r.base_addr.is_multiple_of(GRANULE)
+}
+
+/// Pushes `r`, or its unusable head and the free rest when it is free space
+/// that starts inside a granule.
+fn push_split_unusable(b: &mut SortedBuilder, mut r: Region) {
+    if !is_unusable_head(&r) {
+        return b.push(r);
+    }
+    let granule_end = (r.base_addr / GRANULE + 1) * GRANULE;
+    let tail = (granule_end < r.end_addr()).then(|| {
+        let mut tail = r.clone();
+        tail.base_addr = granule_end;
+        tail.size_bytes = r.end_addr() - granule_end;
+        tail
+    });
+    r.size_bytes = r.size_bytes.min(granule_end - r.base_addr);
+    r.kind = RegionKind::Unusable;
+    r.label = GRANULE_TAIL.clone();
+    b.push(r);
+    if let Some(tail) = tail {
+        b.push(tail);
+    }
 }
 
 fn paint_memory_info(
@@ -255,15 +291,14 @@ pub(crate) fn highest_end(entries: &MemInfoList<'_>, pointer_bits: u32) -> u64 {
     entries.iter().filter_map(|e| mask(pointer_bits, e.base).checked_add(e.size)).max().unwrap_or(0)
 }
 
-/// Free space that starts inside a 64 KiB allocation granule: the rest of that
-/// granule cannot be allocated (VMMap's "Unusable"). Two linear passes: split
-/// each such free region at its granule's end, then mark the heads.
-pub(crate) fn mark_unusable(painter: &mut Painter) {
-    const GRANULE: u64 = 0x10000;
-    let unaligned_free = |r: &Region| r.state == RegionState::Free && !r.base_addr.is_multiple_of(GRANULE);
-    painter.split_each(|r| unaligned_free(r).then(|| (r.base_addr / GRANULE + 1) * GRANULE));
+/// Marks the unusable granule tails on a map painted entry by entry (see
+/// [`split_unusable`], which does it as sorted entries are read). Two
+/// linear passes: split each such free region at its granule's end, then
+/// mark the heads.
+fn mark_unusable(painter: &mut Painter) {
+    painter.split_each(|r| is_unusable_head(r).then(|| (r.base_addr / GRANULE + 1) * GRANULE));
     painter.for_each(|r| {
-        if unaligned_free(r) {
+        if is_unusable_head(r) {
             r.kind = RegionKind::Unusable;
             r.label = GRANULE_TAIL.clone();
         }
@@ -302,6 +337,59 @@ mod tests {
         assert_eq!(e.get(0).size, 0x2000);
         assert_eq!(e.get(0).ty, MEM_PRIVATE);
         assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn sorted_and_unsorted_lists_give_the_same_map_with_unusable_tails() {
+        let e = |base: u64, size: u64, state: u32, ty: u32| MemInfoEntry {
+            base,
+            alloc_base: base,
+            alloc_protect: 4,
+            size,
+            state,
+            protect: if state == MEM_FREE { 1 } else { 4 },
+            ty,
+        };
+        let entries = [
+            e(0x1_0000, 0x3000, MEM_COMMIT, MEM_PRIVATE),
+            e(0x1_3000, 0x2_D000, MEM_FREE, 0), // starts inside a granule: a tail to 0x2_0000
+            e(0x4_0000, 0x1_0000, MEM_FREE, 0), // aligned: all free
+            e(0x5_0000, 0x1000, MEM_RESERVE, MEM_PRIVATE),
+            e(0x5_1000, 0x8000, MEM_FREE, 0), // inside its granule to the end
+            e(0x6_0000, 0x2000, MEM_COMMIT, MEM_MAPPED),
+        ];
+        let list = |order: &[MemInfoEntry]| {
+            let mut bytes = stream(&[], order.len() as u64);
+            for x in order {
+                for v in [x.base, x.alloc_base] {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+                bytes.extend_from_slice(&x.alloc_protect.to_le_bytes());
+                bytes.extend_from_slice(&0u32.to_le_bytes());
+                bytes.extend_from_slice(&x.size.to_le_bytes());
+                for v in [x.state, x.protect, x.ty, 0] {
+                    bytes.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            bytes
+        };
+        let none = |_| None;
+        let build = |bytes: &[u8]| {
+            let mut w = Vec::new();
+            let l = read_memory_info_list(bytes, &mut w);
+            let fill = Region::blank(0, 0, RegionKind::Unknown, RegionState::Unknown);
+            memory_info_painter(0x10_0000, fill, &l, &[], &none, 64, &mut w).into_regions()
+        };
+        let mut reversed = entries;
+        reversed.reverse();
+        let (sorted, unsorted) = (build(&list(&entries)), build(&list(&reversed)));
+        assert_eq!(sorted, unsorted);
+        let unusable: Vec<(u64, u64)> =
+            sorted.iter().filter(|r| r.kind == RegionKind::Unusable).map(|r| (r.base_addr, r.end_addr())).collect();
+        assert_eq!(unusable, [(0x1_3000, 0x2_0000), (0x5_1000, 0x5_9000)]);
+        assert!(
+            sorted.iter().any(|r| r.base_addr == 0x2_0000 && r.kind == RegionKind::Free && r.end_addr() == 0x4_0000)
+        );
     }
 
     #[test]

@@ -90,7 +90,6 @@ pub(crate) fn build_regions(inp: RegionInputs<'_>, warnings: &mut Vec<String>) -
                 inp.pointer_bits,
                 warnings,
             );
-            memory_info::mark_unusable(&mut p);
             if inp.platform == Platform::Windows {
                 windows::mark_objects_by_allocation(&mut p, inp.threads, &heaps, peb_addr, inp.pointer_bits);
             }

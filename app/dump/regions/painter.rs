@@ -28,6 +28,60 @@ enum Store {
     Tree(BTreeMap<u64, Region>),
 }
 
+/// [`Painter::from_sorted`] a region at a time, for callers that make one
+/// or two regions per input (pushed straight into the vector, no iterator
+/// adapters moving 64-byte regions around).
+pub(crate) struct SortedBuilder {
+    limit: u64,
+    fill: Region,
+    at: u64,
+    out: Vec<Region>,
+}
+
+impl SortedBuilder {
+    /// `capacity`: how many regions to expect (gaps grow the vector).
+    pub fn new(limit: u64, fill: Region, capacity: usize) -> SortedBuilder {
+        SortedBuilder { limit, fill, at: 0, out: Vec::with_capacity(capacity) }
+    }
+
+    /// The next region (sorted by base, not overlapping the last), clamped to
+    /// the space; the gap before it is filled.
+    pub fn push(&mut self, mut r: Region) {
+        let end = r.end_addr().min(self.limit);
+        if r.base_addr < self.at || r.base_addr >= end {
+            // Unsorted, overlapping or outside the space: not this function's input.
+            debug_assert!(
+                r.base_addr >= self.limit || r.size_bytes == 0,
+                "from_sorted: {:#x} out of order",
+                r.base_addr
+            );
+            return;
+        }
+        if r.base_addr > self.at {
+            self.push_gap(r.base_addr);
+        }
+        r.size_bytes = end - r.base_addr;
+        self.at = end;
+        self.out.push(r);
+    }
+
+    fn push_gap(&mut self, end: u64) {
+        let mut g = self.fill.clone();
+        g.base_addr = self.at;
+        g.size_bytes = end - self.at;
+        self.out.push(g);
+    }
+
+    pub fn finish(mut self) -> Painter {
+        if self.at < self.limit {
+            self.push_gap(self.limit);
+        }
+        // Large vectors grow and shrink by remapping pages, not by copying.
+        self.out.shrink_to_fit();
+        Painter { store: Store::Sorted(self.out), limit: self.limit }
+    }
+}
+
 impl Painter {
     /// One `fill` region over the whole space [0, limit).
     pub fn new(limit: u64, mut fill: Region) -> Painter {
@@ -43,38 +97,10 @@ impl Painter {
     /// in one linear pass: a million paints would each search and split the
     /// tree.
     pub fn from_sorted(limit: u64, fill: Region, regions: impl IntoIterator<Item = Region>) -> Painter {
-        let gap = |base: u64, end: u64| {
-            let mut g = fill.clone();
-            g.base_addr = base;
-            g.size_bytes = end - base;
-            g
-        };
-        let mut at = 0u64;
-        let mut out: Vec<Region> = Vec::new();
-        for mut r in regions {
-            let end = r.end_addr().min(limit);
-            if r.base_addr < at || r.base_addr >= end {
-                // Unsorted, overlapping or outside the space: not this function's input.
-                debug_assert!(
-                    r.base_addr >= limit || r.size_bytes == 0,
-                    "from_sorted: {:#x} out of order",
-                    r.base_addr
-                );
-                continue;
-            }
-            if r.base_addr > at {
-                out.push(gap(at, r.base_addr));
-            }
-            r.size_bytes = end - r.base_addr;
-            at = end;
-            out.push(r);
-        }
-        if at < limit {
-            out.push(gap(at, limit));
-        }
-        // Large vectors grow and shrink by remapping pages, not by copying.
-        out.shrink_to_fit();
-        Painter { store: Store::Sorted(out), limit }
+        let regions = regions.into_iter();
+        let mut b = SortedBuilder::new(limit, fill, regions.size_hint().0);
+        regions.for_each(|r| b.push(r));
+        b.finish()
     }
 
     /// The tree, converting the sorted vector on first use.

@@ -4,6 +4,7 @@
 //! prints how many entries and bytes of each state it holds.
 //!
 //! usage: cargo run --release --example rust_minidump_regions -- DUMP
+//! (an `[[example]]` in Cargo.toml whose file sits with the benchmarks)
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
