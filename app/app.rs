@@ -629,7 +629,11 @@ fn document_ui(
                 View::Volume => {
                     ui.separator();
                     ui.strong("Volume");
-                    view3d::volume_controls_ui(ui, &space, &mut settings.volume);
+                    view3d::volume_controls_ui(
+                        ui,
+                        doc.legend.as_ref().map_or(&[], |l| l.kind_counts()),
+                        &mut settings.volume,
+                    );
                 }
                 View::Flat(_) => {}
             }

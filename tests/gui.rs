@@ -479,3 +479,25 @@ fn recent_files_and_symbol_settings_survive_a_restart() {
     step_until(&mut h, "the recent dump", |a| a.space().is_some_and(|s| s.path == recent || s.path == copy));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The Volume's opacity sliders are for the kinds the dump has (counted
+/// once with the legend's figures, not every frame): each such kind is
+/// named twice on the left, once in the legend and once over its slider.
+#[test]
+fn volume_controls_offer_a_slider_per_kind_present() {
+    if !gpu_available() {
+        return;
+    }
+    let mut h = harness(DumpSource::Demo);
+    step_until(&mut h, "the demo dump", |a| a.space().is_some());
+    let counts = h.state().space().unwrap().regions_by_kind();
+    let named = |h: &Harness<'static, MemscapeApp>, kind: RegionKind| h.query_all_by_label(kind.name()).count();
+    let before: Vec<usize> = RegionKind::ALL.iter().map(|k| named(&h, *k)).collect();
+    h.state_mut().set_view(View::Volume);
+    step_until(&mut h, "the volume", |a| !a.is_laying_out());
+    h.get_by_label("Opacity per kind");
+    for (i, kind) in RegionKind::ALL.iter().enumerate() {
+        let more = usize::from(counts[kind] > 0);
+        assert_eq!(named(&h, *kind), before[i] + more, "{kind:?}: {} regions", counts[kind]);
+    }
+}

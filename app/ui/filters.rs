@@ -43,6 +43,11 @@ impl LegendCounts {
         LegendCounts { filters: filters.clone(), counts, bytes, kind_counts, kind_bytes }
     }
 
+    /// Regions per kind (`RegionKind::ALL` order), shown or not.
+    pub fn kind_counts(&self) -> &[usize] {
+        &self.kind_counts
+    }
+
     /// `cached`, or new figures when it was made for other filters.
     fn refresh<'a>(cached: &'a mut Option<LegendCounts>, space: &AddressSpace, filters: &Filters) -> &'a LegendCounts {
         if cached.as_ref().is_none_or(|c| c.filters != *filters) {

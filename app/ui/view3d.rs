@@ -142,13 +142,14 @@ pub fn city_controls_ui(ui: &mut Ui, metric: &mut HeightMetric) {
     ui.label(egui::RichText::new("Drag to orbit, right-drag to pan, wheel to zoom, F flies to the selection.").weak());
 }
 
-/// The Volume view's controls: opacity per kind present, and the slicing plane.
-pub fn volume_controls_ui(ui: &mut Ui, space: &AddressSpace, style: &mut VolumeStyle) {
-    let counts = space.regions_by_kind();
+/// The Volume view's controls: opacity per kind present (`kind_counts`: the
+/// legend's cached regions per kind, in `RegionKind::ALL` order, so that a
+/// frame never walks a million regions), and the slicing plane.
+pub fn volume_controls_ui(ui: &mut Ui, kind_counts: &[usize], style: &mut VolumeStyle) {
     ui.label("Opacity per kind");
     egui::Grid::new("volume_opacity").num_columns(2).spacing([8.0, 2.0]).show(ui, |ui| {
         for kind in RegionKind::ALL {
-            if counts[&kind] == 0 {
+            if kind_counts.get(kind.index()).is_none_or(|n| *n == 0) {
                 continue;
             }
             ui.label(kind.name());
