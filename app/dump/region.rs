@@ -223,14 +223,6 @@ impl Owner {
     pub fn heap(index: usize) -> Owner {
         Owner::Heap(index_u32(index))
     }
-
-    /// The module list index, for `Owner::Module`.
-    pub fn module_index(self) -> Option<usize> {
-        match self {
-            Owner::Module(i) => Some(i as usize),
-            _ => None,
-        }
-    }
 }
 
 /// Module and heap lists come from u32 counts (and are capped far below), so

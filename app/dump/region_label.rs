@@ -62,18 +62,6 @@ impl From<&String> for Label {
     }
 }
 
-impl From<&Label> for String {
-    fn from(l: &Label) -> String {
-        l.as_str().to_string()
-    }
-}
-
-impl From<Label> for String {
-    fn from(l: Label) -> String {
-        l.as_str().to_string()
-    }
-}
-
 impl PartialEq<str> for Label {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
@@ -120,12 +108,6 @@ impl fmt::Display for Label {
 impl fmt::Debug for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl serde::Serialize for Label {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }
 
