@@ -79,6 +79,7 @@ pub struct BoxesRenderer {
     /// Whether that picture is out of date (new instances, uniform or size).
     stale: bool,
     msaa_samples: u32,
+    target_samples: u32,
     /// The device's `max_texture_dimension_2d`: scene textures are at most this big.
     max_texture_px: u32,
 }
@@ -124,8 +125,14 @@ impl BoxesRenderer {
             prepared: false,
             stale: true,
             msaa_samples,
+            target_samples,
             max_texture_px: device.limits().max_texture_dimension_2d,
         }
+    }
+
+    /// The sample count of the pass it blits into (see [`Self::with_target_samples`]).
+    pub fn target_samples(&self) -> u32 {
+        self.target_samples
     }
 
     /// The scene's sample count (1 or 4).

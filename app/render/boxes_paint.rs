@@ -24,6 +24,7 @@ use super::boxes_style::BoxesStyle;
 use super::boxes_targets::supported_msaa_samples;
 use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
+use super::offscreen::OFFSCREEN_MSAA_MAX_BOXES;
 use super::quads_paint::{pass_rects, viewport_px, visible_crop};
 
 /// Builds a [`BoxesRenderer`] for the window's target format (the scene
@@ -44,10 +45,26 @@ pub fn register_with_msaa(render_state: &RenderState, egui_msaa_samples: u32) {
 }
 
 fn new_renderer(render_state: &RenderState, egui_msaa_samples: u32) -> BoxesRenderer {
-    let device = &render_state.device;
-    let msaa = supported_msaa_samples(device, Some(&render_state.adapter));
-    BoxesRenderer::with_target_samples(device, msaa, render_state.target_format, egui_msaa_samples)
+    renderer_with(render_state, scene_samples(render_state, 0), egui_msaa_samples)
 }
+
+fn renderer_with(render_state: &RenderState, msaa: u32, egui_msaa_samples: u32) -> BoxesRenderer {
+    BoxesRenderer::with_target_samples(&render_state.device, msaa, render_state.target_format, egui_msaa_samples)
+}
+
+/// The scene's sample count for `boxes` boxes: what the adapter allows,
+/// but none from [`MSAA_MAX_BOXES`] on.
+fn scene_samples(render_state: &RenderState, boxes: usize) -> u32 {
+    if boxes >= MSAA_MAX_BOXES {
+        return 1;
+    }
+    supported_msaa_samples(&render_state.device, Some(&render_state.adapter))
+}
+
+/// From this many boxes on, the window's 3D scene is not multisampled, as
+/// offscreen pictures are not ([`OFFSCREEN_MSAA_MAX_BOXES`]): boxes are
+/// then a few pixels each, and 4 samples cost several times the frame.
+pub const MSAA_MAX_BOXES: usize = OFFSCREEN_MSAA_MAX_BOXES;
 
 /// Uploads the boxes the next [`BoxesPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
@@ -56,6 +73,16 @@ pub fn upload_box_instances(render_state: &RenderState, instances: &[BoxInstance
     let resources = &mut egui_renderer.callback_resources;
     if !resources.contains::<BoxesRenderer>() {
         resources.insert(new_renderer(render_state, 1));
+    }
+    // A huge scene drops multisampling and a smaller one gets it back: the
+    // renderer is rebuilt for the new sample count (pipelines and targets).
+    // (BoxesRenderer takes 4 or 1.)
+    let samples = if scene_samples(render_state, instances.len()) >= 4 { 4 } else { 1 };
+    if let Some(old) = resources.get::<BoxesRenderer>()
+        && old.msaa_samples() != samples
+    {
+        let egui_samples = old.target_samples();
+        resources.insert(renderer_with(render_state, samples, egui_samples));
     }
     if let Some(renderer) = resources.get_mut::<BoxesRenderer>() {
         renderer.set_instances(&render_state.device, &render_state.queue, instances);
