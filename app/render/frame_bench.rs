@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
+use super::boxes_paint::MSAA_MAX_BOXES;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::supported_msaa_samples;
 use super::camera2d::Camera2d;
@@ -101,7 +102,8 @@ pub fn time_frames(
             }
         }
         FrameScene::Boxes { boxes, camera, style } => {
-            let samples = supported_msaa_samples(device, None);
+            // As the window chooses (boxes_paint.rs): none for huge scenes.
+            let samples = if boxes.len() >= MSAA_MAX_BOXES { 1 } else { supported_msaa_samples(device, None) };
             let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
             renderer.set_instances(device, queue, boxes);
             (instances, msaa_samples, drawn_first) = (renderer.instance_count(), samples, None);
