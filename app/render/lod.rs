@@ -132,9 +132,7 @@ impl<T> Default for Lod<T> {
 impl<T: LodItem> Lod<T> {
     /// Level 0 alone: every item, in chunks.
     pub fn flat(items: &[T]) -> Lod<T> {
-        let mut lod = Lod::default();
-        lod.push_level(items, 0.0, Vec::new());
-        lod
+        Lod { instances: items.to_vec(), levels: Lod::flat_above(items).levels }
     }
 
     /// [`Lod::flat`] without a copy of `items`: level 0 alone, whose
@@ -219,14 +217,6 @@ impl<T: LodItem> Lod<T> {
             }
             merge_units *= 2.0;
         }
-    }
-
-    fn push_level(&mut self, items: &[T], merge_units: f32, first_item: Vec<u32>) {
-        let start = self.instances.len();
-        let chunks = chunks_of(items, start);
-        self.instances.extend_from_slice(items);
-        let range = start as u32..self.instances.len() as u32;
-        self.levels.push(Level { merge_units, range, chunks, first_item });
     }
 
     /// See [`level_for`].

@@ -292,11 +292,14 @@ pub(crate) fn highest_end(entries: &MemInfoList<'_>, pointer_bits: u32) -> u64 {
 }
 
 /// Marks the unusable granule tails on a map painted entry by entry (see
-/// [`split_unusable`], which does it as sorted entries are read). Two
-/// linear passes: split each such free region at its granule's end, then
-/// mark the heads.
+/// [`push_split_unusable`], which does it as sorted entries are read): each
+/// such free region is split at its granule's end, all at once, then the
+/// heads are marked.
 fn mark_unusable(painter: &mut Painter) {
-    painter.split_each(|r| is_unusable_head(r).then(|| (r.base_addr / GRANULE + 1) * GRANULE));
+    // Only a granule end inside its own region splits (not the next region).
+    let granule_end = |r: &Region| (r.base_addr / GRANULE + 1) * GRANULE;
+    let ends = painter.iter().filter(|r| is_unusable_head(r) && granule_end(r) < r.end_addr()).map(granule_end);
+    painter.split_at_all(ends.collect());
     painter.for_each(|r| {
         if is_unusable_head(r) {
             r.kind = RegionKind::Unusable;
@@ -357,6 +360,8 @@ mod tests {
             e(0x5_0000, 0x1000, MEM_RESERVE, MEM_PRIVATE),
             e(0x5_1000, 0x8000, MEM_FREE, 0), // inside its granule to the end
             e(0x6_0000, 0x2000, MEM_COMMIT, MEM_MAPPED),
+            e(0x7_1000, 0x1000, MEM_FREE, 0), // its granule ends inside the next region, which stays whole
+            e(0x7_2000, 0x1_E000, MEM_COMMIT, MEM_PRIVATE),
         ];
         let list = |order: &[MemInfoEntry]| {
             let mut bytes = stream(&[], order.len() as u64);
@@ -386,7 +391,8 @@ mod tests {
         assert_eq!(sorted, unsorted);
         let unusable: Vec<(u64, u64)> =
             sorted.iter().filter(|r| r.kind == RegionKind::Unusable).map(|r| (r.base_addr, r.end_addr())).collect();
-        assert_eq!(unusable, [(0x1_3000, 0x2_0000), (0x5_1000, 0x5_9000)]);
+        assert_eq!(unusable, [(0x1_3000, 0x2_0000), (0x5_1000, 0x5_9000), (0x7_1000, 0x7_2000)]);
+        assert!(sorted.iter().any(|r| r.base_addr == 0x7_2000 && r.end_addr() == 0x9_0000));
         assert!(
             sorted.iter().any(|r| r.base_addr == 0x2_0000 && r.kind == RegionKind::Free && r.end_addr() == 0x4_0000)
         );

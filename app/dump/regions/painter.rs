@@ -192,42 +192,6 @@ impl Painter {
         debug_assert_eq!((write, pending), (0, 0));
     }
 
-    /// Splits each region at most once, where `at` says (an address strictly
-    /// inside it), in one linear pass: with the sorted vector, in place from
-    /// the back as [`Painter::split_at_all`] does, without searching for each
-    /// point in a million regions.
-    pub fn split_each(&mut self, at: impl Fn(&Region) -> Option<u64>) {
-        let inside = |r: &Region| at(r).filter(|&a| a > r.base_addr && a < r.end_addr());
-        let Store::Sorted(v) = &mut self.store else {
-            let points: Vec<u64> = self.iter().filter_map(inside).collect();
-            points.into_iter().for_each(|a| self.split_at(a));
-            return;
-        };
-        let extra = v.iter().filter(|r| inside(r).is_some()).count();
-        if extra == 0 {
-            return;
-        }
-        let n = v.len();
-        v.reserve_exact(extra);
-        let filler = Region::blank(0, 0, v[0].kind, v[0].state);
-        v.resize(n + extra, filler.clone());
-        let mut write = v.len();
-        for read in (0..n).rev() {
-            let mut r = std::mem::replace(&mut v[read], filler.clone());
-            if let Some(split) = inside(&r) {
-                let mut piece = r.clone();
-                piece.base_addr = split;
-                piece.size_bytes = r.end_addr() - split;
-                r.size_bytes = split - r.base_addr;
-                write -= 1;
-                v[write] = piece;
-            }
-            write -= 1;
-            v[write] = r;
-        }
-        debug_assert_eq!(write, 0);
-    }
-
     /// Applies `f` to every region, in address order.
     pub fn for_each(&mut self, f: impl FnMut(&mut Region)) {
         match &mut self.store {
@@ -410,25 +374,6 @@ mod tests {
         assert_eq!(a, b);
         let bases: Vec<u64> = a.iter().map(|x| x.base_addr).collect();
         assert_eq!(bases, [0, 0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x8000, 0x9000, 0x9800, 0xA000]);
-    }
-
-    #[test]
-    fn split_each_matches_single_splits_sorted_or_not() {
-        let r = |base: u64, size: u64, kind| Region { base_addr: base, size_bytes: size, ..blank(kind) };
-        let regions = || vec![r(0x1000, 0x3000, RegionKind::Image), r(0x8000, 0x2000, RegionKind::Heap)];
-        // The middle page of every region of three pages or more; none of the others.
-        let at = |x: &Region| (x.size_bytes >= 0x3000).then_some(x.base_addr + 0x1000);
-        let mut sorted = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
-        let mut tree = Painter::from_sorted(0x10000, blank(RegionKind::Unknown), regions());
-        tree.tree();
-        sorted.split_each(at);
-        tree.split_each(at);
-        assert!(matches!(sorted.store, Store::Sorted(_)), "no tree");
-        let (a, b) = (sorted.into_regions(), tree.into_regions());
-        check_cover(&a, 0x10000);
-        assert_eq!(a, b);
-        let bases: Vec<u64> = a.iter().map(|x| x.base_addr).collect();
-        assert_eq!(bases, [0, 0x1000, 0x2000, 0x4000, 0x5000, 0x8000, 0xA000, 0xB000]);
     }
 
     /// What a painter must equal: one kind per page, painted naively.
