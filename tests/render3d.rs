@@ -656,3 +656,31 @@ fn a_new_selection_rewrites_the_boxes_and_keeps_the_levels() {
     again.set_instances(device, queue, &boxes);
     assert!(draw(&mut again) == plain, "the old selection stays");
 }
+
+/// A scene of `MSAA_MAX_BOXES` boxes or more is drawn without multisampling:
+/// one red cube among invisible boxes (fully transparent: never drawn, but
+/// counted) looks the same inside either side of the line, and its edges
+/// are smoothed only below it (where the device has 4x at all).
+#[test]
+fn huge_scenes_are_drawn_without_multisampling() {
+    use memscape::render::boxes_targets::MSAA_MAX_BOXES;
+    let Some(gpu) = gpu() else { return };
+    let cam = camera();
+    let scene = |n: usize| {
+        let mut boxes = vec![cube([-1.0, 0.0, -1.0], [1.0, 2.0, 1.0], RED, 0)];
+        boxes.resize(n, cube([5.0, 0.0, 5.0], [5.1, 0.1, 5.1], [0, 0, 0, 0], 0));
+        render(&gpu, &cam, &boxes, &style())
+    };
+    let (below, huge) = (scene(MSAA_MAX_BOXES - 1), scene(MSAA_MAX_BOXES));
+    maybe_save(&huge, "render3d_huge_scene");
+    let inside = pixel_of(&cam, [0.0, 2.0, 0.0]);
+    assert_eq!(at(&below, inside), at(&huge, inside), "the cube's top inside");
+    let differ = below.pixels().zip(huge.pixels()).filter(|(a, b)| a != b).count();
+    if supported_msaa_samples(&gpu.device, None) >= 4 {
+        // Only edge pixels differ: some, and few.
+        let share = differ as f64 / f64::from(SIZE[0] * SIZE[1]);
+        assert!(differ > 0 && share < 0.05, "{differ} pixels differ ({:.1}%)", share * 100.0);
+    } else {
+        assert_eq!(differ, 0, "no multisampling on this device either way");
+    }
+}

@@ -21,16 +21,16 @@ use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor}
 use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
-use super::boxes_targets::supported_msaa_samples;
+use super::boxes_targets::msaa_samples_for;
 use super::camera2d::ViewportPx;
 use super::camera3d::OrbitCamera;
-use super::offscreen::OFFSCREEN_MSAA_MAX_BOXES;
 use super::quads_paint::{pass_rects, viewport_px, visible_crop};
 
 /// Builds a [`BoxesRenderer`] for the window's target format (the scene
 /// multisampled as the adapter allows, see
-/// [`supported_msaa_samples`]; egui's own pass without multisampling, as
-/// eframe's default `NativeOptions::multisampling` is 0) and keeps it in the
+/// [`supported_msaa_samples`](super::boxes_targets::supported_msaa_samples);
+/// egui's own pass without multisampling, as eframe's default
+/// `NativeOptions::multisampling` is 0) and keeps it in the
 /// egui renderer's callback resources. Replaces one registered before.
 pub fn register(render_state: &RenderState) {
     register_with_msaa(render_state, 1);
@@ -53,18 +53,10 @@ fn renderer_with(render_state: &RenderState, msaa: u32, egui_msaa_samples: u32) 
 }
 
 /// The scene's sample count for `boxes` boxes: what the adapter allows,
-/// but none from [`MSAA_MAX_BOXES`] on.
+/// but none for huge scenes ([`msaa_samples_for`]).
 fn scene_samples(render_state: &RenderState, boxes: usize) -> u32 {
-    if boxes >= MSAA_MAX_BOXES {
-        return 1;
-    }
-    supported_msaa_samples(&render_state.device, Some(&render_state.adapter))
+    msaa_samples_for(&render_state.device, Some(&render_state.adapter), boxes)
 }
-
-/// From this many boxes on, the window's 3D scene is not multisampled, as
-/// offscreen pictures are not ([`OFFSCREEN_MSAA_MAX_BOXES`]): boxes are
-/// then a few pixels each, and 4 samples cost several times the frame.
-pub const MSAA_MAX_BOXES: usize = OFFSCREEN_MSAA_MAX_BOXES;
 
 /// Uploads the boxes the next [`BoxesPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.

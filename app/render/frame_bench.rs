@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
-use super::boxes_paint::MSAA_MAX_BOXES;
 use super::boxes_style::BoxesStyle;
-use super::boxes_targets::supported_msaa_samples;
+use super::boxes_targets::msaa_samples_for;
 use super::camera2d::Camera2d;
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
@@ -102,8 +101,8 @@ pub fn time_frames(
             }
         }
         FrameScene::Boxes { boxes, camera, style } => {
-            // As the window chooses (boxes_paint.rs): none for huge scenes.
-            let samples = if boxes.len() >= MSAA_MAX_BOXES { 1 } else { supported_msaa_samples(device, None) };
+            // As the window chooses: none for huge scenes.
+            let samples = msaa_samples_for(device, None, boxes.len());
             let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
             renderer.set_instances(device, queue, boxes);
             (instances, msaa_samples, drawn_first) = (renderer.instance_count(), samples, None);

@@ -14,7 +14,7 @@
 use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
-use super::boxes_targets::supported_msaa_samples;
+use super::boxes_targets::msaa_samples_for;
 use super::camera2d::Camera2d;
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
@@ -208,19 +208,13 @@ fn render_boxes(
 /// still gets 4x).
 const OFFSCREEN_MSAA_MAX_PX: u64 = 1 << 23;
 
-/// From this many boxes on, an offscreen 3D render is not multisampled:
-/// most boxes are then a few pixels (edges to smooth are everywhere and
-/// each is short), and 4 samples cost a software rasterizer more than twice
-/// the time and three times the memory (a million-region Volume: 10 s and
-/// 3 GiB against 4.5 s and 1 GiB on lavapipe).
-pub const OFFSCREEN_MSAA_MAX_BOXES: usize = 500_000;
-
-/// The scene sample count for an offscreen 3D render of `size_px` with `boxes` boxes.
+/// The scene sample count for an offscreen 3D render of `size_px` with
+/// `boxes` boxes (none for huge scenes: [`msaa_samples_for`]).
 fn offscreen_msaa_samples(device: &wgpu::Device, size_px: [u32; 2], boxes: usize) -> u32 {
-    if size_px[0] as u64 * size_px[1] as u64 > OFFSCREEN_MSAA_MAX_PX || boxes >= OFFSCREEN_MSAA_MAX_BOXES {
+    if size_px[0] as u64 * size_px[1] as u64 > OFFSCREEN_MSAA_MAX_PX {
         return 1;
     }
-    supported_msaa_samples(device, None)
+    msaa_samples_for(device, None, boxes)
 }
 
 /// Rejects egui picture sizes that are empty or too large to hold (tiles
