@@ -9,6 +9,9 @@ use crate::common;
 
 use common::headless_gpu as gpu;
 use common::pixels::{at, brightness, distance, maybe_save};
+use std::sync::Arc;
+
+use memscape::render::crop::Crop;
 use memscape::render::lod::QuadLod;
 use memscape::render::quads_paint::viewport_px;
 use memscape::render::{
@@ -278,32 +281,37 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     let too_tall = render_offscreen(
         &gpu,
         &picture([10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1], 1.0),
-        Content::Ui2d { quads: &QuadLod::default(), ui: &mut |_| {} },
+        Content::Ui2d { quads: Arc::default(), ui: &mut |_| {} },
     );
     // egui pictures are tiled beyond the texture limit, up to their own limit.
     assert!(matches!(too_tall, Err(RenderError::PictureTooLarge { .. })), "{too_tall:?}");
     let empty = render_offscreen(&gpu, &picture([0, 10], 1.0), bare(camera(), &quads, Detail::Levels));
     assert!(matches!(empty, Err(RenderError::EmptySize { .. })), "{empty:?}");
     let bad_scale =
-        render_offscreen(&gpu, &picture([10, 10], 0.0), Content::Ui2d { quads: &QuadLod::default(), ui: &mut |_| {} });
+        render_offscreen(&gpu, &picture([10, 10], 0.0), Content::Ui2d { quads: Arc::default(), ui: &mut |_| {} });
     assert!(matches!(bad_scale, Err(RenderError::BadPixelsPerPoint(_))), "{bad_scale:?}");
 }
 
 #[test]
 fn the_pipeline_builds_for_window_formats_and_msaa() {
     let Some(gpu) = gpu() else { return };
-    // eframe's usual targets, with and without multisampling, and an
-    // instance buffer that has to grow.
+    // eframe's usual targets, with and without multisampling, and quads
+    // replaced by more and by fewer.
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let crop = Crop::whole([100.0, 100.0]);
     for format in [wgpu::TextureFormat::Bgra8Unorm, wgpu::TextureFormat::Rgba8Unorm] {
         for msaa in [1, 4] {
             let mut r = memscape::render::QuadsRenderer::new(&gpu.device, format, msaa);
             let many: Vec<QuadInstance> =
                 (0..1000).map(|i| quad([i as f32, 0.0], [i as f32 + 1.0, 1.0], RED, 0)).collect();
-            r.set_instances(&gpu.device, &gpu.queue, &many);
-            assert_eq!(r.instance_count(), 1000);
-            r.set_instances(&gpu.device, &gpu.queue, &many[..3]);
-            assert_eq!(r.instance_count(), 3);
+            for n in [3, 1000, 3] {
+                r.set_instances(&many[..n]);
+                assert_eq!(r.instance_count(), n as u32);
+                r.prepare(&gpu.device, &gpu.queue, &Camera2d::new([50.0, 0.5], 1.0), &crop, 0, 0);
+                assert_eq!(r.uploaded_count(), n);
+                // The view shows x 0..100: culled a chunk of 512 quads at a time.
+                assert_eq!(r.drawn_count() as usize, n.min(memscape::render::lod::CHUNK));
+            }
         }
     }
     let error = pollster::block_on(scope.pop());
@@ -355,9 +363,11 @@ fn egui_frames_draw_the_paint_callback_where_the_view_is() {
     let Some(gpu) = gpu() else { return };
     let size = [480, 300];
     let mut scene = EguiScene { map_rect: None };
-    let quads = QuadLod::build(&scene_quads());
+    let quads = Arc::new(QuadLod::build(&scene_quads()));
     let ui = &mut |ui: &mut egui::Ui| scene.ui(ui);
-    let img = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: &quads, ui }).expect("render").image;
+    let img = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: Arc::clone(&quads), ui })
+        .expect("render")
+        .image;
     maybe_save(&img, "egui");
     assert_eq!(img.dimensions(), (size[0], size[1]));
     let rect = scene.map_rect.expect("the map view was laid out");
@@ -382,7 +392,9 @@ fn egui_frames_draw_the_paint_callback_where_the_view_is() {
     // Same input, same bytes.
     let mut again = EguiScene { map_rect: None };
     let ui = &mut |ui: &mut egui::Ui| again.ui(ui);
-    let img2 = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: &quads, ui }).expect("render").image;
+    let img2 = render_offscreen(&gpu, &picture(size, PPP), Content::Ui2d { quads: Arc::clone(&quads), ui })
+        .expect("render")
+        .image;
     assert_eq!(img.as_raw(), img2.as_raw());
 }
 
@@ -400,8 +412,10 @@ fn a_view_hanging_off_the_screen_is_not_squashed() {
         let screen = ui.ctx().content_rect();
         ui.painter().with_clip_rect(screen).add(paint_callback(rect, cb));
     };
-    let quads = QuadLod::build(&scene_quads());
-    let img = render_offscreen(&gpu, &picture(size, ppp), Content::Ui2d { quads: &quads, ui }).expect("render").image;
+    let quads = Arc::new(QuadLod::build(&scene_quads()));
+    let img = render_offscreen(&gpu, &picture(size, ppp), Content::Ui2d { quads: Arc::clone(&quads), ui })
+        .expect("render")
+        .image;
     maybe_save(&img, "off_screen");
     // 2 px per unit; the green quad spans world x 40..80, pixels 20..100 (a
     // viewport clamped to the screen would squash it to 15..75).
@@ -470,4 +484,31 @@ fn levels_of_detail_draw_far_fewer_quads_and_look_the_same() {
     let (all, _) = counted(close, Detail::Full);
     assert!((drawn as usize) * 20 < quads.len(), "{drawn} quads drawn for a corner");
     assert!(lod == all, "culling changed the picture");
+}
+
+#[test]
+fn a_level_is_uploaded_when_a_frame_first_draws_it() {
+    let Some(gpu) = gpu() else { return };
+    let lod = Arc::new(QuadLod::build(&big_map()));
+    let level_len = |l: usize| lod.levels[l].range.len();
+    assert!(lod.levels.len() > 2, "{} levels", lod.levels.len());
+    let mut r = memscape::render::QuadsRenderer::new(&gpu.device, wgpu::TextureFormat::Rgba8Unorm, 1);
+    r.set_lod(Arc::clone(&lod));
+    assert_eq!(Arc::strong_count(&lod), 2, "the renderer shares the scene's quads");
+    assert_eq!(r.uploaded_count(), 0, "nothing is uploaded before a frame needs it");
+    let crop = Crop::whole([800.0, 400.0]);
+    let fit = Camera2d::fit([0.0, 0.0], [1000.0, 500.0], [800.0, 400.0], 0.0);
+    let level = lod.level_for(fit.px_per_unit);
+    assert!(level > 0);
+    r.prepare(&gpu.device, &gpu.queue, &fit, &crop, 0, 0);
+    assert_eq!(r.uploaded_count(), level_len(level), "the fitted map needs one coarse level");
+    assert!(r.uploaded_count() * 4 < level_len(0));
+    // Zoomed in, level 0 joins it; back out, nothing new is uploaded.
+    r.prepare(&gpu.device, &gpu.queue, &Camera2d::new([20.0, 10.0], 20.0), &crop, 0, 0);
+    assert_eq!(r.uploaded_count(), level_len(level) + level_len(0));
+    r.prepare(&gpu.device, &gpu.queue, &fit, &crop, 0, 0);
+    assert_eq!(r.uploaded_count(), level_len(level) + level_len(0));
+    // New quads start again from nothing; the old ones are let go.
+    r.set_lod(Arc::new(QuadLod::build(&scene_quads())));
+    assert_eq!((r.uploaded_count(), Arc::strong_count(&lod)), (0, 1));
 }

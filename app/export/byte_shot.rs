@@ -6,6 +6,7 @@
 //! chunks record the options.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Rect, pos2, vec2};
@@ -15,7 +16,6 @@ use super::overlay::{self, LegendEntry, OverlayLayout};
 use super::png::write_png;
 use crate::dump::AddressSpace;
 use crate::format::{hex, human_size};
-use crate::render::lod::QuadLod;
 use crate::render::{Content, Gpu, render_offscreen};
 use crate::scene::byte_picture::{ByteAxis, BytePicture, BytesMode, BytesOrder, CLASS_COLORS, NOT_HELD, byte_picture};
 use crate::scene::theme::{self, ExportTheme};
@@ -168,8 +168,7 @@ pub fn render_bytes_picture(
     };
     let frame =
         crate::render::Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: pal.background.to_array() };
-    let quads = QuadLod::default();
-    let image = render_offscreen(&gpu, &frame, Content::Ui2d { quads: &quads, ui: &mut draw })?.image;
+    let image = render_offscreen(&gpu, &frame, Content::Ui2d { quads: Arc::default(), ui: &mut draw })?.image;
     phase("scene", took);
     phase("render", start.elapsed().saturating_sub(took));
     let Some((picture, origin, _)) = made else {

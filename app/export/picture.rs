@@ -5,6 +5,7 @@
 //! chunks. `memscape shot` and the window's Export image… both come here.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Pos2, Rect};
@@ -265,7 +266,7 @@ pub fn render_picture_timed(
     };
     let frame = crate::render::Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: bg };
     let content = match &scene {
-        BuiltScene::Flat(s) => Content::Ui2d { quads: &s.lod, ui: &mut draw },
+        BuiltScene::Flat(s) => Content::Ui2d { quads: Arc::clone(&s.lod), ui: &mut draw },
         BuiltScene::ThreeD(s) => Content::Ui3d { boxes: &s.instances, ui: &mut draw },
     };
     let mut image = render_offscreen(&gpu, &frame, content)?.image;

@@ -9,6 +9,7 @@
 //! the window's; presenting is left out, so the figures are the map's own
 //! cost, comparable between machines with and without a display.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::box_instance::BoxInstance;
@@ -28,7 +29,7 @@ use super::quads::QuadsRenderer;
 pub enum FrameScene<'a> {
     /// A flat map's quads and levels, seen from `camera` (zoomed in and out
     /// a little around it, frame by frame).
-    Quads { lod: &'a QuadLod, camera: Camera2d },
+    Quads { lod: &'a Arc<QuadLod>, camera: Camera2d },
     /// A 3D view's boxes, orbited once around over the frames.
     Boxes { boxes: &'a [BoxInstance], camera: OrbitCamera, style: BoxesStyle },
 }
@@ -78,7 +79,7 @@ pub fn time_frames(
     match scene {
         FrameScene::Quads { lod, camera } => {
             let mut quads = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-            quads.set_lod(device, queue, lod);
+            quads.set_lod(Arc::clone(lod));
             (instances, msaa_samples, drawn_first) = (quads.instance_count(), 1, None);
             for frame in 0..=frames {
                 let start = Instant::now();
@@ -86,7 +87,7 @@ pub fn time_frames(
                 let t = frame as f32 / frames.max(1) as f32;
                 let zoom = 1.0 + 0.1 * (t * std::f32::consts::TAU).sin();
                 let cam = Camera2d { px_per_unit: camera.px_per_unit * zoom, ..camera };
-                quads.prepare(queue, &cam, &crop, u32::MAX, u32::from_le_bytes(background));
+                quads.prepare(device, queue, &cam, &crop, u32::MAX, u32::from_le_bytes(background));
                 drawn_first.get_or_insert(quads.drawn_count());
                 let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
                 {

@@ -12,6 +12,8 @@
 //! bytes.
 
 use super::box_instance::BoxInstance;
+use std::sync::Arc;
+
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::msaa_samples_for;
@@ -49,12 +51,12 @@ pub struct Picture {
 
 /// What a [`Picture`] shows.
 pub enum Content<'a> {
-    /// An egui frame that `ui` draws. A [`QuadsRenderer`] holding `quads`
+    /// An egui frame that `ui` draws. A [`QuadsRenderer`] sharing `quads`
     /// is registered in this egui renderer, so the
     /// [`QuadsPaintCallback`](super::quads_paint::QuadsPaintCallback)s that
     /// `ui` paints draw them, as
     /// [`upload_lod`](super::quads_paint::upload_lod) arranges in the window.
-    Ui2d { quads: &'a QuadLod, ui: &'a mut dyn FnMut(&mut egui::Ui) },
+    Ui2d { quads: Arc<QuadLod>, ui: &'a mut dyn FnMut(&mut egui::Ui) },
     /// An egui frame with 3D views that `ui` draws: a [`BoxesRenderer`]
     /// holding `boxes` is registered, so the
     /// [`BoxesPaintCallback`](super::boxes_paint::BoxesPaintCallback)s that
@@ -101,9 +103,9 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
     match content {
         Content::Ui2d { quads, ui } => {
             check_picture_size(size_px)?;
-            let install = |device: &wgpu::Device, queue: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
+            let install = |device: &wgpu::Device, _: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
                 let mut renderer = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
-                renderer.set_lod(device, queue, quads);
+                renderer.set_lod(quads);
                 resources.insert(renderer);
             };
             render_egui(gpu, size_px, pixels_per_point, background, install, ui, "render_offscreen::ui_2d").map(egui)
@@ -145,11 +147,11 @@ fn render_quads(
 
     let mut quads = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
     match detail {
-        Detail::Levels => quads.set_instances(device, queue, instances),
-        Detail::Full => quads.set_instances_without_lod(device, queue, instances),
+        Detail::Levels => quads.set_instances(instances),
+        Detail::Full => quads.set_instances_without_lod(instances),
     }
     let crop = Crop::whole([size_px[0] as f32, size_px[1] as f32]);
-    quads.prepare(queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
+    quads.prepare(device, queue, camera, &crop, QuadInstance::rgba(highlight), QuadInstance::rgba(background));
     let drawn = quads.drawn_count();
     let target = Target::new(device, size_px, "render_offscreen::quads::target");
     let mut encoder = device

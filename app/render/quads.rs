@@ -2,10 +2,14 @@
 //! drawn with shaders/quads.wgsl through a 2D camera.
 //!
 //! The renderer is built once (pipeline, layouts, buffers) and kept, in the
-//! window inside egui_wgpu's callback resources. The instance buffer is
-//! uploaded only when the layout or its colouring changes
-//! ([`QuadsRenderer::set_instances`]); each frame only the small uniform
-//! (camera, viewport, two colours) is written ([`QuadsRenderer::prepare`]).
+//! window inside egui_wgpu's callback resources. It is given the quads with
+//! their levels of detail when the layout or its colouring changes
+//! ([`QuadsRenderer::set_lod`]), shared with the scene rather than copied,
+//! and uploads a level the first time a frame draws it: a map fitted to the
+//! window draws one coarse level, so neither the GPU nor a software
+//! rasterizer (whose GPU memory is the process's own) holds the million
+//! quads of level 0 until someone zooms in. Each frame writes only the small
+//! uniform (camera, viewport, two colours) ([`QuadsRenderer::prepare`]).
 //!
 //! Precision: instances stay in world units on the GPU and the shader
 //! subtracts the camera centre before scaling, `(p - center) * px_per_unit +
@@ -24,12 +28,13 @@
 //! worlds are a few thousand units wide), 1 unit near 2^24.
 
 use std::num::NonZeroU64;
+use std::sync::Arc;
 
 use bytemuck::{Pod, Zeroable};
 
 use super::camera2d::Camera2d;
 use super::crop::Crop;
-use super::lod::{self, Level, QuadLod};
+use super::lod::{self, QuadLod};
 use super::quad_instance::QuadInstance;
 
 /// The per-frame uniform. Mirrors `Uniforms` in shaders/quads.wgsl
@@ -57,21 +62,22 @@ pub struct QuadsRenderer {
     pipeline: wgpu::RenderPipeline,
     uniform_buffer: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
-    instance_buffer: wgpu::Buffer,
-    /// How many instances `instance_buffer` can hold.
-    instance_capacity: usize,
-    /// How many instances the last `set_instances` uploaded.
-    instance_count: u32,
-    /// The levels of detail of what was uploaded (their quads are in the buffer).
-    levels: Vec<Level>,
-    /// What the next `paint` draws: ranges of the buffer, chosen by `prepare`.
+    /// The quads to draw and their levels (level 0 cut to what one buffer
+    /// of the device holds).
+    lod: Arc<QuadLod>,
+    /// Per level, its quads on the GPU once a frame has drawn that level.
+    level_buffers: Vec<Option<wgpu::Buffer>>,
+    /// The level the next `paint` draws, and its ranges (indices within
+    /// that level), chosen by `prepare`.
+    draw_level: usize,
     draw_ranges: Vec<std::ops::Range<u32>>,
     /// What `prepare` last wrote (the uniform is not rewritten when unchanged).
     uniforms: Option<QuadsUniforms>,
+    /// The most quads one buffer of the device holds.
+    max_instances: usize,
 }
 
 const SHADER_SOURCE: &str = include_str!("../../shaders/quads.wgsl");
-const INITIAL_CAPACITY: usize = 256;
 const INSTANCE_STRIDE: u64 = std::mem::size_of::<QuadInstance>() as u64;
 
 impl QuadsRenderer {
@@ -165,75 +171,55 @@ impl QuadsRenderer {
             cache: None,
         });
 
-        let instance_buffer = create_instance_buffer(device, INITIAL_CAPACITY);
-
         QuadsRenderer {
             pipeline,
             uniform_buffer,
             bind_group,
-            instance_buffer,
-            instance_capacity: INITIAL_CAPACITY,
-            instance_count: 0,
-            levels: Vec::new(),
+            lod: Arc::default(),
+            level_buffers: Vec::new(),
+            draw_level: 0,
             draw_ranges: Vec::new(),
             uniforms: None,
+            max_instances: (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize,
         }
     }
 
-    /// Replaces the quads to draw, with their levels of detail (see
-    /// [`super::lod`]). The buffer grows (to the next power of two) only when
-    /// they do not fit; call this when the layout or its colouring changes,
+    /// Replaces the quads to draw, building their levels of detail (see
+    /// [`super::lod`]); call this when the layout or its colouring changes,
     /// not every frame.
     ///
     /// More instances than one buffer of the device's `max_buffer_size` holds
-    /// (about 11 million at 256 MiB, levels included) are cut off at that many.
-    pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance]) {
-        self.upload(device, queue, instances, true);
+    /// (about 11 million at 256 MiB) are cut off at that many.
+    pub fn set_instances(&mut self, instances: &[QuadInstance]) {
+        let instances = &instances[..instances.len().min(self.max_instances)];
+        self.set_lod(Arc::new(QuadLod::build(instances)));
     }
 
     /// [`Self::set_instances`] without coarser levels: every quad in view is
     /// drawn at every zoom (to compare against, and to measure what the levels save).
-    pub fn set_instances_without_lod(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        instances: &[QuadInstance],
-    ) {
-        self.upload(device, queue, instances, false);
+    pub fn set_instances_without_lod(&mut self, instances: &[QuadInstance]) {
+        let instances = &instances[..instances.len().min(self.max_instances)];
+        self.set_lod(Arc::new(QuadLod::flat(instances)));
     }
 
-    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[QuadInstance], lod: bool) {
-        let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
-        let instances = &instances[..instances.len().min(max_instances)];
-        let lod = if lod { QuadLod::build(instances) } else { QuadLod::flat(instances) };
-        self.set_lod(device, queue, &lod);
-    }
-
-    /// Uploads quads whose levels of detail are built already (level 0 is
-    /// the quads as laid out). Levels that do not fit one buffer of the
-    /// device's `max_buffer_size` are dropped, then quads beyond it.
-    pub fn set_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, lod: &QuadLod) {
-        let max_instances = (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize;
-        let flat;
-        let lod = match lod.instances.len() > max_instances {
+    /// Takes quads whose levels of detail are built already (level 0 is the
+    /// quads as laid out), shared rather than copied; nothing is uploaded
+    /// until a frame draws a level. A level 0 larger than one buffer of the
+    /// device's `max_buffer_size` is cut off at what fits, without levels.
+    pub fn set_lod(&mut self, lod: Arc<QuadLod>) {
+        if Arc::ptr_eq(&lod, &self.lod) {
+            return;
+        }
+        let too_big = lod.levels.iter().any(|l| l.range.len() > self.max_instances);
+        self.lod = match too_big {
             false => lod,
             true => {
                 let level0 = lod.levels.first().map_or(0..0, |l| l.range.clone());
-                let end = (level0.end as usize).min(max_instances);
-                flat = QuadLod::flat(&lod.instances[level0.start as usize..end]);
-                &flat
+                let end = (level0.end as usize).min(level0.start as usize + self.max_instances);
+                Arc::new(QuadLod::flat(&lod.instances[level0.start as usize..end]))
             }
         };
-        let all = &lod.instances;
-        if all.len() > self.instance_capacity {
-            let capacity = all.len().next_power_of_two().min(max_instances);
-            self.instance_buffer = create_instance_buffer(device, capacity);
-            self.instance_capacity = capacity;
-        }
-        super::upload::write_large(device, queue, &self.instance_buffer, 0, bytemuck::cast_slice(all));
-        let level0 = lod.levels.first().map_or(0, |l| l.range.len());
-        self.instance_count = u32::try_from(level0).unwrap_or(u32::MAX);
-        self.levels = lod.levels.clone();
+        self.level_buffers = (0..self.lod.levels.len()).map(|_| None).collect();
         self.draw_ranges.clear();
         // The uniform is rewritten by the next prepare, which picks the ranges.
         self.uniforms = None;
@@ -244,16 +230,33 @@ impl QuadsRenderer {
         self.draw_ranges.iter().map(|r| r.end - r.start).sum()
     }
 
-    /// How many quads the last [`Self::set_instances`] uploaded.
+    /// How many quads the last [`Self::set_lod`] gave (level 0).
     pub fn instance_count(&self) -> u32 {
-        self.instance_count
+        let level0 = self.lod.levels.first().map_or(0, |l| l.range.len());
+        u32::try_from(level0).unwrap_or(u32::MAX)
+    }
+
+    /// How many quads are on the GPU: the levels frames have drawn so far.
+    pub fn uploaded_count(&self) -> usize {
+        let uploaded = self.level_buffers.iter().zip(&self.lod.levels).filter(|(b, _)| b.is_some());
+        uploaded.map(|(_, l)| l.range.len()).sum()
     }
 
     /// Writes this frame's uniform: the camera, which part of the view's
     /// viewport the pass draws (`crop`; the pass viewport must be that part,
     /// [`Crop::whole`] for all of it), the SELECTED outline colour and the
-    /// colour DIMMED quads fade towards (both RGBA8 as [`QuadInstance::color`]).
-    pub fn prepare(&mut self, queue: &wgpu::Queue, camera: &Camera2d, crop: &Crop, highlight: u32, background: u32) {
+    /// colour DIMMED quads fade towards (both RGBA8 as [`QuadInstance::color`]),
+    /// and uploads the level of detail the camera needs when no frame has
+    /// drawn it before.
+    pub fn prepare(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        camera: &Camera2d,
+        crop: &Crop,
+        highlight: u32,
+        background: u32,
+    ) {
         let uniforms = QuadsUniforms {
             center: camera.center,
             viewport_size_px: crop.full_size_px.map(|s| s.max(1.0)),
@@ -268,15 +271,17 @@ impl QuadsRenderer {
         if self.uniforms != Some(uniforms) {
             queue.write_buffer(&self.uniform_buffer, 0, bytemuck::bytes_of(&uniforms));
             self.uniforms = Some(uniforms);
-            self.draw_ranges = self.visible_ranges(camera, crop);
+            self.choose_draw(camera, crop);
         }
+        self.upload_level(device, queue, self.draw_level);
     }
 
     /// The quads to draw for `camera` in the drawn part of the viewport: the
     /// level of detail for its zoom, culled to what reaches into view (grown
     /// by a pixel, as a tiny quad is drawn a pixel wide).
-    fn visible_ranges(&self, camera: &Camera2d, crop: &Crop) -> Vec<std::ops::Range<u32>> {
-        let level = lod::level_for(&self.levels, camera.px_per_unit);
+    fn choose_draw(&mut self, camera: &Camera2d, crop: &Crop) {
+        let levels = &self.lod.levels;
+        let level = lod::level_for(levels, camera.px_per_unit);
         let ppu = f64::from(camera.px_per_unit).max(1e-30);
         let world = |px: f32, axis: usize| {
             let from_centre = f64::from(px) - f64::from(crop.full_size_px[axis]) * 0.5;
@@ -288,13 +293,33 @@ impl QuadsRenderer {
             world(crop.offset_px[0] + crop.size_px[0] + guard, 0),
             world(crop.offset_px[1] + crop.size_px[1] + guard, 1),
         ];
-        lod::visible_ranges(&self.levels, level, |c| lod::in_rect(c, min, max))
+        let start = levels.get(level).map_or(0, |l| l.range.start);
+        let ranges = lod::visible_ranges(levels, level, |c| lod::in_rect(c, min, max));
+        self.draw_level = level;
+        self.draw_ranges = ranges.into_iter().map(|r| r.start - start..r.end - start).collect();
+    }
+
+    /// Puts `level`'s quads on the GPU unless they are there.
+    fn upload_level(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, level: usize) {
+        let (Some(slot), Some(l)) = (self.level_buffers.get_mut(level), self.lod.levels.get(level)) else {
+            return;
+        };
+        if slot.is_some() || l.range.is_empty() {
+            return;
+        }
+        let quads = &self.lod.instances[l.range.start as usize..l.range.end as usize];
+        let buffer = create_instance_buffer(device, quads.len());
+        super::upload::write_large(device, queue, &buffer, 0, bytemuck::cast_slice(quads));
+        *slot = Some(buffer);
     }
 
     /// Records the draw into `pass`, whose viewport must be the one given to
     /// [`Self::prepare`]. Draws nothing before the first `prepare`.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
-        if self.instance_count == 0 || self.uniforms.is_none() {
+        let Some(Some(buffer)) = self.level_buffers.get(self.draw_level) else {
+            return;
+        };
+        if self.uniforms.is_none() {
             return;
         }
         pass.set_pipeline(&self.pipeline);
@@ -302,7 +327,7 @@ impl QuadsRenderer {
         for r in &self.draw_ranges {
             // A slice rather than a first instance: no base-instance support needed.
             let bytes = u64::from(r.start) * INSTANCE_STRIDE..u64::from(r.end) * INSTANCE_STRIDE;
-            pass.set_vertex_buffer(0, self.instance_buffer.slice(bytes));
+            pass.set_vertex_buffer(0, buffer.slice(bytes));
             pass.draw(0..4, 0..r.end - r.start);
         }
     }

@@ -13,6 +13,8 @@
 //! pixel is one target pixel wherever the view is. The scissor is egui's clip
 //! rect intersected with that part, so quads never spill out of the view.
 
+use std::sync::Arc;
+
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
 use super::camera2d::{Camera2d, ViewportPx};
@@ -39,19 +41,20 @@ pub fn register_with_msaa(render_state: &RenderState, msaa_samples: u32) {
 /// Uploads the quads the next [`QuadsPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
 pub fn upload_instances(render_state: &RenderState, instances: &[QuadInstance]) {
-    upload_lod(render_state, &QuadLod::build(instances));
+    upload_lod(render_state, Arc::new(QuadLod::build(instances)));
 }
 
 /// [`upload_instances`] for quads whose levels of detail are built already
-/// ([`QuadLod::build`], off the UI thread).
-pub fn upload_lod(render_state: &RenderState, lod: &QuadLod) {
+/// ([`QuadLod::build`], off the UI thread), shared with the renderer, which
+/// uploads each level when a frame first draws it.
+pub fn upload_lod(render_state: &RenderState, lod: Arc<QuadLod>) {
     let mut egui_renderer = render_state.renderer.write();
     let resources = &mut egui_renderer.callback_resources;
     if !resources.contains::<QuadsRenderer>() {
         resources.insert(QuadsRenderer::new(&render_state.device, render_state.target_format, 1));
     }
     if let Some(renderer) = resources.get_mut::<QuadsRenderer>() {
-        renderer.set_lod(&render_state.device, &render_state.queue, lod);
+        renderer.set_lod(lod);
     }
 }
 
@@ -99,7 +102,7 @@ pub fn paint_callback(rect: egui::Rect, cb: QuadsPaintCallback) -> egui::PaintCa
 impl CallbackTrait for QuadsPaintCallback {
     fn prepare(
         &self,
-        _device: &wgpu::Device,
+        device: &wgpu::Device,
         queue: &wgpu::Queue,
         screen_descriptor: &ScreenDescriptor,
         _egui_encoder: &mut wgpu::CommandEncoder,
@@ -109,7 +112,7 @@ impl CallbackTrait for QuadsPaintCallback {
             return Vec::new();
         };
         if let Some(renderer) = callback_resources.get_mut::<QuadsRenderer>() {
-            renderer.prepare(queue, &self.camera, &crop, self.highlight, self.background);
+            renderer.prepare(device, queue, &self.camera, &crop, self.highlight, self.background);
         }
         Vec::new()
     }

@@ -2,6 +2,8 @@
 //! their levels of detail, built once per layout and colouring and used by
 //! the window and by pictures alike.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::params::Filters;
@@ -19,7 +21,7 @@ pub struct Scene2d {
     pub hit: HitIndex,
     /// One quad per tile (level 0, [`Scene2d::instances`]) and their coarser
     /// levels, as the GPU draws them.
-    pub lod: QuadLod,
+    pub lod: Arc<QuadLod>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -27,8 +29,10 @@ pub struct Scene2d {
 impl Scene2d {
     pub fn new(space: &AddressSpace, layout: Layout2d, filters: &Filters, generation: u64) -> Scene2d {
         // The picking index and the GPU's quads do not depend on each other.
-        let (hit, lod) =
-            rayon::join(|| HitIndex::new(&layout), || QuadLod::build_owned(build_instances(space, &layout, filters)));
+        let (hit, lod) = rayon::join(
+            || HitIndex::new(&layout),
+            || Arc::new(QuadLod::build_owned(build_instances(space, &layout, filters))),
+        );
         Scene2d { layout, hit, lod, generation }
     }
 

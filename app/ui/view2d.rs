@@ -3,6 +3,8 @@
 //! and reports clicks. Drawing is the scene's ([`crate::scene::paint2d`]),
 //! the same as in exported pictures.
 
+use std::sync::Arc;
+
 use egui::{Rect, Sense, Ui};
 
 use crate::dump::{AddressSpace, RegionKind};
@@ -104,7 +106,7 @@ pub fn view2d_ui(
     let quads = match gpu {
         Gpu2d::Window(rs) => {
             if state.uploaded != Some(scene.generation) {
-                quads_paint::upload_lod(rs, &scene.lod);
+                quads_paint::upload_lod(rs, Arc::clone(&scene.lod));
                 state.uploaded = Some(scene.generation);
             }
             QuadsOn::Gpu
