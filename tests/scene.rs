@@ -8,7 +8,8 @@ use memscape::layout::layout3d::HeightMetric;
 use memscape::layout::{View, ViewKind};
 use memscape::scene::Filters;
 use memscape::scene::VolumeStyle;
-use memscape::scene::{BuiltScene, ViewParams as SceneKey, build_scene as build};
+use memscape::scene::build::build_scene_timed;
+use memscape::scene::{BuiltScene, Picking, ViewParams as SceneKey, build_scene as build};
 use memscape::task::{Poll, Task, Waker};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
@@ -94,4 +95,49 @@ fn translucent_boxes_are_premultiplied_so_free_space_adds_nothing() {
         faint += usize::from(a < 255);
     }
     assert!(faint > 0, "the demo's Volume has no translucent boxes to check");
+}
+
+#[test]
+fn scenes_without_a_picking_index_find_the_same_tiles_and_boxes() {
+    // Pictures build scenes without the picking index; what they ask of it
+    // (a region's tiles or boxes, for callouts and the selection) is then
+    // found by a scan, which must agree with the index.
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let mut keys: Vec<SceneKey> =
+        ViewKind::ALL.into_iter().map(|kind| SceneKey::Flat { kind, filters: Filters::default() }).collect();
+    for view in [View::City, View::Volume] {
+        let volume = VolumeStyle::default();
+        let (filters, metric) = (Filters::default(), HeightMetric::Size);
+        keys.push(SceneKey::ThreeD { view, filters, metric, volume, selected: None });
+    }
+    let regions = space.regions.len() as u32;
+    for key in keys {
+        let lazy = build_scene_timed(&space, &key, 1, Picking::OnDemand, &mut |_, _| {});
+        let eager = build(&space, &key, 1);
+        let mut found = 0;
+        match (&lazy, &eager) {
+            (BuiltScene::Flat(lazy), BuiltScene::Flat(eager)) => {
+                assert!(!lazy.has_hit_index() && eager.has_hit_index());
+                for r in 0..regions {
+                    assert_eq!(lazy.tiles_of(r, 1000), eager.tiles_of(r, 1000), "{:?}: region {r}", key.view());
+                    assert_eq!(lazy.largest_tile(r), eager.largest_tile(r));
+                    found += usize::from(lazy.largest_tile(r).is_some());
+                }
+                assert!(!lazy.has_hit_index(), "asking for tiles built the index");
+                assert_eq!(lazy.hit().tiles_of(1), eager.hit().tiles_of(1));
+                assert!(lazy.has_hit_index());
+            }
+            (BuiltScene::ThreeD(lazy), BuiltScene::ThreeD(eager)) => {
+                assert!(!lazy.has_hit_index() && eager.has_hit_index());
+                for r in 0..regions {
+                    assert_eq!(lazy.box_indices(r), eager.box_indices(r), "{:?}: region {r}", key.view());
+                    assert_eq!(lazy.largest_box(r), eager.largest_box(r));
+                    found += usize::from(lazy.largest_box(r).is_some());
+                }
+                assert!(!lazy.has_hit_index(), "asking for boxes built the index");
+            }
+            _ => panic!("{:?}: the scenes are of different kinds", key.view()),
+        }
+        assert!(found > 10, "{:?}: only {found} regions drawn", key.view());
+    }
 }

@@ -23,7 +23,7 @@ use crate::render::{Content, Gpu, render_offscreen};
 use crate::scene::paint2d::{self, Highlights, QuadsOn, Screen};
 use crate::scene::paint3d::{self, Projection};
 use crate::scene::theme::{self, ExportTheme, Palette};
-use crate::scene::{BuiltScene, Filters, Scene2d, ViewParams, VolumeStyle};
+use crate::scene::{BuiltScene, Filters, Picking, Scene2d, ViewParams, VolumeStyle};
 
 /// What a picture shows and how.
 #[derive(Clone, Debug)]
@@ -285,7 +285,7 @@ fn build_scene_timed(
     params: &ViewParams,
     phase: &mut dyn FnMut(&'static str, Duration),
 ) -> BuiltScene {
-    crate::scene::build::build_scene_timed(space, params, 1, phase)
+    crate::scene::build::build_scene_timed(space, params, 1, Picking::OnDemand, phase)
 }
 
 /// The title block's lines, or None without a title.

@@ -3,7 +3,7 @@
 //! (through its scene cache, cache.rs, on a worker for big dumps) and
 //! pictures (`export/`) both call it.
 
-use super::params::ViewParams;
+use super::params::{Picking, ViewParams};
 use super::scene2d::Scene2d;
 use super::scene3d::Scene3d;
 use crate::dump::AddressSpace;
@@ -15,18 +15,20 @@ pub enum BuiltScene {
     ThreeD(Scene3d),
 }
 
-/// Lays out and builds the scene `params` ask for; `generation` tags its
-/// instances so a GPU copy is refreshed when they change.
+/// Lays out and builds the scene `params` ask for, with its picking index;
+/// `generation` tags its instances so a GPU copy is refreshed when they change.
 pub fn build_scene(space: &AddressSpace, params: &ViewParams, generation: u64) -> BuiltScene {
-    build_scene_timed(space, params, generation, &mut |_, _| {})
+    build_scene_timed(space, params, generation, Picking::Now, &mut |_, _| {})
 }
 
-/// [`build_scene`], reporting the time of its two phases ("layout", then
-/// "scene": instances, picking index, levels of detail) to `phase`.
+/// [`build_scene`], the picking index built as `picking` says, reporting
+/// the time of its two phases ("layout", then "scene": instances, picking
+/// index, levels of detail) to `phase`.
 pub fn build_scene_timed(
     space: &AddressSpace,
     params: &ViewParams,
     generation: u64,
+    picking: Picking,
     phase: &mut dyn FnMut(&'static str, std::time::Duration),
 ) -> BuiltScene {
     let visible = params.filters().visible(space);
@@ -37,7 +39,7 @@ pub fn build_scene_timed(
             let layout = layout::layout(*kind, &input);
             phase("layout", start.elapsed());
             let start = std::time::Instant::now();
-            let scene = Scene2d::new(space, layout, filters, generation);
+            let scene = Scene2d::with_picking(space, layout, filters, generation, picking);
             phase("scene", start.elapsed());
             BuiltScene::Flat(scene)
         }
@@ -50,7 +52,7 @@ pub fn build_scene_timed(
             let start = std::time::Instant::now();
             let style = (*view == View::Volume).then_some(volume);
             let selected = selected.map(|i| i as u32);
-            let scene = Scene3d::new(space, layout, filters, style, selected, generation);
+            let scene = Scene3d::with_picking(space, layout, filters, style, selected, generation, picking);
             phase("scene", start.elapsed());
             BuiltScene::ThreeD(scene)
         }

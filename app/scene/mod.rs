@@ -27,7 +27,7 @@ pub mod theme;
 pub use build::{BuiltScene, build_scene};
 pub use cache::{SceneCache, SceneUpdate};
 pub use paint2d::Highlights;
-pub use params::{Filters, RegionByteFigures, RegionChanges, ViewParams, VolumeStyle};
+pub use params::{Filters, Picking, RegionByteFigures, RegionChanges, ViewParams, VolumeStyle};
 pub use scene2d::Scene2d;
 pub use scene3d::Scene3d;
 pub use theme::Palette;

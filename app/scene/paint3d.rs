@@ -122,7 +122,7 @@ fn wireframes(
     project: &dyn Fn([f32; 3]) -> Option<Pos2>,
     stroke: Stroke,
 ) {
-    for &i in scene.hit.boxes_of(region).iter().take(64) {
+    for &i in scene.box_indices(region).iter().take(64) {
         let b = &scene.layout.boxes[i as usize];
         // Corner i has bit 0 for x, bit 1 for y, bit 2 for z set at the max;
         // the 12 edges join corners that differ in one bit.

@@ -139,6 +139,16 @@ impl VolumeStyle {
     }
 }
 
+/// Whether a scene builds its picking index with it, on the same worker and
+/// in parallel with its instances (the window, which picks on every hover),
+/// or only when something first asks for it (pictures, which never pick:
+/// at a million regions the index is 60-130 MB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Picking {
+    Now,
+    OnDemand,
+}
+
 /// What a scene is built from; a change rebuilds (or restyles) it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ViewParams {

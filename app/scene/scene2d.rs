@@ -1,12 +1,14 @@
 //! A flat view's scene: the layout, its picking index, the GPU's quads and
 //! their levels of detail, built once per layout and colouring and used by
-//! the window and by pictures alike.
+//! the window and by pictures alike. Pictures never pick, so their scenes
+//! build the index only if asked ([`Picking`]).
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::params::Filters;
+use super::params::{Filters, Picking};
 use super::theme;
 use crate::dump::AddressSpace;
 use crate::layout::hit::HitIndex;
@@ -18,7 +20,8 @@ use crate::render::quad_instance::QuadInstance;
 /// the filters or the colouring change.
 pub struct Scene2d {
     pub layout: Layout2d,
-    pub hit: HitIndex,
+    /// The picking index ([`Scene2d::hit`]), built with the scene or on first use.
+    hit: OnceLock<HitIndex>,
     /// One quad per tile (level 0, [`Scene2d::instances`]) and their coarser
     /// levels, as the GPU draws them.
     pub lod: Arc<QuadLod>,
@@ -27,13 +30,52 @@ pub struct Scene2d {
 }
 
 impl Scene2d {
+    /// The scene of `layout` with its picking index.
     pub fn new(space: &AddressSpace, layout: Layout2d, filters: &Filters, generation: u64) -> Scene2d {
-        // The picking index and the GPU's quads do not depend on each other.
-        let (hit, lod) = rayon::join(
-            || HitIndex::new(&layout),
-            || Arc::new(QuadLod::build_owned(build_instances(space, &layout, filters))),
-        );
+        Scene2d::with_picking(space, layout, filters, generation, Picking::Now)
+    }
+
+    /// The scene of `layout`, its picking index built now or on first use.
+    pub fn with_picking(
+        space: &AddressSpace,
+        layout: Layout2d,
+        filters: &Filters,
+        generation: u64,
+        picking: Picking,
+    ) -> Scene2d {
+        let quads = || Arc::new(QuadLod::build_owned(build_instances(space, &layout, filters)));
+        let (hit, lod) = match picking {
+            // The picking index and the GPU's quads do not depend on each other.
+            Picking::Now => {
+                let (hit, lod) = rayon::join(|| HitIndex::new(&layout), quads);
+                (OnceLock::from(hit), lod)
+            }
+            Picking::OnDemand => (OnceLock::new(), quads()),
+        };
         Scene2d { layout, hit, lod, generation }
+    }
+
+    /// Whether the picking index is built.
+    pub fn has_hit_index(&self) -> bool {
+        self.hit.get().is_some()
+    }
+
+    /// The picking index (built now if the scene was built without it).
+    pub fn hit(&self) -> &HitIndex {
+        self.hit.get_or_init(|| HitIndex::new(&self.layout))
+    }
+
+    /// Indices into `layout.tiles` of the tiles that draw `region`, in
+    /// drawing order: from the picking index when there is one, else found
+    /// by a scan (a picture's few callouts need no index of every tile).
+    fn tile_indices(&self, region: u32) -> Cow<'_, [u32]> {
+        match self.hit.get() {
+            Some(hit) => Cow::Borrowed(hit.tiles_of(region)),
+            None => {
+                let tiles = self.layout.tiles.iter().enumerate();
+                Cow::Owned(tiles.filter(|(_, t)| t.region == region).map(|(i, _)| i as u32).collect())
+            }
+        }
     }
 
     /// One quad per tile, in tile order (level 0 of the levels of detail,
@@ -45,8 +87,7 @@ impl Scene2d {
 
     /// A region's largest tile (world units), if it has one.
     pub fn largest_tile(&self, region: u32) -> Option<layout::Rect> {
-        self.hit
-            .tiles_of(region)
+        self.tile_indices(region)
             .iter()
             .map(|&t| self.layout.tiles[t as usize].rect)
             .max_by(|a, b| a.area().total_cmp(&b.area()))
@@ -54,7 +95,7 @@ impl Scene2d {
 
     /// A region's tiles (world units), at most `max` of them.
     pub fn tiles_of(&self, region: u32, max: usize) -> Vec<layout::Rect> {
-        self.hit.tiles_of(region).iter().take(max).map(|&t| self.layout.tiles[t as usize].rect).collect()
+        self.tile_indices(region).iter().take(max).map(|&t| self.layout.tiles[t as usize].rect).collect()
     }
 }
 

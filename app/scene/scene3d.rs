@@ -3,9 +3,12 @@
 //! the Volume's opacities and the selection. A change of colouring, opacity
 //! or selection restyles the instances and keeps the rest.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
-use super::params::{Filters, VolumeStyle};
+use super::params::{Filters, Picking, VolumeStyle};
 use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
@@ -15,7 +18,8 @@ use crate::render::BoxInstance;
 /// What a 3D view draws.
 pub struct Scene3d {
     pub layout: Layout3d,
-    pub hit: Hit3dIndex,
+    /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
+    hit: OnceLock<Hit3dIndex>,
     pub instances: Vec<BoxInstance>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
@@ -30,10 +34,52 @@ impl Scene3d {
         selected: Option<u32>,
         generation: u64,
     ) -> Scene3d {
-        // The picking index and the instances do not depend on each other.
-        let (hit, instances) =
-            rayon::join(|| Hit3dIndex::new(&layout), || box_instances(space, &layout, filters, volume, selected));
+        Scene3d::with_picking(space, layout, filters, volume, selected, generation, Picking::Now)
+    }
+
+    /// [`Scene3d::new`], its picking index built now or on first use.
+    pub fn with_picking(
+        space: &AddressSpace,
+        layout: Layout3d,
+        filters: &Filters,
+        volume: Option<&VolumeStyle>,
+        selected: Option<u32>,
+        generation: u64,
+        picking: Picking,
+    ) -> Scene3d {
+        let instances = || box_instances(space, &layout, filters, volume, selected);
+        let (hit, instances) = match picking {
+            // The picking index and the instances do not depend on each other.
+            Picking::Now => {
+                let (hit, instances) = rayon::join(|| Hit3dIndex::new(&layout), instances);
+                (OnceLock::from(hit), instances)
+            }
+            Picking::OnDemand => (OnceLock::new(), instances()),
+        };
         Scene3d { layout, hit, instances, generation }
+    }
+
+    /// Whether the ray-picking index is built.
+    pub fn has_hit_index(&self) -> bool {
+        self.hit.get().is_some()
+    }
+
+    /// The ray-picking index (built now if the scene was built without it).
+    pub fn hit(&self) -> &Hit3dIndex {
+        self.hit.get_or_init(|| Hit3dIndex::new(&self.layout))
+    }
+
+    /// Indices into `layout.boxes` of `region`'s boxes: from the picking
+    /// index when there is one, else found by a scan (see
+    /// [`super::Scene2d`]'s tiles).
+    pub fn box_indices(&self, region: u32) -> Cow<'_, [u32]> {
+        match self.hit.get() {
+            Some(hit) => Cow::Borrowed(hit.boxes_of(region)),
+            None => {
+                let boxes = self.layout.boxes.iter().enumerate();
+                Cow::Owned(boxes.filter(|(_, b)| b.region == region).map(|(i, _)| i as u32).collect())
+            }
+        }
     }
 
     /// Recolours the boxes (colouring, opacity, selection) without touching
@@ -53,8 +99,7 @@ impl Scene3d {
     /// A region's largest box, if it has one.
     pub fn largest_box(&self, region: u32) -> Option<&Box3> {
         let volume = |b: &Box3| (0..3).map(|a| (b.max[a] - b.min[a]).max(0.0)).product::<f32>();
-        self.hit
-            .boxes_of(region)
+        self.box_indices(region)
             .iter()
             .map(|&i| &self.layout.boxes[i as usize])
             .max_by(|a, b| volume(a).total_cmp(&volume(b)))

@@ -44,7 +44,7 @@ impl View2dState {
 
     /// Centre the camera on a region's first tile, keeping the zoom.
     pub fn focus(&mut self, scene: &Scene2d, region: u32) {
-        let first = scene.hit.tiles_of(region).first().map(|&t| scene.layout.tiles[t as usize].rect);
+        let first = scene.hit().tiles_of(region).first().map(|&t| scene.layout.tiles[t as usize].rect);
         if let (Some(cam), Some(tile)) = (self.camera.as_mut(), first) {
             cam.center = tile.center();
         }
@@ -114,7 +114,7 @@ pub fn view2d_ui(
         Gpu2d::Cpu => QuadsOn::Cpu,
     };
     // What is under the cursor: the same geometry that is drawn.
-    let hovered = response.hover_pos().and_then(|p| scene.hit.hit(&scene.layout, screen.to_world(p)));
+    let hovered = response.hover_pos().and_then(|p| scene.hit().hit(&scene.layout, screen.to_world(p)));
     let painter = ui.painter_at(view);
     paint2d::paint_scene2d(&painter, &screen, scene, marks, hovered, quads, &Palette::WINDOW);
 

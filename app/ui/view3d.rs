@@ -122,7 +122,7 @@ pub fn view3d_ui(
                 .is_some_and(|v| space.regions.get(b.region as usize).is_none_or(|r| v.opacity_of(r.kind) <= 0.0));
             hidden || paint3d::sliced_away(plane, b)
         };
-        scene.hit.pick(&scene.layout, origin, dir, skip).map(|(i, _)| scene.layout.boxes[i].region)
+        scene.hit().pick(&scene.layout, origin, dir, skip).map(|(i, _)| scene.layout.boxes[i].region)
     });
     let painter = ui.painter_at(view);
     let proj = Projection { cam, view, ppp };
