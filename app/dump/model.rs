@@ -289,6 +289,16 @@ impl AddressSpace {
         }
     }
 
+    /// Hands the dump's pages read so far back to the page cache (see
+    /// `MappedFile::release`): opening does once the model is built.
+    pub(crate) fn release_read_pages(&self) {
+        for bytes in [Some(&self.bytes), self.walk_view.as_ref()].into_iter().flatten() {
+            if let DumpBytes::Mapped(m) = bytes {
+                m.release();
+            }
+        }
+    }
+
     /// The minidump the stack walker reads: the dump itself, or a core's view.
     pub fn walk_bytes(&self) -> &[u8] {
         self.walk_view.as_deref().unwrap_or(&self.bytes)

@@ -58,9 +58,14 @@ impl AddressSpace {
             if map.is_empty() {
                 return Err(DumpError::Empty { path: path.to_path_buf() });
             }
-            return build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress);
+            let space = build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(MappedFile::new(map))), progress)?;
+            space.release_read_pages();
+            return Ok(space);
         }
-        build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(mapped)), progress)
+        let space = build(path.to_path_buf(), DumpBytes::Mapped(Arc::new(mapped)), progress)?;
+        // The model is built: what it read of the file need not stay mapped in.
+        space.release_read_pages();
+        Ok(space)
     }
 
     /// Reads a dump already in memory (a fuzzer's input, bytes from elsewhere).
