@@ -8,6 +8,8 @@
 //! does; colours are compared with tolerances, since lighting, edges and
 //! multisampling shade them.
 
+use std::sync::Arc;
+
 use crate::common;
 
 use common::headless_gpu as gpu;
@@ -326,7 +328,9 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
     let mut scene = EguiScene { view_rect: None };
     let egui_picture = Picture { size_px: size, pixels_per_point: PPP, background: [20, 22, 28, 255] };
     let ui = &mut |ui: &mut egui::Ui| scene.ui(ui);
-    let img = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: &boxes, ui }).expect("render").image;
+    let img = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: Arc::from(&boxes[..]), ui })
+        .expect("render")
+        .image;
     maybe_save(&img, "egui");
     let rect = scene.view_rect.expect("the 3D view was laid out");
     let vp = viewport_px(rect, PPP);
@@ -354,7 +358,9 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
     // Same input, same bytes.
     let mut again = EguiScene { view_rect: None };
     let ui = &mut |ui: &mut egui::Ui| again.ui(ui);
-    let img2 = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: &boxes, ui }).expect("render").image;
+    let img2 = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: Arc::from(&boxes[..]), ui })
+        .expect("render")
+        .image;
     assert_eq!(img.as_raw(), img2.as_raw());
 }
 
@@ -398,7 +404,7 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     let too_tall = render_offscreen(
         &gpu,
         &picture([10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1], 1.0),
-        Content::Ui3d { boxes: &boxes, ui: &mut |_| {} },
+        Content::Ui3d { boxes: Arc::from(&boxes[..]), ui: &mut |_| {} },
     );
     // egui pictures are tiled beyond the texture limit, up to their own limit.
     assert!(matches!(too_tall, Err(RenderError::PictureTooLarge { .. })), "{too_tall:?}");
@@ -422,9 +428,9 @@ fn the_renderer_builds_for_window_formats_and_sample_counts() {
             let mut r = BoxesRenderer::with_target_samples(device, scene_samples, format, target_samples);
             let many: Vec<BoxInstance> =
                 (0..1000).map(|i| cube([i as f32, 0.0, 0.0], [i as f32 + 0.5, 1.0, 1.0], RED, 0)).collect();
-            r.set_instances(device, &gpu.queue, &many);
+            r.set_instances(&many);
             assert_eq!(r.instance_count(), 1000);
-            r.set_instances(device, &gpu.queue, &many[..3]);
+            r.set_instances(&many[..3]);
             assert_eq!(r.instance_count(), 3);
             // Two viewport sizes in a row (the scene textures are remade), and an empty one.
             for size in [[64, 48], [100, 30], [0, 30]] {
@@ -512,7 +518,7 @@ fn an_unchanged_frame_keeps_the_last_picture() {
     let mut r = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
     let cam = camera();
     let centre = pixel_of(&cam, [0.0, 1.0, 0.0]);
-    r.set_instances(device, queue, &[cube(BOX_MIN, BOX_MAX, RED, 0)]);
+    r.set_instances(&[cube(BOX_MIN, BOX_MAX, RED, 0)]);
     queue.submit([r.prepare(device, queue, &cam, SIZE, &style())]);
     let first = paint_and_read(&gpu, &r, SIZE);
     assert!(is_shade_of(at(&first, centre), RED).is_some(), "{:?}", at(&first, centre));
@@ -522,7 +528,7 @@ fn an_unchanged_frame_keeps_the_last_picture() {
     assert_eq!(paint_and_read(&gpu, &r, SIZE).as_raw(), first.as_raw());
 
     // New instances, a new camera, a new style: each is drawn.
-    r.set_instances(device, queue, &[cube(BOX_MIN, BOX_MAX, BLUE, 0)]);
+    r.set_instances(&[cube(BOX_MIN, BOX_MAX, BLUE, 0)]);
     queue.submit([r.prepare(device, queue, &cam, SIZE, &style())]);
     let blue = paint_and_read(&gpu, &r, SIZE);
     assert!(is_shade_of(at(&blue, centre), BLUE).is_some(), "{:?}", at(&blue, centre));
@@ -642,19 +648,43 @@ fn a_new_selection_rewrites_the_boxes_and_keeps_the_levels() {
     };
     // One renderer gets the city, then the same city with a selection (only flags differ)...
     let mut again = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
-    again.set_instances(device, queue, &boxes);
+    again.set_instances(&boxes);
     let plain = draw(&mut again);
-    again.set_instances(device, queue, &selected);
+    again.set_instances(&selected);
     let reselected = draw(&mut again);
     // ...another gets the selected city at once: the same picture.
     let mut fresh = BoxesRenderer::new(device, msaa, wgpu::TextureFormat::Rgba8Unorm);
-    fresh.set_instances(device, queue, &selected);
+    fresh.set_instances(&selected);
     let direct = draw(&mut fresh);
     assert!(reselected == direct, "the rewritten boxes differ from a fresh upload");
     assert!(reselected != plain, "the selection does not show");
     // And back: the selection goes.
-    again.set_instances(device, queue, &boxes);
+    again.set_instances(&boxes);
     assert!(draw(&mut again) == plain, "the old selection stays");
+}
+
+#[test]
+fn box_levels_are_uploaded_when_a_frame_first_draws_from_them() {
+    let Some(gpu) = gpu() else { return };
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let boxes: Arc<[BoxInstance]> = Arc::from(big_city());
+    let mut r = BoxesRenderer::new(device, 1, wgpu::TextureFormat::Rgba8Unorm);
+    r.set_shared_instances(Arc::clone(&boxes));
+    assert_eq!(r.instance_count() as usize, boxes.len());
+    assert!(Arc::strong_count(&boxes) >= 2, "opaque boxes are shared with the scene, not copied");
+    assert_eq!(r.uploaded_count(), 0, "nothing is uploaded before a frame draws");
+    // From afar: coarse levels only, far fewer boxes than the city has.
+    let far = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 30.0, 40.0, 400.0);
+    queue.submit([r.prepare(device, queue, &far, SIZE, &style())]);
+    let coarse = r.uploaded_count();
+    assert!(coarse > 0 && coarse * 4 < boxes.len(), "{coarse} of {} boxes uploaded from afar", boxes.len());
+    // Close to a corner: level 0 is needed there and joins them.
+    let near = OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0);
+    queue.submit([r.prepare(device, queue, &near, SIZE, &style())]);
+    assert!(r.uploaded_count() >= coarse + boxes.len(), "{} after zooming in", r.uploaded_count());
+    // New boxes start again from nothing; the old ones are let go.
+    r.set_instances(&boxes[..10]);
+    assert_eq!((r.uploaded_count(), Arc::strong_count(&boxes)), (0, 1));
 }
 
 /// A scene of `MSAA_MAX_BOXES` boxes or more is drawn without multisampling:

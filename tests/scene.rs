@@ -89,7 +89,7 @@ fn translucent_boxes_are_premultiplied_so_free_space_adds_nothing() {
     };
     let BuiltScene::ThreeD(data) = build(&space, &key, 1) else { panic!("not a 3D scene") };
     let mut faint = 0;
-    for b in &data.instances {
+    for b in data.instances.iter() {
         let [r, g, bl, a] = b.color.to_le_bytes();
         assert!(r <= a && g <= a && bl <= a, "{:?} is not premultiplied", b.color.to_le_bytes());
         faint += usize::from(a < 255);

@@ -9,11 +9,15 @@
 //! a multisampled colour + depth target, and resolves it into a single-sample
 //! texture; [`BoxesRenderer::paint`] blits that texture into the caller's pass
 //! with a fullscreen triangle. The renderer is built once and kept (in the
-//! window inside egui_wgpu's callback resources, see `boxes_paint`); the
-//! instance buffer is uploaded only by [`BoxesRenderer::set_instances`]; a
-//! frame writes only the small uniform (and re-uploads the translucent boxes,
-//! re-sorted, when the eye moved), and the scene is redrawn only when the
-//! instances, camera, style or size changed since the last frame.
+//! window inside egui_wgpu's callback resources, see `boxes_paint`). It is
+//! given the boxes by [`BoxesRenderer::set_shared_instances`] (shared with
+//! the scene, not copied) and builds their coarser levels; each level goes
+//! to the GPU the first time a frame draws from it, so a fitted City of a
+//! million boxes holds one coarse level there rather than five million
+//! boxes. A frame writes only the small uniform (and re-uploads the
+//! translucent boxes, re-sorted, when the eye moved), and the scene is
+//! redrawn only when the instances, camera, style or size changed since the
+//! last frame.
 //!
 //! The parts, one file each: [`BoxInstance`] (box_instance.rs), the style
 //! and uniform (boxes_style.rs), the shader, cube and pipelines
@@ -38,34 +42,93 @@ use super::camera3d::OrbitCamera;
 use super::crop::Crop;
 use super::lod::{self, BoxLod, Level};
 use super::upload::write_large;
-use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// A level of detail is drawn where its merged boxes span at most this many
 /// pixels (a run bounds the members it merges, so the gaps it fills are
 /// smaller; antialiasing blends the rest).
 const MERGE_MAX_PX: f32 = 2.0;
 const SHADER_SOURCE: &str = include_str!("../../shaders/boxes.wgsl");
-const INITIAL_CAPACITY: usize = 256;
+
+/// One group of boxes (the opaque ones, or the translucent ones) with its
+/// levels of detail, each level uploaded when a frame first draws from it.
+#[derive(Default)]
+struct Part {
+    /// Level 0: the boxes as given.
+    boxes: Arc<[BoxInstance]>,
+    /// The levels (level 0 is `0..boxes.len()`) and the coarser levels'
+    /// boxes, which follow level 0 in index order ([`BoxLod::build_above`]).
+    lod: BoxLod,
+    /// Per level, its boxes on the GPU once a frame has drawn from it.
+    buffers: Vec<Option<wgpu::Buffer>>,
+}
+
+impl Part {
+    fn new(boxes: Arc<[BoxInstance]>, with_lod: bool) -> Part {
+        let lod = if with_lod { BoxLod::build_above(&boxes) } else { BoxLod::flat_above(&boxes) };
+        let buffers = (0..lod.levels.len()).map(|_| None).collect();
+        Part { boxes, lod, buffers }
+    }
+
+    fn level_boxes(&self, level: usize) -> &[BoxInstance] {
+        let Some(l) = self.lod.levels.get(level) else { return &[] };
+        match level {
+            0 => &self.boxes,
+            _ => {
+                let n = self.boxes.len();
+                &self.lod.instances[l.range.start as usize - n..l.range.end as usize - n]
+            }
+        }
+    }
+
+    /// `ranges` (indices over all levels) cut at the level boundaries: the
+    /// level and the range within it.
+    fn by_level(&self, ranges: &[Range<u32>]) -> Vec<(usize, Range<u32>)> {
+        let mut out = Vec::new();
+        for r in ranges {
+            for (k, l) in self.lod.levels.iter().enumerate() {
+                let (a, b) = (r.start.max(l.range.start), r.end.min(l.range.end));
+                if a < b {
+                    out.push((k, a - l.range.start..b - l.range.start));
+                }
+            }
+        }
+        out
+    }
+
+    /// Puts the levels `draw` draws from on the GPU unless they are there.
+    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, draw: &[(usize, Range<u32>)]) {
+        for &(k, _) in draw {
+            if self.buffers.get(k).is_some_and(Option::is_none) {
+                let boxes = self.level_boxes(k);
+                let buffer = create_instance_buffer(device, boxes.len());
+                write_large(device, queue, &buffer, 0, bytemuck::cast_slice(boxes));
+                self.buffers[k] = Some(buffer);
+            }
+        }
+    }
+
+    fn uploaded_count(&self) -> usize {
+        let uploaded = self.buffers.iter().enumerate().filter(|(_, b)| b.is_some());
+        uploaded.map(|(k, _)| self.lod.levels[k].range.len()).sum()
+    }
+}
 
 /// The pipelines, buffers and scene textures that draw [`BoxInstance`]s.
 pub struct BoxesRenderer {
     pipelines: BoxesPipelines,
-    instance_buffer: wgpu::Buffer,
-    /// How many instances `instance_buffer` can hold.
-    instance_capacity: usize,
-    /// Opaque instances first in the buffer (with their levels of detail),
-    /// then translucent ones (with theirs when there are too many to sort).
-    opaque_count: u32,
-    translucent_count: u32,
-    opaque_levels: Vec<Level>,
-    /// Where the translucent boxes start in the buffer.
-    translucent_offset: u32,
-    /// Levels of the translucent boxes when they are not sorted.
-    translucent_levels: Option<Vec<Level>>,
-    /// What the scene pass draws, chosen by `prepare` for the camera:
-    /// buffer ranges of opaque and of translucent boxes.
-    opaque_draw: Vec<std::ops::Range<u32>>,
-    translucent_draw: Vec<std::ops::Range<u32>>,
+    /// The opaque boxes with their levels of detail, and the translucent
+    /// ones: with levels when there are too many to sort, else level 0
+    /// alone, sorted for the eye.
+    opaque: Part,
+    translucent_part: Part,
+    /// What the scene pass draws, chosen by `prepare` for the camera: ranges
+    /// within the levels of the opaque and of the translucent boxes.
+    opaque_draw: Vec<(usize, Range<u32>)>,
+    translucent_draw: Vec<(usize, Range<u32>)>,
+    /// The most boxes one buffer of the device holds.
+    max_instances: usize,
     /// What the uploaded boxes look like apart from selection and hover
     /// flags ([`look_hash`]), and whether they got levels of detail.
     uploaded_look: Option<(u64, bool)>,
@@ -109,13 +172,9 @@ impl BoxesRenderer {
         });
         BoxesRenderer {
             pipelines: BoxesPipelines::new(device, &module, msaa_samples, target_format, target_samples),
-            instance_buffer: create_instance_buffer(device, INITIAL_CAPACITY),
-            instance_capacity: INITIAL_CAPACITY,
-            opaque_count: 0,
-            translucent_count: 0,
-            opaque_levels: Vec::new(),
-            translucent_offset: 0,
-            translucent_levels: None,
+            opaque: Part::default(),
+            translucent_part: Part::default(),
+            max_instances: (device.limits().max_buffer_size / BoxInstance::STRIDE) as usize,
             opaque_draw: Vec::new(),
             translucent_draw: Vec::new(),
             uploaded_look: None,
@@ -140,107 +199,90 @@ impl BoxesRenderer {
         self.msaa_samples
     }
 
-    /// Replaces the boxes to draw. The buffer grows (to the next power of
-    /// two) only when `instances` does not fit; call this when the scene or
-    /// its colouring changes, not every frame. Opaque boxes are stored first,
-    /// translucent ones after them (each group in the given order).
+    /// Replaces the boxes to draw (a copy of `instances`; see
+    /// [`Self::set_shared_instances`]).
+    pub fn set_instances(&mut self, instances: &[BoxInstance]) {
+        self.upload(Arc::from(instances), true);
+    }
+
+    /// Replaces the boxes to draw, shared with the scene that made them;
+    /// call this when the scene or its colouring changes, not every frame.
+    /// Opaque boxes and translucent ones are drawn as two groups, each in
+    /// the given order. Nothing goes to the GPU until a frame draws it.
     ///
     /// More instances than one buffer of the device's `max_buffer_size` holds
     /// (about 8 million at 256 MiB) are cut off at that many.
-    pub fn set_instances(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance]) {
-        self.upload(device, queue, instances, true);
+    pub fn set_shared_instances(&mut self, instances: Arc<[BoxInstance]>) {
+        self.upload(instances, true);
     }
 
     /// [`Self::set_instances`] without coarser levels: every box in view is
     /// drawn at every distance (to compare against, and to measure what the
     /// levels save).
-    pub fn set_instances_without_lod(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance]) {
-        self.upload(device, queue, instances, false);
+    pub fn set_instances_without_lod(&mut self, instances: &[BoxInstance]) {
+        self.upload(Arc::from(instances), false);
     }
 
-    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, instances: &[BoxInstance], with_lod: bool) {
-        let max_instances = (device.limits().max_buffer_size / BoxInstance::STRIDE) as usize;
-        let instances = &instances[..instances.len().min(max_instances)];
-        // The opaque boxes: borrowed when that is all of them (the City), so
+    fn upload(&mut self, instances: Arc<[BoxInstance]>, with_lod: bool) {
+        let instances = match instances.len() > self.max_instances {
+            true => Arc::from(&instances[..self.max_instances]),
+            false => instances,
+        };
+        // The opaque boxes: shared when that is all of them (the City), so
         // a million boxes are not copied for nothing.
-        let opaque: Cow<'_, [BoxInstance]> = if instances.iter().any(BoxInstance::is_translucent) {
-            Cow::Owned(instances.iter().filter(|b| !b.is_translucent()).copied().collect())
-        } else {
-            Cow::Borrowed(instances)
+        let opaque: Arc<[BoxInstance]> = match instances.iter().any(BoxInstance::is_translucent) {
+            true => instances.iter().filter(|b| !b.is_translucent()).copied().collect(),
+            false => Arc::clone(&instances),
         };
         // A fully transparent box (premultiplied: it adds nothing) is not drawn,
         // unless its selection edges are.
         let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
-        self.translucent.set(instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect());
-        let look = (look_hash(instances), with_lod);
+        let translucent: Arc<[BoxInstance]> =
+            instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect();
+        let look = (look_hash(&instances), with_lod);
         if self.uploaded_look == Some(look)
-            && opaque.len() == self.opaque_count as usize
-            && self.translucent.boxes.len() == self.translucent_count as usize
+            && opaque.len() == self.opaque.boxes.len()
+            && translucent.len() == self.translucent_part.boxes.len()
         {
             // Only selection or hover flags changed (a click): the coarser
-            // levels carry no such flags and stay; the boxes themselves (level
-            // 0 of each part) are rewritten in place.
-            write_large(device, queue, &self.instance_buffer, 0, bytemuck::cast_slice(&opaque));
-            if !self.translucent.boxes.is_empty() {
-                let at = u64::from(self.translucent_offset) * BoxInstance::STRIDE;
-                queue.write_buffer(&self.instance_buffer, at, bytemuck::cast_slice(&self.translucent.boxes));
+            // levels carry no such flags and stay; level 0 of each part goes
+            // to the GPU again.
+            for (part, boxes) in [(&mut self.opaque, opaque), (&mut self.translucent_part, translucent)] {
+                part.boxes = boxes;
+                if let Some(level0) = part.buffers.first_mut() {
+                    // Uploaded again by the next frame that draws from it.
+                    *level0 = None;
+                }
             }
+            self.translucent.set(self.translucent_part.boxes.to_vec());
+            self.uniforms = None;
             self.stale = true;
             return;
         }
         self.uploaded_look = Some(look);
         // Levels of detail (see super::lod) for what is not sorted every
-        // frame. Only the coarser levels are built aside: each part's boxes
-        // are written to the buffer from where they already are.
-        let levels = |b: &[BoxInstance], lod: bool| if lod { BoxLod::build_above(b) } else { BoxLod::flat_above(b) };
-        let mut opaque_lod = levels(&opaque, with_lod);
-        let translucent = &self.translucent.boxes;
+        // frame; only the coarser levels are built aside.
         let sort_translucent = translucent.len() <= MAX_SORTED_TRANSLUCENT;
-        let mut translucent_lod = (!sort_translucent).then(|| levels(translucent, with_lod));
-        let total = |o: &BoxLod, t: &Option<BoxLod>| {
-            opaque.len() + o.instances.len() + translucent.len() + t.as_ref().map_or(0, |t| t.instances.len())
-        };
-        if total(&opaque_lod, &translucent_lod) > max_instances {
-            // The coarser levels do not fit beside the boxes: draw them all.
-            opaque_lod = BoxLod::flat_above(&opaque);
-            translucent_lod = translucent_lod.map(|_| BoxLod::flat_above(translucent));
-        }
-        let capacity_needed = total(&opaque_lod, &translucent_lod);
-        if capacity_needed > self.instance_capacity {
-            let capacity = capacity_needed.next_power_of_two().min(max_instances);
-            self.instance_buffer = create_instance_buffer(device, capacity);
-            self.instance_capacity = capacity;
-        }
-        // Opaque boxes and their coarser levels first, then the translucent
-        // ones and theirs, each written where it goes.
-        let stride = BoxInstance::STRIDE;
-        let write = |at: usize, boxes: &[BoxInstance]| {
-            write_large(device, queue, &self.instance_buffer, at as u64 * stride, bytemuck::cast_slice(boxes));
-        };
-        write(0, &opaque);
-        write(opaque.len(), &opaque_lod.instances);
-        let translucent_offset = opaque.len() + opaque_lod.instances.len();
-        write(translucent_offset, translucent);
-        if let Some(t) = &translucent_lod {
-            write(translucent_offset + translucent.len(), &t.instances);
-        }
-        self.opaque_count = u32::try_from(opaque.len()).unwrap_or(u32::MAX);
-        self.translucent_count = u32::try_from(translucent.len()).unwrap_or(u32::MAX);
-        self.opaque_levels = opaque_lod.levels;
-        self.translucent_offset = u32::try_from(translucent_offset).unwrap_or(u32::MAX);
-        self.translucent_levels = translucent_lod.map(|t| t.levels);
+        self.opaque = Part::new(opaque, with_lod);
+        self.translucent_part = Part::new(Arc::clone(&translucent), with_lod && !sort_translucent);
+        self.translucent.set(if sort_translucent { translucent.to_vec() } else { Vec::new() });
         self.uniforms = None;
         self.stale = true;
     }
 
     /// How many boxes the next scene pass draws (after levels of detail and culling).
     pub fn drawn_count(&self) -> u32 {
-        self.opaque_draw.iter().chain(&self.translucent_draw).map(|r| r.end - r.start).sum()
+        self.opaque_draw.iter().chain(&self.translucent_draw).map(|(_, r)| r.end - r.start).sum()
     }
 
-    /// How many boxes the last [`Self::set_instances`] uploaded.
+    /// How many boxes the last [`Self::set_instances`] gave (level 0 of both groups).
     pub fn instance_count(&self) -> u32 {
-        self.opaque_count + self.translucent_count
+        u32::try_from(self.opaque.boxes.len() + self.translucent_part.boxes.len()).unwrap_or(u32::MAX)
+    }
+
+    /// How many boxes are on the GPU: the levels frames have drawn from so far.
+    pub fn uploaded_count(&self) -> usize {
+        self.opaque.uploaded_count() + self.translucent_part.uploaded_count()
     }
 
     /// Picks, chunk by chunk, the level of detail `camera` needs there (a
@@ -256,17 +298,17 @@ impl BoxesRenderer {
             l.merge_units == 0.0
                 || l.merge_units * lod::max_px_per_unit(c.min, c.max, eye, tan_half_fov, height_px) <= MERGE_MAX_PX
         };
-        self.opaque_draw = lod::refined_ranges(&self.opaque_levels, visible, fine_enough);
-        self.translucent_draw = match &self.translucent_levels {
-            Some(levels) => {
-                let offset = self.translucent_offset;
-                let ranges = lod::refined_ranges(levels, visible, fine_enough);
-                ranges.into_iter().map(|r| r.start + offset..r.end + offset).collect()
+        let opaque = lod::refined_ranges(&self.opaque.lod.levels, visible, fine_enough);
+        self.opaque_draw = self.opaque.by_level(&opaque);
+        self.translucent_draw = match self.translucent.boxes.is_empty() {
+            false => {
+                // Sorted back to front every frame: drawn whole.
+                let all = 0..self.translucent_part.boxes.len() as u32;
+                vec![(0, all)]
             }
-            // Sorted back to front every frame: drawn whole.
-            None => {
-                let all = self.translucent_offset..self.translucent_offset + self.translucent_count;
-                vec![all]
+            true => {
+                let ranges = lod::refined_ranges(&self.translucent_part.lod.levels, visible, fine_enough);
+                self.translucent_part.by_level(&ranges)
             }
         };
     }
@@ -328,8 +370,11 @@ impl BoxesRenderer {
             self.choose_draw(&camera, crop, &uniforms);
             self.stale = true;
         }
-        let offset = u64::from(self.translucent_offset) * BoxInstance::STRIDE;
-        self.translucent.sort(queue, &self.instance_buffer, offset, camera.eye());
+        self.opaque.upload(device, queue, &self.opaque_draw);
+        self.translucent_part.upload(device, queue, &self.translucent_draw);
+        if let Some(Some(buffer)) = self.translucent_part.buffers.first() {
+            self.translucent.sort(queue, buffer, camera.eye());
+        }
         if self.prepared && !self.stale {
             // The picture from the last frame is still right: egui repaints
             // for every pointer move, the 3D scene need not.
@@ -368,22 +413,23 @@ impl BoxesRenderer {
             pass.draw(0..3, 0..1);
 
             pass.set_vertex_buffer(0, self.pipelines.cube_buffer.slice(..));
-            let draw = |pass: &mut wgpu::RenderPass<'_>, ranges: &[std::ops::Range<u32>]| {
-                for r in ranges.iter().filter(|r| r.end > r.start) {
+            let draw = |pass: &mut wgpu::RenderPass<'_>, part: &Part, ranges: &[(usize, Range<u32>)]| {
+                for (level, r) in ranges.iter().filter(|(_, r)| r.end > r.start) {
+                    let Some(Some(buffer)) = part.buffers.get(*level) else { continue };
                     // A slice rather than a first instance: no base-instance support needed.
                     let bytes = u64::from(r.start) * BoxInstance::STRIDE..u64::from(r.end) * BoxInstance::STRIDE;
-                    pass.set_vertex_buffer(1, self.instance_buffer.slice(bytes));
+                    pass.set_vertex_buffer(1, buffer.slice(bytes));
                     pass.draw(0..CUBE_VERTICES, 0..r.end - r.start);
                 }
             };
-            if self.opaque_count > 0 {
+            if !self.opaque.boxes.is_empty() {
                 let sliced = style.slice.is_some_and(|(n, _)| n.iter().any(|c| *c != 0.0));
                 pass.set_pipeline(if sliced { &self.pipelines.sliced } else { &self.pipelines.opaque });
-                draw(&mut pass, &self.opaque_draw);
+                draw(&mut pass, &self.opaque, &self.opaque_draw);
             }
-            if self.translucent_count > 0 {
+            if !self.translucent_part.boxes.is_empty() {
                 pass.set_pipeline(&self.pipelines.translucent);
-                draw(&mut pass, &self.translucent_draw);
+                draw(&mut pass, &self.translucent_part, &self.translucent_draw);
             }
         }
         self.prepared = true;

@@ -18,6 +18,8 @@
 
 use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor};
 
+use std::sync::Arc;
+
 use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
@@ -60,7 +62,7 @@ fn scene_samples(render_state: &RenderState, boxes: usize) -> u32 {
 
 /// Uploads the boxes the next [`BoxesPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
-pub fn upload_box_instances(render_state: &RenderState, instances: &[BoxInstance]) {
+pub fn upload_box_instances(render_state: &RenderState, instances: &Arc<[BoxInstance]>) {
     let mut egui_renderer = render_state.renderer.write();
     let resources = &mut egui_renderer.callback_resources;
     if !resources.contains::<BoxesRenderer>() {
@@ -77,7 +79,7 @@ pub fn upload_box_instances(render_state: &RenderState, instances: &[BoxInstance
         resources.insert(renderer_with(render_state, samples, egui_samples));
     }
     if let Some(renderer) = resources.get_mut::<BoxesRenderer>() {
-        renderer.set_instances(&render_state.device, &render_state.queue, instances);
+        renderer.set_shared_instances(Arc::clone(instances));
     }
 }
 

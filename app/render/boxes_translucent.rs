@@ -36,8 +36,8 @@ impl TranslucentBoxes {
     }
 
     /// Orders the boxes back to front for `eye` and writes them into
-    /// `buffer` from `offset` (bytes) when the order changed.
-    pub(super) fn sort(&mut self, queue: &wgpu::Queue, buffer: &wgpu::Buffer, offset: u64, eye: [f32; 3]) {
+    /// `buffer` when the order changed.
+    pub(super) fn sort(&mut self, queue: &wgpu::Queue, buffer: &wgpu::Buffer, eye: [f32; 3]) {
         let n = self.boxes.len();
         if !(2..=MAX_SORTED_TRANSLUCENT).contains(&n) || self.sorted_for_eye == Some(eye) {
             return;
@@ -52,7 +52,7 @@ impl TranslucentBoxes {
             return;
         }
         let sorted: Vec<BoxInstance> = order.iter().map(|&i| self.boxes[i as usize]).collect();
-        queue.write_buffer(buffer, offset, bytemuck::cast_slice(&sorted));
+        queue.write_buffer(buffer, 0, bytemuck::cast_slice(&sorted));
         self.order = order;
     }
 }

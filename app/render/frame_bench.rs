@@ -105,7 +105,7 @@ pub fn time_frames(
             // As the window chooses: none for huge scenes.
             let samples = msaa_samples_for(device, None, boxes.len());
             let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
-            renderer.set_instances(device, queue, boxes);
+            renderer.set_instances(boxes);
             (instances, msaa_samples, drawn_first) = (renderer.instance_count(), samples, None);
             for frame in 0..=frames {
                 let start = Instant::now();

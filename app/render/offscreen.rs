@@ -11,9 +11,9 @@
 //! colour bytes are written as given, and the same input gives the same
 //! bytes.
 
-use super::box_instance::BoxInstance;
 use std::sync::Arc;
 
+use super::box_instance::BoxInstance;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::msaa_samples_for;
@@ -64,7 +64,7 @@ pub enum Content<'a> {
     /// [`upload_box_instances`](super::boxes_paint::upload_box_instances)
     /// arranges in the window. A [`QuadsRenderer`] without quads is
     /// registered too, so 2D map callbacks draw nothing rather than fail.
-    Ui3d { boxes: &'a [BoxInstance], ui: &'a mut dyn FnMut(&mut egui::Ui) },
+    Ui3d { boxes: Arc<[BoxInstance]>, ui: &'a mut dyn FnMut(&mut egui::Ui) },
     /// `quads` alone seen through `camera` (the whole picture is the
     /// viewport); `highlight` is the SELECTED outline colour.
     Quads { camera: Camera2d, quads: &'a [QuadInstance], highlight: [u8; 4], detail: Detail },
@@ -112,12 +112,12 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
         }
         Content::Ui3d { boxes, ui } => {
             check_picture_size(size_px)?;
-            let install = |device: &wgpu::Device, queue: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
+            let install = |device: &wgpu::Device, _: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
                 resources.insert(QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1));
                 let tile = gpu.tile_size(size_px);
                 let samples = offscreen_msaa_samples(device, tile, boxes.len());
                 let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
-                renderer.set_instances(device, queue, boxes);
+                renderer.set_shared_instances(boxes);
                 resources.insert(renderer);
             };
             render_egui(gpu, size_px, pixels_per_point, background, install, ui, "render_offscreen::ui_3d").map(egui)
@@ -185,8 +185,8 @@ fn render_boxes(
     let mut boxes =
         BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px, instances.len()), OFFSCREEN_FORMAT);
     match detail {
-        Detail::Levels => boxes.set_instances(device, queue, instances),
-        Detail::Full => boxes.set_instances_without_lod(device, queue, instances),
+        Detail::Levels => boxes.set_instances(instances),
+        Detail::Full => boxes.set_instances_without_lod(instances),
     }
     let scene = boxes.prepare(device, queue, camera, size_px, style);
     let drawn = boxes.drawn_count();

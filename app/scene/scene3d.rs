@@ -4,7 +4,7 @@
 //! or selection restyles the instances and keeps the rest.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -20,7 +20,8 @@ pub struct Scene3d {
     pub layout: Layout3d,
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
-    pub instances: Vec<BoxInstance>,
+    /// Shared with the GPU renderer, which uploads from it.
+    pub instances: Arc<[BoxInstance]>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -119,36 +120,54 @@ fn box_instances(
     filters: &Filters,
     volume: Option<&VolumeStyle>,
     selected: Option<u32>,
-) -> Vec<BoxInstance> {
-    layout
-        .boxes
-        .par_iter()
-        .map(|b| {
-            let Some(r) = space.regions.get(b.region as usize) else {
-                return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
-            };
-            let i = b.region as usize;
-            let ghost = filters.is_ghost(i);
-            let mut opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
-            if ghost && volume.is_some() {
-                opacity = opacity.max(GHOST_OPACITY);
-            }
-            let color = if r.kind == RegionKind::Free && volume.is_none() && !ghost {
-                theme::CITY_STREET
-            } else {
-                filters.color_of(i, r)
-            };
-            // The renderer blends premultiplied colours, as egui does.
-            let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
-            let [cr, cg, cb, _] = color.gamma_multiply_u8(alpha).to_array();
-            let mut flags = 0;
-            if b.compressed {
-                flags |= BoxInstance::COMPRESSED;
-            }
-            if Some(b.region) == selected {
-                flags |= BoxInstance::SELECTED;
-            }
-            BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
-        })
-        .collect()
+) -> Arc<[BoxInstance]> {
+    // Written in place into the shared slice the renderer uploads from:
+    // collecting into a Vec and converting would copy a million boxes.
+    let one = |b: &Box3| box_instance(space, b, filters, volume, selected);
+    let mut out = Arc::<[BoxInstance]>::new_uninit_slice(layout.boxes.len());
+    let Some(slots) = Arc::get_mut(&mut out) else {
+        // Not reached: the Arc was made just above and is not shared.
+        return layout.boxes.iter().map(one).collect();
+    };
+    slots.par_iter_mut().zip(layout.boxes.par_iter()).for_each(|(slot, b)| {
+        slot.write(one(b));
+    });
+    // SAFETY: the zip above wrote every slot (both sides have
+    // `layout.boxes.len()` items).
+    unsafe { out.assume_init() }
+}
+
+/// One box's instance: see [`box_instances`].
+fn box_instance(
+    space: &AddressSpace,
+    b: &Box3,
+    filters: &Filters,
+    volume: Option<&VolumeStyle>,
+    selected: Option<u32>,
+) -> BoxInstance {
+    let Some(r) = space.regions.get(b.region as usize) else {
+        return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
+    };
+    let i = b.region as usize;
+    let ghost = filters.is_ghost(i);
+    let mut opacity = volume.map(|v| v.opacity_of(r.kind)).unwrap_or(1.0);
+    if ghost && volume.is_some() {
+        opacity = opacity.max(GHOST_OPACITY);
+    }
+    let color = if r.kind == RegionKind::Free && volume.is_none() && !ghost {
+        theme::CITY_STREET
+    } else {
+        filters.color_of(i, r)
+    };
+    // The renderer blends premultiplied colours, as egui does.
+    let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let [cr, cg, cb, _] = color.gamma_multiply_u8(alpha).to_array();
+    let mut flags = 0;
+    if b.compressed {
+        flags |= BoxInstance::COMPRESSED;
+    }
+    if Some(b.region) == selected {
+        flags |= BoxInstance::SELECTED;
+    }
+    BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
 }
