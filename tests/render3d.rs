@@ -687,6 +687,34 @@ fn box_levels_are_uploaded_when_a_frame_first_draws_from_them() {
     assert_eq!((r.uploaded_count(), Arc::strong_count(&boxes)), (0, 1));
 }
 
+#[test]
+fn a_new_selection_keeps_the_levels_of_many_translucent_boxes() {
+    // More translucent boxes than are sorted each frame (65,536) get levels
+    // of detail, as opaque ones do; a click, which changes only flags, must
+    // leave them drawn that way rather than whole.
+    let Some(gpu) = gpu() else { return };
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let faint: Vec<BoxInstance> =
+        big_city().into_iter().map(|b| BoxInstance { color: BoxInstance::rgba([60, 20, 15, 128]), ..b }).collect();
+    assert!(faint.len() > 1 << 16);
+    let mut selected = faint.clone();
+    selected[1000].flags |= BoxInstance::SELECTED;
+    let far = OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 30.0, 40.0, 400.0);
+    let drawn = |r: &mut BoxesRenderer| {
+        queue.submit([r.prepare(device, queue, &far, SIZE, &style())]);
+        r.drawn_count() as usize
+    };
+    let mut clicked = BoxesRenderer::new(device, 1, wgpu::TextureFormat::Rgba8Unorm);
+    clicked.set_instances(&faint);
+    let before = drawn(&mut clicked);
+    clicked.set_instances(&selected);
+    let mut fresh = BoxesRenderer::new(device, 1, wgpu::TextureFormat::Rgba8Unorm);
+    fresh.set_instances(&selected);
+    assert!(before * 2 < faint.len(), "{before} of {} translucent boxes drawn from afar", faint.len());
+    assert_eq!(drawn(&mut clicked), drawn(&mut fresh), "after a click as after a fresh upload");
+    assert_eq!(clicked.uploaded_count(), fresh.uploaded_count(), "the coarse levels stay; level 0 is not needed");
+}
+
 /// A scene of `MSAA_MAX_BOXES` boxes or more is drawn without multisampling:
 /// one red cube among invisible boxes (fully transparent: never drawn, but
 /// counted) looks the same inside either side of the line, and its edges

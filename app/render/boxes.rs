@@ -247,25 +247,22 @@ impl BoxesRenderer {
             // Only selection or hover flags changed (a click): the coarser
             // levels carry no such flags and stay; level 0 of each part goes
             // to the GPU again.
-            for (part, boxes) in [(&mut self.opaque, opaque), (&mut self.translucent_part, translucent)] {
+            for (part, boxes) in [(&mut self.opaque, opaque), (&mut self.translucent_part, Arc::clone(&translucent))] {
                 part.boxes = boxes;
                 if let Some(level0) = part.buffers.first_mut() {
                     // Uploaded again by the next frame that draws from it.
                     *level0 = None;
                 }
             }
-            self.translucent.set(self.translucent_part.boxes.to_vec());
-            self.uniforms = None;
-            self.stale = true;
-            return;
+        } else {
+            self.uploaded_look = Some(look);
+            // Levels of detail (see super::lod) for what is not sorted every
+            // frame; only the coarser levels are built aside.
+            self.opaque = Part::new(opaque, with_lod);
+            let with_lod = with_lod && !sorts_translucent(&translucent);
+            self.translucent_part = Part::new(Arc::clone(&translucent), with_lod);
         }
-        self.uploaded_look = Some(look);
-        // Levels of detail (see super::lod) for what is not sorted every
-        // frame; only the coarser levels are built aside.
-        let sort_translucent = translucent.len() <= MAX_SORTED_TRANSLUCENT;
-        self.opaque = Part::new(opaque, with_lod);
-        self.translucent_part = Part::new(Arc::clone(&translucent), with_lod && !sort_translucent);
-        self.translucent.set(if sort_translucent { translucent.to_vec() } else { Vec::new() });
+        self.translucent.set(if sorts_translucent(&translucent) { translucent } else { Arc::default() });
         self.uniforms = None;
         self.stale = true;
     }
@@ -300,13 +297,13 @@ impl BoxesRenderer {
         };
         let opaque = lod::refined_ranges(&self.opaque.lod.levels, visible, fine_enough);
         self.opaque_draw = self.opaque.by_level(&opaque);
-        self.translucent_draw = match self.translucent.boxes.is_empty() {
-            false => {
+        self.translucent_draw = match sorts_translucent(&self.translucent_part.boxes) {
+            true => {
                 // Sorted back to front every frame: drawn whole.
                 let all = 0..self.translucent_part.boxes.len() as u32;
                 vec![(0, all)]
             }
-            true => {
+            false => {
                 let ranges = lod::refined_ranges(&self.translucent_part.lod.levels, visible, fine_enough);
                 self.translucent_part.by_level(&ranges)
             }
@@ -449,6 +446,12 @@ impl BoxesRenderer {
         pass.set_bind_group(0, &targets.blit_bind_group, &[]);
         pass.draw(0..3, 0..1);
     }
+}
+
+/// Whether `translucent` boxes are few enough to be sorted back to front
+/// every frame (drawn whole); more get levels of detail, as opaque ones do.
+fn sorts_translucent(translucent: &[BoxInstance]) -> bool {
+    translucent.len() <= MAX_SORTED_TRANSLUCENT
 }
 
 fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {

@@ -7,6 +7,8 @@
 //! and a good approximation otherwise; only their front faces are drawn, so
 //! a box does not darken itself through its own back.
 
+use std::sync::Arc;
+
 use glam::Vec3;
 
 use super::box_instance::BoxInstance;
@@ -18,8 +20,9 @@ pub const MAX_SORTED_TRANSLUCENT: usize = 1 << 16;
 /// instance buffer now.
 #[derive(Default)]
 pub(super) struct TranslucentBoxes {
-    /// The translucent instances in upload order, for sorting.
-    pub(super) boxes: Vec<BoxInstance>,
+    /// The translucent instances in upload order, for sorting (shared with
+    /// the renderer's translucent part).
+    boxes: Arc<[BoxInstance]>,
     /// The order (indices into `boxes`) now in the buffer.
     order: Vec<u32>,
     /// The eye the boxes were last sorted for.
@@ -29,7 +32,7 @@ pub(super) struct TranslucentBoxes {
 impl TranslucentBoxes {
     /// Replaces the boxes; they are in the buffer in upload order, not yet
     /// sorted for any eye.
-    pub(super) fn set(&mut self, boxes: Vec<BoxInstance>) {
+    pub(super) fn set(&mut self, boxes: Arc<[BoxInstance]>) {
         self.boxes = boxes;
         self.order = (0..self.boxes.len() as u32).collect();
         self.sorted_for_eye = None;
