@@ -41,7 +41,7 @@ use super::boxes_translucent::{MAX_SORTED_TRANSLUCENT, TranslucentBoxes};
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
 use super::lod::{self, BoxLod, Level};
-use super::upload::write_large;
+use super::upload::LevelBuffers;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -61,25 +61,14 @@ struct Part {
     /// boxes, which follow level 0 in index order ([`BoxLod::build_above`]).
     lod: BoxLod,
     /// Per level, its boxes on the GPU once a frame has drawn from it.
-    buffers: Vec<Option<wgpu::Buffer>>,
+    buffers: LevelBuffers,
 }
 
 impl Part {
     fn new(boxes: Arc<[BoxInstance]>, with_lod: bool) -> Part {
         let lod = if with_lod { BoxLod::build_above(&boxes) } else { BoxLod::flat_above(&boxes) };
-        let buffers = (0..lod.levels.len()).map(|_| None).collect();
+        let buffers = LevelBuffers::new("BoxesRenderer::level", lod.levels.len());
         Part { boxes, lod, buffers }
-    }
-
-    fn level_boxes(&self, level: usize) -> &[BoxInstance] {
-        let Some(l) = self.lod.levels.get(level) else { return &[] };
-        match level {
-            0 => &self.boxes,
-            _ => {
-                let n = self.boxes.len();
-                &self.lod.instances[l.range.start as usize - n..l.range.end as usize - n]
-            }
-        }
     }
 
     /// `ranges` (indices over all levels) cut at the level boundaries: the
@@ -99,19 +88,27 @@ impl Part {
 
     /// Puts the levels `draw` draws from on the GPU unless they are there.
     fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, draw: &[(usize, Range<u32>)]) {
+        let Part { boxes, lod, buffers } = self;
         for &(k, _) in draw {
-            if self.buffers.get(k).is_some_and(Option::is_none) {
-                let boxes = self.level_boxes(k);
-                let buffer = create_instance_buffer(device, boxes.len());
-                write_large(device, queue, &buffer, 0, bytemuck::cast_slice(boxes));
-                self.buffers[k] = Some(buffer);
-            }
+            buffers.ensure(device, queue, k, level_boxes(boxes, lod, k));
         }
     }
 
     fn uploaded_count(&self) -> usize {
-        let uploaded = self.buffers.iter().enumerate().filter(|(_, b)| b.is_some());
-        uploaded.map(|(k, _)| self.lod.levels[k].range.len()).sum()
+        self.buffers.uploaded_len(&self.lod.levels)
+    }
+}
+
+/// The boxes of `level`: `boxes` for level 0, else that level's part of
+/// `lod`'s coarser levels, which follow level 0 in index order.
+fn level_boxes<'a>(boxes: &'a [BoxInstance], lod: &'a BoxLod, level: usize) -> &'a [BoxInstance] {
+    let Some(l) = lod.levels.get(level) else { return &[] };
+    match level {
+        0 => boxes,
+        _ => {
+            let n = boxes.len();
+            &lod.instances[l.range.start as usize - n..l.range.end as usize - n]
+        }
     }
 }
 
@@ -249,10 +246,8 @@ impl BoxesRenderer {
             // to the GPU again.
             for (part, boxes) in [(&mut self.opaque, opaque), (&mut self.translucent_part, Arc::clone(&translucent))] {
                 part.boxes = boxes;
-                if let Some(level0) = part.buffers.first_mut() {
-                    // Uploaded again by the next frame that draws from it.
-                    *level0 = None;
-                }
+                // Uploaded again by the next frame that draws from it.
+                part.buffers.forget(0);
             }
         } else {
             self.uploaded_look = Some(look);
@@ -369,7 +364,7 @@ impl BoxesRenderer {
         }
         self.opaque.upload(device, queue, &self.opaque_draw);
         self.translucent_part.upload(device, queue, &self.translucent_draw);
-        if let Some(Some(buffer)) = self.translucent_part.buffers.first() {
+        if let Some(buffer) = self.translucent_part.buffers.get(0) {
             self.translucent.sort(queue, buffer, camera.eye());
         }
         if self.prepared && !self.stale {
@@ -412,7 +407,7 @@ impl BoxesRenderer {
             pass.set_vertex_buffer(0, self.pipelines.cube_buffer.slice(..));
             let draw = |pass: &mut wgpu::RenderPass<'_>, part: &Part, ranges: &[(usize, Range<u32>)]| {
                 for (level, r) in ranges.iter().filter(|(_, r)| r.end > r.start) {
-                    let Some(Some(buffer)) = part.buffers.get(*level) else { continue };
+                    let Some(buffer) = part.buffers.get(*level) else { continue };
                     // A slice rather than a first instance: no base-instance support needed.
                     let bytes = u64::from(r.start) * BoxInstance::STRIDE..u64::from(r.end) * BoxInstance::STRIDE;
                     pass.set_vertex_buffer(1, buffer.slice(bytes));
@@ -452,15 +447,6 @@ impl BoxesRenderer {
 /// every frame (drawn whole); more get levels of detail, as opaque ones do.
 fn sorts_translucent(translucent: &[BoxInstance]) -> bool {
     translucent.len() <= MAX_SORTED_TRANSLUCENT
-}
-
-fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("BoxesRenderer::instance_buffer"),
-        size: capacity as u64 * BoxInstance::STRIDE,
-        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
 }
 
 #[cfg(test)]

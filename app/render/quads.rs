@@ -36,6 +36,7 @@ use super::camera2d::Camera2d;
 use super::crop::Crop;
 use super::lod::{self, QuadLod};
 use super::quad_instance::QuadInstance;
+use super::upload::LevelBuffers;
 
 /// The per-frame uniform. Mirrors `Uniforms` in shaders/quads.wgsl
 /// (group 0, binding 0).
@@ -66,7 +67,7 @@ pub struct QuadsRenderer {
     /// of the device holds).
     lod: Arc<QuadLod>,
     /// Per level, its quads on the GPU once a frame has drawn that level.
-    level_buffers: Vec<Option<wgpu::Buffer>>,
+    level_buffers: LevelBuffers,
     /// The level the next `paint` draws, and its ranges (indices within
     /// that level), chosen by `prepare`.
     draw_level: usize,
@@ -176,7 +177,7 @@ impl QuadsRenderer {
             uniform_buffer,
             bind_group,
             lod: Arc::default(),
-            level_buffers: Vec::new(),
+            level_buffers: LevelBuffers::default(),
             draw_level: 0,
             draw_ranges: Vec::new(),
             uniforms: None,
@@ -219,7 +220,7 @@ impl QuadsRenderer {
                 Arc::new(QuadLod::flat(&lod.instances[level0.start as usize..end]))
             }
         };
-        self.level_buffers = (0..self.lod.levels.len()).map(|_| None).collect();
+        self.level_buffers = LevelBuffers::new("QuadsRenderer::level", self.lod.levels.len());
         self.draw_ranges.clear();
         // The uniform is rewritten by the next prepare, which picks the ranges.
         self.uniforms = None;
@@ -238,8 +239,7 @@ impl QuadsRenderer {
 
     /// How many quads are on the GPU: the levels frames have drawn so far.
     pub fn uploaded_count(&self) -> usize {
-        let uploaded = self.level_buffers.iter().zip(&self.lod.levels).filter(|(b, _)| b.is_some());
-        uploaded.map(|(_, l)| l.range.len()).sum()
+        self.level_buffers.uploaded_len(&self.lod.levels)
     }
 
     /// Writes this frame's uniform: the camera, which part of the view's
@@ -301,22 +301,15 @@ impl QuadsRenderer {
 
     /// Puts `level`'s quads on the GPU unless they are there.
     fn upload_level(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, level: usize) {
-        let (Some(slot), Some(l)) = (self.level_buffers.get_mut(level), self.lod.levels.get(level)) else {
-            return;
-        };
-        if slot.is_some() || l.range.is_empty() {
-            return;
-        }
+        let Some(l) = self.lod.levels.get(level) else { return };
         let quads = &self.lod.instances[l.range.start as usize..l.range.end as usize];
-        let buffer = create_instance_buffer(device, quads.len());
-        super::upload::write_large(device, queue, &buffer, 0, bytemuck::cast_slice(quads));
-        *slot = Some(buffer);
+        self.level_buffers.ensure(device, queue, level, quads);
     }
 
     /// Records the draw into `pass`, whose viewport must be the one given to
     /// [`Self::prepare`]. Draws nothing before the first `prepare`.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
-        let Some(Some(buffer)) = self.level_buffers.get(self.draw_level) else {
+        let Some(buffer) = self.level_buffers.get(self.draw_level) else {
             return;
         };
         if self.uniforms.is_none() {
@@ -331,15 +324,6 @@ impl QuadsRenderer {
             pass.draw(0..4, 0..r.end - r.start);
         }
     }
-}
-
-fn create_instance_buffer(device: &wgpu::Device, capacity: usize) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("QuadsRenderer::instance_buffer"),
-        size: capacity as u64 * INSTANCE_STRIDE,
-        usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
 }
 
 #[cfg(test)]

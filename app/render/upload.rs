@@ -5,6 +5,11 @@
 //! whose GPU memory is the process's own, 600 MB). Above
 //! [`UPLOAD_SLICE_BYTES`] the data goes in slices, each submitted and waited
 //! for, so that at most one slice of staging is alive.
+//!
+//! [`LevelBuffers`]: the 2D and 3D renderers' instances, one vertex buffer
+//! per level of detail, each made the first time a frame draws from it.
+
+use super::lod::Level;
 
 /// The largest write staged at once.
 pub const UPLOAD_SLICE_BYTES: usize = 32 << 20;
@@ -26,5 +31,56 @@ pub fn write_large(device: &wgpu::Device, queue: &wgpu::Queue, buffer: &wgpu::Bu
         queue.submit([]);
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
         at += slice.len() as u64;
+    }
+}
+
+/// One instance (vertex) buffer per level of detail, each made and filled
+/// the first time a frame draws from its level: a map fitted to the window
+/// needs one coarse level, not the million items of level 0.
+#[derive(Default)]
+pub struct LevelBuffers {
+    label: &'static str,
+    buffers: Vec<Option<wgpu::Buffer>>,
+}
+
+impl LevelBuffers {
+    /// None yet, for `levels` levels; `label` names the buffers.
+    pub fn new(label: &'static str, levels: usize) -> LevelBuffers {
+        LevelBuffers { label, buffers: (0..levels).map(|_| None).collect() }
+    }
+
+    /// `level`'s buffer, if a frame has drawn from it.
+    pub fn get(&self, level: usize) -> Option<&wgpu::Buffer> {
+        self.buffers.get(level).and_then(Option::as_ref)
+    }
+
+    /// Makes `level`'s buffer holding `items` unless it is there (nothing
+    /// for no items or a level out of range).
+    pub fn ensure<T: bytemuck::Pod>(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, level: usize, items: &[T]) {
+        let Some(slot) = self.buffers.get_mut(level) else { return };
+        if slot.is_some() || items.is_empty() {
+            return;
+        }
+        let bytes: &[u8] = bytemuck::cast_slice(items);
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(self.label),
+            size: bytes.len() as u64,
+            usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        write_large(device, queue, &buffer, 0, bytes);
+        *slot = Some(buffer);
+    }
+
+    /// Drops `level`'s buffer: the next [`Self::ensure`] makes it again.
+    pub fn forget(&mut self, level: usize) {
+        if let Some(slot) = self.buffers.get_mut(level) {
+            *slot = None;
+        }
+    }
+
+    /// How many items are on the GPU, of `levels` (the levels these buffers are for).
+    pub fn uploaded_len(&self, levels: &[Level]) -> usize {
+        levels.iter().enumerate().filter(|(k, _)| self.get(*k).is_some()).map(|(_, l)| l.range.len()).sum()
     }
 }
