@@ -3,7 +3,8 @@
 //! and the selection. [`ViewParams`] is what a scene is built from; two
 //! parameter sets that share geometry only restyle a scene.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use egui::Color32;
 
@@ -147,6 +148,40 @@ impl VolumeStyle {
 pub enum Picking {
     Now,
     OnDemand,
+}
+
+impl Picking {
+    /// A scene's picking index (made by `index`) and the rest of it (made
+    /// by `rest`, which does not depend on the index): both now, side by
+    /// side, or the rest alone with the index left for its first use.
+    pub(super) fn build<I: Send, R: Send>(
+        self,
+        index: impl FnOnce() -> I + Send,
+        rest: impl FnOnce() -> R + Send,
+    ) -> (OnceLock<I>, R) {
+        match self {
+            Picking::Now => {
+                let (index, rest) = rayon::join(index, rest);
+                (OnceLock::from(index), rest)
+            }
+            Picking::OnDemand => (OnceLock::new(), rest()),
+        }
+    }
+}
+
+/// The indices of the items (tiles or boxes) that draw `region`, in drawing
+/// order: `indexed`, the picking index's answer when it is built, else found
+/// by a scan of each item's region (`item_regions`), as a picture's few
+/// callouts need no index of every item.
+pub(super) fn region_items<'a>(
+    indexed: Option<&'a [u32]>,
+    item_regions: impl Iterator<Item = u32>,
+    region: u32,
+) -> Cow<'a, [u32]> {
+    match indexed {
+        Some(items) => Cow::Borrowed(items),
+        None => Cow::Owned(item_regions.enumerate().filter(|(_, r)| *r == region).map(|(i, _)| i as u32).collect()),
+    }
 }
 
 /// What a scene is built from; a change rebuilds (or restyles) it.

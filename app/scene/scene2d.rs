@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::params::{Filters, Picking};
+use super::params::{Filters, Picking, region_items};
 use super::theme;
 use crate::dump::AddressSpace;
 use crate::layout::hit::HitIndex;
@@ -44,14 +44,7 @@ impl Scene2d {
         picking: Picking,
     ) -> Scene2d {
         let quads = || Arc::new(QuadLod::build_owned(build_instances(space, &layout, filters)));
-        let (hit, lod) = match picking {
-            // The picking index and the GPU's quads do not depend on each other.
-            Picking::Now => {
-                let (hit, lod) = rayon::join(|| HitIndex::new(&layout), quads);
-                (OnceLock::from(hit), lod)
-            }
-            Picking::OnDemand => (OnceLock::new(), quads()),
-        };
+        let (hit, lod) = picking.build(|| HitIndex::new(&layout), quads);
         Scene2d { layout, hit, lod, generation }
     }
 
@@ -66,16 +59,10 @@ impl Scene2d {
     }
 
     /// Indices into `layout.tiles` of the tiles that draw `region`, in
-    /// drawing order: from the picking index when there is one, else found
-    /// by a scan (a picture's few callouts need no index of every tile).
+    /// drawing order (see [`region_items`]).
     fn tile_indices(&self, region: u32) -> Cow<'_, [u32]> {
-        match self.hit.get() {
-            Some(hit) => Cow::Borrowed(hit.tiles_of(region)),
-            None => {
-                let tiles = self.layout.tiles.iter().enumerate();
-                Cow::Owned(tiles.filter(|(_, t)| t.region == region).map(|(i, _)| i as u32).collect())
-            }
-        }
+        let indexed = self.hit.get().map(|hit| hit.tiles_of(region));
+        region_items(indexed, self.layout.tiles.iter().map(|t| t.region), region)
     }
 
     /// One quad per tile, in tile order (level 0 of the levels of detail,

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::params::{Filters, Picking, VolumeStyle};
+use super::params::{Filters, Picking, VolumeStyle, region_items};
 use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
@@ -49,14 +49,7 @@ impl Scene3d {
         picking: Picking,
     ) -> Scene3d {
         let instances = || box_instances(space, &layout, filters, volume, selected);
-        let (hit, instances) = match picking {
-            // The picking index and the instances do not depend on each other.
-            Picking::Now => {
-                let (hit, instances) = rayon::join(|| Hit3dIndex::new(&layout), instances);
-                (OnceLock::from(hit), instances)
-            }
-            Picking::OnDemand => (OnceLock::new(), instances()),
-        };
+        let (hit, instances) = picking.build(|| Hit3dIndex::new(&layout), instances);
         Scene3d { layout, hit, instances, generation }
     }
 
@@ -70,17 +63,10 @@ impl Scene3d {
         self.hit.get_or_init(|| Hit3dIndex::new(&self.layout))
     }
 
-    /// Indices into `layout.boxes` of `region`'s boxes: from the picking
-    /// index when there is one, else found by a scan (see
-    /// [`super::Scene2d`]'s tiles).
+    /// Indices into `layout.boxes` of `region`'s boxes (see [`region_items`]).
     pub fn box_indices(&self, region: u32) -> Cow<'_, [u32]> {
-        match self.hit.get() {
-            Some(hit) => Cow::Borrowed(hit.boxes_of(region)),
-            None => {
-                let boxes = self.layout.boxes.iter().enumerate();
-                Cow::Owned(boxes.filter(|(_, b)| b.region == region).map(|(i, _)| i as u32).collect())
-            }
-        }
+        let indexed = self.hit.get().map(|hit| hit.boxes_of(region));
+        region_items(indexed, self.layout.boxes.iter().map(|b| b.region), region)
     }
 
     /// Recolours the boxes (colouring, opacity, selection) without touching
