@@ -31,7 +31,7 @@ pub enum FrameScene<'a> {
     /// a little around it, frame by frame).
     Quads { lod: &'a Arc<QuadLod>, camera: Camera2d },
     /// A 3D view's boxes, orbited once around over the frames.
-    Boxes { boxes: &'a [BoxInstance], camera: OrbitCamera, style: BoxesStyle },
+    Boxes { boxes: &'a Arc<[BoxInstance]>, camera: OrbitCamera, style: BoxesStyle },
 }
 
 /// The frames' times and what they drew.
@@ -105,7 +105,7 @@ pub fn time_frames(
             // As the window chooses: none for huge scenes.
             let samples = msaa_samples_for(device, None, boxes.len());
             let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
-            renderer.set_instances(boxes);
+            renderer.set_shared_instances(Arc::clone(boxes));
             (instances, msaa_samples, drawn_first) = (renderer.instance_count(), samples, None);
             for frame in 0..=frames {
                 let start = Instant::now();
