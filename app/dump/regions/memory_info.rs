@@ -175,13 +175,18 @@ fn is_unusable_head(r: &Region) -> bool {
     r.state == RegionState::Free && !r.base_addr.is_multiple_of(GRANULE)
 }
 
+/// Where the granule holding `r`'s base ends.
+fn granule_end(r: &Region) -> u64 {
+    (r.base_addr / GRANULE + 1) * GRANULE
+}
+
 /// Pushes `r`, or its unusable head and the free rest when it is free space
 /// that starts inside a granule.
 fn push_split_unusable(b: &mut SortedBuilder, mut r: Region) {
     if !is_unusable_head(&r) {
         return b.push(r);
     }
-    let granule_end = (r.base_addr / GRANULE + 1) * GRANULE;
+    let granule_end = granule_end(&r);
     let tail = (granule_end < r.end_addr()).then(|| {
         let mut tail = r.clone();
         tail.base_addr = granule_end;
@@ -297,7 +302,6 @@ pub(crate) fn highest_end(entries: &MemInfoList<'_>, pointer_bits: u32) -> u64 {
 /// heads are marked.
 fn mark_unusable(painter: &mut Painter) {
     // Only a granule end inside its own region splits (not the next region).
-    let granule_end = |r: &Region| (r.base_addr / GRANULE + 1) * GRANULE;
     let ends = painter.iter().filter(|r| is_unusable_head(r) && granule_end(r) < r.end_addr()).map(granule_end);
     painter.split_at_all(ends.collect());
     painter.for_each(|r| {
