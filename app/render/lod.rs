@@ -14,10 +14,10 @@
 //! - **Choosing.** A 2D frame has one scale: it draws the coarsest level
 //!   whose merging changes at most [`FLAT_MERGE_MAX_PX`] (one) pixel
 //!   ([`level_for`]), where the renderer's one-pixel minimum would have
-//!   drawn the members onto the same pixels anyway. A 3D frame needs more detail near the eye: starting from
-//!   the coarsest level, each chunk is drawn at its level when it is far
-//!   enough, else the items it stands for are looked at one level finer
-//!   ([`refined_ranges`]).
+//!   drawn the members onto the same pixels anyway. A 3D frame needs more
+//!   detail near the eye: starting from the coarsest level, each chunk is
+//!   drawn at its level when it is far enough, else the items it stands for
+//!   are looked at one level finer ([`refined_ranges`]).
 //! - **Culling.** Every level is cut into chunks of consecutive items with
 //!   their bounding boxes; a frame draws only the chunks that reach into the
 //!   drawn part of the view ([`in_rect`], [`in_frustum`]), in their original

@@ -103,7 +103,7 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
     match content {
         Content::Ui2d { quads, ui } => {
             check_picture_size(size_px)?;
-            let install = |device: &wgpu::Device, _: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
+            let install = |device: &wgpu::Device, resources: &mut egui_wgpu::CallbackResources| {
                 let mut renderer = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
                 renderer.set_lod(quads);
                 resources.insert(renderer);
@@ -112,7 +112,7 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
         }
         Content::Ui3d { boxes, ui } => {
             check_picture_size(size_px)?;
-            let install = |device: &wgpu::Device, _: &wgpu::Queue, resources: &mut egui_wgpu::CallbackResources| {
+            let install = |device: &wgpu::Device, resources: &mut egui_wgpu::CallbackResources| {
                 resources.insert(QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1));
                 let tile = gpu.tile_size(size_px);
                 let samples = offscreen_msaa_samples(device, tile, boxes.len());

@@ -26,7 +26,7 @@ pub(super) fn render_egui(
     size_px: [u32; 2],
     pixels_per_point: f32,
     background: [u8; 4],
-    install: impl FnOnce(&wgpu::Device, &wgpu::Queue, &mut egui_wgpu::CallbackResources),
+    install: impl FnOnce(&wgpu::Device, &mut egui_wgpu::CallbackResources),
     run_ui: &mut dyn FnMut(&mut egui::Ui),
     label: &str,
 ) -> Result<image::RgbaImage, RenderError> {
@@ -35,7 +35,7 @@ pub(super) fn render_egui(
     let scopes = ErrorScopes::push(device);
 
     let mut renderer = egui_wgpu::Renderer::new(device, OFFSCREEN_FORMAT, egui_wgpu::RendererOptions::PREDICTABLE);
-    install(device, queue, &mut renderer.callback_resources);
+    install(device, &mut renderer.callback_resources);
 
     let ctx = egui::Context::default();
     let screen_rect = egui::Rect::from_min_size(
