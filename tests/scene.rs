@@ -141,3 +141,55 @@ fn scenes_without_a_picking_index_find_the_same_tiles_and_boxes() {
         assert!(found > 10, "{:?}: only {found} regions drawn", key.view());
     }
 }
+
+#[test]
+fn a_3d_scene_keeps_its_layouts_boxes_once_and_picks_as_the_layout_does() {
+    // A 3D scene drops the layout's `Vec<Box3>` and reads boxes back from
+    // its instances and regions: every box must come back as laid out
+    // (compressed ones included), and picking must answer as on the layout.
+    use memscape::layout::hit3d::Hit3dIndex;
+    use memscape::layout::layout3d::BoxList;
+    use memscape::layout::{LayoutInput, city, volume};
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let filters = Filters::default();
+    let visible = filters.visible(&space);
+    let input = LayoutInput { space: &space, visible: &visible };
+    for view in [View::City, View::Volume] {
+        let layout = match view {
+            View::City => city::layout_city(&input, HeightMetric::Size),
+            _ => volume::layout_volume(&input),
+        };
+        let key = SceneKey::ThreeD {
+            view,
+            filters: filters.clone(),
+            metric: HeightMetric::Size,
+            volume: VolumeStyle::default(),
+            selected: Some(2),
+        };
+        let BuiltScene::ThreeD(scene) = build(&space, &key, 1) else { panic!("not a 3D scene") };
+        assert!(scene.layout.boxes.is_empty(), "{view:?}: the layout's boxes were kept beside the instances");
+        let boxes = scene.boxes();
+        assert_eq!(boxes.box_count(), layout.boxes.len(), "{view:?}");
+        for (i, b) in layout.boxes.iter().enumerate() {
+            assert_eq!(boxes.box_at(i).as_ref(), Some(b), "{view:?}: box {i}");
+        }
+        assert!(layout.boxes.iter().any(|b| b.compressed), "{view:?}: no compressed box to check");
+        assert_eq!(boxes.box_at(layout.boxes.len()), None);
+        assert_eq!((scene.layout.labels.len(), scene.layout.ticks.len()), (layout.labels.len(), layout.ticks.len()));
+
+        // Rays from above and from the side through box centres.
+        let index = Hit3dIndex::new(&layout);
+        let step = (layout.boxes.len() / 200).max(1);
+        let mut hits = 0;
+        for b in layout.boxes.iter().step_by(step) {
+            let c = b.center();
+            for (origin, dir) in [([c[0], 1e4, c[2]], [0.0, -1.0, 0.0]), ([c[0] - 1e4, c[1], c[2]], [1.0, 0.0, 0.0])] {
+                let want = index.pick(&layout, origin, dir, |_| false);
+                let got = scene.hit().pick(&boxes, origin, dir, |_| false);
+                assert_eq!(got, want, "{view:?}: ray {origin:?} {dir:?}");
+                hits += usize::from(got.is_some());
+            }
+        }
+        assert!(hits > 100, "{view:?}: only {hits} rays hit");
+    }
+}

@@ -24,7 +24,7 @@
 //! met).
 
 use super::buckets::{group, group_by};
-use super::layout3d::{Box3, Layout3d};
+use super::layout3d::{Box3, BoxList};
 
 /// Cells per box, roughly.
 const CELLS_PER_BOX: f64 = 1.0;
@@ -71,17 +71,18 @@ fn ray_span(o: [f32; 3], d: [f32; 3], min: [f32; 3], max: [f32; 3]) -> Option<(f
 /// The nearest box the ray hits, by testing every box not skipped: what
 /// [`Hit3dIndex::pick`] must agree with. Ties go to the lowest box index.
 pub fn pick_scan(
-    scene: &Layout3d,
+    scene: &(impl BoxList + ?Sized),
     origin: [f32; 3],
     dir: [f32; 3],
     skip: impl Fn(&Box3) -> bool,
 ) -> Option<(usize, f32)> {
     let mut best: Option<(usize, f32)> = None;
-    for (i, b) in scene.boxes.iter().enumerate() {
-        if skip(b) {
+    for i in 0..scene.box_count() {
+        let Some(b) = scene.box_at(i) else { continue };
+        if skip(&b) {
             continue;
         }
-        if let Some(t) = ray_box(origin, dir, b)
+        if let Some(t) = ray_box(origin, dir, &b)
             && best.is_none_or(|(_, bt)| t < bt)
         {
             best = Some((i, t));
@@ -109,18 +110,19 @@ pub struct Hit3dIndex {
 }
 
 impl Hit3dIndex {
-    pub fn new(scene: &Layout3d) -> Hit3dIndex {
-        let boxes = &scene.boxes;
-        let Some(first) = boxes.first() else { return Hit3dIndex::default() };
+    pub fn new(scene: &(impl BoxList + ?Sized)) -> Hit3dIndex {
+        let n = scene.box_count();
+        let boxes = || (0..n).filter_map(|i| scene.box_at(i));
+        let Some(first) = boxes().next() else { return Hit3dIndex::default() };
         let (mut lo, mut hi) = (first.min, first.max);
-        for b in boxes {
+        for b in boxes() {
             for a in 0..3 {
                 lo[a] = lo[a].min(b.min[a]);
                 hi[a] = hi[a].max(b.max[a]);
             }
         }
-        let on_one_floor = boxes.iter().all(|b| b.min[1] == lo[1]);
-        let dims = grid_dims(lo, hi, boxes.len(), on_one_floor);
+        let on_one_floor = boxes().all(|b| b.min[1] == lo[1]);
+        let dims = grid_dims(lo, hi, n, on_one_floor);
         let cell = std::array::from_fn(|a| {
             let ext = hi[a] - lo[a];
             if ext > 0.0 && ext.is_finite() { ext / dims[a] as f32 } else { 1.0 }
@@ -129,11 +131,15 @@ impl Hit3dIndex {
 
         // Boxes land in each cell in index order.
         let cells = dims[0] * dims[1] * dims[2];
-        let (cell_start, cell_boxes) = group(cells, boxes.len(), |i, put| index.for_cells(&boxes[i], put));
+        let (cell_start, cell_boxes) = group(cells, n, |i, put| {
+            if let Some(b) = scene.box_at(i) {
+                index.for_cells(&b, put);
+            }
+        });
         index.cell_start = cell_start;
         index.cell_boxes = cell_boxes;
-        // Boxes by region, the same way.
-        (index.region_start, index.region_boxes) = group_by(boxes.len(), |i| boxes[i].region as usize);
+        // Boxes by region, the same way (`box_at` is `Some` below `n`).
+        (index.region_start, index.region_boxes) = group_by(n, |i| scene.box_at(i).map_or(0, |b| b.region as usize));
         index
     }
 
@@ -146,7 +152,7 @@ impl Hit3dIndex {
     /// (`t >= 0`) hits, with its entry `t`, ignoring boxes `skip` accepts.
     pub fn pick(
         &self,
-        scene: &Layout3d,
+        scene: &(impl BoxList + ?Sized),
         origin: [f32; 3],
         dir: [f32; 3],
         skip: impl Fn(&Box3) -> bool,
@@ -183,11 +189,11 @@ impl Hit3dIndex {
             let bucket = &self.cell_boxes[self.cell_start[c] as usize..self.cell_start[c + 1] as usize];
             for &i in bucket {
                 let i = i as usize;
-                let Some(b) = scene.boxes.get(i) else { continue };
-                if skip(b) {
+                let Some(b) = scene.box_at(i) else { continue };
+                if skip(&b) {
                     continue;
                 }
-                if let Some(t) = ray_box(origin, dir, b)
+                if let Some(t) = ray_box(origin, dir, &b)
                     && best.is_none_or(|(bi, bt)| t < bt || (t == bt && i < bi))
                 {
                     best = Some((i, t));
@@ -280,6 +286,7 @@ fn grid_dims(lo: [f32; 3], hi: [f32; 3], n: usize, columns: bool) -> [usize; 3] 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::layout3d::Layout3d;
 
     fn bx(min: [f32; 3], max: [f32; 3], region: u32) -> Box3 {
         Box3 { min, max, region, compressed: false }

@@ -69,6 +69,33 @@ impl Box3 {
     }
 }
 
+/// Boxes held one way or another, by index: a layout's `Vec<Box3>`, or a
+/// scene that keeps their corners only in its GPU instances (at a million
+/// boxes a second copy is 32 MB). Picking and region lookups read them so.
+pub trait BoxList {
+    fn box_count(&self) -> usize;
+    /// Box `i`; `Some` for every `i < box_count()`.
+    fn box_at(&self, i: usize) -> Option<Box3>;
+}
+
+impl BoxList for [Box3] {
+    fn box_count(&self) -> usize {
+        self.len()
+    }
+    fn box_at(&self, i: usize) -> Option<Box3> {
+        self.get(i).copied()
+    }
+}
+
+impl BoxList for Layout3d {
+    fn box_count(&self) -> usize {
+        self.boxes.len()
+    }
+    fn box_at(&self, i: usize) -> Option<Box3> {
+        self.boxes.get(i).copied()
+    }
+}
+
 /// A name floating over a box.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label3 {

@@ -11,7 +11,7 @@ use super::params::VolumeStyle;
 use super::scene3d::Scene3d;
 use super::theme::Palette;
 use crate::format::hex;
-use crate::layout::layout3d::{Box3, Layout3d};
+use crate::layout::layout3d::{Box3, BoxList, Layout3d};
 use crate::render::BoxesStyle;
 use crate::render::boxes_paint::{self, BoxesPaintCallback};
 use crate::render::camera3d::OrbitCamera;
@@ -72,7 +72,7 @@ impl Projection {
     /// Where a region's largest box is on screen (the centre of its top face), if visible.
     pub fn region_pos(&self, scene: &Scene3d, region: u32) -> Option<Pos2> {
         let b = scene.largest_box(region)?;
-        let pos = self.project(top_center(b))?;
+        let pos = self.project(top_center(&b))?;
         self.view.contains(pos).then_some(pos)
     }
 }
@@ -105,7 +105,7 @@ pub fn paint_scene3d(
     for &m in marks.marked {
         wireframes(painter, scene, m, &project, Stroke::new(1.5, pal.mark));
         if let Some(b) = scene.largest_box(m)
-            && let Some(p) = project(top_center(b))
+            && let Some(p) = project(top_center(&b))
         {
             badge(painter, p, pal);
         }
@@ -122,8 +122,9 @@ fn wireframes(
     project: &dyn Fn([f32; 3]) -> Option<Pos2>,
     stroke: Stroke,
 ) {
+    let boxes = scene.boxes();
     for &i in scene.box_indices(region).iter().take(64) {
-        let b = &scene.layout.boxes[i as usize];
+        let Some(b) = boxes.box_at(i as usize) else { continue };
         // Corner i has bit 0 for x, bit 1 for y, bit 2 for z set at the max;
         // the 12 edges join corners that differ in one bit.
         let corner = |i: usize| {

@@ -2,6 +2,11 @@
 //! index and the GPU's box instances, coloured by the filters' colouring,
 //! the Volume's opacities and the selection. A change of colouring, opacity
 //! or selection restyles the instances and keeps the rest.
+//!
+//! The boxes are kept once: their corners (and whether they are compressed)
+//! in the instances, their regions beside them ([`SceneBoxes`]). The
+//! layout's own `Vec<Box3>` is dropped once the instances are made: at a
+//! million boxes it is another 32 MB.
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -12,16 +17,20 @@ use super::params::{Filters, Picking, VolumeStyle, region_items};
 use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
-use crate::layout::layout3d::{Box3, Layout3d};
+use crate::layout::layout3d::{Box3, BoxList, Layout3d};
 use crate::render::BoxInstance;
 
 /// What a 3D view draws.
 pub struct Scene3d {
+    /// The layout's labels, ground ticks and extents. Its `boxes` are empty:
+    /// they are [`Scene3d::boxes`].
     pub layout: Layout3d,
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
-    /// Shared with the GPU renderer, which uploads from it.
+    /// One per box, in layout order. Shared with the GPU renderer, which uploads from it.
     pub instances: Arc<[BoxInstance]>,
+    /// Each box's region, beside `instances`.
+    regions: Vec<u32>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -48,9 +57,17 @@ impl Scene3d {
         generation: u64,
         picking: Picking,
     ) -> Scene3d {
-        let instances = || box_instances(space, &layout, filters, volume, selected);
-        let (hit, instances) = picking.build(|| Hit3dIndex::new(&layout), instances);
-        Scene3d { layout, hit, instances, generation }
+        let mut layout = layout;
+        let boxes = std::mem::take(&mut layout.boxes);
+        let instances = || box_instances(space, &boxes[..], filters, volume, selected);
+        let (hit, instances) = picking.build(|| Hit3dIndex::new(&boxes[..]), instances);
+        let regions = boxes.iter().map(|b| b.region).collect();
+        Scene3d { layout, hit, instances, regions, generation }
+    }
+
+    /// The boxes, by index in layout order.
+    pub fn boxes(&self) -> SceneBoxes<'_> {
+        SceneBoxes { instances: &self.instances, regions: &self.regions }
     }
 
     /// Whether the ray-picking index is built.
@@ -60,13 +77,13 @@ impl Scene3d {
 
     /// The ray-picking index (built now if the scene was built without it).
     pub fn hit(&self) -> &Hit3dIndex {
-        self.hit.get_or_init(|| Hit3dIndex::new(&self.layout))
+        self.hit.get_or_init(|| Hit3dIndex::new(&self.boxes()))
     }
 
-    /// Indices into `layout.boxes` of `region`'s boxes (see [`region_items`]).
+    /// Indices into [`Scene3d::boxes`] of `region`'s boxes (see [`region_items`]).
     pub fn box_indices(&self, region: u32) -> Cow<'_, [u32]> {
         let indexed = self.hit.get().map(|hit| hit.boxes_of(region));
-        region_items(indexed, self.layout.boxes.iter().map(|b| b.region), region)
+        region_items(indexed, self.regions.iter().copied(), region)
     }
 
     /// Recolours the boxes (colouring, opacity, selection) without touching
@@ -79,17 +96,37 @@ impl Scene3d {
         selected: Option<u32>,
         generation: u64,
     ) {
-        self.instances = box_instances(space, &self.layout, filters, volume, selected);
+        self.instances = box_instances(space, &self.boxes(), filters, volume, selected);
         self.generation = generation;
     }
 
     /// A region's largest box, if it has one.
-    pub fn largest_box(&self, region: u32) -> Option<&Box3> {
+    pub fn largest_box(&self, region: u32) -> Option<Box3> {
         let volume = |b: &Box3| (0..3).map(|a| (b.max[a] - b.min[a]).max(0.0)).product::<f32>();
+        let boxes = self.boxes();
         self.box_indices(region)
             .iter()
-            .map(|&i| &self.layout.boxes[i as usize])
+            .filter_map(|&i| boxes.box_at(i as usize))
             .max_by(|a, b| volume(a).total_cmp(&volume(b)))
+    }
+}
+
+/// A scene's boxes: corners and the compressed flag from the instances,
+/// regions from beside them.
+#[derive(Clone, Copy)]
+pub struct SceneBoxes<'a> {
+    instances: &'a [BoxInstance],
+    regions: &'a [u32],
+}
+
+impl BoxList for SceneBoxes<'_> {
+    fn box_count(&self) -> usize {
+        self.instances.len().min(self.regions.len())
+    }
+
+    fn box_at(&self, i: usize) -> Option<Box3> {
+        let (b, &region) = (self.instances.get(i)?, self.regions.get(i)?);
+        Some(Box3 { min: b.min, max: b.max, region, compressed: b.flags & BoxInstance::COMPRESSED != 0 })
     }
 }
 
@@ -102,24 +139,27 @@ const GHOST_OPACITY: f32 = 0.3;
 /// in the City it is a red street, in the Volume a faint red ghost.
 fn box_instances(
     space: &AddressSpace,
-    layout: &Layout3d,
+    boxes: &(impl BoxList + Sync + ?Sized),
     filters: &Filters,
     volume: Option<&VolumeStyle>,
     selected: Option<u32>,
 ) -> Arc<[BoxInstance]> {
     // Written in place into the shared slice the renderer uploads from:
     // collecting into a Vec and converting would copy a million boxes.
-    let one = |b: &Box3| box_instance(space, b, filters, volume, selected);
-    let mut out = Arc::<[BoxInstance]>::new_uninit_slice(layout.boxes.len());
+    let one = |i: usize| match boxes.box_at(i) {
+        Some(b) => box_instance(space, &b, filters, volume, selected),
+        None => BoxInstance::default(),
+    };
+    let n = boxes.box_count();
+    let mut out = Arc::<[BoxInstance]>::new_uninit_slice(n);
     let Some(slots) = Arc::get_mut(&mut out) else {
         // Not reached: the Arc was made just above and is not shared.
-        return layout.boxes.iter().map(one).collect();
+        return (0..n).map(one).collect();
     };
-    slots.par_iter_mut().zip(layout.boxes.par_iter()).for_each(|(slot, b)| {
-        slot.write(one(b));
+    slots.par_iter_mut().enumerate().for_each(|(i, slot)| {
+        slot.write(one(i));
     });
-    // SAFETY: the zip above wrote every slot (both sides have
-    // `layout.boxes.len()` items).
+    // SAFETY: the loop above wrote every slot.
     unsafe { out.assume_init() }
 }
 
@@ -131,8 +171,9 @@ fn box_instance(
     volume: Option<&VolumeStyle>,
     selected: Option<u32>,
 ) -> BoxInstance {
+    let compressed = if b.compressed { BoxInstance::COMPRESSED } else { 0 };
     let Some(r) = space.regions.get(b.region as usize) else {
-        return BoxInstance { min: b.min, color: 0, max: b.max, flags: 0 };
+        return BoxInstance { min: b.min, color: 0, max: b.max, flags: compressed };
     };
     let i = b.region as usize;
     let ghost = filters.is_ghost(i);
@@ -148,10 +189,7 @@ fn box_instance(
     // The renderer blends premultiplied colours, as egui does.
     let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
     let [cr, cg, cb, _] = color.gamma_multiply_u8(alpha).to_array();
-    let mut flags = 0;
-    if b.compressed {
-        flags |= BoxInstance::COMPRESSED;
-    }
+    let mut flags = compressed;
     if Some(b.region) == selected {
         flags |= BoxInstance::SELECTED;
     }

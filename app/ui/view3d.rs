@@ -8,7 +8,7 @@ use egui::{Pos2, Rect, Sense, Ui};
 
 use super::view2d::{ViewResponse, view_response};
 use crate::dump::{AddressSpace, RegionKind};
-use crate::layout::layout3d::HeightMetric;
+use crate::layout::layout3d::{BoxList, HeightMetric};
 use crate::render::boxes_paint;
 use crate::render::camera3d::OrbitCamera;
 use crate::scene::paint3d::{self, Projection};
@@ -122,7 +122,8 @@ pub fn view3d_ui(
                 .is_some_and(|v| space.regions.get(b.region as usize).is_none_or(|r| v.opacity_of(r.kind) <= 0.0));
             hidden || paint3d::sliced_away(plane, b)
         };
-        scene.hit().pick(&scene.layout, origin, dir, skip).map(|(i, _)| scene.layout.boxes[i].region)
+        let boxes = scene.boxes();
+        scene.hit().pick(&boxes, origin, dir, skip).and_then(|(i, _)| boxes.box_at(i)).map(|b| b.region)
     });
     let painter = ui.painter_at(view);
     let proj = Projection { cam, view, ppp };
