@@ -76,11 +76,13 @@ const GUARD_PX: f32 = 16.0;
 struct VertexOutput {
     @builtin(position) position: vec4<f32>,
     // The quad's pixel bounds (after the 1 px minimum size), relative to the
-    // whole viewport's top-left corner.
-    @location(0) @interpolate(flat, either) rect_min_px: vec2<f32>,
-    @location(1) @interpolate(flat, either) rect_max_px: vec2<f32>,
-    @location(2) @interpolate(flat, either) color: u32,
-    @location(3) @interpolate(flat, either) flags: u32,
+    // whole viewport's top-left corner: min in xy, max in zw. Two
+    // interpolants rather than four: a software rasterizer (lavapipe) keeps
+    // every interpolant of every binned triangle until it draws them, and a
+    // fitted map at a million regions bins millions of triangles.
+    @location(0) @interpolate(flat, either) rect_px: vec4<f32>,
+    // The colour and the flags.
+    @location(1) @interpolate(flat, either) color_flags: vec2<u32>,
 }
 
 @vertex
@@ -112,11 +114,18 @@ fn vs_main(@builtin(vertex_index) vertex_index: u32, inst: InstanceInput) -> Ver
 
     var out: VertexOutput;
     out.position = vec4<f32>(ndc, 0.0, 1.0);
-    out.rect_min_px = lo;
-    out.rect_max_px = hi;
-    out.color = inst.color;
-    out.flags = inst.flags;
+    out.rect_px = vec4<f32>(lo, hi);
+    out.color_flags = vec2<u32>(inst.color, inst.flags);
     return out;
+}
+
+// A fragment's quad: VertexOutput unpacked.
+struct Quad {
+    position: vec4<f32>,
+    rect_min_px: vec2<f32>,
+    rect_max_px: vec2<f32>,
+    color: u32,
+    flags: u32,
 }
 
 fn has(flags: u32, flag: u32) -> bool {
@@ -124,7 +133,8 @@ fn has(flags: u32, flag: u32) -> bool {
 }
 
 @fragment
-fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
+fn fs_main(v: VertexOutput) -> @location(0) vec4<f32> {
+    let in = Quad(v.position, v.rect_px.xy, v.rect_px.zw, v.color_flags.x, v.color_flags.y);
     // Premultiplied, gamma-space colour.
     var c = unpack4x8unorm(in.color);
     // This pixel's centre in the whole viewport: exact (not interpolated), so

@@ -193,3 +193,46 @@ fn a_3d_scene_keeps_its_layouts_boxes_once_and_picks_as_the_layout_does() {
         assert!(hits > 100, "{view:?}: only {hits} rays hit");
     }
 }
+
+#[test]
+fn a_flat_scene_keeps_its_layouts_tiles_once_and_hits_as_the_layout_does() {
+    // A flat scene drops the layout's `Vec<Tile>` and reads tiles back from
+    // its level-0 quads and regions: every tile must come back as laid out
+    // (compressed ones included), and hit testing must answer as on the layout.
+    use memscape::layout::hit::HitIndex;
+    use memscape::layout::{LayoutInput, TileList};
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let filters = Filters::default();
+    let visible = filters.visible(&space);
+    let input = LayoutInput { space: &space, visible: &visible };
+    for kind in ViewKind::ALL {
+        let layout = memscape::layout::layout(kind, &input);
+        let BuiltScene::Flat(scene) = build(&space, &SceneKey::Flat { kind, filters: filters.clone() }, 1) else {
+            panic!("not a flat scene")
+        };
+        assert!(scene.layout.tiles.is_empty(), "{kind:?}: the layout's tiles were kept beside the quads");
+        let tiles = scene.tiles();
+        assert_eq!(tiles.tile_count(), layout.tiles.len(), "{kind:?}");
+        for (i, t) in layout.tiles.iter().enumerate() {
+            assert_eq!(tiles.tile_at(i).as_ref(), Some(t), "{kind:?}: tile {i}");
+        }
+        assert_eq!(tiles.tile_at(layout.tiles.len()), None);
+        assert_eq!(tiles.tile_bounds(), layout.bounds);
+        assert_eq!((scene.layout.labels.len(), scene.layout.ticks.len()), (layout.labels.len(), layout.ticks.len()));
+
+        let index = HitIndex::new(&layout);
+        let b = layout.bounds;
+        let mut hits = 0;
+        for k in 0..4000 {
+            let (fx, fy) = ((k % 80) as f32 / 79.0, (k / 80) as f32 / 49.0);
+            let p = [b.min[0] + (b.max[0] - b.min[0]) * fx, b.min[1] + (b.max[1] - b.min[1]) * fy];
+            let want = index.hit(&layout, p);
+            assert_eq!(scene.hit().hit(&tiles, p), want, "{kind:?}: point {p:?}");
+            hits += usize::from(want.is_some());
+        }
+        assert!(hits > 1000, "{kind:?}: only {hits} points hit");
+    }
+    let compressed =
+        ViewKind::ALL.into_iter().any(|kind| memscape::layout::layout(kind, &input).tiles.iter().any(|t| t.compressed));
+    assert!(compressed, "no view has a compressed tile to check");
+}

@@ -12,7 +12,7 @@
 //! outline, and the whole index stays O(tiles).
 
 use super::buckets::{group, group_by};
-use super::layout2d::{Layout2d, Rect};
+use super::layout2d::{Layout2d, Rect, TileList};
 
 /// Cells per tile, roughly (more cells: fewer tiles to test per query).
 const CELLS_PER_TILE: f64 = 1.0;
@@ -22,6 +22,8 @@ const MAX_GRID_SIDE: usize = 1 << 14;
 /// The index of one layout; keep it with the layout it was built from.
 #[derive(Clone, Debug, Default)]
 pub struct HitIndex {
+    /// The extent of the tiles: no tile holds a point outside.
+    bounds: Rect,
     origin: [f32; 2],
     /// Cells per world unit on each axis.
     inv_cell: [f32; 2],
@@ -36,11 +38,11 @@ pub struct HitIndex {
 }
 
 impl HitIndex {
-    pub fn new(layout: &Layout2d) -> HitIndex {
-        let tiles = &layout.tiles;
-        let b = layout.bounds;
+    pub fn new(layout: &(impl TileList + ?Sized)) -> HitIndex {
+        let n = layout.tile_count();
+        let b = layout.tile_bounds();
         let (w, h) = (f64::from(b.width().max(0.0)), f64::from(b.height().max(0.0)));
-        let want = (tiles.len() as f64 * CELLS_PER_TILE).max(1.0);
+        let want = (n as f64 * CELLS_PER_TILE).max(1.0);
         // Square cells: side s with (w / s) * (h / s) = want.
         let (cols, rows) = if w > 0.0 && h > 0.0 {
             let side = (w * h / want).sqrt();
@@ -49,31 +51,41 @@ impl HitIndex {
             (grid_count(if w > 0.0 { want } else { 1.0 }), grid_count(if h > 0.0 { want } else { 1.0 }))
         };
         let inv = |len: f64, n: usize| if len > 0.0 { (n as f64 / len) as f32 } else { 0.0 };
-        let mut index =
-            HitIndex { origin: b.min, inv_cell: [inv(w, cols), inv(h, rows)], cols, rows, ..HitIndex::default() };
+        let mut index = HitIndex {
+            bounds: b,
+            origin: b.min,
+            inv_cell: [inv(w, cols), inv(h, rows)],
+            cols,
+            rows,
+            ..HitIndex::default()
+        };
 
         // Tiles land in each cell in drawing order.
-        let (cell_start, cell_tiles) = group(cols * rows, tiles.len(), |i, put| index.for_cells(&tiles[i].rect, put));
+        let (cell_start, cell_tiles) = group(cols * rows, n, |i, put| {
+            if let Some(t) = layout.tile_at(i) {
+                index.for_cells(&t.rect, put);
+            }
+        });
         index.cell_start = cell_start;
         index.cell_tiles = cell_tiles;
-        // Tiles by region, the same way.
-        (index.region_start, index.region_tiles) = group_by(tiles.len(), |i| tiles[i].region as usize);
+        // Tiles by region, the same way (`tile_at` is `Some` below `n`).
+        (index.region_start, index.region_tiles) = group_by(n, |i| layout.tile_at(i).map_or(0, |t| t.region as usize));
         index
     }
 
     /// The region drawn at `p`, if any.
-    pub fn hit(&self, layout: &Layout2d, p: [f32; 2]) -> Option<u32> {
-        self.hit_tile(layout, p).map(|i| layout.tiles[i].region)
+    pub fn hit(&self, layout: &(impl TileList + ?Sized), p: [f32; 2]) -> Option<u32> {
+        self.hit_tile(layout, p).and_then(|i| layout.tile_at(i)).map(|t| t.region)
     }
 
     /// The index of the tile drawn at `p` (the last drawn where tiles overlap).
-    pub fn hit_tile(&self, layout: &Layout2d, p: [f32; 2]) -> Option<usize> {
-        if !(layout.bounds.contains(p)) || self.cell_start.is_empty() {
+    pub fn hit_tile(&self, layout: &(impl TileList + ?Sized), p: [f32; 2]) -> Option<usize> {
+        if !(self.bounds.contains(p)) || self.cell_start.is_empty() {
             return None;
         }
         let c = self.cell_index(self.coord(p[1], 1), self.coord(p[0], 0));
         let bucket = &self.cell_tiles[self.cell_start[c] as usize..self.cell_start[c + 1] as usize];
-        bucket.iter().rev().map(|&i| i as usize).find(|&i| layout.tiles.get(i).is_some_and(|t| t.rect.contains(p)))
+        bucket.iter().rev().map(|&i| i as usize).find(|&i| layout.tile_at(i).is_some_and(|t| t.rect.contains(p)))
     }
 
     /// Indices into `layout.tiles` of the tiles that draw `region`, in drawing order.

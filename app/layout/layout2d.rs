@@ -76,6 +76,29 @@ pub struct Layout2d {
     pub bounds: Rect,
 }
 
+/// Tiles held one way or another, by index: a layout's `Vec<Tile>`, or a
+/// scene that keeps their rectangles only in its GPU quads (at a million
+/// tiles a second copy is 24 MB). Picking and region lookups read them so.
+pub trait TileList {
+    fn tile_count(&self) -> usize;
+    /// Tile `i`; `Some` for every `i < tile_count()`.
+    fn tile_at(&self, i: usize) -> Option<Tile>;
+    /// The extent of all tiles.
+    fn tile_bounds(&self) -> Rect;
+}
+
+impl TileList for Layout2d {
+    fn tile_count(&self) -> usize {
+        self.tiles.len()
+    }
+    fn tile_at(&self, i: usize) -> Option<Tile> {
+        self.tiles.get(i).copied()
+    }
+    fn tile_bounds(&self) -> Rect {
+        self.bounds
+    }
+}
+
 /// Which regions a layout includes: `visible[i]` for `AddressSpace::regions[i]`.
 pub struct LayoutInput<'a> {
     pub space: &'a AddressSpace,

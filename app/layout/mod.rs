@@ -30,7 +30,7 @@ pub mod treemap;
 mod view;
 pub mod volume;
 
-pub use layout2d::{AddressTick, Layout2d, LayoutInput, LayoutSource, MapLabel, Rect, Tile, all_visible};
+pub use layout2d::{AddressTick, Layout2d, LayoutInput, LayoutSource, MapLabel, Rect, Tile, TileList, all_visible};
 pub use view::{View, ViewKind};
 
 /// Lays out one view.

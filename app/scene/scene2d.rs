@@ -2,6 +2,11 @@
 //! their levels of detail, built once per layout and colouring and used by
 //! the window and by pictures alike. Pictures never pick, so their scenes
 //! build the index only if asked ([`Picking`]).
+//!
+//! The tiles are kept once: their rectangles (and whether they are
+//! compressed) in the quads, their regions beside them ([`SceneTiles`]).
+//! The layout's own `Vec<Tile>` is dropped once the quads are made: at a
+//! million tiles it is another 24 MB.
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
@@ -11,20 +16,25 @@ use rayon::prelude::*;
 use super::params::{Filters, Picking, region_items};
 use super::theme;
 use crate::dump::AddressSpace;
+use crate::layout::TileList;
 use crate::layout::hit::HitIndex;
-use crate::layout::{self, Layout2d};
+use crate::layout::{self, Layout2d, Tile};
 use crate::render::lod::QuadLod;
 use crate::render::quad_instance::QuadInstance;
 
 /// Everything a flat view draws; rebuilt only when the dump, the view kind,
 /// the filters or the colouring change.
 pub struct Scene2d {
+    /// The layout's labels, ticks and bounds. Its `tiles` are empty: they
+    /// are [`Scene2d::tiles`].
     pub layout: Layout2d,
     /// The picking index ([`Scene2d::hit`]), built with the scene or on first use.
     hit: OnceLock<HitIndex>,
     /// One quad per tile (level 0, [`Scene2d::instances`]) and their coarser
     /// levels, as the GPU draws them.
     pub lod: Arc<QuadLod>,
+    /// Each tile's region, beside the level-0 quads.
+    regions: Vec<u32>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -45,7 +55,15 @@ impl Scene2d {
     ) -> Scene2d {
         let quads = || Arc::new(QuadLod::build_owned(build_instances(space, &layout, filters)));
         let (hit, lod) = picking.build(|| HitIndex::new(&layout), quads);
-        Scene2d { layout, hit, lod, generation }
+        let mut layout = layout;
+        let regions = layout.tiles.iter().map(|t| t.region).collect();
+        layout.tiles = Vec::new();
+        Scene2d { layout, hit, lod, regions, generation }
+    }
+
+    /// The tiles, by index in drawing order.
+    pub fn tiles(&self) -> SceneTiles<'_> {
+        SceneTiles { quads: self.instances(), regions: &self.regions, bounds: self.layout.bounds }
     }
 
     /// Whether the picking index is built.
@@ -55,14 +73,14 @@ impl Scene2d {
 
     /// The picking index (built now if the scene was built without it).
     pub fn hit(&self) -> &HitIndex {
-        self.hit.get_or_init(|| HitIndex::new(&self.layout))
+        self.hit.get_or_init(|| HitIndex::new(&self.tiles()))
     }
 
-    /// Indices into `layout.tiles` of the tiles that draw `region`, in
+    /// Indices into [`Scene2d::tiles`] of the tiles that draw `region`, in
     /// drawing order (see [`region_items`]).
     fn tile_indices(&self, region: u32) -> Cow<'_, [u32]> {
         let indexed = self.hit.get().map(|hit| hit.tiles_of(region));
-        region_items(indexed, self.layout.tiles.iter().map(|t| t.region), region)
+        region_items(indexed, self.regions.iter().copied(), region)
     }
 
     /// One quad per tile, in tile order (level 0 of the levels of detail,
@@ -74,15 +92,43 @@ impl Scene2d {
 
     /// A region's largest tile (world units), if it has one.
     pub fn largest_tile(&self, region: u32) -> Option<layout::Rect> {
+        let tiles = self.tiles();
         self.tile_indices(region)
             .iter()
-            .map(|&t| self.layout.tiles[t as usize].rect)
+            .filter_map(|&t| tiles.tile_at(t as usize))
+            .map(|t| t.rect)
             .max_by(|a, b| a.area().total_cmp(&b.area()))
     }
 
     /// A region's tiles (world units), at most `max` of them.
     pub fn tiles_of(&self, region: u32, max: usize) -> Vec<layout::Rect> {
-        self.tile_indices(region).iter().take(max).map(|&t| self.layout.tiles[t as usize].rect).collect()
+        let tiles = self.tiles();
+        self.tile_indices(region).iter().take(max).filter_map(|&t| tiles.tile_at(t as usize)).map(|t| t.rect).collect()
+    }
+}
+
+/// A scene's tiles: rectangles and the compressed flag from the level-0
+/// quads, regions from beside them.
+#[derive(Clone, Copy)]
+pub struct SceneTiles<'a> {
+    quads: &'a [QuadInstance],
+    regions: &'a [u32],
+    bounds: layout::Rect,
+}
+
+impl TileList for SceneTiles<'_> {
+    fn tile_count(&self) -> usize {
+        self.quads.len().min(self.regions.len())
+    }
+
+    fn tile_at(&self, i: usize) -> Option<Tile> {
+        let (q, &region) = (self.quads.get(i)?, self.regions.get(i)?);
+        let rect = layout::Rect { min: q.min, max: q.max };
+        Some(Tile { rect, region, compressed: q.flags & QuadInstance::COMPRESSED != 0 })
+    }
+
+    fn tile_bounds(&self) -> layout::Rect {
+        self.bounds
     }
 }
 
