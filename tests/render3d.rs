@@ -14,6 +14,7 @@ use crate::common;
 
 use common::headless_gpu as gpu;
 use common::pixels::{at, brightness, distance};
+use memscape::render::box_parts::BoxParts;
 use memscape::render::boxes_paint::{BoxesPaintCallback, paint_callback};
 use memscape::render::camera3d::OrbitCamera;
 use memscape::render::quads_paint::viewport_px;
@@ -328,9 +329,10 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
     let mut scene = EguiScene { view_rect: None };
     let egui_picture = Picture { size_px: size, pixels_per_point: PPP, background: [20, 22, 28, 255] };
     let ui = &mut |ui: &mut egui::Ui| scene.ui(ui);
-    let img = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: Arc::from(&boxes[..]), ui })
-        .expect("render")
-        .image;
+    let img =
+        render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: BoxParts::shared(Arc::from(&boxes[..])), ui })
+            .expect("render")
+            .image;
     maybe_save(&img, "egui");
     let rect = scene.view_rect.expect("the 3D view was laid out");
     let vp = viewport_px(rect, PPP);
@@ -358,9 +360,10 @@ fn egui_frames_draw_the_3d_view_where_it_is() {
     // Same input, same bytes.
     let mut again = EguiScene { view_rect: None };
     let ui = &mut |ui: &mut egui::Ui| again.ui(ui);
-    let img2 = render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: Arc::from(&boxes[..]), ui })
-        .expect("render")
-        .image;
+    let img2 =
+        render_offscreen(&gpu, &egui_picture, Content::Ui3d { boxes: BoxParts::shared(Arc::from(&boxes[..])), ui })
+            .expect("render")
+            .image;
     assert_eq!(img.as_raw(), img2.as_raw());
 }
 
@@ -404,7 +407,7 @@ fn renders_are_deterministic_and_sizes_are_checked() {
     let too_tall = render_offscreen(
         &gpu,
         &picture([10, memscape::render::offscreen::MAX_PICTURE_SIDE_PX + 1], 1.0),
-        Content::Ui3d { boxes: Arc::from(&boxes[..]), ui: &mut |_| {} },
+        Content::Ui3d { boxes: BoxParts::shared(Arc::from(&boxes[..])), ui: &mut |_| {} },
     );
     // egui pictures are tiled beyond the texture limit, up to their own limit.
     assert!(matches!(too_tall, Err(RenderError::PictureTooLarge { .. })), "{too_tall:?}");

@@ -236,3 +236,36 @@ fn a_flat_scene_keeps_its_layouts_tiles_once_and_hits_as_the_layout_does() {
         ViewKind::ALL.into_iter().any(|kind| memscape::layout::layout(kind, &input).tiles.iter().any(|t| t.compressed));
     assert!(compressed, "no view has a compressed tile to check");
 }
+
+#[test]
+fn a_3d_scene_brings_its_levels_of_detail_and_a_click_keeps_them() {
+    // The levels are built with the scene (on the worker for a big dump),
+    // not by the renderer on the UI thread; a new selection restyles the
+    // boxes and keeps them, a new colouring builds them again.
+    let space = Arc::new(AddressSpace::open(DEMO).unwrap());
+    let key = SceneKey::ThreeD {
+        view: View::Volume,
+        filters: Filters::default(),
+        metric: HeightMetric::Size,
+        volume: VolumeStyle::default(),
+        selected: None,
+    };
+    let BuiltScene::ThreeD(mut scene) = build(&space, &key, 1) else { panic!("not a 3D scene") };
+    let parts = Arc::clone(&scene.parts);
+    assert!(Arc::ptr_eq(&parts.instances, &scene.instances), "the parts copied the instances");
+    let shown = scene.instances.iter().filter(|b| b.color.to_le_bytes()[3] > 0).count();
+    assert_eq!(parts.count(), shown, "every box that shows is in a part");
+    assert!(!parts.opaque.boxes.is_empty() && !parts.translucent.boxes.is_empty());
+
+    // A region drawn opaque: selecting it adds no box to a part.
+    use memscape::layout::layout3d::BoxList;
+    let opaque = (0..scene.instances.len()).find(|&i| scene.instances[i].color.to_le_bytes()[3] == 255).unwrap();
+    let region = scene.boxes().box_at(opaque).unwrap().region;
+    let volume = VolumeStyle::default();
+    scene.restyle(&space, &Filters::default(), Some(&volume), Some(region), 2);
+    assert!(Arc::ptr_eq(&scene.parts.opaque.lod, &parts.opaque.lod), "a click rebuilt the levels");
+    assert!(scene.parts.opaque.boxes.iter().chain(scene.parts.translucent.boxes.iter()).any(|b| b.flags & 1 != 0));
+    let filters = Filters { color_mode: memscape::scene::theme::ColorMode::Protection, ..Filters::default() };
+    scene.restyle(&space, &filters, Some(&volume), Some(region), 3);
+    assert!(!Arc::ptr_eq(&scene.parts.opaque.lod, &parts.opaque.lod), "a new colouring kept the old levels");
+}

@@ -36,7 +36,7 @@ pub fn run(
     let frame_scene = match &scene {
         BuiltScene::Flat(s) => FrameScene::Quads { lod: &s.lod, camera: paint2d::fit_camera(&s.layout, map, 1.0) },
         BuiltScene::ThreeD(s) => FrameScene::Boxes {
-            boxes: &s.instances,
+            boxes: &s.parts,
             camera: paint3d::fit_camera(&s.layout, map.width() / map.height().max(1.0)),
             style: paint3d::boxes_style(
                 &s.layout,

@@ -267,7 +267,7 @@ pub fn render_picture_timed(
     let frame = crate::render::Picture { size_px: opts.size_px, pixels_per_point: 1.0, background: bg };
     let content = match &scene {
         BuiltScene::Flat(s) => Content::Ui2d { quads: Arc::clone(&s.lod), ui: &mut draw },
-        BuiltScene::ThreeD(s) => Content::Ui3d { boxes: Arc::clone(&s.instances), ui: &mut draw },
+        BuiltScene::ThreeD(s) => Content::Ui3d { boxes: Arc::clone(&s.parts), ui: &mut draw },
     };
     let mut image = render_offscreen(&gpu, &frame, content)?.image;
     phase("render", start.elapsed());

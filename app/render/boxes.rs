@@ -10,9 +10,12 @@
 //! texture; [`BoxesRenderer::paint`] blits that texture into the caller's pass
 //! with a fullscreen triangle. The renderer is built once and kept (in the
 //! window inside egui_wgpu's callback resources, see `boxes_paint`). It is
-//! given the boxes by [`BoxesRenderer::set_shared_instances`] (shared with
-//! the scene, not copied) and builds their coarser levels; each level goes
-//! to the GPU the first time a frame draws from it, so a fitted City of a
+//! given the boxes split into opaque and translucent groups with their
+//! coarser levels ([`BoxParts`], box_parts.rs), which a scene builds on its
+//! worker, by [`BoxesRenderer::set_parts`] (shared, not copied), or the
+//! boxes alone by [`BoxesRenderer::set_shared_instances`], which builds the
+//! parts itself; each level goes to the GPU the first time a frame draws
+//! from it, so a fitted City of a
 //! million boxes holds one coarse level there rather than five million
 //! boxes. A frame writes only the small uniform (and re-uploads the
 //! translucent boxes, re-sorted, when the eye moved), and the scene is
@@ -33,14 +36,15 @@
 //! For an sRGB target format the blit would be re-encoded by the hardware
 //! (colours too light); eframe and the offscreen path use non-sRGB formats.
 
-use super::box_instance::{BoxInstance, look_hash};
+use super::box_instance::BoxInstance;
+use super::box_parts::{BoxParts, PartBoxes, sorts_translucent};
 use super::boxes_pipelines::{BoxesPipelines, CUBE_VERTICES};
 use super::boxes_style::{BoxesStyle, BoxesUniforms, uniforms_for};
 use super::boxes_targets::SceneTargets;
-use super::boxes_translucent::{MAX_SORTED_TRANSLUCENT, TranslucentBoxes};
+use super::boxes_translucent::TranslucentBoxes;
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
-use super::lod::{self, BoxLod, Level};
+use super::lod::{self, Level};
 use super::upload::LevelBuffers;
 use std::ops::Range;
 use std::sync::Arc;
@@ -55,20 +59,19 @@ const SHADER_SOURCE: &str = include_str!("../../shaders/boxes.wgsl");
 /// levels of detail, each level uploaded when a frame first draws from it.
 #[derive(Default)]
 struct Part {
-    /// Level 0: the boxes as given.
-    boxes: Arc<[BoxInstance]>,
-    /// The levels (level 0 is `0..boxes.len()`) and the coarser levels'
-    /// boxes, which follow level 0 in index order ([`BoxLod::build_above`]).
-    lod: BoxLod,
+    group: PartBoxes,
     /// Per level, its boxes on the GPU once a frame has drawn from it.
     buffers: LevelBuffers,
 }
 
 impl Part {
-    fn new(boxes: Arc<[BoxInstance]>, with_lod: bool) -> Part {
-        let lod = if with_lod { BoxLod::build_above(&boxes) } else { BoxLod::flat_above(&boxes) };
-        let buffers = LevelBuffers::new("BoxesRenderer::level", lod.levels.len());
-        Part { boxes, lod, buffers }
+    fn new(group: PartBoxes) -> Part {
+        let buffers = LevelBuffers::new("BoxesRenderer::level", group.lod.levels.len());
+        Part { group, buffers }
+    }
+
+    fn levels(&self) -> &[Level] {
+        &self.group.lod.levels
     }
 
     /// `ranges` (indices over all levels) cut at the level boundaries: the
@@ -76,7 +79,7 @@ impl Part {
     fn by_level(&self, ranges: &[Range<u32>]) -> Vec<(usize, Range<u32>)> {
         let mut out = Vec::new();
         for r in ranges {
-            for (k, l) in self.lod.levels.iter().enumerate() {
+            for (k, l) in self.levels().iter().enumerate() {
                 let (a, b) = (r.start.max(l.range.start), r.end.min(l.range.end));
                 if a < b {
                     out.push((k, a - l.range.start..b - l.range.start));
@@ -88,27 +91,13 @@ impl Part {
 
     /// Puts the levels `draw` draws from on the GPU unless they are there.
     fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, draw: &[(usize, Range<u32>)]) {
-        let Part { boxes, lod, buffers } = self;
         for &(k, _) in draw {
-            buffers.ensure(device, queue, k, level_boxes(boxes, lod, k));
+            self.buffers.ensure(device, queue, k, self.group.level(k));
         }
     }
 
     fn uploaded_count(&self) -> usize {
-        self.buffers.uploaded_len(&self.lod.levels)
-    }
-}
-
-/// The boxes of `level`: `boxes` for level 0, else that level's part of
-/// `lod`'s coarser levels, which follow level 0 in index order.
-fn level_boxes<'a>(boxes: &'a [BoxInstance], lod: &'a BoxLod, level: usize) -> &'a [BoxInstance] {
-    let Some(l) = lod.levels.get(level) else { return &[] };
-    match level {
-        0 => boxes,
-        _ => {
-            let n = boxes.len();
-            &lod.instances[l.range.start as usize - n..l.range.end as usize - n]
-        }
+        self.buffers.uploaded_len(self.levels())
     }
 }
 
@@ -126,9 +115,8 @@ pub struct BoxesRenderer {
     translucent_draw: Vec<(usize, Range<u32>)>,
     /// The most boxes one buffer of the device holds.
     max_instances: usize,
-    /// What the uploaded boxes look like apart from selection and hover
-    /// flags ([`look_hash`]), and whether they got levels of detail.
-    uploaded_look: Option<(u64, bool)>,
+    /// The parts `opaque` and `translucent_part` are, for the next restyle.
+    parts: Arc<BoxParts>,
     /// The translucent instances, sorted for the eye.
     translucent: TranslucentBoxes,
     targets: Option<SceneTargets>,
@@ -174,7 +162,7 @@ impl BoxesRenderer {
             max_instances: (device.limits().max_buffer_size / BoxInstance::STRIDE) as usize,
             opaque_draw: Vec::new(),
             translucent_draw: Vec::new(),
-            uploaded_look: None,
+            parts: Arc::default(),
             translucent: TranslucentBoxes::default(),
             targets: None,
             uniforms: None,
@@ -199,65 +187,60 @@ impl BoxesRenderer {
     /// Replaces the boxes to draw (a copy of `instances`; see
     /// [`Self::set_shared_instances`]).
     pub fn set_instances(&mut self, instances: &[BoxInstance]) {
-        self.upload(Arc::from(instances), true);
+        self.restyle(Arc::from(instances), true);
     }
 
     /// Replaces the boxes to draw, shared with the scene that made them;
     /// call this when the scene or its colouring changes, not every frame.
     /// Opaque boxes and translucent ones are drawn as two groups, each in
-    /// the given order. Nothing goes to the GPU until a frame draws it.
+    /// the given order. The levels of detail are built here, unless only
+    /// selection or hover flags changed since the last boxes; a scene that
+    /// has its [`BoxParts`] already gives them to [`Self::set_parts`].
     ///
     /// More instances than one buffer of the device's `max_buffer_size` holds
     /// (about 8 million at 256 MiB) are cut off at that many.
     pub fn set_shared_instances(&mut self, instances: Arc<[BoxInstance]>) {
-        self.upload(instances, true);
+        self.restyle(instances, true);
     }
 
     /// [`Self::set_instances`] without coarser levels: every box in view is
     /// drawn at every distance (to compare against, and to measure what the
     /// levels save).
     pub fn set_instances_without_lod(&mut self, instances: &[BoxInstance]) {
-        self.upload(Arc::from(instances), false);
+        self.restyle(Arc::from(instances), false);
     }
 
-    fn upload(&mut self, instances: Arc<[BoxInstance]>, with_lod: bool) {
-        let instances = match instances.len() > self.max_instances {
-            true => Arc::from(&instances[..self.max_instances]),
-            false => instances,
+    fn restyle(&mut self, instances: Arc<[BoxInstance]>, with_lod: bool) {
+        let parts = BoxParts::restyled(Some(&self.parts), instances, with_lod, self.max_instances);
+        self.set_parts(Arc::new(parts));
+    }
+
+    /// Replaces the boxes to draw with parts built beforehand (by the scene,
+    /// on its worker). Nothing goes to the GPU until a frame draws it; parts
+    /// that share their levels with the ones before (a new selection) keep
+    /// the coarser levels on the GPU.
+    pub fn set_parts(&mut self, parts: Arc<BoxParts>) {
+        let parts = match parts.instances.len() > self.max_instances {
+            true => Arc::new(BoxParts::build(Arc::clone(&parts.instances), parts.look.1, self.max_instances)),
+            false => parts,
         };
-        // The opaque boxes: shared when that is all of them (the City), so
-        // a million boxes are not copied for nothing.
-        let opaque: Arc<[BoxInstance]> = match instances.iter().any(BoxInstance::is_translucent) {
-            true => instances.iter().filter(|b| !b.is_translucent()).copied().collect(),
-            false => Arc::clone(&instances),
-        };
-        // A fully transparent box (premultiplied: it adds nothing) is not drawn,
-        // unless its selection edges are.
-        let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
-        let translucent: Arc<[BoxInstance]> =
-            instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect();
-        let look = (look_hash(&instances), with_lod);
-        if self.uploaded_look == Some(look)
-            && opaque.len() == self.opaque.boxes.len()
-            && translucent.len() == self.translucent_part.boxes.len()
-        {
+        let same_levels = Arc::ptr_eq(&parts.opaque.lod, &self.opaque.group.lod)
+            && Arc::ptr_eq(&parts.translucent.lod, &self.translucent_part.group.lod);
+        if same_levels {
             // Only selection or hover flags changed (a click): the coarser
             // levels carry no such flags and stay; level 0 of each part goes
-            // to the GPU again.
-            for (part, boxes) in [(&mut self.opaque, opaque), (&mut self.translucent_part, Arc::clone(&translucent))] {
-                part.boxes = boxes;
-                // Uploaded again by the next frame that draws from it.
+            // to the GPU again, with the next frame that draws from it.
+            for (part, boxes) in [(&mut self.opaque, &parts.opaque), (&mut self.translucent_part, &parts.translucent)] {
+                part.group = boxes.clone();
                 part.buffers.forget(0);
             }
         } else {
-            self.uploaded_look = Some(look);
-            // Levels of detail (see super::lod) for what is not sorted every
-            // frame; only the coarser levels are built aside.
-            self.opaque = Part::new(opaque, with_lod);
-            let with_lod = with_lod && !sorts_translucent(&translucent);
-            self.translucent_part = Part::new(Arc::clone(&translucent), with_lod);
+            self.opaque = Part::new(parts.opaque.clone());
+            self.translucent_part = Part::new(parts.translucent.clone());
         }
-        self.translucent.set(if sorts_translucent(&translucent) { translucent } else { Arc::default() });
+        let translucent = &parts.translucent.boxes;
+        self.translucent.set(if sorts_translucent(translucent) { Arc::clone(translucent) } else { Arc::default() });
+        self.parts = parts;
         self.uniforms = None;
         self.stale = true;
     }
@@ -269,7 +252,7 @@ impl BoxesRenderer {
 
     /// How many boxes the last [`Self::set_instances`] gave (level 0 of both groups).
     pub fn instance_count(&self) -> u32 {
-        u32::try_from(self.opaque.boxes.len() + self.translucent_part.boxes.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.opaque.group.boxes.len() + self.translucent_part.group.boxes.len()).unwrap_or(u32::MAX)
     }
 
     /// How many boxes are on the GPU: the levels frames have drawn from so far.
@@ -290,16 +273,16 @@ impl BoxesRenderer {
             l.merge_units == 0.0
                 || l.merge_units * lod::max_px_per_unit(c.min, c.max, eye, tan_half_fov, height_px) <= MERGE_MAX_PX
         };
-        let opaque = lod::refined_ranges(&self.opaque.lod.levels, visible, fine_enough);
+        let opaque = lod::refined_ranges(self.opaque.levels(), visible, fine_enough);
         self.opaque_draw = self.opaque.by_level(&opaque);
-        self.translucent_draw = match sorts_translucent(&self.translucent_part.boxes) {
+        self.translucent_draw = match sorts_translucent(&self.translucent_part.group.boxes) {
             true => {
                 // Sorted back to front every frame: drawn whole.
-                let all = 0..self.translucent_part.boxes.len() as u32;
+                let all = 0..self.translucent_part.group.boxes.len() as u32;
                 vec![(0, all)]
             }
             false => {
-                let ranges = lod::refined_ranges(&self.translucent_part.lod.levels, visible, fine_enough);
+                let ranges = lod::refined_ranges(self.translucent_part.levels(), visible, fine_enough);
                 self.translucent_part.by_level(&ranges)
             }
         };
@@ -414,12 +397,12 @@ impl BoxesRenderer {
                     pass.draw(0..CUBE_VERTICES, 0..r.end - r.start);
                 }
             };
-            if !self.opaque.boxes.is_empty() {
+            if !self.opaque.group.boxes.is_empty() {
                 let sliced = style.slice.is_some_and(|(n, _)| n.iter().any(|c| *c != 0.0));
                 pass.set_pipeline(if sliced { &self.pipelines.sliced } else { &self.pipelines.opaque });
                 draw(&mut pass, &self.opaque, &self.opaque_draw);
             }
-            if !self.translucent_part.boxes.is_empty() {
+            if !self.translucent_part.group.boxes.is_empty() {
                 pass.set_pipeline(&self.pipelines.translucent);
                 draw(&mut pass, &self.translucent_part, &self.translucent_draw);
             }
@@ -441,12 +424,6 @@ impl BoxesRenderer {
         pass.set_bind_group(0, &targets.blit_bind_group, &[]);
         pass.draw(0..3, 0..1);
     }
-}
-
-/// Whether `translucent` boxes are few enough to be sorted back to front
-/// every frame (drawn whole); more get levels of detail, as opaque ones do.
-fn sorts_translucent(translucent: &[BoxInstance]) -> bool {
-    translucent.len() <= MAX_SORTED_TRANSLUCENT
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The egui side of [`BoxesRenderer`]: it lives in egui_wgpu's callback
 //! resources (built once by [`register`]), boxes are uploaded when the scene
-//! or its colouring changes ([`upload_box_instances`]), and a 3D view paints
+//! or its colouring changes ([`upload_box_parts`]), and a 3D view paints
 //! itself each frame with a small Copy [`BoxesPaintCallback`].
 //!
 //! The callback's `prepare` draws the scene into the renderer's own colour
@@ -20,7 +20,7 @@ use egui_wgpu::{CallbackResources, CallbackTrait, RenderState, ScreenDescriptor}
 
 use std::sync::Arc;
 
-use super::box_instance::BoxInstance;
+use super::box_parts::BoxParts;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::msaa_samples_for;
@@ -62,7 +62,7 @@ fn scene_samples(render_state: &RenderState, boxes: usize) -> u32 {
 
 /// Uploads the boxes the next [`BoxesPaintCallback`]s draw, registering the
 /// renderer first when [`register`] has not been called.
-pub fn upload_box_instances(render_state: &RenderState, instances: &Arc<[BoxInstance]>) {
+pub fn upload_box_parts(render_state: &RenderState, parts: &Arc<BoxParts>) {
     let mut egui_renderer = render_state.renderer.write();
     let resources = &mut egui_renderer.callback_resources;
     if !resources.contains::<BoxesRenderer>() {
@@ -71,7 +71,7 @@ pub fn upload_box_instances(render_state: &RenderState, instances: &Arc<[BoxInst
     // A huge scene drops multisampling and a smaller one gets it back: the
     // renderer is rebuilt for the new sample count (pipelines and targets).
     // (BoxesRenderer takes 4 or 1.)
-    let samples = if scene_samples(render_state, instances.len()) >= 4 { 4 } else { 1 };
+    let samples = if scene_samples(render_state, parts.instances.len()) >= 4 { 4 } else { 1 };
     if let Some(old) = resources.get::<BoxesRenderer>()
         && old.msaa_samples() != samples
     {
@@ -79,13 +79,13 @@ pub fn upload_box_instances(render_state: &RenderState, instances: &Arc<[BoxInst
         resources.insert(renderer_with(render_state, samples, egui_samples));
     }
     if let Some(renderer) = resources.get_mut::<BoxesRenderer>() {
-        renderer.set_shared_instances(Arc::clone(instances));
+        renderer.set_parts(Arc::clone(parts));
     }
 }
 
 /// What one 3D view needs each frame: small and Copy, as egui paint
 /// callbacks should be. The boxes themselves were uploaded beforehand with
-/// [`upload_box_instances`].
+/// [`upload_box_parts`].
 ///
 /// One [`BoxesRenderer`] holds one set of instances and one scene texture, so
 /// it draws one 3D view per frame: with several callbacks in a frame, the

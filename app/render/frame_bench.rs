@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::box_instance::BoxInstance;
+use super::box_parts::BoxParts;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::msaa_samples_for;
@@ -31,7 +31,7 @@ pub enum FrameScene<'a> {
     /// a little around it, frame by frame).
     Quads { lod: &'a Arc<QuadLod>, camera: Camera2d },
     /// A 3D view's boxes, orbited once around over the frames.
-    Boxes { boxes: &'a Arc<[BoxInstance]>, camera: OrbitCamera, style: BoxesStyle },
+    Boxes { boxes: &'a Arc<BoxParts>, camera: OrbitCamera, style: BoxesStyle },
 }
 
 /// The frames' times and what they drew.
@@ -103,9 +103,9 @@ pub fn time_frames(
         }
         FrameScene::Boxes { boxes, camera, style } => {
             // As the window chooses: none for huge scenes.
-            let samples = msaa_samples_for(device, None, boxes.len());
+            let samples = msaa_samples_for(device, None, boxes.instances.len());
             let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
-            renderer.set_shared_instances(Arc::clone(boxes));
+            renderer.set_parts(Arc::clone(boxes));
             (instances, msaa_samples, drawn_first) = (renderer.instance_count(), samples, None);
             for frame in 0..=frames {
                 let start = Instant::now();

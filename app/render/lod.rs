@@ -28,6 +28,8 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use super::box_instance::BoxInstance;
 use super::quad_instance::QuadInstance;
 
@@ -44,7 +46,7 @@ const MIN_LEVEL_INSTANCES: usize = 4_096;
 const FINEST_MERGE: f32 = 1.0 / 16_384.0;
 
 /// What can be merged into levels of detail: a 2D quad or a 3D box.
-pub trait LodItem: Copy {
+pub trait LodItem: Copy + Sync {
     /// The smallest and largest corner (x, y, z; z is 0 for quads).
     fn corners(&self) -> ([f32; 3], [f32; 3]);
     /// The axes whose gaps merging may fill (the map plane; a box's
@@ -193,14 +195,19 @@ impl<T: LodItem> Lod<T> {
         let mut below = 0;
         while merge_units <= extent && self.levels[below].range.len() >= MIN_LEVEL_INSTANCES {
             let range = self.levels[below].range.clone();
-            let (merged, starts) = {
+            let most = (range.len() as f64 * MIN_SHRINK) as usize;
+            let merged = {
                 let level = match (below, external) {
                     (0, Some(items)) => items,
                     _ => &self.instances[range.start as usize - offset..range.end as usize - offset],
                 };
-                merge_runs(level, merge_units)
+                // Most tries at the finest sizes merge nothing and are not
+                // kept: that is seen by looking at neighbours (in parallel),
+                // the rest counted before a merged copy is written.
+                let merges = (0..level.len().saturating_sub(1)).into_par_iter().any(|i| joins(level, i, merge_units));
+                (merges && count_runs(level, merge_units, most) <= most).then(|| merge_runs(level, merge_units))
             };
-            if (merged.len() as f64) <= range.len() as f64 * MIN_SHRINK {
+            if let Some((merged, starts)) = merged {
                 let first: Vec<u32> = match below {
                     0 => starts,
                     _ => starts.iter().map(|&s| self.levels[below].first_item[s as usize]).collect(),
@@ -397,39 +404,95 @@ fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
 /// towers) merge along their row: their bounding box is wide in the other
 /// axis from the start, which a plain size limit would never allow.
 fn merge_runs<T: LodItem>(items: &[T], merge_units: f32) -> (Vec<T>, Vec<u32>) {
-    let growth = merge_units * 0.5;
     let mut out = Vec::with_capacity(items.len() / 2);
     let mut starts = Vec::with_capacity(items.len() / 2);
     let mut i = 0;
     while i < items.len() {
-        let (mut min, mut max) = items[i].corners();
-        let (mut heaviest, mut weight) = (i, items[i].weight());
-        let (mut heavy_min, mut heavy_max) = (min, max);
-        let mut j = i + 1;
-        while j < items.len() {
-            let (lo, hi) = items[j].corners();
-            let nmin: [f32; 3] = std::array::from_fn(|a| min[a].min(lo[a]));
-            let nmax: [f32; 3] = std::array::from_fn(|a| max[a].max(hi[a]));
-            let w = items[j].weight();
-            let (h_lo, h_hi) = if w > weight { (lo, hi) } else { (heavy_min, heavy_max) };
-            let too_big = T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units);
-            let too_far = T::MERGE_AXES.iter().any(|&a| (nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]) > growth);
-            if too_big && too_far {
-                break;
-            }
-            (min, max) = (nmin, nmax);
-            if w > weight {
-                (heaviest, weight, heavy_min, heavy_max) = (j, w, lo, hi);
-            }
-            j += 1;
-        }
+        let run = run_from(items, i, merge_units);
         // Even a run of one is remade: coarser levels never carry selection
         // or hover flags, so a click needs no new levels.
-        out.push(T::merged(min, max, &items[heaviest]));
+        out.push(T::merged(run.min, run.max, &items[run.heaviest]));
         starts.push(i as u32);
-        i = j;
+        i = run.end;
     }
     (out, starts)
+}
+
+/// How many runs [`merge_runs`] makes of `items`, counting no further than
+/// `most + 1` (a level of more is not kept).
+fn count_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize) -> usize {
+    let (mut i, mut runs) = (0, 0);
+    while i < items.len() && runs <= most {
+        i = run_from(items, i, merge_units).end;
+        runs += 1;
+    }
+    runs
+}
+
+/// One run of [`merge_runs`]: its end (exclusive), heaviest member and bounds.
+struct Run {
+    end: usize,
+    heaviest: usize,
+    min: [f32; 3],
+    max: [f32; 3],
+}
+
+/// The run of [`merge_runs`] that starts at `i` (`i < items.len()`).
+fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> Run {
+    let mut run = RunSoFar::new(&items[i], i);
+    let mut j = i + 1;
+    while j < items.len() && run.take(&items[j], j, merge_units) {
+        j += 1;
+    }
+    Run { end: j, heaviest: run.heaviest, min: run.min, max: run.max }
+}
+
+/// Whether the run starting at item `i` takes item `i + 1` too: some run
+/// merges at `merge_units` exactly when this holds for some `i`.
+fn joins<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> bool {
+    match (items.get(i), items.get(i + 1)) {
+        (Some(a), Some(b)) => RunSoFar::new(a, i).take(b, i + 1, merge_units),
+        _ => false,
+    }
+}
+
+/// A run being grown: its bounds and its heaviest member.
+struct RunSoFar {
+    min: [f32; 3],
+    max: [f32; 3],
+    heaviest: usize,
+    weight: f32,
+    heavy_min: [f32; 3],
+    heavy_max: [f32; 3],
+}
+
+impl RunSoFar {
+    fn new<T: LodItem>(first: &T, i: usize) -> RunSoFar {
+        let (min, max) = first.corners();
+        RunSoFar { min, max, heaviest: i, weight: first.weight(), heavy_min: min, heavy_max: max }
+    }
+
+    /// Takes item `j` into the run unless the run would then be both
+    /// bigger than `merge_units` and more than half of it beyond its
+    /// heaviest member (see [`merge_runs`]); says whether it did.
+    fn take<T: LodItem>(&mut self, item: &T, j: usize, merge_units: f32) -> bool {
+        let growth = merge_units * 0.5;
+        let (lo, hi) = item.corners();
+        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
+        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
+        let w = item.weight();
+        let (h_lo, h_hi) = if w > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
+        let too_big = T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units);
+        let too_far = T::MERGE_AXES.iter().any(|&a| (nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]) > growth);
+        if too_big && too_far {
+            return false;
+        }
+        (self.min, self.max) = (nmin, nmax);
+        if w > self.weight {
+            (self.heaviest, self.weight, self.heavy_min, self.heavy_max) = (j, w, lo, hi);
+        }
+        true
+    }
 }
 
 #[cfg(test)]

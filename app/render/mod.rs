@@ -45,6 +45,7 @@
 //! - [`error`]: [`RenderError`], this layer's errors.
 
 pub mod box_instance;
+pub mod box_parts;
 pub mod boxes;
 pub mod boxes_paint;
 mod boxes_pipelines;

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use super::box_instance::BoxInstance;
+use super::box_parts::BoxParts;
 use super::boxes::BoxesRenderer;
 use super::boxes_style::BoxesStyle;
 use super::boxes_targets::msaa_samples_for;
@@ -61,10 +62,10 @@ pub enum Content<'a> {
     /// holding `boxes` is registered, so the
     /// [`BoxesPaintCallback`](super::boxes_paint::BoxesPaintCallback)s that
     /// `ui` paints draw them, as
-    /// [`upload_box_instances`](super::boxes_paint::upload_box_instances)
+    /// [`upload_box_parts`](super::boxes_paint::upload_box_parts)
     /// arranges in the window. A [`QuadsRenderer`] without quads is
     /// registered too, so 2D map callbacks draw nothing rather than fail.
-    Ui3d { boxes: Arc<[BoxInstance]>, ui: &'a mut dyn FnMut(&mut egui::Ui) },
+    Ui3d { boxes: Arc<BoxParts>, ui: &'a mut dyn FnMut(&mut egui::Ui) },
     /// `quads` alone seen through `camera` (the whole picture is the
     /// viewport); `highlight` is the SELECTED outline colour.
     Quads { camera: Camera2d, quads: &'a [QuadInstance], highlight: [u8; 4], detail: Detail },
@@ -115,9 +116,9 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
             let install = |device: &wgpu::Device, resources: &mut egui_wgpu::CallbackResources| {
                 resources.insert(QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1));
                 let tile = gpu.tile_size(size_px);
-                let samples = offscreen_msaa_samples(device, tile, boxes.len());
+                let samples = offscreen_msaa_samples(device, tile, boxes.instances.len());
                 let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
-                renderer.set_shared_instances(boxes);
+                renderer.set_parts(boxes);
                 resources.insert(renderer);
             };
             render_egui(gpu, size_px, pixels_per_point, background, install, ui, "render_offscreen::ui_3d").map(egui)

@@ -19,6 +19,7 @@ use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
 use crate::layout::layout3d::{Box3, BoxList, Layout3d};
 use crate::render::BoxInstance;
+use crate::render::box_parts::{BoxParts, DEFAULT_MAX_BOXES};
 
 /// What a 3D view draws.
 pub struct Scene3d {
@@ -27,8 +28,12 @@ pub struct Scene3d {
     pub layout: Layout3d,
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
-    /// One per box, in layout order. Shared with the GPU renderer, which uploads from it.
+    /// One per box, in layout order.
     pub instances: Arc<[BoxInstance]>,
+    /// The instances as the GPU renderer draws them, with their levels of
+    /// detail: built here (on the scene's worker, for a big dump) rather
+    /// than by the renderer on the UI thread, and shared with it.
+    pub parts: Arc<BoxParts>,
     /// Each box's region, beside `instances`.
     regions: Vec<u32>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
@@ -60,9 +65,30 @@ impl Scene3d {
         let mut layout = layout;
         let boxes = std::mem::take(&mut layout.boxes);
         let instances = || box_instances(space, &boxes[..], filters, volume, selected);
-        let (hit, instances) = picking.build(|| Hit3dIndex::new(&boxes[..]), instances);
-        let regions = boxes.iter().map(|b| b.region).collect();
-        Scene3d { layout, hit, instances, regions, generation }
+        let parts =
+            |instances: &Arc<[BoxInstance]>| Arc::new(BoxParts::build(Arc::clone(instances), true, DEFAULT_MAX_BOXES));
+        let regions = || boxes.iter().map(|b| b.region).collect::<Vec<u32>>();
+        let (hit, instances, parts, regions) = match picking {
+            // The window: the levels of detail are built beside the index.
+            Picking::Now => {
+                let index = || Hit3dIndex::new(&boxes[..]);
+                let (hit, (instances, parts)) = picking.build(index, || {
+                    let instances = instances();
+                    let parts = parts(&instances);
+                    (instances, parts)
+                });
+                (hit, instances, parts, regions())
+            }
+            // A picture: the layout's boxes are dropped before the levels
+            // are built, for the least memory at once.
+            Picking::OnDemand => {
+                let (instances, regions) = (instances(), regions());
+                drop(boxes);
+                let parts = parts(&instances);
+                (OnceLock::new(), instances, parts, regions)
+            }
+        };
+        Scene3d { layout, hit, instances, parts, regions, generation }
     }
 
     /// The boxes, by index in layout order.
@@ -87,7 +113,8 @@ impl Scene3d {
     }
 
     /// Recolours the boxes (colouring, opacity, selection) without touching
-    /// the geometry or the picking index: a click must not rebuild those.
+    /// the geometry or the picking index: a click must not rebuild those,
+    /// nor the levels of detail, which carry no selection.
     pub fn restyle(
         &mut self,
         space: &AddressSpace,
@@ -97,6 +124,8 @@ impl Scene3d {
         generation: u64,
     ) {
         self.instances = box_instances(space, &self.boxes(), filters, volume, selected);
+        let parts = BoxParts::restyled(Some(&self.parts), Arc::clone(&self.instances), true, DEFAULT_MAX_BOXES);
+        self.parts = Arc::new(parts);
         self.generation = generation;
     }
 

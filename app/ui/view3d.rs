@@ -109,7 +109,7 @@ pub fn view3d_ui(
     state.last_view = Some((view, ppp));
 
     if state.uploaded != Some(scene.generation) {
-        boxes_paint::upload_box_instances(render_state, &scene.instances);
+        boxes_paint::upload_box_parts(render_state, &scene.parts);
         state.uploaded = Some(scene.generation);
     }
     let plane = paint3d::slice_plane(&scene.layout, volume);
