@@ -75,11 +75,7 @@ fn main() {
             _ => a.screen_pos_of_region_3d(index).is_some(),
         };
         until_drawn(&mut h, view.name(), |a| shown(a) && !a.is_laying_out());
-        let switched = start.elapsed();
-        // The same frame again, nothing changed: what drawing alone costs here.
-        let start = Instant::now();
-        h.render().expect("drawing the window");
-        println!("switch to {}: drawn {} (a frame alone {})", view.name(), ms(switched), ms(start.elapsed()));
+        println!("switch to {}: drawn {}", view.name(), ms(start.elapsed()));
     }
     h.state_mut().set_view(View::Flat(ViewKind::Treemap));
     until_drawn(&mut h, "the treemap again", |a| a.screen_rect_of_region(index).is_some() && !a.is_laying_out());
