@@ -745,3 +745,37 @@ fn huge_scenes_are_drawn_without_multisampling() {
         assert_eq!(differ, 0, "no multisampling on this device either way");
     }
 }
+
+#[test]
+fn a_scene_drawn_in_batches_is_the_scene_drawn_at_once() {
+    // Pictures draw big scenes in passes of a few thousand boxes, so a
+    // software rasterizer never queues all their triangles: the passes keep
+    // colour and depth between them, and the picture must not change.
+    let Some(gpu) = gpu() else { return };
+    let (device, queue) = (&gpu.device, &gpu.queue);
+    let mut boxes = big_city();
+    // Translucent boxes too (drawn after every opaque one), and a selection.
+    for b in boxes.iter_mut().step_by(7) {
+        b.color = BoxInstance::rgba([60, 30, 10, 120]);
+    }
+    boxes[20 * 480 + 21].flags |= BoxInstance::SELECTED;
+    for camera in [
+        OrbitCamera::from_yaw_pitch_distance([-22.0, 0.0, -22.0], 30.0, 40.0, 3.0),
+        OrbitCamera::from_yaw_pitch_distance([0.0, 0.0, 0.0], 30.0, 40.0, 60.0),
+    ] {
+        let draw = |batch: Option<u32>| {
+            let mut r = BoxesRenderer::new(device, 1, wgpu::TextureFormat::Rgba8Unorm);
+            if let Some(most) = batch {
+                r.draw_in_batches(most);
+            }
+            r.set_instances(&boxes);
+            queue.submit([r.prepare(device, queue, &camera, SIZE, &style())]);
+            (paint_and_read(&gpu, &r, SIZE), r.drawn_count())
+        };
+        let (whole, drawn) = draw(None);
+        let (batched, _) = draw(Some(1000));
+        assert!(drawn > 5000, "only {drawn} boxes drawn: too few to batch");
+        maybe_save(&batched, "batched");
+        assert!(batched == whole, "the batched picture differs ({drawn} boxes)");
+    }
+}

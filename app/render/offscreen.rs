@@ -118,6 +118,7 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
                 let tile = gpu.tile_size(size_px);
                 let samples = offscreen_msaa_samples(device, tile, boxes.instances.len());
                 let mut renderer = BoxesRenderer::new(device, samples, OFFSCREEN_FORMAT);
+                renderer.draw_in_batches(PICTURE_BATCH_BOXES);
                 renderer.set_parts(boxes);
                 resources.insert(renderer);
             };
@@ -185,6 +186,7 @@ fn render_boxes(
 
     let mut boxes =
         BoxesRenderer::new(device, offscreen_msaa_samples(device, size_px, instances.len()), OFFSCREEN_FORMAT);
+    boxes.draw_in_batches(PICTURE_BATCH_BOXES);
     match detail {
         Detail::Levels => boxes.set_instances(instances),
         Detail::Full => boxes.set_instances_without_lod(instances),
@@ -213,6 +215,10 @@ const OFFSCREEN_MSAA_MAX_PX: u64 = 1 << 23;
 
 /// The scene sample count for an offscreen 3D render of `size_px` with
 /// `boxes` boxes (none for huge scenes: [`msaa_samples_for`]).
+/// A picture's 3D scene is drawn in passes of at most this many boxes
+/// (see [`BoxesRenderer::draw_in_batches`]).
+pub const PICTURE_BATCH_BOXES: u32 = 16_384;
+
 fn offscreen_msaa_samples(device: &wgpu::Device, size_px: [u32; 2], boxes: usize) -> u32 {
     if size_px[0] as u64 * size_px[1] as u64 > OFFSCREEN_MSAA_MAX_PX {
         return 1;
