@@ -44,7 +44,12 @@ impl PartBoxes {
             0 => &self.boxes,
             _ => {
                 let n = self.boxes.len();
-                self.lod.instances.get(l.range.start as usize - n..l.range.end as usize - n).unwrap_or(&[])
+                let (Some(a), Some(b)) =
+                    ((l.range.start as usize).checked_sub(n), (l.range.end as usize).checked_sub(n))
+                else {
+                    return &[];
+                };
+                self.lod.instances.get(a..b).unwrap_or(&[])
             }
         }
     }

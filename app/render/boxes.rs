@@ -126,8 +126,8 @@ pub struct BoxesRenderer {
     prepared: bool,
     /// Whether that picture is out of date (new instances, uniform or size).
     stale: bool,
-    /// Draw the scene in passes of at most this many boxes, each submitted
-    /// and waited for ([`Self::draw_in_batches`]).
+    /// Draw the scene in passes of at most this many opaque boxes
+    /// ([`Self::draw_in_batches`]).
     batch_boxes: Option<u32>,
     msaa_samples: u32,
     target_samples: u32,
@@ -178,13 +178,14 @@ impl BoxesRenderer {
         }
     }
 
-    /// Draws scenes of more than `most` boxes in passes of at most that many,
-    /// each submitted before the next is recorded and waited for before the
-    /// one after, when there is no multisampling (a huge scene has none). For pictures: a
-    /// software rasterizer (lavapipe) bins every triangle of a submission
-    /// ahead of drawing it, 200-250 MB at a million-box scene, and batches
-    /// bound that. The picture is the same. Not for the window: a frame
-    /// would wait for the GPU.
+    /// Draws scenes of more than `most` opaque boxes in passes of at most
+    /// that many (see `batches_of`), each submitted before the next is
+    /// recorded and waited for before the one after, when there is no
+    /// multisampling (a huge scene has none). For pictures: a software
+    /// rasterizer (lavapipe) bins every triangle of a submission ahead of
+    /// drawing it, 200-250 MB at a million-box scene, and batches bound
+    /// that. The picture is the same. Not for the window: a frame would
+    /// wait for the GPU.
     pub fn draw_in_batches(&mut self, most: u32) {
         self.batch_boxes = Some(most);
         self.stale = true;

@@ -512,6 +512,27 @@ mod tests {
     }
 
     #[test]
+    fn counting_and_looking_at_neighbours_agree_with_merging() {
+        // The shortcuts a level is tried with (no neighbours join: nothing
+        // merges; too many runs: not kept) must say what merging says.
+        let mut quads = row(3000);
+        // Uneven sizes and gaps, so some sizes merge some runs.
+        for (i, q) in quads.iter_mut().enumerate() {
+            let w = 0.2 + (i * 7919 % 13) as f32 * 0.3;
+            q.max[0] = q.min[0] * 1.5 + w;
+            q.min[0] *= 1.5;
+        }
+        for merge_units in [0.05, 0.3, 1.0, 2.0, 4.5, 16.0, 300.0] {
+            let (merged, _) = merge_runs(&quads, merge_units);
+            assert_eq!(count_runs(&quads, merge_units, usize::MAX), merged.len(), "at {merge_units}");
+            let joins_any = (0..quads.len() - 1).any(|i| joins(&quads, i, merge_units));
+            assert_eq!(joins_any, merged.len() < quads.len(), "at {merge_units}");
+            let most = merged.len().saturating_sub(1);
+            assert!(count_runs(&quads, merge_units, most) > most, "counting stops past the most");
+        }
+    }
+
+    #[test]
     fn small_inputs_have_one_level_and_draw_everything() {
         let quads = row(1000);
         let lod = QuadLod::build(&quads);
