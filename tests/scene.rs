@@ -269,3 +269,60 @@ fn a_3d_scene_brings_its_levels_of_detail_and_a_click_keeps_them() {
     scene.restyle(&space, &filters, Some(&volume), Some(region), 3);
     assert!(!Arc::ptr_eq(&scene.parts.opaque.lod, &parts.opaque.lod), "a new colouring kept the old levels");
 }
+
+#[test]
+fn a_big_3d_scene_is_recoloured_on_a_worker_and_a_click_at_once() {
+    // A new colouring of a big 3D scene builds its levels of detail again
+    // (most of a second at a million boxes): the window's scene cache does
+    // it on a worker and keeps the old scene meanwhile; a click keeps the
+    // levels and is applied at once. The result is what a fresh build gives.
+    use memscape::scene::theme::ColorMode;
+    use memscape::scene::{SceneCache, SceneUpdate};
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = std::env::temp_dir().join(format!("memscape-scene-restyle-{}.dmp", std::process::id()));
+    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
+    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let key = |color_mode, selected| SceneKey::ThreeD {
+        view: View::Volume,
+        filters: Filters { color_mode, ..Filters::default() },
+        metric: HeightMetric::Size,
+        volume: VolumeStyle::default(),
+        selected,
+    };
+    let mut cache = SceneCache::default();
+    let waker = Waker::none();
+    let settle = |cache: &mut SceneCache, key: &SceneKey| {
+        let started = std::time::Instant::now();
+        while cache.update(&space, key, &waker) == SceneUpdate::Building {
+            assert!(started.elapsed().as_secs() < 120, "the worker never finished");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    let kind = key(ColorMode::Kind, None);
+    assert_eq!(cache.update(&space, &kind, &waker), SceneUpdate::Building, "a big scene is built on a worker");
+    settle(&mut cache, &kind);
+    let before = cache.three_d().unwrap().instances.clone();
+
+    // A new colouring: on a worker, the old scene shown meanwhile.
+    let protection = key(ColorMode::Protection, None);
+    assert_eq!(cache.update(&space, &protection, &waker), SceneUpdate::Building);
+    assert!(std::sync::Arc::ptr_eq(&cache.three_d().unwrap().instances, &before), "the old scene was replaced at once");
+    // Changes made while it works follow it.
+    let state = key(ColorMode::State, None);
+    assert_eq!(cache.update(&space, &state, &waker), SceneUpdate::Building);
+    settle(&mut cache, &state);
+    let fresh = |key: &SceneKey| match build(&space, key, 1) {
+        BuiltScene::ThreeD(s) => s.instances,
+        BuiltScene::Flat(_) => panic!("not a 3D scene"),
+    };
+    assert!(cache.three_d().unwrap().instances[..] == fresh(&state)[..], "the restyled scene is not a fresh one");
+
+    // A click: at once, and the levels stay.
+    let lod = std::sync::Arc::clone(&cache.three_d().unwrap().parts.opaque.lod);
+    let clicked = key(ColorMode::State, Some(5));
+    assert_eq!(cache.update(&space, &clicked, &waker), SceneUpdate::Current);
+    let scene = cache.three_d().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&scene.parts.opaque.lod, &lod), "a click rebuilt the levels");
+    assert!(scene.instances[..] == fresh(&clicked)[..]);
+    let _ = std::fs::remove_file(&path);
+}

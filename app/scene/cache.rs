@@ -3,14 +3,17 @@
 //! built on a worker. Small dumps are laid out at once; from
 //! [`BACKGROUND_MIN_REGIONS`] regions on a worker does it (a [`Task`] that
 //! wakes the window when done) while the window keeps drawing the last scene
-//! of the view, or a note, so a million-region dump never freezes it.
+//! of the view, or a note, so a million-region dump never freezes it. A
+//! big 3D scene's new colouring or opacities (not a click, which keeps the
+//! levels of detail and takes milliseconds) are worked out on a worker too,
+//! one at a time: changes made meanwhile follow when it is done.
 
 use std::sync::Arc;
 
 use super::build::{BuiltScene, build_scene};
 use super::params::ViewParams;
 use super::scene2d::Scene2d;
-use super::scene3d::Scene3d;
+use super::scene3d::{Restyled, Scene3d};
 use crate::dump::AddressSpace;
 use crate::layout::View;
 use crate::task::{Poll, Task, Waker};
@@ -31,11 +34,17 @@ pub enum SceneUpdate {
     Building,
 }
 
+/// What the worker is doing: a new scene, or a 3D scene's new style.
+enum Job {
+    Build(Task<BuiltScene>),
+    Restyle(Task<Restyled>),
+}
+
 #[derive(Default)]
 pub struct SceneCache {
     flat: Option<(ViewParams, Scene2d)>,
     three_d: Option<(ViewParams, Scene3d)>,
-    job: Option<(ViewParams, Task<BuiltScene>)>,
+    job: Option<(ViewParams, Job)>,
     /// Set when a worker died: scenes are then built on the caller's thread
     /// rather than failing again and again.
     worker_died: bool,
@@ -95,16 +104,51 @@ impl SceneCache {
             && let Some((old, scene)) = self.three_d.as_mut()
             && old.same_geometry(params)
         {
-            self.generation += 1;
+            // A restyle under way: taken when done, and the changes made
+            // since then follow (one worker at a time while a slider moves).
+            if let Some((job_params, Job::Restyle(task))) = &self.job {
+                match task.poll() {
+                    Poll::Pending => return SceneUpdate::Building,
+                    Poll::Done(style) => {
+                        self.generation += 1;
+                        scene.set_style(style, self.generation);
+                        *old = job_params.clone();
+                        self.job = None;
+                        if old == params {
+                            return SceneUpdate::Current;
+                        }
+                    }
+                    Poll::Died => {
+                        log::warn!("the restyle worker stopped; restyling on the UI thread");
+                        self.job = None;
+                        self.worker_died = true;
+                    }
+                }
+            }
             let style = (*view == View::Volume).then_some(volume);
-            scene.restyle(space, filters, style, selected.map(|i| i as u32), self.generation);
+            let selected = selected.map(|i| i as u32);
+            let big = space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died;
+            if big && !old.only_selection_differs(params) {
+                let (source, worker_space, worker_filters) = (scene.style_source(), Arc::clone(space), filters.clone());
+                let worker_volume = style.cloned();
+                let work = move || source.restyle(&worker_space, &worker_filters, worker_volume.as_ref(), selected);
+                match Task::spawn("restyle", waker.clone(), work) {
+                    Ok(task) => {
+                        self.job = Some((params.clone(), Job::Restyle(task)));
+                        return SceneUpdate::Building;
+                    }
+                    Err(e) => log::warn!("could not start a restyle worker ({e}); restyling on the UI thread"),
+                }
+            }
+            self.generation += 1;
+            scene.restyle(space, filters, style, selected, self.generation);
             *old = params.clone();
             self.job = None;
             return SceneUpdate::Current;
         }
         // A job already building this geometry: take its scene when it is
         // ready (a different selection or colouring is restyled next frame).
-        if let Some((job_params, task)) = &self.job
+        if let Some((job_params, Job::Build(task))) = &self.job
             && job_params.same_geometry(params)
         {
             match task.poll() {
@@ -127,7 +171,7 @@ impl SceneCache {
             let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
             match Task::spawn("layout", waker.clone(), move || build_scene(&worker_space, &worker_params, generation)) {
                 Ok(task) => {
-                    self.job = Some((params.clone(), task));
+                    self.job = Some((params.clone(), Job::Build(task)));
                     return SceneUpdate::Building;
                 }
                 Err(e) => log::warn!("could not start a layout worker ({e}); laying out on the UI thread"),

@@ -232,6 +232,18 @@ impl ViewParams {
         }
     }
 
+    /// Whether `other` is these parameters with another selection alone
+    /// (a click): a restyle that keeps the levels of detail.
+    pub fn only_selection_differs(&self, other: &ViewParams) -> bool {
+        match (self, other) {
+            (
+                ViewParams::ThreeD { view: a, filters: fa, metric: ma, volume: va, .. },
+                ViewParams::ThreeD { view: b, filters: fb, metric: mb, volume: vb, .. },
+            ) => a == b && fa == fb && ma == mb && va == vb,
+            _ => false,
+        }
+    }
+
     pub fn view(&self) -> View {
         match self {
             ViewParams::Flat { kind, .. } => View::Flat(*kind),

@@ -34,8 +34,8 @@ pub struct Scene3d {
     /// detail: built here (on the scene's worker, for a big dump) rather
     /// than by the renderer on the UI thread, and shared with it.
     pub parts: Arc<BoxParts>,
-    /// Each box's region, beside `instances`.
-    regions: Vec<u32>,
+    /// Each box's region, beside `instances` (shared with restyles on a worker).
+    regions: Arc<[u32]>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -67,7 +67,7 @@ impl Scene3d {
         let instances = || box_instances(space, &boxes[..], filters, volume, selected);
         let parts =
             |instances: &Arc<[BoxInstance]>| Arc::new(BoxParts::build(Arc::clone(instances), true, DEFAULT_MAX_BOXES));
-        let regions = || boxes.iter().map(|b| b.region).collect::<Vec<u32>>();
+        let regions = || boxes.iter().map(|b| b.region).collect::<Arc<[u32]>>();
         let (hit, instances, parts, regions) = match picking {
             // The window: the levels of detail are built beside the index.
             Picking::Now => {
@@ -123,10 +123,25 @@ impl Scene3d {
         selected: Option<u32>,
         generation: u64,
     ) {
-        self.instances = box_instances(space, &self.boxes(), filters, volume, selected);
-        let parts = BoxParts::restyled(Some(&self.parts), Arc::clone(&self.instances), true, DEFAULT_MAX_BOXES);
-        self.parts = Arc::new(parts);
-        self.generation = generation;
+        let style = self.style_source().restyle(space, filters, volume, selected);
+        self.set_style(style, generation);
+    }
+
+    /// What a restyle reads, shared (no copy), for a worker to restyle
+    /// from while the window keeps drawing this scene.
+    pub fn style_source(&self) -> StyleSource {
+        StyleSource {
+            instances: Arc::clone(&self.instances),
+            regions: Arc::clone(&self.regions),
+            parts: Arc::clone(&self.parts),
+        }
+    }
+
+    /// Puts a [`StyleSource::restyle`] of this scene in place.
+    pub fn set_style(&mut self, (instances, parts): Restyled, generation: u64) {
+        if instances.len() == self.instances.len() {
+            (self.instances, self.parts, self.generation) = (instances, parts, generation);
+        }
     }
 
     /// A region's largest box, if it has one.
@@ -137,6 +152,34 @@ impl Scene3d {
             .iter()
             .filter_map(|&i| boxes.box_at(i as usize))
             .max_by(|a, b| volume(a).total_cmp(&volume(b)))
+    }
+}
+
+/// New instances and parts for a scene's boxes ([`StyleSource::restyle`]).
+pub type Restyled = (Arc<[BoxInstance]>, Arc<BoxParts>);
+
+/// A scene's boxes and parts as a restyle reads them ([`Scene3d::style_source`]).
+pub struct StyleSource {
+    instances: Arc<[BoxInstance]>,
+    regions: Arc<[u32]>,
+    parts: Arc<BoxParts>,
+}
+
+impl StyleSource {
+    /// The boxes coloured anew, with their parts: the levels of detail are
+    /// kept when only the selection changed, else built again (most of a
+    /// second at a million boxes, so the window does it on a worker).
+    pub fn restyle(
+        &self,
+        space: &AddressSpace,
+        filters: &Filters,
+        volume: Option<&VolumeStyle>,
+        selected: Option<u32>,
+    ) -> Restyled {
+        let boxes = SceneBoxes { instances: &self.instances, regions: &self.regions };
+        let instances = box_instances(space, &boxes, filters, volume, selected);
+        let parts = BoxParts::restyled(Some(&self.parts), Arc::clone(&instances), true, DEFAULT_MAX_BOXES);
+        (instances, Arc::new(parts))
     }
 }
 
