@@ -9,6 +9,7 @@
 //! selection (only the SELECTED and HOVERED flags change) keeps the levels
 //! of the parts it replaces ([`BoxParts::restyled`]).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::box_instance::{BoxInstance, look_hash};
@@ -34,6 +35,21 @@ impl PartBoxes {
     fn new(boxes: Arc<[BoxInstance]>, with_lod: bool) -> PartBoxes {
         let lod = if with_lod { BoxLod::build_above(&boxes) } else { BoxLod::flat_above(&boxes) };
         PartBoxes { boxes, lod: Arc::new(lod) }
+    }
+
+    /// `ranges` (indices over all levels) cut at the level boundaries: the
+    /// level and the range within it.
+    pub fn by_level(&self, ranges: &[Range<u32>]) -> Vec<(usize, Range<u32>)> {
+        let mut out = Vec::new();
+        for r in ranges {
+            for (k, l) in self.lod.levels.iter().enumerate() {
+                let (a, b) = (r.start.max(l.range.start), r.end.min(l.range.end));
+                if a < b {
+                    out.push((k, a - l.range.start..b - l.range.start));
+                }
+            }
+        }
+        out
     }
 
     /// The boxes of `level`: `boxes` for level 0, else that level's part of

@@ -55,67 +55,35 @@ use std::sync::Arc;
 const MERGE_MAX_PX: f32 = 2.0;
 const SHADER_SOURCE: &str = include_str!("../../shaders/boxes.wgsl");
 
-/// One group of boxes (the opaque ones, or the translucent ones) with its
-/// levels of detail, each level uploaded when a frame first draws from it.
-#[derive(Default)]
-struct Part {
-    group: PartBoxes,
-    /// Per level, its boxes on the GPU once a frame has drawn from it.
-    buffers: LevelBuffers,
-}
-
-impl Part {
-    fn new(group: PartBoxes) -> Part {
-        let buffers = LevelBuffers::new("BoxesRenderer::level", group.lod.levels.len());
-        Part { group, buffers }
-    }
-
-    fn levels(&self) -> &[Level] {
-        &self.group.lod.levels
-    }
-
-    /// `ranges` (indices over all levels) cut at the level boundaries: the
-    /// level and the range within it.
-    fn by_level(&self, ranges: &[Range<u32>]) -> Vec<(usize, Range<u32>)> {
-        let mut out = Vec::new();
-        for r in ranges {
-            for (k, l) in self.levels().iter().enumerate() {
-                let (a, b) = (r.start.max(l.range.start), r.end.min(l.range.end));
-                if a < b {
-                    out.push((k, a - l.range.start..b - l.range.start));
-                }
-            }
-        }
-        out
-    }
-
-    /// Puts the levels `draw` draws from on the GPU unless they are there.
-    fn upload(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, draw: &[(usize, Range<u32>)]) {
-        for &(k, _) in draw {
-            self.buffers.ensure(device, queue, k, self.group.level(k));
-        }
-    }
-
-    fn uploaded_count(&self) -> usize {
-        self.buffers.uploaded_len(self.levels())
+/// A group's levels (`group`, from the parts) that `draw` draws from, put
+/// on the GPU in `buffers` unless they are there.
+fn upload(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    buffers: &mut LevelBuffers,
+    group: &PartBoxes,
+    draw: &[(usize, Range<u32>)],
+) {
+    for &(k, _) in draw {
+        buffers.ensure(device, queue, k, group.level(k));
     }
 }
 
 /// The pipelines, buffers and scene textures that draw [`BoxInstance`]s.
 pub struct BoxesRenderer {
     pipelines: BoxesPipelines,
-    /// The opaque boxes with their levels of detail, and the translucent
-    /// ones: with levels when there are too many to sort, else level 0
-    /// alone, sorted for the eye.
-    opaque: Part,
-    translucent_part: Part,
+    /// The levels of `parts`' opaque and translucent groups on the GPU
+    /// (translucent boxes get levels when there are too many to sort, else
+    /// level 0 alone, sorted for the eye).
+    opaque_buffers: LevelBuffers,
+    translucent_buffers: LevelBuffers,
     /// What the scene pass draws, chosen by `prepare` for the camera: ranges
     /// within the levels of the opaque and of the translucent boxes.
     opaque_draw: Vec<(usize, Range<u32>)>,
     translucent_draw: Vec<(usize, Range<u32>)>,
     /// The most boxes one buffer of the device holds.
     max_instances: usize,
-    /// The parts `opaque` and `translucent_part` are, for the next restyle.
+    /// The boxes drawn, in their groups with their levels.
     parts: Arc<BoxParts>,
     /// The translucent instances, sorted for the eye.
     translucent: TranslucentBoxes,
@@ -160,8 +128,8 @@ impl BoxesRenderer {
         });
         BoxesRenderer {
             pipelines: BoxesPipelines::new(device, &module, msaa_samples, target_format, target_samples),
-            opaque: Part::default(),
-            translucent_part: Part::default(),
+            opaque_buffers: LevelBuffers::default(),
+            translucent_buffers: LevelBuffers::default(),
             max_instances: (device.limits().max_buffer_size / BoxInstance::STRIDE) as usize,
             opaque_draw: Vec::new(),
             translucent_draw: Vec::new(),
@@ -241,19 +209,18 @@ impl BoxesRenderer {
             true => Arc::new(BoxParts::build(Arc::clone(&parts.instances), parts.look.1, self.max_instances)),
             false => parts,
         };
-        let same_levels = Arc::ptr_eq(&parts.opaque.lod, &self.opaque.group.lod)
-            && Arc::ptr_eq(&parts.translucent.lod, &self.translucent_part.group.lod);
+        let same_levels = Arc::ptr_eq(&parts.opaque.lod, &self.parts.opaque.lod)
+            && Arc::ptr_eq(&parts.translucent.lod, &self.parts.translucent.lod);
         if same_levels {
             // Only selection or hover flags changed (a click): the coarser
-            // levels carry no such flags and stay; level 0 of each part goes
+            // levels carry no such flags and stay; level 0 of each group goes
             // to the GPU again, with the next frame that draws from it.
-            for (part, boxes) in [(&mut self.opaque, &parts.opaque), (&mut self.translucent_part, &parts.translucent)] {
-                part.group = boxes.clone();
-                part.buffers.forget(0);
-            }
+            self.opaque_buffers.forget(0);
+            self.translucent_buffers.forget(0);
         } else {
-            self.opaque = Part::new(parts.opaque.clone());
-            self.translucent_part = Part::new(parts.translucent.clone());
+            let buffers = |group: &PartBoxes| LevelBuffers::new("BoxesRenderer::level", group.lod.levels.len());
+            self.opaque_buffers = buffers(&parts.opaque);
+            self.translucent_buffers = buffers(&parts.translucent);
         }
         let translucent = &parts.translucent.boxes;
         self.translucent.set(if sorts_translucent(translucent) { Arc::clone(translucent) } else { Arc::default() });
@@ -269,12 +236,13 @@ impl BoxesRenderer {
 
     /// How many boxes the last [`Self::set_instances`] gave (level 0 of both groups).
     pub fn instance_count(&self) -> u32 {
-        u32::try_from(self.opaque.group.boxes.len() + self.translucent_part.group.boxes.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.parts.count()).unwrap_or(u32::MAX)
     }
 
     /// How many boxes are on the GPU: the levels frames have drawn from so far.
     pub fn uploaded_count(&self) -> usize {
-        self.opaque.uploaded_count() + self.translucent_part.uploaded_count()
+        self.opaque_buffers.uploaded_len(&self.parts.opaque.lod.levels)
+            + self.translucent_buffers.uploaded_len(&self.parts.translucent.lod.levels)
     }
 
     /// Picks, chunk by chunk, the level of detail `camera` needs there (a
@@ -290,17 +258,18 @@ impl BoxesRenderer {
             l.merge_units == 0.0
                 || l.merge_units * lod::max_px_per_unit(c.min, c.max, eye, tan_half_fov, height_px) <= MERGE_MAX_PX
         };
-        let opaque = lod::refined_ranges(self.opaque.levels(), visible, fine_enough);
-        self.opaque_draw = self.opaque.by_level(&opaque);
-        self.translucent_draw = match sorts_translucent(&self.translucent_part.group.boxes) {
+        let (opaque_group, translucent_group) = (&self.parts.opaque, &self.parts.translucent);
+        let opaque = lod::refined_ranges(&opaque_group.lod.levels, visible, fine_enough);
+        self.opaque_draw = opaque_group.by_level(&opaque);
+        self.translucent_draw = match sorts_translucent(&translucent_group.boxes) {
             true => {
                 // Sorted back to front every frame: drawn whole.
-                let all = 0..self.translucent_part.group.boxes.len() as u32;
+                let all = 0..translucent_group.boxes.len() as u32;
                 vec![(0, all)]
             }
             false => {
-                let ranges = lod::refined_ranges(self.translucent_part.levels(), visible, fine_enough);
-                self.translucent_part.by_level(&ranges)
+                let ranges = lod::refined_ranges(&translucent_group.lod.levels, visible, fine_enough);
+                translucent_group.by_level(&ranges)
             }
         };
     }
@@ -362,9 +331,9 @@ impl BoxesRenderer {
             self.choose_draw(&camera, crop, &uniforms);
             self.stale = true;
         }
-        self.opaque.upload(device, queue, &self.opaque_draw);
-        self.translucent_part.upload(device, queue, &self.translucent_draw);
-        if let Some(buffer) = self.translucent_part.buffers.get(0) {
+        upload(device, queue, &mut self.opaque_buffers, &self.parts.opaque, &self.opaque_draw);
+        upload(device, queue, &mut self.translucent_buffers, &self.parts.translucent, &self.translucent_draw);
+        if let Some(buffer) = self.translucent_buffers.get(0) {
             self.translucent.sort(queue, buffer, camera.eye());
         }
         if self.prepared && !self.stale {
@@ -465,11 +434,11 @@ impl BoxesRenderer {
         let sliced = style.slice.is_some_and(|(n, _)| n.iter().any(|c| *c != 0.0));
         let mut bound = None;
         for (group, level, r) in items {
-            let part = match group {
-                Group::Opaque => &self.opaque,
-                Group::Translucent => &self.translucent_part,
+            let buffers = match group {
+                Group::Opaque => &self.opaque_buffers,
+                Group::Translucent => &self.translucent_buffers,
             };
-            let Some(buffer) = part.buffers.get(*level) else { continue };
+            let Some(buffer) = buffers.get(*level) else { continue };
             if bound != Some(*group) {
                 pass.set_pipeline(match group {
                     Group::Opaque if sliced => &self.pipelines.sliced,
