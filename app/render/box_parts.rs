@@ -8,12 +8,16 @@
 //! with the scene they keep the window's UI thread free, and a new
 //! selection (only the SELECTED and HOVERED flags change) keeps the levels
 //! of the parts it replaces ([`BoxParts::restyled`]).
+//!
+//! Boxes given in draw order ([`draw_order`]: opaque, then translucent
+//! ones that show, then the rest) are split into ranges of the given list;
+//! in any other order each group is a copy. A picture's scene comes in
+//! draw order: a million-region Volume's groups would be 73 MB of copies.
 
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use super::box_instance::{BoxInstance, look_hash};
-use super::boxes_translucent::MAX_SORTED_TRANSLUCENT;
 use super::lod::BoxLod;
 
 /// The most boxes a scene builds parts for: what one buffer of wgpu's
@@ -21,18 +25,95 @@ use super::lod::BoxLod;
 /// them again (`BoxesRenderer::set_parts`).
 pub const DEFAULT_MAX_BOXES: usize = (256 << 20) / std::mem::size_of::<BoxInstance>();
 
+/// A group's boxes: a range of a shared list, or a list of their own.
+#[derive(Clone, Default)]
+pub struct GroupBoxes {
+    list: Arc<[BoxInstance]>,
+    range: Range<usize>,
+}
+
+impl GroupBoxes {
+    /// All of `list`.
+    pub fn whole(list: Arc<[BoxInstance]>) -> GroupBoxes {
+        let range = 0..list.len();
+        GroupBoxes { list, range }
+    }
+
+    /// `range` of `list` (cut to its end).
+    fn range_of(list: &Arc<[BoxInstance]>, range: Range<usize>) -> GroupBoxes {
+        let end = range.end.min(list.len());
+        GroupBoxes { list: Arc::clone(list), range: range.start.min(end)..end }
+    }
+
+    /// Whether these boxes are part of `list` rather than a copy.
+    pub fn is_part_of(&self, list: &Arc<[BoxInstance]>) -> bool {
+        Arc::ptr_eq(&self.list, list)
+    }
+}
+
+impl Deref for GroupBoxes {
+    type Target = [BoxInstance];
+
+    fn deref(&self) -> &[BoxInstance] {
+        self.list.get(self.range.clone()).unwrap_or(&[])
+    }
+}
+
+/// The group a box is drawn in, in draw order: 0 opaque, 1 translucent and
+/// showing, 2 not drawn (fully transparent, premultiplied: it adds nothing,
+/// unless its selection edges are drawn).
+pub fn draw_group(b: &BoxInstance) -> u8 {
+    let shows = b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
+    match (b.is_translucent(), shows) {
+        (false, _) => 0,
+        (true, true) => 1,
+        (true, false) => 2,
+    }
+}
+
+/// The indices of `instances` in draw order: the opaque boxes, then the
+/// translucent ones that show, then those not drawn, each in the given
+/// order (so each group draws as it would from a copy). None when they are
+/// in that order already.
+pub fn draw_order(instances: &[BoxInstance]) -> Option<Vec<u32>> {
+    if in_draw_order(instances) {
+        return None;
+    }
+    let mut counts = [0usize; 3];
+    for b in instances {
+        counts[usize::from(draw_group(b))] += 1;
+    }
+    // Where each group starts.
+    let mut starts = [0, counts[0], counts[0] + counts[1]];
+    let mut order = vec![0u32; instances.len()];
+    for (i, b) in instances.iter().enumerate() {
+        let at = &mut starts[usize::from(draw_group(b))];
+        if let Some(slot) = order.get_mut(*at) {
+            *slot = i as u32;
+        }
+        *at += 1;
+    }
+    Some(order)
+}
+
+/// Whether `instances` are in draw order ([`draw_order`]).
+fn in_draw_order(instances: &[BoxInstance]) -> bool {
+    use rayon::prelude::*;
+    instances.par_windows(2).all(|w| draw_group(&w[0]) <= draw_group(&w[1]))
+}
+
 /// One group of boxes and its levels.
 #[derive(Clone, Default)]
 pub struct PartBoxes {
     /// Level 0: the group's boxes in the given order.
-    pub boxes: Arc<[BoxInstance]>,
+    pub boxes: GroupBoxes,
     /// The levels (level 0 is `0..boxes.len()`) and the coarser levels'
     /// boxes, which follow level 0 in index order ([`BoxLod::build_above`]).
     pub lod: Arc<BoxLod>,
 }
 
 impl PartBoxes {
-    fn new(boxes: Arc<[BoxInstance]>, with_lod: bool) -> PartBoxes {
+    fn new(boxes: GroupBoxes, with_lod: bool) -> PartBoxes {
         let lod = if with_lod { BoxLod::build_above(&boxes) } else { BoxLod::flat_above(&boxes) };
         PartBoxes { boxes, lod: Arc::new(lod) }
     }
@@ -109,17 +190,20 @@ impl BoxParts {
             true => Arc::from(&instances[..max_boxes]),
             false => instances,
         };
-        // The opaque boxes: shared when that is all of them (the City), so
-        // a million boxes are not copied for nothing.
-        let opaque: Arc<[BoxInstance]> = match instances.iter().any(BoxInstance::is_translucent) {
-            true => instances.iter().filter(|b| !b.is_translucent()).copied().collect(),
-            false => Arc::clone(&instances),
+        // Ranges of the boxes when they come in draw order (a picture's
+        // scene; a City, all opaque), else copies: a million boxes are not
+        // copied for nothing.
+        let (opaque, translucent) = match in_draw_order(&instances) {
+            true => {
+                let opaque = instances.partition_point(|b| draw_group(b) == 0);
+                let shown = instances.partition_point(|b| draw_group(b) <= 1);
+                (GroupBoxes::range_of(&instances, 0..opaque), GroupBoxes::range_of(&instances, opaque..shown))
+            }
+            false => {
+                let group = |g: u8| instances.iter().filter(|b| draw_group(b) == g).copied().collect();
+                (GroupBoxes::whole(group(0)), GroupBoxes::whole(group(1)))
+            }
         };
-        // A fully transparent box (premultiplied: it adds nothing) is not drawn,
-        // unless its selection edges are.
-        let shows = |b: &&BoxInstance| b.color.to_le_bytes()[3] > 0 || b.flags & BoxInstance::SELECTED != 0;
-        let translucent: Arc<[BoxInstance]> =
-            instances.iter().filter(|b| b.is_translucent()).filter(shows).copied().collect();
         let look = (look_hash(&instances), with_lod);
         if let Some(before) = before.filter(|b| {
             b.look == look && b.opaque.boxes.len() == opaque.len() && b.translucent.boxes.len() == translucent.len()
@@ -145,6 +229,10 @@ impl BoxParts {
         self.opaque.boxes.len() + self.translucent.boxes.len()
     }
 }
+
+/// More translucent boxes than this are drawn in upload order, not sorted
+/// (boxes_translucent.rs), and get levels of detail.
+pub const MAX_SORTED_TRANSLUCENT: usize = 1 << 16;
 
 /// Whether `translucent` boxes are few enough to be sorted back to front
 /// every frame (drawn whole); more get levels of detail, as opaque ones do.
@@ -191,6 +279,43 @@ mod tests {
         let other = BoxParts::restyled(Some(&first), Arc::from(&recoloured[..]), true, DEFAULT_MAX_BOXES);
         assert!(!Arc::ptr_eq(&other.opaque.lod, &first.opaque.lod), "a new colour kept the old levels");
         assert_ne!(other.opaque.boxes[5].color, first.opaque.boxes[5].color);
+    }
+
+    #[test]
+    fn boxes_in_draw_order_are_split_into_ranges_and_others_copied() {
+        // Opaque, faint and invisible boxes mixed, one invisible one selected.
+        let mut boxes = Vec::new();
+        for (i, b) in row(450_000, 255).into_iter().enumerate() {
+            let alpha = [255, 90, 0][i % 3];
+            boxes.push(BoxInstance { color: BoxInstance::rgba([9, 9, 9, alpha]), ..b });
+        }
+        boxes[5].flags |= BoxInstance::SELECTED;
+        let mixed: Arc<[BoxInstance]> = Arc::from(&boxes[..]);
+        let copied = BoxParts::build(Arc::clone(&mixed), true, DEFAULT_MAX_BOXES);
+        assert!(!copied.opaque.boxes.is_part_of(&mixed) && !copied.translucent.boxes.is_part_of(&mixed));
+
+        let order = draw_order(&mixed).expect("mixed boxes are not in draw order");
+        let ordered: Arc<[BoxInstance]> = order.iter().map(|&i| boxes[i as usize]).collect();
+        assert_eq!(draw_order(&ordered), None, "the draw order is not in draw order");
+        // A stable split: each group in the given order.
+        let groups: Vec<u8> = ordered.iter().map(draw_group).collect();
+        assert!(groups.is_sorted() && groups.contains(&2));
+        for w in order.windows(2) {
+            assert!(draw_group(&boxes[w[0] as usize]) < draw_group(&boxes[w[1] as usize]) || w[0] < w[1]);
+        }
+        let ranged = BoxParts::build(Arc::clone(&ordered), true, DEFAULT_MAX_BOXES);
+        assert!(ranged.opaque.boxes.is_part_of(&ordered) && ranged.translucent.boxes.is_part_of(&ordered));
+        // The same groups and levels as the copies: the same picture.
+        assert_eq!(&ranged.opaque.boxes[..], &copied.opaque.boxes[..]);
+        assert_eq!(&ranged.translucent.boxes[..], &copied.translucent.boxes[..]);
+        assert_eq!((ranged.opaque.boxes.len(), ranged.translucent.boxes.len()), (150_000, 150_001));
+        assert!(ranged.opaque.lod.levels.len() > 1 && ranged.translucent.lod.levels.len() > 1);
+        assert!(*ranged.opaque.lod == *copied.opaque.lod && *ranged.translucent.lod == *copied.translucent.lod);
+
+        // All opaque (a City) is in draw order already.
+        let city: Arc<[BoxInstance]> = Arc::from(row(100, 255));
+        assert_eq!(draw_order(&city), None);
+        assert!(BoxParts::build(Arc::clone(&city), true, DEFAULT_MAX_BOXES).opaque.boxes.is_part_of(&city));
     }
 
     #[test]

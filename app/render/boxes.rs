@@ -37,7 +37,7 @@
 //! (colours too light); eframe and the offscreen path use non-sRGB formats.
 
 use super::box_instance::BoxInstance;
-use super::box_parts::{BoxParts, PartBoxes, sorts_translucent};
+use super::box_parts::{BoxParts, GroupBoxes, PartBoxes, sorts_translucent};
 use super::boxes_pipelines::{BoxesPipelines, CUBE_VERTICES};
 use super::boxes_style::{BoxesStyle, BoxesUniforms, uniforms_for};
 use super::boxes_targets::SceneTargets;
@@ -223,7 +223,7 @@ impl BoxesRenderer {
             self.translucent_buffers = buffers(&parts.translucent);
         }
         let translucent = &parts.translucent.boxes;
-        self.translucent.set(if sorts_translucent(translucent) { Arc::clone(translucent) } else { Arc::default() });
+        self.translucent.set(if sorts_translucent(translucent) { translucent.clone() } else { GroupBoxes::default() });
         self.parts = parts;
         self.uniforms = None;
         self.stale = true;

@@ -7,14 +7,10 @@
 //! and a good approximation otherwise; only their front faces are drawn, so
 //! a box does not darken itself through its own back.
 
-use std::sync::Arc;
-
 use glam::Vec3;
 
 use super::box_instance::BoxInstance;
-
-/// More translucent boxes than this are drawn in upload order, not sorted.
-pub const MAX_SORTED_TRANSLUCENT: usize = 1 << 16;
+use super::box_parts::{GroupBoxes, MAX_SORTED_TRANSLUCENT};
 
 /// The translucent boxes in upload order and the order they are in the
 /// instance buffer now.
@@ -22,7 +18,7 @@ pub const MAX_SORTED_TRANSLUCENT: usize = 1 << 16;
 pub(super) struct TranslucentBoxes {
     /// The translucent instances in upload order, for sorting (shared with
     /// the renderer's translucent part).
-    boxes: Arc<[BoxInstance]>,
+    boxes: GroupBoxes,
     /// The order (indices into `boxes`) now in the buffer.
     order: Vec<u32>,
     /// The eye the boxes were last sorted for.
@@ -32,7 +28,7 @@ pub(super) struct TranslucentBoxes {
 impl TranslucentBoxes {
     /// Replaces the boxes; they are in the buffer in upload order, not yet
     /// sorted for any eye.
-    pub(super) fn set(&mut self, boxes: Arc<[BoxInstance]>) {
+    pub(super) fn set(&mut self, boxes: GroupBoxes) {
         self.boxes = boxes;
         self.order = (0..self.boxes.len() as u32).collect();
         self.sorted_for_eye = None;

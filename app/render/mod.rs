@@ -71,10 +71,10 @@ mod shader_layout;
 mod upload;
 
 pub use box_instance::BoxInstance;
+pub use box_parts::MAX_SORTED_TRANSLUCENT;
 pub use boxes::BoxesRenderer;
 pub use boxes_style::BoxesStyle;
 pub use boxes_targets::supported_msaa_samples;
-pub use boxes_translucent::MAX_SORTED_TRANSLUCENT;
 pub use camera2d::{Camera2d, ViewportPx};
 pub use error::RenderError;
 pub use gpu::Gpu;

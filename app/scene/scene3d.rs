@@ -19,7 +19,7 @@ use crate::dump::{AddressSpace, RegionKind};
 use crate::layout::hit3d::Hit3dIndex;
 use crate::layout::layout3d::{Box3, BoxList, Layout3d};
 use crate::render::BoxInstance;
-use crate::render::box_parts::{BoxParts, DEFAULT_MAX_BOXES};
+use crate::render::box_parts::{BoxParts, DEFAULT_MAX_BOXES, draw_order};
 
 /// What a 3D view draws.
 pub struct Scene3d {
@@ -28,7 +28,8 @@ pub struct Scene3d {
     pub layout: Layout3d,
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
-    /// One per box, in layout order.
+    /// One per box: in layout order, or in draw order when the picking
+    /// index waits for first use (a picture; see [`BoxParts`]).
     pub instances: Arc<[BoxInstance]>,
     /// The instances as the GPU renderer draws them, with their levels of
     /// detail: built here (on the scene's worker, for a big dump) rather
@@ -80,10 +81,14 @@ impl Scene3d {
                 (hit, instances, parts, regions())
             }
             // A picture: the layout's boxes are dropped before the levels
-            // are built, for the least memory at once.
+            // are built, for the least memory at once, and the boxes put in
+            // draw order, so that the parts are ranges of them. (The
+            // window's index is built beside the instances, in layout
+            // order, and its restyles may move boxes between groups.)
             Picking::OnDemand => {
                 let (instances, regions) = (instances(), regions());
                 drop(boxes);
+                let (instances, regions) = in_draw_order(instances, regions);
                 let parts = parts(&instances);
                 (OnceLock::new(), instances, parts, regions)
             }
@@ -91,7 +96,7 @@ impl Scene3d {
         Scene3d { layout, hit, instances, parts, regions, generation }
     }
 
-    /// The boxes, by index in layout order.
+    /// The boxes, by index in the instances' order.
     pub fn boxes(&self) -> SceneBoxes<'_> {
         SceneBoxes { instances: &self.instances, regions: &self.regions }
     }
@@ -232,6 +237,30 @@ fn box_instances(
         slot.write(one(i));
     });
     // SAFETY: the loop above wrote every slot.
+    unsafe { out.assume_init() }
+}
+
+/// The boxes (`instances` and their `regions`) in draw order (see
+/// [`draw_order`]), each list dropped once it is moved.
+fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
+    let Some(order) = draw_order(&instances) else { return (instances, regions) };
+    let instances = gather(&instances, &order);
+    (instances, gather(&regions, &order))
+}
+
+/// `list` in `order` (indices into it), written in place into the shared
+/// slice, as [`box_instances`] does.
+fn gather<T: Copy + Default + Send + Sync>(list: &[T], order: &[u32]) -> Arc<[T]> {
+    let one = |i: u32| list.get(i as usize).copied().unwrap_or_default();
+    let mut out = Arc::<[T]>::new_uninit_slice(order.len());
+    let Some(slots) = Arc::get_mut(&mut out) else {
+        // Not reached: the Arc was made just above and is not shared.
+        return order.iter().map(|&i| one(i)).collect();
+    };
+    slots.par_iter_mut().zip(order).for_each(|(slot, &i)| {
+        slot.write(one(i));
+    });
+    // SAFETY: the loop above wrote every slot (`order` is as long as `out`).
     unsafe { out.assume_init() }
 }
 
