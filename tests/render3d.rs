@@ -248,6 +248,41 @@ fn a_translucent_box_lets_the_one_behind_tint_through() {
 }
 
 #[test]
+fn the_faces_towards_the_eye_are_drawn_from_every_side() {
+    // Opaque and translucent boxes draw only the face of each axis the eye
+    // may see (vs_box_facing): from each of the eight diagonal directions,
+    // above and below, the three faces towards the eye show the box.
+    let Some(gpu) = gpu() else { return };
+    let centre = [0.0, 1.0, 0.0];
+    let sky = |cam: &OrbitCamera| render(&gpu, cam, &[], &style());
+    for (base, alpha) in [(RED, 255), (GREY, 160)] {
+        let premultiplied = base.map(|c| (c as u32 * alpha / 255) as u8);
+        let the_box = cube(BOX_MIN, BOX_MAX, [premultiplied[0], premultiplied[1], premultiplied[2], alpha as u8], 0);
+        for yaw in [45.0, 135.0, -135.0, -45.0] {
+            for pitch in [35.0, -35.0] {
+                let cam = OrbitCamera::from_yaw_pitch_distance(centre, yaw, pitch, 8.0);
+                let img = render(&gpu, &cam, &[the_box], &style());
+                let empty = sky(&cam);
+                let eye = cam.eye();
+                for axis in 0..3 {
+                    // The middle of the face on the eye's side of this axis.
+                    let mut p = centre;
+                    let half = (BOX_MAX[axis] - BOX_MIN[axis]) / 2.0;
+                    p[axis] += if eye[axis] > centre[axis] { half } else { -half };
+                    let px = pixel_of(&cam, p);
+                    let (c, bare) = (at(&img, px), at(&empty, px));
+                    let what = format!("alpha {alpha}, yaw {yaw}, pitch {pitch}, axis {axis}: {c:?}");
+                    match alpha {
+                        255 => assert!(is_shade_of(c, base).is_some(), "{what}"),
+                        _ => assert!(distance(c, bare) > 20, "the face shows no glass over the sky: {what}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn the_slicing_plane_removes_what_is_on_its_positive_side() {
     let Some(gpu) = gpu() else { return };
     let cam = OrbitCamera::from_yaw_pitch_distance([0.0, 0.5, 0.0], 20.0, 30.0, 12.0);
@@ -273,6 +308,12 @@ fn the_slicing_plane_removes_what_is_on_its_positive_side() {
     // A zero normal slices nothing.
     let off = BoxesStyle { slice: Some(([0.0; 3], 0.0)), ..style() };
     assert_eq!(render(&gpu, &cam, &boxes, &off).as_raw(), whole.as_raw());
+    // Translucent boxes are cut too (their own pipeline).
+    let glass = cube([2.0, 0.0, -1.0], [4.0, 2.0, 1.0], [60, 60, 60, 128], 0);
+    let glass_whole = render(&gpu, &cam, &[glass], &style());
+    assert!(distance(at(&glass_whole, right_centre), at(&sky, right_centre)) > 20, "the glass is not drawn");
+    let glass_sliced = render(&gpu, &cam, &[glass], &sliced_style);
+    assert_eq!(at(&glass_sliced, right_centre), at(&sky, right_centre), "the glass beyond the plane is still drawn");
 }
 
 #[test]

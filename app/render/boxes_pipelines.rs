@@ -30,6 +30,10 @@ pub struct CubeVertex {
 /// Vertices of the unit cube: 6 faces of 2 triangles.
 pub(super) const CUBE_VERTICES: u32 = 36;
 
+/// Vertices of the cube's + faces, one per axis: `vs_box_facing` turns each
+/// into the face of its axis the eye may see.
+pub(super) const FACING_VERTICES: u32 = 18;
+
 /// The pipelines and fixed buffers of the 3D scene.
 pub(super) struct BoxesPipelines {
     pub(super) sky: wgpu::RenderPipeline,
@@ -38,11 +42,16 @@ pub(super) struct BoxesPipelines {
     /// Opaque boxes with a slicing plane: back faces drawn as the insides.
     pub(super) sliced: wgpu::RenderPipeline,
     pub(super) translucent: wgpu::RenderPipeline,
+    /// Translucent boxes with a slicing plane (back faces still culled).
+    pub(super) translucent_sliced: wgpu::RenderPipeline,
     pub(super) blit: wgpu::RenderPipeline,
     pub(super) blit_bind_group_layout: wgpu::BindGroupLayout,
     pub(super) uniform_buffer: wgpu::Buffer,
     pub(super) scene_bind_group: wgpu::BindGroup,
+    /// The whole cube ([`CUBE_VERTICES`]), for the sliced pipeline.
     pub(super) cube_buffer: wgpu::Buffer,
+    /// Its + faces ([`FACING_VERTICES`]), for the opaque and translucent ones.
+    pub(super) facing_buffer: wgpu::Buffer,
 }
 
 impl BoxesPipelines {
@@ -154,14 +163,17 @@ impl BoxesPipelines {
             }),
         ];
         let box_pipeline =
-            |label: &str, cull_mode: Option<wgpu::Face>, depth_write: bool, blend: Option<wgpu::BlendState>| {
+            |label: &str, cull_mode: Option<wgpu::Face>, depth_write: bool, blend: Option<wgpu::BlendState>, sliced| {
                 let targets = scene_target(blend);
+                let fragment_entry = if sliced { "fs_box_sliced" } else { "fs_box" };
+                // Culled back faces need not be made at all.
+                let vertex_entry = if cull_mode == Some(wgpu::Face::Back) { "vs_box_facing" } else { "vs_box" };
                 device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                     label: Some(label),
                     layout: Some(&scene_pipeline_layout),
                     vertex: wgpu::VertexState {
                         module,
-                        entry_point: Some("vs_box"),
+                        entry_point: Some(vertex_entry),
                         compilation_options: wgpu::PipelineCompilationOptions::default(),
                         buffers: &box_buffers,
                     },
@@ -179,7 +191,7 @@ impl BoxesPipelines {
                     multisample,
                     fragment: Some(wgpu::FragmentState {
                         module,
-                        entry_point: Some("fs_box"),
+                        entry_point: Some(fragment_entry),
                         compilation_options: wgpu::PipelineCompilationOptions::default(),
                         targets: &targets,
                     }),
@@ -187,15 +199,15 @@ impl BoxesPipelines {
                     cache: None,
                 })
             };
-        let opaque_pipeline = box_pipeline("BoxesRenderer::opaque_pipeline", Some(wgpu::Face::Back), true, None);
-        let sliced_pipeline = box_pipeline("BoxesRenderer::sliced_pipeline", None, true, None);
+        let opaque_pipeline = box_pipeline("BoxesRenderer::opaque_pipeline", Some(wgpu::Face::Back), true, None, false);
+        let sliced_pipeline = box_pipeline("BoxesRenderer::sliced_pipeline", None, true, None, true);
         // Colours are premultiplied, as egui's.
-        let translucent_pipeline = box_pipeline(
-            "BoxesRenderer::translucent_pipeline",
-            Some(wgpu::Face::Back),
-            false,
-            Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-        );
+        let translucent = |label, sliced| {
+            let blend = Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING);
+            box_pipeline(label, Some(wgpu::Face::Back), false, blend, sliced)
+        };
+        let translucent_pipeline = translucent("BoxesRenderer::translucent_pipeline", false);
+        let translucent_sliced_pipeline = translucent("BoxesRenderer::translucent_sliced_pipeline", true);
 
         let blit_pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("BoxesRenderer::blit_pipeline"),
@@ -233,17 +245,24 @@ impl BoxesPipelines {
             contents: bytemuck::cast_slice(&cube),
             usage: wgpu::BufferUsages::VERTEX,
         });
+        let facing_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("BoxesRenderer::facing_buffer"),
+            contents: bytemuck::cast_slice(&facing_vertices()),
+            usage: wgpu::BufferUsages::VERTEX,
+        });
 
         BoxesPipelines {
             sky: sky_pipeline,
             opaque: opaque_pipeline,
             sliced: sliced_pipeline,
             translucent: translucent_pipeline,
+            translucent_sliced: translucent_sliced_pipeline,
             blit: blit_pipeline,
             blit_bind_group_layout,
             uniform_buffer,
             scene_bind_group,
             cube_buffer,
+            facing_buffer,
         }
     }
 }
@@ -271,11 +290,41 @@ pub(super) fn cube_vertices() -> [CubeVertex; CUBE_VERTICES as usize] {
     out
 }
 
+/// The cube's + faces (its 1st, 3rd and 5th), as [`cube_vertices`] makes them.
+pub(super) fn facing_vertices() -> [CubeVertex; FACING_VERTICES as usize] {
+    let cube = cube_vertices();
+    let mut out = [CubeVertex::default(); FACING_VERTICES as usize];
+    for (k, v) in out.iter_mut().enumerate() {
+        *v = cube[(k / 6) * 12 + k % 6];
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use glam::Vec3;
 
     use super::*;
+
+    #[test]
+    fn facing_faces_turn_into_the_cubes_other_faces_as_the_shader_turns_them() {
+        let (cube, facing) = (cube_vertices(), facing_vertices());
+        for (k, v) in facing.iter().enumerate() {
+            let (face, at) = (k / 6, k % 6);
+            assert_eq!(*v, cube[face * 12 + at], "the + face of axis {face}");
+            assert_eq!(v.normal[face], 1.0);
+            // vs_box_facing's - face: the axis at 0, the other two swapped.
+            let c = v.corner;
+            let minus = match face {
+                0 => [0.0, c[2], c[1]],
+                1 => [c[2], 0.0, c[0]],
+                _ => [c[1], c[0], 0.0],
+            };
+            let other = cube[face * 12 + 6 + at];
+            assert_eq!(minus, other.corner, "vertex {at} of the - face of axis {face}");
+            assert_eq!(v.normal.map(|n| 0.0 - n), other.normal);
+        }
+    }
 
     #[test]
     fn cube_vertex_layout_matches_the_shader() {

@@ -213,12 +213,12 @@ fn render_boxes(
 /// still gets 4x).
 const OFFSCREEN_MSAA_MAX_PX: u64 = 1 << 23;
 
-/// The scene sample count for an offscreen 3D render of `size_px` with
-/// `boxes` boxes (none for huge scenes: [`msaa_samples_for`]).
 /// A picture's 3D scene is drawn in passes of at most this many boxes
 /// (see [`BoxesRenderer::draw_in_batches`]).
 pub const PICTURE_BATCH_BOXES: u32 = 16_384;
 
+/// The scene sample count for an offscreen 3D render of `size_px` with
+/// `boxes` boxes (none for huge scenes: [`msaa_samples_for`]).
 fn offscreen_msaa_samples(device: &wgpu::Device, size_px: [u32; 2], boxes: usize) -> u32 {
     if size_px[0] as u64 * size_px[1] as u64 > OFFSCREEN_MSAA_MAX_PX {
         return 1;
