@@ -399,6 +399,71 @@ fn egui_frames_draw_the_paint_callback_where_the_view_is() {
 }
 
 #[test]
+fn a_pictures_map_drawn_in_batches_is_the_map_drawn_at_once() {
+    // A picture's map (Content::Ui2d) draws its quads in passes of
+    // PICTURE_BATCH_QUADS of their own, between what egui draws before the
+    // map's callback and after it: the same bytes as one pass of bare quads,
+    // and what egui draws after the map still lies on top of it.
+    let Some(gpu) = gpu() else { return };
+    let size = [1000, 800];
+    let colours = [RED, GREEN, BLUE, GREY, [64, 64, 64, 128]];
+    let quads: Vec<QuadInstance> = (0..200_000u32)
+        .map(|i| {
+            let (x, y) = ((i % 500) as f32, (i / 500) as f32);
+            let flags = if i % 997 == 0 { QuadInstance::SELECTED } else { 0 };
+            quad([x, y], [x + 0.8, y + 0.8], colours[(i % 7 % 5) as usize], flags)
+        })
+        .collect();
+    let drawn_apart = quads.len() / memscape::render::offscreen::PICTURE_BATCH_QUADS as usize;
+    assert!(drawn_apart >= 3, "{drawn_apart} batches");
+    let vp = ViewportPx::from_size([size[0] as f32, size[1] as f32]);
+    let cam = Camera2d::fit([0.0, 0.0], [500.0, 400.0], vp.size, 0.0);
+    let at_once = render_offscreen(&gpu, &picture(size, 1.0), bare(cam, &quads, Detail::Levels)).expect("render").image;
+
+    let lod = Arc::new(QuadLod::build(&quads));
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(size[0] as f32, size[1] as f32));
+    let mut text_rect = None;
+    let mut draw = |ui: &mut egui::Ui, text: bool| {
+        let cb =
+            QuadsPaintCallback::new(cam, screen, 1.0, QuadInstance::rgba(HIGHLIGHT), QuadInstance::rgba(BACKGROUND));
+        ui.painter().add(paint_callback(screen, cb));
+        if text {
+            let font = egui::FontId::proportional(60.0);
+            let painter = ui.painter();
+            text_rect =
+                Some(painter.text(screen.center(), egui::Align2::CENTER_CENTER, "OVER", font, egui::Color32::WHITE));
+        }
+    };
+    let batched = render_offscreen(
+        &gpu,
+        &picture(size, 1.0),
+        Content::Ui2d { quads: Arc::clone(&lod), ui: &mut |ui| draw(ui, false) },
+    )
+    .expect("render")
+    .image;
+    maybe_save(&batched, "map_in_batches");
+    assert!(batched.as_raw() == at_once.as_raw(), "the map drawn in batches differs from the map drawn at once");
+
+    let with_text =
+        render_offscreen(&gpu, &picture(size, 1.0), Content::Ui2d { quads: lod, ui: &mut |ui| draw(ui, true) })
+            .expect("render")
+            .image;
+    let text = text_rect.expect("the text was laid out");
+    let (mut white, mut changed_outside) = (0, 0);
+    for (x, y, p) in with_text.enumerate_pixels() {
+        let inside = text.expand(1.0).contains(egui::pos2(x as f32 + 0.5, y as f32 + 0.5));
+        if p.0 == [255, 255, 255, 255] && inside {
+            white += 1;
+        }
+        if !inside && p.0 != at(&at_once, (x, y)) {
+            changed_outside += 1;
+        }
+    }
+    assert!(white > 100, "the text after the map is not on top of it ({white} white pixels)");
+    assert_eq!(changed_outside, 0, "the map changed away from the text");
+}
+
+#[test]
 fn a_view_hanging_off_the_screen_is_not_squashed() {
     let Some(gpu) = gpu() else { return };
     let size = [200, 100];

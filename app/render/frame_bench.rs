@@ -91,7 +91,7 @@ pub fn time_frames(
                 drawn_first.get_or_insert(quads.drawn_count());
                 let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
                 {
-                    let mut pass = target.begin_pass(&mut encoder, background, "frame_bench::quads");
+                    let mut pass = target.begin_pass(&mut encoder, Some(background), "frame_bench::quads");
                     quads.paint(&mut pass);
                 }
                 queue.submit([encoder.finish()]);
@@ -115,7 +115,7 @@ pub fn time_frames(
                 drawn_first.get_or_insert(renderer.drawn_count());
                 let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
                 {
-                    let mut pass = target.begin_pass(&mut encoder, background, "frame_bench::boxes");
+                    let mut pass = target.begin_pass(&mut encoder, Some(background), "frame_bench::boxes");
                     renderer.paint(&mut pass);
                 }
                 queue.submit([scene_commands, encoder.finish()]);

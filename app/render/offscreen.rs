@@ -106,6 +106,7 @@ pub fn render_offscreen(gpu: &Gpu, picture: &Picture, content: Content<'_>) -> R
             check_picture_size(size_px)?;
             let install = |device: &wgpu::Device, resources: &mut egui_wgpu::CallbackResources| {
                 let mut renderer = QuadsRenderer::new(device, OFFSCREEN_FORMAT, 1);
+                renderer.draw_in_batches(PICTURE_BATCH_QUADS);
                 renderer.set_lod(quads);
                 resources.insert(renderer);
             };
@@ -159,7 +160,7 @@ fn render_quads(
     let mut encoder = device
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_offscreen::quads::encoder") });
     {
-        let mut pass = target.begin_pass(&mut encoder, background, "render_offscreen::quads::pass");
+        let mut pass = target.begin_pass(&mut encoder, Some(background), "render_offscreen::quads::pass");
         quads.paint(&mut pass);
     }
     target.copy_to_buffer(&mut encoder);
@@ -198,7 +199,7 @@ fn render_boxes(
         .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render_offscreen::boxes::encoder") });
     {
         // The blit covers every pixel: the background shows nowhere.
-        let mut pass = target.begin_pass(&mut encoder, background, "render_offscreen::boxes::pass");
+        let mut pass = target.begin_pass(&mut encoder, Some(background), "render_offscreen::boxes::pass");
         boxes.paint(&mut pass);
     }
     target.copy_to_buffer(&mut encoder);
@@ -216,6 +217,10 @@ const OFFSCREEN_MSAA_MAX_PX: u64 = 1 << 23;
 /// A picture's 3D scene is drawn in passes of at most this many boxes
 /// (see [`BoxesRenderer::draw_in_batches`]).
 pub const PICTURE_BATCH_BOXES: u32 = 16_384;
+
+/// A picture's map quads are drawn in passes of at most this many (see
+/// [`QuadsRenderer::draw_in_batches`]).
+pub const PICTURE_BATCH_QUADS: u32 = 65_536;
 
 /// The scene sample count for an offscreen 3D render of `size_px` with
 /// `boxes` boxes (none for huge scenes: [`msaa_samples_for`]).

@@ -15,6 +15,8 @@ use super::crop::TileOrigin;
 use super::error::RenderError;
 use super::gpu::Gpu;
 use super::offscreen_target::{ErrorScopes, OFFSCREEN_FORMAT, Target};
+use super::quads::QuadsRenderer;
+use super::quads_paint::paint_quads_in_batches;
 
 /// Runs `run_ui` in a fresh egui context on a `size_px` screen at
 /// `pixels_per_point` (both checked by the caller) and returns the second
@@ -146,14 +148,42 @@ impl Frame<'_> {
         let screen = egui_wgpu::ScreenDescriptor { size_in_pixels: size_px, pixels_per_point: ppp };
         let target = Target::new(device, size_px, &format!("{label}::target"));
 
-        let mut encoder = device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) });
+        let new_encoder = || {
+            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(&format!("{label}::encoder")) })
+        };
+        // Quads drawn in batches (a picture's map) have passes of their own
+        // between what egui draws before their callback and after it.
+        let batched = renderer.callback_resources.get::<QuadsRenderer>().is_some_and(QuadsRenderer::draws_in_batches);
+        let callback = primitives.iter().position(|p| matches!(p.primitive, egui::epaint::Primitive::Callback(_)));
+        let (head, quads, tail) = match callback.filter(|_| batched) {
+            Some(k) => (&primitives[..=k], primitives.get(k), &primitives[k + 1..]),
+            None => (primitives, None, &primitives[..0]),
+        };
+        let mut encoder = new_encoder();
         // The paint callbacks' own command buffers (a 3D scene) come first, as in eframe.
-        let mut commands = renderer.update_buffers(device, queue, &mut encoder, primitives, &screen);
+        let mut commands = renderer.update_buffers(device, queue, &mut encoder, head, &screen);
         {
-            let pass = target.begin_pass(&mut encoder, background, &format!("{label}::pass"));
+            let pass = target.begin_pass(&mut encoder, Some(background), &format!("{label}::pass"));
             let mut pass = pass.forget_lifetime();
-            renderer.render(&mut pass, primitives, &screen);
+            renderer.render(&mut pass, head, &screen);
+        }
+        if let Some(p) = quads
+            && let egui::epaint::Primitive::Callback(cb) = &p.primitive
+        {
+            commands.push(encoder.finish());
+            queue.submit(commands);
+            let info = egui::PaintCallbackInfo {
+                viewport: cb.rect,
+                clip_rect: p.clip_rect,
+                pixels_per_point: ppp,
+                screen_size_px: size_px,
+            };
+            paint_quads_in_batches(&renderer.callback_resources, device, queue, target.view(), &info);
+            encoder = new_encoder();
+            commands = renderer.update_buffers(device, queue, &mut encoder, tail, &screen);
+            let pass = target.begin_pass(&mut encoder, None, &format!("{label}::pass_after_quads"));
+            let mut pass = pass.forget_lifetime();
+            renderer.render(&mut pass, tail, &screen);
         }
         target.copy_to_buffer(&mut encoder);
         commands.push(encoder.finish());

@@ -78,26 +78,32 @@ impl Target {
     pub(super) fn begin_pass<'e>(
         &self,
         encoder: &'e mut wgpu::CommandEncoder,
-        background: [u8; 4],
+        background: Option<[u8; 4]>,
         label: &str,
     ) -> wgpu::RenderPass<'e> {
-        let [r, g, b, a] = background.map(|c| c as f64 / 255.0);
+        // Cleared to the background, or drawn over (a pass after the first).
+        let load = match background.map(|c| c.map(|c| c as f64 / 255.0)) {
+            Some([r, g, b, a]) => wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
+            None => wgpu::LoadOp::Load,
+        };
         encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some(label),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
                 view: &self.view,
                 depth_slice: None,
                 resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
-                    store: wgpu::StoreOp::Store,
-                },
+                ops: wgpu::Operations { load, store: wgpu::StoreOp::Store },
             })],
             depth_stencil_attachment: None,
             timestamp_writes: None,
             occlusion_query_set: None,
             multiview_mask: None,
         })
+    }
+
+    /// The colour target, for passes of its own (batches of quads).
+    pub(super) fn view(&self) -> &wgpu::TextureView {
+        &self.view
     }
 
     pub(super) fn copy_to_buffer(&self, encoder: &mut wgpu::CommandEncoder) {

@@ -76,6 +76,9 @@ pub struct QuadsRenderer {
     uniforms: Option<QuadsUniforms>,
     /// The most quads one buffer of the device holds.
     max_instances: usize,
+    /// Drawn by the picture's frame in passes of at most this many quads
+    /// rather than by `paint` ([`Self::draw_in_batches`]).
+    batch_quads: Option<u32>,
 }
 
 const SHADER_SOURCE: &str = include_str!("../../shaders/quads.wgsl");
@@ -182,7 +185,65 @@ impl QuadsRenderer {
             draw_ranges: Vec::new(),
             uniforms: None,
             max_instances: (device.limits().max_buffer_size / INSTANCE_STRIDE) as usize,
+            batch_quads: None,
         }
+    }
+
+    /// For pictures: `paint` draws nothing, and the offscreen frame draws
+    /// the quads in passes of at most `most` ([`Self::paint_batch`]), each
+    /// submitted before the next is recorded. A software rasterizer
+    /// (lavapipe) bins a submission's triangles ahead of drawing them: a
+    /// million-region Hilbert map's 1.5 million quads in one pass queued
+    /// about 220 MB. The picture is the same.
+    pub fn draw_in_batches(&mut self, most: u32) {
+        self.batch_quads = Some(most.max(1));
+    }
+
+    /// Whether the frame draws the quads ([`Self::draw_in_batches`]).
+    pub fn draws_in_batches(&self) -> bool {
+        self.batch_quads.is_some()
+    }
+
+    /// The batches the frame draws (see [`Self::draw_in_batches`]): none
+    /// when `paint` draws the quads, or before the first `prepare`.
+    pub fn batch_count(&self) -> usize {
+        match (self.batch_quads, self.uniforms) {
+            (Some(most), Some(_)) => {
+                let drawn: usize = self.draw_ranges.iter().map(|r| (r.end - r.start) as usize).sum();
+                drawn.div_ceil(most as usize)
+            }
+            _ => 0,
+        }
+    }
+
+    /// The whole viewport of the view last prepared, physical pixels.
+    pub fn view_size_px(&self) -> Option<[f32; 2]> {
+        self.uniforms.map(|u| u.viewport_size_px)
+    }
+
+    /// Records batch `k` of [`Self::draw_in_batches`] into `pass`, set up as
+    /// `paint`'s would be (viewport and scissor).
+    pub fn paint_batch(&self, pass: &mut wgpu::RenderPass<'_>, k: usize) {
+        let Some(most) = self.batch_quads else { return };
+        let from = k.saturating_mul(most as usize);
+        let ranges = self.batch(most, from);
+        self.record(pass, &ranges);
+    }
+
+    /// The draw ranges of the `most` quads from the `from`-th drawn one on.
+    fn batch(&self, most: u32, from: usize) -> Vec<std::ops::Range<u32>> {
+        let end = from.saturating_add(most as usize);
+        let mut out = Vec::new();
+        let mut seen = 0usize;
+        for r in &self.draw_ranges {
+            let (a, b) = (seen, seen + (r.end - r.start) as usize);
+            seen = b;
+            let (lo, hi) = (a.max(from), b.min(end));
+            if lo < hi {
+                out.push(r.start + (lo - a) as u32..r.start + (hi - a) as u32);
+            }
+        }
+        out
     }
 
     /// Replaces the quads to draw, building their levels of detail (see
@@ -309,6 +370,13 @@ impl QuadsRenderer {
     /// Records the draw into `pass`, whose viewport must be the one given to
     /// [`Self::prepare`]. Draws nothing before the first `prepare`.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>) {
+        if self.batch_quads.is_none() {
+            self.record(pass, &self.draw_ranges);
+        }
+    }
+
+    /// Records the draw of `ranges` of the chosen level into `pass`.
+    fn record(&self, pass: &mut wgpu::RenderPass<'_>, ranges: &[std::ops::Range<u32>]) {
         let Some(buffer) = self.level_buffers.get(self.draw_level) else {
             return;
         };
@@ -317,7 +385,7 @@ impl QuadsRenderer {
         }
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.bind_group, &[]);
-        for r in &self.draw_ranges {
+        for r in ranges {
             // A slice rather than a first instance: no base-instance support needed.
             let bytes = u64::from(r.start) * INSTANCE_STRIDE..u64::from(r.end) * INSTANCE_STRIDE;
             pass.set_vertex_buffer(0, buffer.slice(bytes));

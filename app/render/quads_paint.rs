@@ -134,6 +134,54 @@ impl CallbackTrait for QuadsPaintCallback {
     }
 }
 
+/// Draws the quads of a picture's [`QuadsRenderer`] that draws in batches
+/// ([`QuadsRenderer::draw_in_batches`]) onto `view`, for the paint callback
+/// that `info` describes as egui_wgpu would (its `prepare` has run): one
+/// pass per batch, each submitted before the next is recorded and waited
+/// for before the one after. Returns whether there was such a renderer.
+pub(crate) fn paint_quads_in_batches(
+    resources: &CallbackResources,
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    view: &wgpu::TextureView,
+    info: &egui::PaintCallbackInfo,
+) -> bool {
+    let Some(renderer) = resources.get::<QuadsRenderer>() else { return false };
+    let batches = renderer.batch_count();
+    let rects = renderer.view_size_px().and_then(|size| pass_rects(info, size));
+    let Some(rects) = rects.filter(|_| batches > 0) else { return true };
+    let mut in_flight = None;
+    for k in 0..batches {
+        let label = Some("QuadsRenderer::batch");
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label });
+        {
+            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label,
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations { load: wgpu::LoadOp::Load, store: wgpu::StoreOp::Store },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            let mut pass = pass.forget_lifetime();
+            rects.apply(&mut pass);
+            renderer.paint_batch(&mut pass, k);
+        }
+        let index = queue.submit([encoder.finish()]);
+        // At most two batches queued, as BoxesRenderer's batches; a lost
+        // device shows in the readback.
+        if let Some(before) = in_flight.replace(index) {
+            let _ = device.poll(wgpu::PollType::Wait { submission_index: Some(before), timeout: None });
+        }
+    }
+    true
+}
+
 /// The part of a view (whole-picture pixels) on this pass's target, and
 /// where it goes there: the target is the picture, or the tile of it that a
 /// [`TileOrigin`] in the callback resources places. Shared by every paint
