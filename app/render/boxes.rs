@@ -38,7 +38,7 @@
 
 use super::box_instance::BoxInstance;
 use super::box_parts::{BoxParts, GroupBoxes, PartBoxes, sorts_translucent};
-use super::boxes_pipelines::{BoxesPipelines, CUBE_VERTICES, FACING_VERTICES};
+use super::boxes_pipelines::BoxesPipelines;
 use super::boxes_style::{BoxesStyle, BoxesUniforms, uniforms_for};
 use super::boxes_targets::SceneTargets;
 use super::boxes_translucent::TranslucentBoxes;
@@ -438,16 +438,7 @@ impl BoxesRenderer {
                 Group::Translucent => &self.translucent_buffers,
             };
             let Some(buffer) = buffers.get(*level) else { continue };
-            // The sliced pipeline draws whole cubes (their insides show);
-            // the others only the faces that may face the eye.
-            let (pipeline, cube, vertices) = match group {
-                Group::Opaque if sliced => (&self.pipelines.sliced, &self.pipelines.cube_buffer, CUBE_VERTICES),
-                Group::Opaque => (&self.pipelines.opaque, &self.pipelines.facing_buffer, FACING_VERTICES),
-                Group::Translucent if sliced => {
-                    (&self.pipelines.translucent_sliced, &self.pipelines.facing_buffer, FACING_VERTICES)
-                }
-                Group::Translucent => (&self.pipelines.translucent, &self.pipelines.facing_buffer, FACING_VERTICES),
-            };
+            let (pipeline, cube, vertices) = self.pipelines.for_boxes(*group == Group::Translucent, sliced);
             if bound != Some(*group) {
                 pass.set_pipeline(pipeline);
                 pass.set_vertex_buffer(0, cube.slice(..));

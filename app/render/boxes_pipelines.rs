@@ -55,6 +55,22 @@ pub(super) struct BoxesPipelines {
 }
 
 impl BoxesPipelines {
+    /// The pipeline that draws opaque or `translucent` boxes, `sliced` by
+    /// the slicing plane or not, with the cube vertices it draws them from
+    /// and their count: the whole cube for the sliced opaque pipeline
+    /// (insides show), else the faces that may face the eye (back faces are
+    /// culled anyway).
+    pub(super) fn for_boxes(&self, translucent: bool, sliced: bool) -> (&wgpu::RenderPipeline, &wgpu::Buffer, u32) {
+        let facing = (&self.facing_buffer, FACING_VERTICES);
+        let ((cube, vertices), pipeline) = match (translucent, sliced) {
+            (false, false) => (facing, &self.opaque),
+            (false, true) => ((&self.cube_buffer, CUBE_VERTICES), &self.sliced),
+            (true, false) => (facing, &self.translucent),
+            (true, true) => (facing, &self.translucent_sliced),
+        };
+        (pipeline, cube, vertices)
+    }
+
     /// The pipelines of `module` (shaders/boxes.wgsl): the scene with
     /// `msaa_samples` (1 or 4) and the blit for a `target_format` pass with
     /// `target_samples` samples (0 or 1: none).
@@ -166,7 +182,7 @@ impl BoxesPipelines {
             |label: &str, cull_mode: Option<wgpu::Face>, depth_write: bool, blend: Option<wgpu::BlendState>, sliced| {
                 let targets = scene_target(blend);
                 let fragment_entry = if sliced { "fs_box_sliced" } else { "fs_box" };
-                // Culled back faces need not be made at all.
+                // Culled back faces need not be made at all (see `for_boxes`).
                 let vertex_entry = if cull_mode == Some(wgpu::Face::Back) { "vs_box_facing" } else { "vs_box" };
                 device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                     label: Some(label),

@@ -194,7 +194,9 @@ impl QuadsRenderer {
     /// submitted before the next is recorded. A software rasterizer
     /// (lavapipe) bins a submission's triangles ahead of drawing them: a
     /// million-region Hilbert map's 1.5 million quads in one pass queued
-    /// about 220 MB. The picture is the same.
+    /// about 220 MB. The picture is the same. The frame draws the first
+    /// paint callback so (a picture has one map; the renderer holds one
+    /// camera anyway).
     pub fn draw_in_batches(&mut self, most: u32) {
         self.batch_quads = Some(most.max(1));
     }
