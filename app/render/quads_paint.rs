@@ -138,18 +138,18 @@ impl CallbackTrait for QuadsPaintCallback {
 /// ([`QuadsRenderer::draw_in_batches`]) onto `view`, for the paint callback
 /// that `info` describes as egui_wgpu would (its `prepare` has run): one
 /// pass per batch, each submitted before the next is recorded and waited
-/// for before the one after. Returns whether there was such a renderer.
+/// for before the one after.
 pub(crate) fn paint_quads_in_batches(
     resources: &CallbackResources,
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     view: &wgpu::TextureView,
     info: &egui::PaintCallbackInfo,
-) -> bool {
-    let Some(renderer) = resources.get::<QuadsRenderer>() else { return false };
+) {
+    let Some(renderer) = resources.get::<QuadsRenderer>() else { return };
     let batches = renderer.batch_count();
     let rects = renderer.view_size_px().and_then(|size| pass_rects(info, size));
-    let Some(rects) = rects.filter(|_| batches > 0) else { return true };
+    let Some(rects) = rects.filter(|_| batches > 0) else { return };
     let mut in_flight = None;
     for k in 0..batches {
         let label = Some("QuadsRenderer::batch");
@@ -179,7 +179,6 @@ pub(crate) fn paint_quads_in_batches(
             let _ = device.poll(wgpu::PollType::Wait { submission_index: Some(before), timeout: None });
         }
     }
-    true
 }
 
 /// The part of a view (whole-picture pixels) on this pass's target, and
