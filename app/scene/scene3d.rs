@@ -244,8 +244,9 @@ fn box_instances(
 /// [`draw_order`]), each list dropped once it is moved.
 fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
     let Some(order) = draw_order(&instances) else { return (instances, regions) };
-    let instances = gather(&instances, &order);
-    (instances, gather(&regions, &order))
+    let ordered = gather(&instances, &order);
+    drop(instances);
+    (ordered, gather(&regions, &order))
 }
 
 /// `list` in `order` (indices into it), written in place into the shared
