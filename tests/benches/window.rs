@@ -32,15 +32,18 @@ fn dump() -> PathBuf {
     path
 }
 
-/// Steps (without drawing) until `done`, then draws one frame.
-fn until_drawn(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) {
+/// Steps (without drawing) until `done`, then draws one frame; returns
+/// when `done` held (before that frame was drawn).
+fn until_drawn(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) -> Instant {
     let start = Instant::now();
     while !done(h.state()) {
         assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(2));
         h.step();
     }
+    let ready = Instant::now();
     h.render().expect("drawing the window");
+    ready
 }
 
 fn ms(d: Duration) -> String {
@@ -74,8 +77,10 @@ fn main() {
             View::Flat(_) => a.screen_rect_of_region(index).is_some(),
             _ => a.screen_pos_of_region_3d(index).is_some(),
         };
-        until_drawn(&mut h, view.name(), |a| shown(a) && !a.is_laying_out());
-        println!("switch to {}: drawn {}", view.name(), ms(start.elapsed()));
+        let built = until_drawn(&mut h, view.name(), |a| shown(a) && !a.is_laying_out()) - start;
+        // Built: the scene is in place, before the frame that draws it (on
+        // a GPU that frame takes milliseconds; on lavapipe about as long).
+        println!("switch to {}: built {}, drawn {}", view.name(), ms(built), ms(start.elapsed()));
     }
     h.state_mut().set_view(View::Flat(ViewKind::Treemap));
     until_drawn(&mut h, "the treemap again", |a| a.screen_rect_of_region(index).is_some() && !a.is_laying_out());
