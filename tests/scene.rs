@@ -339,3 +339,68 @@ fn a_big_3d_scene_is_recoloured_on_a_worker_and_a_click_at_once() {
     assert!(scene.instances[..] == fresh(&clicked)[..]);
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
+    // The window's big 3D scenes are put in place without their picking
+    // index (Picking::Later: building it beside the instances held the
+    // scene back); the cache then builds it on a worker and puts it in.
+    // Meanwhile the window picks by a scan. Both pick as the index of a
+    // scene built with it does.
+    use memscape::layout::hit3d::pick_scan;
+    use memscape::layout::layout3d::BoxList;
+    use memscape::scene::{SceneCache, SceneUpdate};
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = std::env::temp_dir().join(format!("memscape-scene-index-{}.dmp", std::process::id()));
+    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
+    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let key = SceneKey::ThreeD {
+        view: View::City,
+        filters: Filters::default(),
+        metric: HeightMetric::Size,
+        volume: VolumeStyle::default(),
+        selected: None,
+    };
+    let mut cache = SceneCache::default();
+    let waker = Waker::none();
+    let started = std::time::Instant::now();
+    let mut update = cache.update(&space, &key, &waker);
+    while update == SceneUpdate::Building {
+        assert!(started.elapsed().as_secs() < 120, "the worker never finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        update = cache.update(&space, &key, &waker);
+    }
+    assert_eq!(update, SceneUpdate::Installed { new_view: true });
+    assert!(!cache.three_d().unwrap().has_hit_index(), "the scene waited for its index");
+    assert!(cache.is_indexing(), "no worker builds the index");
+
+    let BuiltScene::ThreeD(eager) = build(&space, &key, 1) else { panic!("not a 3D scene") };
+    assert!(cache.three_d().unwrap().instances[..] == eager.instances[..], "the boxes are not in layout order");
+    let rays: Vec<([f32; 3], [f32; 3])> = {
+        let boxes = eager.boxes();
+        (0..boxes.box_count())
+            .step_by((boxes.box_count() / 150).max(1))
+            .filter_map(|i| boxes.box_at(i))
+            .map(|b| {
+                let c = b.center();
+                ([c[0], 1e6, c[2]], [0.0, -1.0, 0.0])
+            })
+            .collect()
+    };
+    let want: Vec<_> = rays.iter().map(|&(o, d)| eager.hit().pick(&eager.boxes(), o, d, |_| false)).collect();
+    assert!(want.iter().filter(|p| p.is_some()).count() > rays.len() / 2);
+    let scene = cache.three_d().unwrap();
+    let scanned: Vec<_> = rays.iter().map(|&(o, d)| pick_scan(&scene.boxes(), o, d, |_| false)).collect();
+    assert_eq!(scanned, want, "a scan picks otherwise than the index");
+
+    while cache.is_indexing() {
+        assert!(started.elapsed().as_secs() < 120, "the index worker never finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(cache.update(&space, &key, &waker), SceneUpdate::Current);
+    }
+    let scene = cache.three_d().unwrap();
+    let index = scene.hit_if_built().expect("the worker's index was not put in place");
+    let got: Vec<_> = rays.iter().map(|&(o, d)| index.pick(&scene.boxes(), o, d, |_| false)).collect();
+    assert_eq!(got, want);
+    let _ = std::fs::remove_file(&path);
+}

@@ -6,16 +6,19 @@
 //! of the view, or a note, so a million-region dump never freezes it. A
 //! big 3D scene's new colouring or opacities (not a click, which keeps the
 //! levels of detail and takes milliseconds) are worked out on a worker too,
-//! one at a time: changes made meanwhile follow when it is done.
+//! one at a time: changes made meanwhile follow when it is done. A big 3D
+//! scene is shown before its picking index is built: a worker builds it
+//! next (clicks scan the boxes meanwhile).
 
 use std::sync::Arc;
 
-use super::build::{BuiltScene, build_scene};
-use super::params::ViewParams;
+use super::build::{BuiltScene, build_scene, build_scene_timed};
+use super::params::{Picking, ViewParams};
 use super::scene2d::Scene2d;
 use super::scene3d::{Restyled, Scene3d};
 use crate::dump::AddressSpace;
 use crate::layout::View;
+use crate::layout::hit3d::Hit3dIndex;
 use crate::task::{Poll, Task, Waker};
 
 /// From this many regions on, scenes are built on a worker thread (below it
@@ -45,6 +48,9 @@ pub struct SceneCache {
     flat: Option<(ViewParams, Scene2d)>,
     three_d: Option<(ViewParams, Scene3d)>,
     job: Option<(ViewParams, Job)>,
+    /// The picking index of a big 3D scene shown without it
+    /// ([`Picking::Later`]), being built on a worker for these parameters.
+    index: Option<(ViewParams, Task<Hit3dIndex>)>,
     /// Set when a worker died: scenes are then built on the caller's thread
     /// rather than failing again and again.
     worker_died: bool,
@@ -79,6 +85,7 @@ impl SceneCache {
         self.flat = None;
         self.three_d = None;
         self.job = None;
+        self.index = None;
     }
 
     /// Whether a scene is being built on a worker.
@@ -91,6 +98,7 @@ impl SceneCache {
     /// worker's scene when it is ready; otherwise a new build, at once for a
     /// small dump, on a worker (woken through `waker`) for a big one.
     pub fn update(&mut self, space: &Arc<AddressSpace>, params: &ViewParams, waker: &Waker) -> SceneUpdate {
+        self.take_index();
         let current = match params {
             ViewParams::Flat { .. } => self.flat.as_ref().map(|(p, _)| p),
             ViewParams::ThreeD { .. } => self.three_d.as_ref().map(|(p, _)| p),
@@ -156,7 +164,7 @@ impl SceneCache {
                 Poll::Done(built) => {
                     let job_params = job_params.clone();
                     self.job = None;
-                    return self.install(job_params, built);
+                    return self.install(job_params, built, waker);
                 }
                 Poll::Died => {
                     log::warn!("the layout worker stopped without a scene; laying out on the UI thread");
@@ -169,7 +177,13 @@ impl SceneCache {
         // A job for another geometry is replaced (its result is dropped).
         if space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died {
             let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
-            match Task::spawn("layout", waker.clone(), move || build_scene(&worker_space, &worker_params, generation)) {
+            // A 3D scene is shown before its picking index is built.
+            let picking = match params {
+                ViewParams::Flat { .. } => Picking::Now,
+                ViewParams::ThreeD { .. } => Picking::Later,
+            };
+            let work = move || build_scene_timed(&worker_space, &worker_params, generation, picking, &mut |_, _| {});
+            match Task::spawn("layout", waker.clone(), work) {
                 Ok(task) => {
                     self.job = Some((params.clone(), Job::Build(task)));
                     return SceneUpdate::Building;
@@ -178,10 +192,10 @@ impl SceneCache {
             }
         }
         let built = build_scene(space, params, self.generation);
-        self.install(params.clone(), built)
+        self.install(params.clone(), built, waker)
     }
 
-    fn install(&mut self, params: ViewParams, built: BuiltScene) -> SceneUpdate {
+    fn install(&mut self, params: ViewParams, built: BuiltScene, waker: &Waker) -> SceneUpdate {
         let view = params.view();
         let new_view = match built {
             BuiltScene::Flat(scene) => {
@@ -189,10 +203,45 @@ impl SceneCache {
                 old.is_none_or(|(p, _)| p.view() != view)
             }
             BuiltScene::ThreeD(scene) => {
+                self.index = None;
+                if !scene.has_hit_index() {
+                    let source = scene.index_source();
+                    match Task::spawn("picking index", waker.clone(), move || source.build()) {
+                        Ok(task) => self.index = Some((params.clone(), task)),
+                        // Built on first use instead (view3d.rs scans meanwhile).
+                        Err(e) => log::warn!("could not start a picking index worker ({e})"),
+                    }
+                }
                 let old = self.three_d.replace((params, scene));
                 old.is_none_or(|(p, _)| p.view() != view)
             }
         };
         SceneUpdate::Installed { new_view }
+    }
+
+    /// Puts the 3D scene's picking index in place when its worker is done
+    /// (and the scene still has the geometry it was built for).
+    fn take_index(&mut self) {
+        let Some((params, task)) = &self.index else { return };
+        match task.poll() {
+            Poll::Pending => {}
+            Poll::Done(index) => {
+                if let Some((current, scene)) = self.three_d.as_mut()
+                    && current.same_geometry(params)
+                {
+                    scene.set_hit_index(index);
+                }
+                self.index = None;
+            }
+            Poll::Died => {
+                log::warn!("the picking index worker stopped; the index is built when first used");
+                self.index = None;
+            }
+        }
+    }
+
+    /// Whether a 3D scene's picking index is being built on a worker.
+    pub fn is_indexing(&self) -> bool {
+        self.index.is_some()
     }
 }

@@ -85,10 +85,13 @@ impl Scene3d {
             // draw order, so that the parts are ranges of them. (The
             // window's index is built beside the instances, in layout
             // order, and its restyles may move boxes between groups.)
-            Picking::OnDemand => {
+            Picking::OnDemand | Picking::Later => {
                 let (instances, regions) = (instances(), regions());
                 drop(boxes);
-                let (instances, regions) = in_draw_order(instances, regions);
+                let (instances, regions) = match picking {
+                    Picking::OnDemand => in_draw_order(instances, regions),
+                    _ => (instances, regions),
+                };
                 let parts = parts(&instances);
                 (OnceLock::new(), instances, parts, regions)
             }
@@ -109,6 +112,23 @@ impl Scene3d {
     /// The ray-picking index (built now if the scene was built without it).
     pub fn hit(&self) -> &Hit3dIndex {
         self.hit.get_or_init(|| Hit3dIndex::new(&self.boxes()))
+    }
+
+    /// The ray-picking index if it is built (not building it here).
+    pub fn hit_if_built(&self) -> Option<&Hit3dIndex> {
+        self.hit.get()
+    }
+
+    /// What the picking index is built from, shared (no copy), for a worker
+    /// to build it while the window shows this scene ([`Picking::Later`]).
+    pub fn index_source(&self) -> IndexSource {
+        IndexSource { instances: Arc::clone(&self.instances), regions: Arc::clone(&self.regions) }
+    }
+
+    /// Puts an [`IndexSource::build`] of this scene (or of one restyled
+    /// from it: restyles keep the boxes) in place, unless one is there.
+    pub fn set_hit_index(&mut self, index: Hit3dIndex) {
+        let _ = self.hit.set(index);
     }
 
     /// Indices into [`Scene3d::boxes`] of `region`'s boxes (see [`region_items`]).
@@ -185,6 +205,19 @@ impl StyleSource {
         let instances = box_instances(space, &boxes, filters, volume, selected);
         let parts = BoxParts::restyled(Some(&self.parts), Arc::clone(&instances), true, DEFAULT_MAX_BOXES);
         (instances, Arc::new(parts))
+    }
+}
+
+/// A scene's boxes as its picking index reads them ([`Scene3d::index_source`]).
+pub struct IndexSource {
+    instances: Arc<[BoxInstance]>,
+    regions: Arc<[u32]>,
+}
+
+impl IndexSource {
+    /// The scene's ray-picking index.
+    pub fn build(&self) -> Hit3dIndex {
+        Hit3dIndex::new(&SceneBoxes { instances: &self.instances, regions: &self.regions })
     }
 }
 

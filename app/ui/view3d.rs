@@ -8,6 +8,7 @@ use egui::{Pos2, Rect, Sense, Ui};
 
 use super::view2d::{ViewResponse, view_response};
 use crate::dump::{AddressSpace, RegionKind};
+use crate::layout::hit3d;
 use crate::layout::layout3d::{BoxList, HeightMetric};
 use crate::render::boxes_paint;
 use crate::render::camera3d::OrbitCamera;
@@ -123,7 +124,14 @@ pub fn view3d_ui(
             hidden || paint3d::sliced_away(plane, b)
         };
         let boxes = scene.boxes();
-        scene.hit().pick(&boxes, origin, dir, skip).and_then(|(i, _)| boxes.box_at(i)).map(|b| b.region)
+        let picked = match scene.hit_if_built() {
+            Some(index) => index.pick(&boxes, origin, dir, skip),
+            // A big scene is shown before a worker has built its index
+            // (Picking::Later): a scan of every box meanwhile, tens of
+            // milliseconds at a million, not the index's half second.
+            None => hit3d::pick_scan(&boxes, origin, dir, skip),
+        };
+        picked.and_then(|(i, _)| boxes.box_at(i)).map(|b| b.region)
     });
     let painter = ui.painter_at(view);
     let proj = Projection { cam, view, ppp };
