@@ -208,8 +208,8 @@ impl SceneCache {
                     let source = scene.index_source();
                     match Task::spawn("picking index", waker.clone(), move || source.build()) {
                         Ok(task) => self.index = Some((params.clone(), task)),
-                        // Built on first use instead (view3d.rs scans meanwhile).
-                        Err(e) => log::warn!("could not start a picking index worker ({e})"),
+                        // Picks then scan the boxes (view3d.rs), slower but right.
+                        Err(e) => log::warn!("could not start a picking index worker ({e}); picks scan the boxes"),
                     }
                 }
                 let old = self.three_d.replace((params, scene));
@@ -234,7 +234,7 @@ impl SceneCache {
                 self.index = None;
             }
             Poll::Died => {
-                log::warn!("the picking index worker stopped; the index is built when first used");
+                log::warn!("the picking index worker stopped; picks scan the boxes");
                 self.index = None;
             }
         }
