@@ -14,6 +14,12 @@ use memscape::task::{Poll, Task, Waker};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
 
+/// A City or Volume key with the default filters, heights and opacities.
+fn key_3d(view: View, selected: Option<usize>) -> SceneKey {
+    let (filters, metric, volume) = (Filters::default(), HeightMetric::Size, VolumeStyle::default());
+    SceneKey::ThreeD { view, filters, metric, volume, selected }
+}
+
 fn instances(built: &BuiltScene) -> Vec<u8> {
     match built {
         BuiltScene::Flat(s) => bytemuck::cast_slice(s.instances()).to_vec(),
@@ -80,13 +86,7 @@ fn translucent_boxes_are_premultiplied_so_free_space_adds_nothing() {
     // was not scaled by its alpha would glow (free space at opacity 0 showed
     // as white haze over the Volume view).
     let space = Arc::new(AddressSpace::open(DEMO).unwrap());
-    let key = SceneKey::ThreeD {
-        view: View::Volume,
-        filters: Filters::default(),
-        metric: HeightMetric::Size,
-        volume: VolumeStyle::default(),
-        selected: None,
-    };
+    let key = key_3d(View::Volume, None);
     let BuiltScene::ThreeD(data) = build(&space, &key, 1) else { panic!("not a 3D scene") };
     let mut faint = 0;
     for b in data.instances.iter() {
@@ -105,11 +105,7 @@ fn scenes_without_a_picking_index_find_the_same_tiles_and_boxes() {
     let space = Arc::new(AddressSpace::open(DEMO).unwrap());
     let mut keys: Vec<SceneKey> =
         ViewKind::ALL.into_iter().map(|kind| SceneKey::Flat { kind, filters: Filters::default() }).collect();
-    for view in [View::City, View::Volume] {
-        let volume = VolumeStyle::default();
-        let (filters, metric) = (Filters::default(), HeightMetric::Size);
-        keys.push(SceneKey::ThreeD { view, filters, metric, volume, selected: None });
-    }
+    keys.extend([View::City, View::Volume].map(|view| key_3d(view, None)));
     let regions = space.regions.len() as u32;
     for key in keys {
         let lazy = build_scene_timed(&space, &key, 1, Picking::OnDemand, &mut |_, _| {});
@@ -172,13 +168,7 @@ fn a_3d_scene_keeps_its_layouts_boxes_once_and_picks_as_the_layout_does() {
             View::City => city::layout_city(&input, HeightMetric::Size),
             _ => volume::layout_volume(&input),
         };
-        let key = SceneKey::ThreeD {
-            view,
-            filters: filters.clone(),
-            metric: HeightMetric::Size,
-            volume: VolumeStyle::default(),
-            selected: Some(2),
-        };
+        let key = key_3d(view, Some(2));
         let BuiltScene::ThreeD(scene) = build(&space, &key, 1) else { panic!("not a 3D scene") };
         assert!(scene.layout.boxes.is_empty(), "{view:?}: the layout's boxes were kept beside the instances");
         let boxes = scene.boxes();
@@ -256,13 +246,7 @@ fn a_3d_scene_brings_its_levels_of_detail_and_a_click_keeps_them() {
     // not by the renderer on the UI thread; a new selection restyles the
     // boxes and keeps them, a new colouring builds them again.
     let space = Arc::new(AddressSpace::open(DEMO).unwrap());
-    let key = SceneKey::ThreeD {
-        view: View::Volume,
-        filters: Filters::default(),
-        metric: HeightMetric::Size,
-        volume: VolumeStyle::default(),
-        selected: None,
-    };
+    let key = key_3d(View::Volume, None);
     let BuiltScene::ThreeD(mut scene) = build(&space, &key, 1) else { panic!("not a 3D scene") };
     let parts = Arc::clone(&scene.parts);
     assert!(Arc::ptr_eq(&parts.instances, &scene.instances), "the parts copied the instances");
@@ -354,13 +338,7 @@ fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     let path = std::env::temp_dir().join(format!("memscape-scene-index-{}.dmp", std::process::id()));
     write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
     let space = Arc::new(AddressSpace::open(&path).unwrap());
-    let key = SceneKey::ThreeD {
-        view: View::City,
-        filters: Filters::default(),
-        metric: HeightMetric::Size,
-        volume: VolumeStyle::default(),
-        selected: None,
-    };
+    let key = key_3d(View::City, None);
     let mut cache = SceneCache::default();
     let waker = Waker::none();
     let started = std::time::Instant::now();

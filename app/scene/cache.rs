@@ -205,8 +205,8 @@ impl SceneCache {
             BuiltScene::ThreeD(scene) => {
                 self.index = None;
                 if !scene.has_hit_index() {
-                    let source = scene.index_source();
-                    match Task::spawn("picking index", waker.clone(), move || source.build()) {
+                    let boxes = scene.shared_boxes();
+                    match Task::spawn("picking index", waker.clone(), move || boxes.hit_index()) {
                         Ok(task) => self.index = Some((params.clone(), task)),
                         // Picks then scan the boxes (view3d.rs), slower but right.
                         Err(e) => log::warn!("could not start a picking index worker ({e}); picks scan the boxes"),

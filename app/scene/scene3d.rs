@@ -119,13 +119,14 @@ impl Scene3d {
         self.hit.get()
     }
 
-    /// What the picking index is built from, shared (no copy), for a worker
-    /// to build it while the window shows this scene ([`Picking::Later`]).
-    pub fn index_source(&self) -> IndexSource {
-        IndexSource { instances: Arc::clone(&self.instances), regions: Arc::clone(&self.regions) }
+    /// The boxes, shared (no copy), for a worker to read while the window
+    /// shows this scene: to restyle them or build their picking index
+    /// ([`Picking::Later`]).
+    pub fn shared_boxes(&self) -> SharedBoxes {
+        SharedBoxes { instances: Arc::clone(&self.instances), regions: Arc::clone(&self.regions) }
     }
 
-    /// Puts an [`IndexSource::build`] of this scene (or of one restyled
+    /// Puts a [`SharedBoxes::hit_index`] of this scene (or of one restyled
     /// from it: restyles keep the boxes) in place, unless one is there.
     pub fn set_hit_index(&mut self, index: Hit3dIndex) {
         let _ = self.hit.set(index);
@@ -155,11 +156,7 @@ impl Scene3d {
     /// What a restyle reads, shared (no copy), for a worker to restyle
     /// from while the window keeps drawing this scene.
     pub fn style_source(&self) -> StyleSource {
-        StyleSource {
-            instances: Arc::clone(&self.instances),
-            regions: Arc::clone(&self.regions),
-            parts: Arc::clone(&self.parts),
-        }
+        StyleSource { boxes: self.shared_boxes(), parts: Arc::clone(&self.parts) }
     }
 
     /// Puts a [`StyleSource::restyle`] of this scene in place.
@@ -185,8 +182,7 @@ pub type Restyled = (Arc<[BoxInstance]>, Arc<BoxParts>);
 
 /// A scene's boxes and parts as a restyle reads them ([`Scene3d::style_source`]).
 pub struct StyleSource {
-    instances: Arc<[BoxInstance]>,
-    regions: Arc<[u32]>,
+    boxes: SharedBoxes,
     parts: Arc<BoxParts>,
 }
 
@@ -201,23 +197,27 @@ impl StyleSource {
         volume: Option<&VolumeStyle>,
         selected: Option<u32>,
     ) -> Restyled {
-        let boxes = SceneBoxes { instances: &self.instances, regions: &self.regions };
-        let instances = box_instances(space, &boxes, filters, volume, selected);
+        let instances = box_instances(space, &self.boxes.view(), filters, volume, selected);
         let parts = BoxParts::restyled(Some(&self.parts), Arc::clone(&instances), true, DEFAULT_MAX_BOXES);
         (instances, Arc::new(parts))
     }
 }
 
-/// A scene's boxes as its picking index reads them ([`Scene3d::index_source`]).
-pub struct IndexSource {
+/// A scene's boxes, shared ([`Scene3d::shared_boxes`]).
+pub struct SharedBoxes {
     instances: Arc<[BoxInstance]>,
     regions: Arc<[u32]>,
 }
 
-impl IndexSource {
+impl SharedBoxes {
+    /// The boxes, by index, as [`Scene3d::boxes`] gives them.
+    fn view(&self) -> SceneBoxes<'_> {
+        SceneBoxes { instances: &self.instances, regions: &self.regions }
+    }
+
     /// The scene's ray-picking index.
-    pub fn build(&self) -> Hit3dIndex {
-        Hit3dIndex::new(&SceneBoxes { instances: &self.instances, regions: &self.regions })
+    pub fn hit_index(&self) -> Hit3dIndex {
+        Hit3dIndex::new(&self.view())
     }
 }
 
