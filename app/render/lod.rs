@@ -193,6 +193,11 @@ impl<T: LodItem> Lod<T> {
         }
         let mut merge_units = extent * FINEST_MERGE;
         let mut below = 0;
+        // The least merge sizes at which any two neighbours of level `below`
+        // join, worked out once a size tried there merged nothing: at a
+        // million regions the finest sizes merge nothing, and each such try
+        // looked at every pair of neighbours.
+        let mut limits: Option<(usize, JoinLimits)> = None;
         while merge_units <= extent && self.levels[below].range.len() >= MIN_LEVEL_INSTANCES {
             let range = self.levels[below].range.clone();
             let most = (range.len() as f64 * MIN_SHRINK) as usize;
@@ -201,11 +206,18 @@ impl<T: LodItem> Lod<T> {
                     (0, Some(items)) => items,
                     _ => &self.instances[range.start as usize - offset..range.end as usize - offset],
                 };
-                // Most tries at the finest sizes merge nothing and are not
-                // kept: that is seen by looking at neighbours (in parallel),
-                // the rest counted before a merged copy is written.
-                let merges = (0..level.len().saturating_sub(1)).into_par_iter().any(|i| joins(level, i, merge_units));
-                Some(count_runs(level, merge_units, most)).filter(|&runs| merges && runs <= most)
+                let merges = match limits {
+                    Some((at, l)) if at == below => l.allow(merge_units),
+                    // Some pair that joins is found at once where one does.
+                    _ => {
+                        (0..level.len().saturating_sub(1)).into_par_iter().any(|i| joins(level, i, merge_units)) || {
+                            limits = Some((below, JoinLimits::of_neighbours(level)));
+                            false
+                        }
+                    }
+                };
+                // The rest is counted before a merged copy is written.
+                merges.then(|| count_runs(level, merge_units, most)).filter(|&runs| runs <= most)
             };
             if let Some(runs) = runs {
                 let before = self.instances.len();
@@ -472,6 +484,38 @@ fn joins<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> bool {
     }
 }
 
+/// When a run takes an item: unless the run with it would reach beyond
+/// `span` (its bounding box's largest side, over the merge axes) and
+/// `beyond` (how far past its heaviest member it would reach, at most,
+/// along one merge axis) both exceed the merge size, `beyond` against half
+/// of it (see [`merge_runs`]). Neither is NaN: a NaN side counts as none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct JoinLimits {
+    span: f32,
+    beyond: f32,
+}
+
+impl JoinLimits {
+    /// Whether the run takes the item at `merge_units`.
+    fn allow(&self, merge_units: f32) -> bool {
+        !(self.span > merge_units && self.beyond > merge_units * 0.5)
+    }
+
+    /// The least limits over every pair of neighbours of `items` (as if
+    /// each started a run): [`JoinLimits::allow`] on them says whether any
+    /// run of `items` merges at a size, the same answer as asking each pair
+    /// (a size allows a pair when it is at least its span or twice its
+    /// beyond, so some pair is allowed exactly when the size is at least
+    /// the least span or twice the least beyond).
+    fn of_neighbours<T: LodItem>(items: &[T]) -> JoinLimits {
+        let none = JoinLimits { span: f32::INFINITY, beyond: f32::INFINITY };
+        (0..items.len().saturating_sub(1))
+            .into_par_iter()
+            .map(|i| RunSoFar::new(&items[i], i).limits_with(&items[i + 1]))
+            .reduce(|| none, |a, b| JoinLimits { span: a.span.min(b.span), beyond: a.beyond.min(b.beyond) })
+    }
+}
+
 /// A run being grown: its bounds and its heaviest member.
 struct RunSoFar {
     min: [f32; 3],
@@ -509,6 +553,22 @@ impl RunSoFar {
         }
         true
     }
+
+    /// The limits at which the run takes `item`: [`RunSoFar::take`]'s two
+    /// tests as numbers (a test keeps the two in agreement).
+    fn limits_with<T: LodItem>(&self, item: &T) -> JoinLimits {
+        let (lo, hi) = item.corners();
+        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
+        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
+        let (h_lo, h_hi) = if item.weight() > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
+        // f32::max skips NaN: a NaN side exceeds no size, as `take`'s `>` says.
+        let (mut span, mut beyond) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+        for &a in T::MERGE_AXES {
+            span = span.max(nmax[a] - nmin[a]);
+            beyond = beyond.max((nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]));
+        }
+        JoinLimits { span, beyond }
+    }
 }
 
 #[cfg(test)]
@@ -544,8 +604,28 @@ mod tests {
             assert_eq!(count_runs(&quads, merge_units, usize::MAX), merged.len(), "at {merge_units}");
             let joins_any = (0..quads.len() - 1).any(|i| joins(&quads, i, merge_units));
             assert_eq!(joins_any, merged.len() < quads.len(), "at {merge_units}");
+            assert_eq!(JoinLimits::of_neighbours(&quads).allow(merge_units), joins_any, "at {merge_units}");
             let most = merged.len().saturating_sub(1);
             assert!(count_runs(&quads, merge_units, most) > most, "counting stops past the most");
+        }
+    }
+
+    #[test]
+    fn join_limits_say_what_taking_says_for_every_pair() {
+        // Odd boxes too: NaN, infinite and inverted corners, zero sizes.
+        let odd = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -3.0, 0.5, 7.25, 1e30];
+        let boxes: Vec<BoxInstance> = (0..odd.len().pow(3))
+            .map(|i| {
+                let c = |k: usize| odd[(i / odd.len().pow(k as u32)) % odd.len()];
+                BoxInstance::new([c(0), 0.0, c(1)], [c(2), 1.0, 2.0 + (i % 5) as f32], 0xffff_ffff, 0)
+            })
+            .collect();
+        for merge_units in [1e-6, 0.3, 1.0, 2.0, 9.0, 1e31, f32::INFINITY] {
+            for pair in boxes.windows(2) {
+                let run = RunSoFar::new(&pair[0], 0);
+                let took = RunSoFar::new(&pair[0], 0).take(&pair[1], 1, merge_units);
+                assert_eq!(run.limits_with(&pair[1]).allow(merge_units), took, "{pair:?} at {merge_units}");
+            }
         }
     }
 
