@@ -44,7 +44,7 @@ use std::collections::BTreeMap;
 use crate::dump::{Owner, Protection, Region, RegionKind, RegionState, Thread};
 
 use super::axis::{Axis, is_gap};
-use super::hilbert::{hilbert_order, layout_hilbert_source};
+use super::hilbert::{hilbert_order, layout_hilbert_on_axis};
 use super::label::{LabelKey, label_key, label_text};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, GroundTick, HeightMetric, Label3, Layout3d};
@@ -85,8 +85,9 @@ pub fn layout_city(input: &LayoutInput<'_>, metric: HeightMetric) -> Layout3d {
 /// [`layout_city`] from a [`LayoutSource`]; `threads` only matter for
 /// [`HeightMetric::CpuTime`] (an empty slice makes every region flat there).
 pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric) -> Layout3d {
-    let map = layout_hilbert_source(src);
-    let scale = height_scale(hilbert_order(Axis::new(src).total_units));
+    let axis = Axis::new(src);
+    let map = layout_hilbert_on_axis(src, &axis);
+    let scale = height_scale(hilbert_order(axis.total_units));
     let times = ThreadTimes::new(threads);
 
     let mut boxes = Vec::with_capacity(map.tiles.len());

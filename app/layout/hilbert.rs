@@ -44,7 +44,7 @@ pub fn hilbert_cell(order: u32, d: u64) -> (u32, u32) {
     let (mut x, mut y, mut state) = (0u32, 0u32, 0u8);
     let mut level = order.min(32);
     // The levels above the last multiple of four, one at a time.
-    while level % 4 != 0 {
+    while !level.is_multiple_of(4) {
         level -= 1;
         let (bx, by, next) = cell_step(state, ((d >> (2 * level)) & 3) as u8);
         (x, y, state) = (x | u32::from(bx) << level, y | u32::from(by) << level, next);
@@ -174,7 +174,12 @@ pub fn layout_hilbert(input: &LayoutInput<'_>) -> Layout2d {
 }
 
 pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
-    let axis = Axis::new(src);
+    layout_hilbert_on_axis(src, &Axis::new(src))
+}
+
+/// [`layout_hilbert_source`] on the axis of `src` already built (the City
+/// needs it too).
+pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     let order = hilbert_order(axis.total_units);
     let mut tiles = Vec::with_capacity(axis.spans.len() * 4);
     let mut labels = Vec::new();
@@ -207,7 +212,7 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
     run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);
 
     let bounds = tiles_extent(&tiles);
-    Layout2d { ticks: ticks(src, &axis, order), tiles, labels, bounds }
+    Layout2d { ticks: ticks(src, axis, order), tiles, labels, bounds }
 }
 
 /// A tick at the entry corner of every aligned block of `4^(order - 3)`
