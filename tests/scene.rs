@@ -382,3 +382,57 @@ fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     assert_eq!(got, want);
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_big_flat_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
+    // As a big 3D scene (above): the window's big flat scenes are put in
+    // place without their picking index, which a worker adds; meanwhile
+    // the window picks by a scan of the tiles. A flat scene's index does
+    // not take the place of the 3D scene's (each view keeps its own).
+    use memscape::layout::TileList;
+    use memscape::scene::{SceneCache, SceneUpdate};
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = std::env::temp_dir().join(format!("memscape-scene-flat-index-{}.dmp", std::process::id()));
+    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
+    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let (mut cache, waker) = (SceneCache::default(), Waker::none());
+    let started = std::time::Instant::now();
+    let installed = |cache: &mut SceneCache, key: &SceneKey| {
+        let mut update = cache.update(&space, key, &waker);
+        while update == SceneUpdate::Building {
+            assert!(started.elapsed().as_secs() < 120, "the worker never finished");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            update = cache.update(&space, key, &waker);
+        }
+        assert_eq!(update, SceneUpdate::Installed { new_view: true });
+    };
+    installed(&mut cache, &key_3d(View::City, None));
+    let key = SceneKey::Flat { kind: ViewKind::Hilbert, filters: Filters::default() };
+    installed(&mut cache, &key);
+    assert!(!cache.flat().unwrap().has_hit_index(), "the scene waited for its index");
+    assert!(cache.is_indexing(), "no worker builds the index");
+
+    let BuiltScene::Flat(eager) = build(&space, &key, 1) else { panic!("not a flat scene") };
+    assert!(eager.has_hit_index());
+    let points: Vec<[f32; 2]> = {
+        let tiles = eager.tiles();
+        let step = (tiles.tile_count() / 300).max(1);
+        (0..tiles.tile_count()).step_by(step).filter_map(|i| tiles.tile_at(i)).map(|t| t.rect.center()).collect()
+    };
+    let want: Vec<Option<u32>> = points.iter().map(|&p| eager.hit().hit(&eager.tiles(), p)).collect();
+    assert!(want.iter().all(Option::is_some), "a tile's centre picks nothing");
+    let scanned: Vec<_> = points.iter().map(|&p| cache.flat().unwrap().pick(p)).collect();
+    assert_eq!(scanned, want, "a scan picks otherwise than the index");
+
+    while cache.is_indexing() {
+        assert!(started.elapsed().as_secs() < 120, "the index workers never finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(cache.update(&space, &key, &waker), SceneUpdate::Current);
+    }
+    let scene = cache.flat().unwrap();
+    assert!(scene.has_hit_index(), "the worker's index was not put in place");
+    let got: Vec<_> = points.iter().map(|&p| scene.pick(p)).collect();
+    assert_eq!(got, want);
+    assert!(cache.three_d().unwrap().has_hit_index(), "the 3D scene's index was dropped");
+    let _ = std::fs::remove_file(&path);
+}

@@ -12,7 +12,7 @@
 //! outline, and the whole index stays O(tiles).
 
 use super::buckets::{group, group_by};
-use super::layout2d::{Layout2d, Rect, TileList};
+use super::layout2d::{Rect, TileList};
 
 /// Cells per tile, roughly (more cells: fewer tiles to test per query).
 const CELLS_PER_TILE: f64 = 1.0;
@@ -131,15 +131,16 @@ fn grid_count(x: f64) -> usize {
 }
 
 /// The region at `p` by scanning every tile, last drawn first: what
-/// [`HitIndex::hit`] must agree with (for tests and tiny layouts).
-pub fn hit_scan(layout: &Layout2d, p: [f32; 2]) -> Option<u32> {
-    layout.tiles.iter().rev().find(|t| t.rect.contains(p)).map(|t| t.region)
+/// [`HitIndex::hit`] must agree with (for tests, and for a scene shown
+/// before its index is built).
+pub fn hit_scan(layout: &(impl TileList + ?Sized), p: [f32; 2]) -> Option<u32> {
+    (0..layout.tile_count()).rev().filter_map(|i| layout.tile_at(i)).find(|t| t.rect.contains(p)).map(|t| t.region)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Tile;
+    use crate::layout::{Layout2d, Tile};
 
     fn tile(x0: f32, y0: f32, x1: f32, y1: f32, region: u32) -> Tile {
         Tile { rect: Rect::new(x0, y0, x1, y1), region, compressed: false }

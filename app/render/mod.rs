@@ -60,6 +60,7 @@ pub mod error;
 pub mod frame_bench;
 pub mod gpu;
 pub mod lod;
+mod lod_merge;
 pub mod offscreen;
 mod offscreen_egui;
 mod offscreen_target;

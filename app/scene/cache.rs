@@ -6,9 +6,9 @@
 //! of the view, or a note, so a million-region dump never freezes it. A
 //! big 3D scene's new colouring or opacities (not a click, which keeps the
 //! levels of detail and takes milliseconds) are worked out on a worker too,
-//! one at a time: changes made meanwhile follow when it is done. A big 3D
-//! scene is shown before its picking index is built: a worker builds it
-//! next (clicks scan the boxes meanwhile).
+//! one at a time: changes made meanwhile follow when it is done. A big
+//! scene, flat or 3D, is shown before its picking index is built: a worker
+//! builds it next (picks scan the tiles or boxes meanwhile).
 
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use super::scene2d::Scene2d;
 use super::scene3d::{Restyled, Scene3d};
 use crate::dump::AddressSpace;
 use crate::layout::View;
+use crate::layout::hit::HitIndex;
 use crate::layout::hit3d::Hit3dIndex;
 use crate::task::{Poll, Task, Waker};
 
@@ -48,9 +49,10 @@ pub struct SceneCache {
     flat: Option<(ViewParams, Scene2d)>,
     three_d: Option<(ViewParams, Scene3d)>,
     job: Option<(ViewParams, Job)>,
-    /// The picking index of a big 3D scene shown without it
-    /// ([`Picking::Later`]), being built on a worker for these parameters.
-    index: Option<(ViewParams, Task<Hit3dIndex>)>,
+    /// The picking indexes of big scenes shown without them
+    /// ([`Picking::Later`]), each built on a worker for these parameters.
+    flat_index: Option<(ViewParams, Task<HitIndex>)>,
+    three_d_index: Option<(ViewParams, Task<Hit3dIndex>)>,
     /// Set when a worker died: scenes are then built on the caller's thread
     /// rather than failing again and again.
     worker_died: bool,
@@ -85,7 +87,8 @@ impl SceneCache {
         self.flat = None;
         self.three_d = None;
         self.job = None;
-        self.index = None;
+        self.flat_index = None;
+        self.three_d_index = None;
     }
 
     /// Whether a scene is being built on a worker.
@@ -177,12 +180,9 @@ impl SceneCache {
         // A job for another geometry is replaced (its result is dropped).
         if space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died {
             let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
-            // A 3D scene is shown before its picking index is built.
-            let picking = match params {
-                ViewParams::Flat { .. } => Picking::Now,
-                ViewParams::ThreeD { .. } => Picking::Later,
-            };
-            let work = move || build_scene_timed(&worker_space, &worker_params, generation, picking, &mut |_, _| {});
+            // The scene is shown before its picking index is built.
+            let work =
+                move || build_scene_timed(&worker_space, &worker_params, generation, Picking::Later, &mut |_, _| {});
             match Task::spawn("layout", waker.clone(), work) {
                 Ok(task) => {
                     self.job = Some((params.clone(), Job::Build(task)));
@@ -199,18 +199,19 @@ impl SceneCache {
         let view = params.view();
         let new_view = match built {
             BuiltScene::Flat(scene) => {
+                self.flat_index = None;
+                if !scene.has_hit_index() {
+                    let tiles = scene.shared_tiles();
+                    self.flat_index = index_task(&params, waker, move || tiles.hit_index());
+                }
                 let old = self.flat.replace((params, scene));
                 old.is_none_or(|(p, _)| p.view() != view)
             }
             BuiltScene::ThreeD(scene) => {
-                self.index = None;
+                self.three_d_index = None;
                 if !scene.has_hit_index() {
                     let boxes = scene.shared_boxes();
-                    match Task::spawn("picking index", waker.clone(), move || boxes.hit_index()) {
-                        Ok(task) => self.index = Some((params.clone(), task)),
-                        // Picks then scan the boxes (view3d.rs), slower but right.
-                        Err(e) => log::warn!("could not start a picking index worker ({e}); picks scan the boxes"),
-                    }
+                    self.three_d_index = index_task(&params, waker, move || boxes.hit_index());
                 }
                 let old = self.three_d.replace((params, scene));
                 old.is_none_or(|(p, _)| p.view() != view)
@@ -219,29 +220,106 @@ impl SceneCache {
         SceneUpdate::Installed { new_view }
     }
 
-    /// Puts the 3D scene's picking index in place when its worker is done
-    /// (and the scene still has the geometry it was built for).
+    /// Puts a scene's picking index in place when its worker is done (and
+    /// the scene still has the geometry it was built for).
     fn take_index(&mut self) {
-        let Some((params, task)) = &self.index else { return };
-        match task.poll() {
-            Poll::Pending => {}
-            Poll::Done(index) => {
-                if let Some((current, scene)) = self.three_d.as_mut()
-                    && current.same_geometry(params)
-                {
-                    scene.set_hit_index(index);
-                }
-                self.index = None;
-            }
-            Poll::Died => {
-                log::warn!("the picking index worker stopped; picks scan the boxes");
-                self.index = None;
-            }
+        if let (Some((params, index)), Some((current, scene))) = (taken(&mut self.flat_index), self.flat.as_mut())
+            && *current == params
+        {
+            scene.set_hit_index(index);
+        }
+        if let (Some((params, index)), Some((current, scene))) = (taken(&mut self.three_d_index), self.three_d.as_mut())
+            && current.same_geometry(&params)
+        {
+            scene.set_hit_index(index);
         }
     }
 
-    /// Whether a 3D scene's picking index is being built on a worker.
+    /// Whether a scene's picking index is being built on a worker.
     pub fn is_indexing(&self) -> bool {
-        self.index.is_some()
+        self.flat_index.is_some() || self.three_d_index.is_some()
+    }
+}
+
+/// A picking index task for the scene of `params` (`None`, logged, when no
+/// worker starts: picks then scan the map, view2d.rs and view3d.rs, slower
+/// but right).
+fn index_task<I: Send + 'static>(
+    params: &ViewParams,
+    waker: &Waker,
+    work: impl FnOnce() -> I + Send + 'static,
+) -> Option<(ViewParams, Task<I>)> {
+    match Task::spawn("picking index", waker.clone(), work) {
+        Ok(task) => Some((params.clone(), task)),
+        Err(e) => {
+            log::warn!("could not start a picking index worker ({e}); picks scan the map");
+            None
+        }
+    }
+}
+
+/// The index and the parameters it was built for once its task is done
+/// (the slot is then emptied, as it is when the worker died, logged).
+fn taken<I>(slot: &mut Option<(ViewParams, Task<I>)>) -> Option<(ViewParams, I)> {
+    let (_, task) = slot.as_ref()?;
+    match task.poll() {
+        Poll::Pending => None,
+        Poll::Done(index) => slot.take().map(|(params, _)| (params, index)),
+        Poll::Died => {
+            log::warn!("the picking index worker stopped; picks scan the map");
+            *slot = None;
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::ViewKind;
+    use crate::layout::layout3d::HeightMetric;
+    use crate::scene::params::{Filters, VolumeStyle};
+
+    /// An index task that ends only when told to.
+    fn held<I: Send + 'static>(index: I) -> (std::sync::mpsc::Sender<()>, Task<I>) {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let task = Task::spawn("test index", Waker::none(), move || {
+            let _ = rx.recv();
+            index
+        });
+        (tx, task.expect("a test worker"))
+    }
+
+    #[test]
+    fn a_new_scene_of_one_kind_keeps_the_index_task_of_the_other() {
+        // Each of the window's two scenes gets its own picking index: a new
+        // flat scene must not drop the 3D scene's index under way (the 3D
+        // scene would then be scanned on every hovered frame), nor a new 3D
+        // scene the flat one's.
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+        let space = AddressSpace::open(demo).expect("the demo dump");
+        let flat = ViewParams::Flat { kind: ViewKind::Hilbert, filters: Filters::default() };
+        let three_d = ViewParams::ThreeD {
+            view: View::City,
+            filters: Filters::default(),
+            metric: HeightMetric::Size,
+            volume: VolumeStyle::default(),
+            selected: None,
+        };
+        let built = |p: &ViewParams| build_scene_timed(&space, p, 1, Picking::Later, &mut |_, _| {});
+        let mut cache = SceneCache::default();
+        let waker = Waker::none();
+
+        let (release_3d, task) = held(Hit3dIndex::default());
+        cache.three_d_index = Some((three_d.clone(), task));
+        cache.install(flat.clone(), built(&flat), &waker);
+        assert!(cache.three_d_index.is_some(), "a flat scene dropped the 3D scene's index task");
+        assert!(cache.flat_index.is_some(), "the flat scene's index is not being built");
+
+        let (release_flat, task) = held(HitIndex::default());
+        cache.flat_index = Some((flat.clone(), task));
+        cache.install(three_d.clone(), built(&three_d), &waker);
+        assert!(cache.flat_index.is_some(), "a 3D scene dropped the flat scene's index task");
+        let _ = (release_3d.send(()), release_flat.send(()));
     }
 }

@@ -17,7 +17,7 @@ use super::params::{Filters, Picking, region_items};
 use super::theme;
 use crate::dump::AddressSpace;
 use crate::layout::TileList;
-use crate::layout::hit::HitIndex;
+use crate::layout::hit::{self, HitIndex};
 use crate::layout::{self, Layout2d, Tile};
 use crate::render::lod::QuadLod;
 use crate::render::quad_instance::QuadInstance;
@@ -28,13 +28,14 @@ pub struct Scene2d {
     /// The layout's labels, ticks and bounds. Its `tiles` are empty: they
     /// are [`Scene2d::tiles`].
     pub layout: Layout2d,
-    /// The picking index ([`Scene2d::hit`]), built with the scene or on first use.
+    /// The picking index ([`Scene2d::hit`]), built with the scene, on first
+    /// use, or by a worker after the scene is shown ([`Picking::Later`]).
     hit: OnceLock<HitIndex>,
     /// One quad per tile (level 0, [`Scene2d::instances`]) and their coarser
     /// levels, as the GPU draws them.
     pub lod: Arc<QuadLod>,
     /// Each tile's region, beside the level-0 quads.
-    regions: Vec<u32>,
+    regions: Arc<[u32]>,
     /// Changes whenever `instances` change, so the GPU copy is refreshed.
     pub generation: u64,
 }
@@ -45,7 +46,8 @@ impl Scene2d {
         Scene2d::with_picking(space, layout, filters, generation, Picking::Now)
     }
 
-    /// The scene of `layout`, its picking index built now or on first use.
+    /// The scene of `layout`, its picking index built now, on first use,
+    /// or later by a worker (see [`Picking`]).
     pub fn with_picking(
         space: &AddressSpace,
         layout: Layout2d,
@@ -76,6 +78,27 @@ impl Scene2d {
         self.hit.get_or_init(|| HitIndex::new(&self.tiles()))
     }
 
+    /// The region drawn at world point `p`: through the picking index when
+    /// it is built, else by a scan of the tiles (a few milliseconds at a
+    /// million; never building the index on the caller's thread).
+    pub fn pick(&self, p: [f32; 2]) -> Option<u32> {
+        match self.hit.get() {
+            Some(hit) => hit.hit(&self.tiles(), p),
+            None => hit::hit_scan(&self.tiles(), p),
+        }
+    }
+
+    /// The tiles, shared (no copy), for a worker to build their picking
+    /// index from while the window shows this scene ([`Picking::Later`]).
+    pub fn shared_tiles(&self) -> SharedTiles {
+        SharedTiles { lod: Arc::clone(&self.lod), regions: Arc::clone(&self.regions), bounds: self.layout.bounds }
+    }
+
+    /// Puts a [`SharedTiles::hit_index`] of this scene in place, unless one is there.
+    pub fn set_hit_index(&mut self, index: HitIndex) {
+        let _ = self.hit.set(index);
+    }
+
     /// Indices into [`Scene2d::tiles`] of the tiles that draw `region`, in
     /// drawing order (see [`region_items`]).
     fn tile_indices(&self, region: u32) -> Cow<'_, [u32]> {
@@ -86,8 +109,7 @@ impl Scene2d {
     /// One quad per tile, in tile order (level 0 of the levels of detail,
     /// kept once).
     pub fn instances(&self) -> &[QuadInstance] {
-        let level0 = self.lod.levels.first().map_or(0..0, |l| l.range.clone());
-        &self.lod.instances[level0.start as usize..level0.end as usize]
+        level0(&self.lod)
     }
 
     /// A region's largest tile (world units), if it has one.
@@ -105,6 +127,27 @@ impl Scene2d {
         let tiles = self.tiles();
         self.tile_indices(region).iter().take(max).filter_map(|&t| tiles.tile_at(t as usize)).map(|t| t.rect).collect()
     }
+}
+
+/// A scene's tiles, shared ([`Scene2d::shared_tiles`]).
+pub struct SharedTiles {
+    lod: Arc<QuadLod>,
+    regions: Arc<[u32]>,
+    bounds: layout::Rect,
+}
+
+impl SharedTiles {
+    /// The scene's picking index.
+    pub fn hit_index(&self) -> HitIndex {
+        let quads = level0(&self.lod);
+        HitIndex::new(&SceneTiles { quads, regions: &self.regions, bounds: self.bounds })
+    }
+}
+
+/// The level-0 quads of `lod`: one per tile.
+fn level0(lod: &QuadLod) -> &[QuadInstance] {
+    let level0 = lod.levels.first().map_or(0..0, |l| l.range.clone());
+    &lod.instances[level0.start as usize..level0.end as usize]
 }
 
 /// A scene's tiles: rectangles and the compressed flag from the level-0

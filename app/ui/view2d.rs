@@ -9,7 +9,6 @@ use egui::{Rect, Sense, Ui};
 
 use crate::dump::{AddressSpace, RegionKind};
 use crate::format::{hex, human_size};
-use crate::layout::TileList;
 use crate::render::camera2d::Camera2d;
 use crate::render::quads_paint;
 use crate::scene::paint2d::{self, Highlights, QuadsOn, Screen};
@@ -45,8 +44,7 @@ impl View2dState {
 
     /// Centre the camera on a region's first tile, keeping the zoom.
     pub fn focus(&mut self, scene: &Scene2d, region: u32) {
-        let first =
-            scene.hit().tiles_of(region).first().and_then(|&t| scene.tiles().tile_at(t as usize)).map(|t| t.rect);
+        let first = scene.tiles_of(region, 1).first().copied();
         if let (Some(cam), Some(tile)) = (self.camera.as_mut(), first) {
             cam.center = tile.center();
         }
@@ -116,7 +114,8 @@ pub fn view2d_ui(
         Gpu2d::Cpu => QuadsOn::Cpu,
     };
     // What is under the cursor: the same geometry that is drawn.
-    let hovered = response.hover_pos().and_then(|p| scene.hit().hit(&scene.tiles(), screen.to_world(p)));
+    // (A big map is shown before its picking index: scanned meanwhile.)
+    let hovered = response.hover_pos().and_then(|p| scene.pick(screen.to_world(p)));
     let painter = ui.painter_at(view);
     paint2d::paint_scene2d(&painter, &screen, scene, marks, hovered, quads, &Palette::WINDOW);
 

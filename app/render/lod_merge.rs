@@ -1,0 +1,274 @@
+//! Merging for the levels of detail ([`super::lod`]): what can be merged
+//! (a 2D quad or a 3D box, [`LodItem`]), and how runs of neighbouring items
+//! become one item each ([`merge_runs`]), counted ([`count_runs`]) or
+//! ruled out ([`JoinLimits`]) before a level is written.
+
+use rayon::prelude::*;
+
+use super::box_instance::BoxInstance;
+use super::quad_instance::QuadInstance;
+
+/// What can be merged into levels of detail: a 2D quad or a 3D box.
+pub trait LodItem: Copy + Sync {
+    /// The smallest and largest corner (x, y, z; z is 0 for quads).
+    fn corners(&self) -> ([f32; 3], [f32; 3]);
+    /// The axes whose gaps merging may fill (the map plane; a box's
+    /// ground, x and z, as heights only ever grow to a neighbour's).
+    const MERGE_AXES: &'static [usize];
+    /// How much of the picture the item is (area or volume), to pick the
+    /// colour of a merged run.
+    fn weight(&self) -> f32;
+    /// One item covering `min`..`max`, looking like `like`.
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self;
+}
+
+impl LodItem for QuadInstance {
+    fn corners(&self) -> ([f32; 3], [f32; 3]) {
+        let (a, b) = (self.min, self.max);
+        ([a[0].min(b[0]), a[1].min(b[1]), 0.0], [a[0].max(b[0]), a[1].max(b[1]), 0.0])
+    }
+    const MERGE_AXES: &'static [usize] = &[0, 1];
+    fn weight(&self) -> f32 {
+        ((self.max[0] - self.min[0]) * (self.max[1] - self.min[1])).abs()
+    }
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self {
+        // One quad stands for many: a hover or selection outline on it would
+        // mark its neighbours (the window outlines those with shapes).
+        let flags = like.flags & !(QuadInstance::SELECTED | QuadInstance::HOVERED);
+        QuadInstance::new([min[0], min[1]], [max[0], max[1]], like.color, flags)
+    }
+}
+
+impl LodItem for BoxInstance {
+    fn corners(&self) -> ([f32; 3], [f32; 3]) {
+        let (a, b) = (self.min, self.max);
+        (std::array::from_fn(|i| a[i].min(b[i])), std::array::from_fn(|i| a[i].max(b[i])))
+    }
+    const MERGE_AXES: &'static [usize] = &[0, 2];
+    fn weight(&self) -> f32 {
+        (0..3).map(|i| (self.max[i] - self.min[i]).abs()).product()
+    }
+    fn merged(min: [f32; 3], max: [f32; 3], like: &Self) -> Self {
+        let flags = like.flags & !(BoxInstance::SELECTED | BoxInstance::HOVERED);
+        BoxInstance::new(min, max, like.color, flags)
+    }
+}
+
+/// Runs of consecutive items that merging changes by at most `merge_units`:
+/// either the run's bounding box is at most that big along every merge
+/// axis, or it reaches at most half that beyond its heaviest member (whose
+/// look the merged item takes). Levels merge the level below with twice
+/// its merge size, so the halves add up to at most `merge_units` against
+/// the items themselves: the error is a band at most that wide around a
+/// level-0 item. Each run becomes one item, appended to `out`; returns the
+/// index of each run's first item, or `None` (and `out` as it was) once
+/// there are more than `most` runs (a level of more is not kept).
+///
+/// Measured from the heaviest member rather than from nothing so that long
+/// thin items (the strip's full-height slices, a City street of tall
+/// towers) merge along their row: their bounding box is wide in the other
+/// axis from the start, which a plain size limit would never allow.
+pub(super) fn merge_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize, out: &mut Vec<T>) -> Option<Vec<u32>> {
+    let before = out.len();
+    // Reserved whole (a level has at most `most` runs, and at most one per
+    // item), not grown by doubling; the pages past the runs are never touched.
+    let mut starts = Vec::with_capacity(most.min(items.len()));
+    let mut i = 0;
+    while i < items.len() {
+        if starts.len() == most {
+            out.truncate(before);
+            return None;
+        }
+        let run = run_from(items, i, merge_units);
+        // Even a run of one is remade: coarser levels never carry selection
+        // or hover flags, so a click needs no new levels.
+        out.push(T::merged(run.min, run.max, &items[run.heaviest]));
+        starts.push(i as u32);
+        i = run.end;
+    }
+    Some(starts)
+}
+
+/// How many runs [`merge_runs`] makes of `items`, counting no further than
+/// `most + 1` (a level of more is not kept).
+pub(super) fn count_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize) -> usize {
+    let (mut i, mut runs) = (0, 0);
+    while i < items.len() && runs <= most {
+        i = run_from(items, i, merge_units).end;
+        runs += 1;
+    }
+    runs
+}
+
+/// One run of [`merge_runs`]: its end (exclusive), heaviest member and bounds.
+struct Run {
+    end: usize,
+    heaviest: usize,
+    min: [f32; 3],
+    max: [f32; 3],
+}
+
+/// The run of [`merge_runs`] that starts at `i` (`i < items.len()`).
+fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> Run {
+    let mut run = RunSoFar::new(&items[i], i);
+    let mut j = i + 1;
+    while j < items.len() && run.take(&items[j], j, merge_units) {
+        j += 1;
+    }
+    Run { end: j, heaviest: run.heaviest, min: run.min, max: run.max }
+}
+
+/// Whether the run starting at item `i` takes item `i + 1` too: some run
+/// merges at `merge_units` exactly when this holds for some `i`.
+pub(super) fn joins<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> bool {
+    match (items.get(i), items.get(i + 1)) {
+        (Some(a), Some(b)) => RunSoFar::new(a, i).take(b, i + 1, merge_units),
+        _ => false,
+    }
+}
+
+/// When a run takes an item: unless the run with it would reach beyond
+/// `span` (its bounding box's largest side, over the merge axes) and
+/// `beyond` (how far past its heaviest member it would reach, at most,
+/// along one merge axis) both exceed the merge size, `beyond` against half
+/// of it (see [`merge_runs`]). Neither is NaN: a NaN side counts as none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct JoinLimits {
+    span: f32,
+    beyond: f32,
+}
+
+impl JoinLimits {
+    /// Whether the run takes the item at `merge_units`.
+    pub(super) fn allow(&self, merge_units: f32) -> bool {
+        !(self.span > merge_units && self.beyond > merge_units * 0.5)
+    }
+
+    /// The least limits over every pair of neighbours of `items` (as if
+    /// each started a run): [`JoinLimits::allow`] on them says whether any
+    /// run of `items` merges at a size, the same answer as asking each pair
+    /// (a size allows a pair when it is at least its span or twice its
+    /// beyond, so some pair is allowed exactly when the size is at least
+    /// the least span or twice the least beyond).
+    pub(super) fn of_neighbours<T: LodItem>(items: &[T]) -> JoinLimits {
+        let none = JoinLimits { span: f32::INFINITY, beyond: f32::INFINITY };
+        (0..items.len().saturating_sub(1))
+            .into_par_iter()
+            .map(|i| RunSoFar::new(&items[i], i).limits_with(&items[i + 1]))
+            .reduce(|| none, |a, b| JoinLimits { span: a.span.min(b.span), beyond: a.beyond.min(b.beyond) })
+    }
+}
+
+/// A run being grown: its bounds and its heaviest member.
+struct RunSoFar {
+    min: [f32; 3],
+    max: [f32; 3],
+    heaviest: usize,
+    weight: f32,
+    heavy_min: [f32; 3],
+    heavy_max: [f32; 3],
+}
+
+impl RunSoFar {
+    fn new<T: LodItem>(first: &T, i: usize) -> RunSoFar {
+        let (min, max) = first.corners();
+        RunSoFar { min, max, heaviest: i, weight: first.weight(), heavy_min: min, heavy_max: max }
+    }
+
+    /// Takes item `j` into the run unless the run would then be both
+    /// bigger than `merge_units` and more than half of it beyond its
+    /// heaviest member (see [`merge_runs`]); says whether it did.
+    fn take<T: LodItem>(&mut self, item: &T, j: usize, merge_units: f32) -> bool {
+        let growth = merge_units * 0.5;
+        let (lo, hi) = item.corners();
+        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
+        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
+        let w = item.weight();
+        let (h_lo, h_hi) = if w > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
+        let too_big = T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units);
+        let too_far = T::MERGE_AXES.iter().any(|&a| (nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]) > growth);
+        if too_big && too_far {
+            return false;
+        }
+        (self.min, self.max) = (nmin, nmax);
+        if w > self.weight {
+            (self.heaviest, self.weight, self.heavy_min, self.heavy_max) = (j, w, lo, hi);
+        }
+        true
+    }
+
+    /// The limits at which the run takes `item`: [`RunSoFar::take`]'s two
+    /// tests as numbers (a test keeps the two in agreement).
+    fn limits_with<T: LodItem>(&self, item: &T) -> JoinLimits {
+        let (lo, hi) = item.corners();
+        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
+        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
+        let (h_lo, h_hi) = if item.weight() > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
+        // f32::max skips NaN: a NaN side exceeds no size, as `take`'s `>` says.
+        let (mut span, mut beyond) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+        for &a in T::MERGE_AXES {
+            span = span.max(nmax[a] - nmin[a]);
+            beyond = beyond.max((nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]));
+        }
+        JoinLimits { span, beyond }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A row of `n` unit quads along x, alternating two colours, then one big quad.
+    pub(crate) fn row(n: usize) -> Vec<QuadInstance> {
+        let mut v: Vec<QuadInstance> = (0..n)
+            .map(|i| {
+                let x = i as f32;
+                QuadInstance::new([x, 0.0], [x + 1.0, 1.0], if i % 2 == 0 { 1 } else { 2 }, 0)
+            })
+            .collect();
+        v.push(QuadInstance::new([0.0, 10.0], [n as f32, 10.0 + n as f32 / 4.0], 3, 0));
+        v
+    }
+
+    #[test]
+    fn counting_and_looking_at_neighbours_agree_with_merging() {
+        // The shortcuts a level is tried with (no neighbours join: nothing
+        // merges; too many runs: not kept) must say what merging says.
+        let mut quads = row(3000);
+        // Uneven sizes and gaps, so some sizes merge some runs.
+        for (i, q) in quads.iter_mut().enumerate() {
+            let w = 0.2 + (i * 7919 % 13) as f32 * 0.3;
+            q.max[0] = q.min[0] * 1.5 + w;
+            q.min[0] *= 1.5;
+        }
+        for merge_units in [0.05, 0.3, 1.0, 2.0, 4.5, 16.0, 300.0] {
+            let mut merged = Vec::new();
+            merge_runs(&quads, merge_units, usize::MAX, &mut merged);
+            assert_eq!(count_runs(&quads, merge_units, usize::MAX), merged.len(), "at {merge_units}");
+            let joins_any = (0..quads.len() - 1).any(|i| joins(&quads, i, merge_units));
+            assert_eq!(joins_any, merged.len() < quads.len(), "at {merge_units}");
+            assert_eq!(JoinLimits::of_neighbours(&quads).allow(merge_units), joins_any, "at {merge_units}");
+            let most = merged.len().saturating_sub(1);
+            assert!(count_runs(&quads, merge_units, most) > most, "counting stops past the most");
+        }
+    }
+
+    #[test]
+    fn join_limits_say_what_taking_says_for_every_pair() {
+        // Odd boxes too: NaN, infinite and inverted corners, zero sizes.
+        let odd = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -3.0, 0.5, 7.25, 1e30];
+        let boxes: Vec<BoxInstance> = (0..odd.len().pow(3))
+            .map(|i| {
+                let c = |k: usize| odd[(i / odd.len().pow(k as u32)) % odd.len()];
+                BoxInstance::new([c(0), 0.0, c(1)], [c(2), 1.0, 2.0 + (i % 5) as f32], 0xffff_ffff, 0)
+            })
+            .collect();
+        for merge_units in [1e-6, 0.3, 1.0, 2.0, 9.0, 1e31, f32::INFINITY] {
+            for pair in boxes.windows(2) {
+                let run = RunSoFar::new(&pair[0], 0);
+                let took = RunSoFar::new(&pair[0], 0).take(&pair[1], 1, merge_units);
+                assert_eq!(run.limits_with(&pair[1]).allow(merge_units), took, "{pair:?} at {merge_units}");
+            }
+        }
+    }
+}
