@@ -41,6 +41,8 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::dump::{Owner, Protection, Region, RegionKind, RegionState, Thread};
 
 use super::axis::{Axis, is_gap};
@@ -90,32 +92,32 @@ pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: He
     let scale = height_scale(hilbert_order(axis.total_units));
     let times = ThreadTimes::new(threads);
 
-    let mut boxes = Vec::with_capacity(map.tiles.len());
-    let mut landmarks = Landmarks::default();
-    // Tiles come region by region: compute each region's height once.
-    let mut current: Option<(u32, bool, f32)> = None;
-    for tile in &map.tiles {
-        let Some(r) = src.regions.get(tile.region as usize) else { continue };
-        let h = match current {
-            Some((region, compressed, h)) if region == tile.region && compressed == tile.compressed => h,
-            _ => {
-                let h = scale * region_height(metric, r, tile.compressed, &times);
-                current = Some((tile.region, tile.compressed, h));
-                h
+    // Each tile raised on every core (the regions' heights are worked out
+    // per tile: a few logarithms), then the landmarks found in order.
+    let boxes: Vec<Box3> = map
+        .tiles
+        .par_iter()
+        .map(|tile| {
+            let h = match src.regions.get(tile.region as usize) {
+                Some(r) => scale * region_height(metric, r, tile.compressed, &times),
+                None => 0.0,
+            };
+            let rect = tile.rect;
+            let inset = tile_inset(rect.width().min(rect.height()));
+            Box3 {
+                min: [rect.min[0] + inset, 0.0, rect.min[1] + inset],
+                max: [rect.max[0] - inset, h, rect.max[1] - inset],
+                region: tile.region,
+                compressed: tile.compressed,
             }
-        };
-        let rect = tile.rect;
-        let side = rect.width().min(rect.height());
-        let inset = tile_inset(side);
-        let b = Box3 {
-            min: [rect.min[0] + inset, 0.0, rect.min[1] + inset],
-            max: [rect.max[0] - inset, h, rect.max[1] - inset],
-            region: tile.region,
-            compressed: tile.compressed,
-        };
-        let footprint = (b.max[0] - b.min[0]) * (b.max[2] - b.min[2]);
-        landmarks.offer(r, [h, footprint], boxes.len());
-        boxes.push(b);
+        })
+        .collect();
+    let mut landmarks = Landmarks::default();
+    for (i, b) in boxes.iter().enumerate() {
+        if let Some(r) = src.regions.get(b.region as usize) {
+            let footprint = (b.max[0] - b.min[0]) * (b.max[2] - b.min[2]);
+            landmarks.offer(r, [b.max[1], footprint], i);
+        }
     }
 
     let lift = LABEL_LIFT * scale;
@@ -275,8 +277,16 @@ fn landmark_key(r: &Region) -> Option<(LandmarkKey<'_>, LabelKey<'_>)> {
 #[derive(Default)]
 pub(crate) struct Landmarks<'a> {
     best: BTreeMap<LandmarkKey<'a>, Candidate<'a>>,
+    /// The landmark of the last box offered, its best box among the run of
+    /// boxes offered for it since, not yet in `best`. Boxes come region by
+    /// region and regions in address order, so most offers go to the same
+    /// landmark as the one before: the map is only looked up when the
+    /// landmark changes (a lookup per box was a tenth of a million-region
+    /// City's layout).
+    run: Option<(LandmarkKey<'a>, Candidate<'a>)>,
 }
 
+#[derive(Clone, Copy)]
 struct Candidate<'a> {
     score: [f32; 2],
     box_index: usize,
@@ -292,11 +302,28 @@ impl<'a> Landmarks<'a> {
     pub(crate) fn offer(&mut self, r: &'a Region, score: [f32; 2], box_index: usize) {
         let Some((landmark, key)) = landmark_key(r) else { return };
         let candidate = Candidate { score, box_index, key };
+        match &mut self.run {
+            Some((current, best)) if *current == landmark => {
+                if cmp_score(&score, &best.score) == Ordering::Greater {
+                    *best = candidate;
+                }
+            }
+            _ => {
+                if let Some((landmark, best)) = self.run.replace((landmark, candidate)) {
+                    self.keep(landmark, best);
+                }
+            }
+        }
+    }
+
+    /// Puts a run's best box in `best`, where it wins only by a greater
+    /// score (the box there was offered first).
+    fn keep(&mut self, landmark: LandmarkKey<'a>, candidate: Candidate<'a>) {
         self.best
             .entry(landmark)
             .and_modify(|c| {
-                if cmp_score(&score, &c.score) == Ordering::Greater {
-                    *c = Candidate { score, box_index, key };
+                if cmp_score(&candidate.score, &c.score) == Ordering::Greater {
+                    *c = candidate;
                 }
             })
             .or_insert(candidate);
@@ -305,11 +332,14 @@ impl<'a> Landmarks<'a> {
     /// At most [`MAX_LABELS`] labels, best score first (ties by box order),
     /// each anchored where `anchor` says for its box.
     pub(crate) fn labels(
-        self,
+        mut self,
         src: &LayoutSource<'_>,
         boxes: &[Box3],
         anchor: impl Fn(&Box3) -> [f32; 3],
     ) -> Vec<Label3> {
+        if let Some((landmark, best)) = self.run.take() {
+            self.keep(landmark, best);
+        }
         let mut best: Vec<Candidate<'_>> = self.best.into_values().collect();
         best.sort_by(|a, b| cmp_score(&b.score, &a.score).then(a.box_index.cmp(&b.box_index)));
         best.truncate(MAX_LABELS);
@@ -327,6 +357,32 @@ impl<'a> Landmarks<'a> {
 mod tests {
     use super::*;
     use crate::dump::Owner;
+
+    #[test]
+    fn landmarks_keep_the_best_box_offered_first_across_runs() {
+        let heap = |i: u32| {
+            let mut r = Region::blank(0x10000 * u64::from(i + 1), 0x1000, RegionKind::Heap, RegionState::Commit);
+            r.owner = Owner::Heap(i);
+            r
+        };
+        let (a, b) = (heap(0), heap(1));
+        let mut landmarks = Landmarks::default();
+        landmarks.offer(&a, [2.0, 1.0], 0);
+        landmarks.offer(&a, [3.0, 0.0], 1);
+        landmarks.offer(&b, [5.0, 0.0], 2);
+        // A later run ties with the best so far (the first stays), then
+        // beats it in the second score, then loses.
+        landmarks.offer(&a, [3.0, 0.0], 3);
+        landmarks.offer(&b, [5.0, 0.5], 4);
+        landmarks.offer(&b, [5.0, 0.5], 5);
+        landmarks.offer(&a, [1.0, 9.0], 6);
+        if let Some((landmark, best)) = landmarks.run.take() {
+            landmarks.keep(landmark, best);
+        }
+        let best = |l: LandmarkKey<'_>| landmarks.best.get(&l).map(|c| c.box_index);
+        assert_eq!(best(LandmarkKey::Heap(0)), Some(1));
+        assert_eq!(best(LandmarkKey::Heap(1)), Some(4));
+    }
 
     #[test]
     fn log_height_examples_and_monotonic() {
