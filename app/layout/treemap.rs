@@ -156,7 +156,15 @@ impl Entry {
     fn size_bytes(&self) -> u64 {
         !self.rev_size
     }
+
+    /// The kind, as ordered in [`group_key`].
+    fn kind_key(&self) -> u64 {
+        self.group >> KIND_SHIFT
+    }
 }
+
+/// Where the kind starts in a [`group_key`].
+const KIND_SHIFT: u32 = 40;
 
 /// The (kind, owner) pair as one integer ordered as the pair is: the kind's
 /// declaration order above the owner's variant (in declaration order, as
@@ -169,7 +177,7 @@ fn group_key(kind: RegionKind, owner: &Owner) -> u64 {
         Owner::Thread(id) => (3, id),
         Owner::File => (4, 0),
     };
-    (kind as u64) << 40 | variant << 32 | u64::from(value)
+    (kind as u64) << KIND_SHIFT | variant << 32 | u64::from(value)
 }
 
 /// A run of `entries` with one (kind, owner).
@@ -195,7 +203,6 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> Layout2d {
         .collect();
     // The one step that grows as n log n: sorted on every core.
     entries.par_sort_unstable();
-    let region = |e: &Entry| &src.regions[e.region as usize];
 
     // Owner groups, then kind groups as ranges of owner groups.
     let mut owners: Vec<Group> = Vec::new();
@@ -211,7 +218,7 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> Layout2d {
     let mut kinds: Vec<Group> = Vec::new();
     for (i, g) in owners.iter().enumerate() {
         match kinds.last_mut() {
-            Some(k) if region(&entries[owners[k.start].start]).kind == region(&entries[g.start]).kind => {
+            Some(k) if entries[owners[k.start].start].kind_key() == entries[g.start].kind_key() => {
                 k.end = i + 1;
                 k.size_bytes += g.size_bytes;
             }
@@ -225,7 +232,7 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> Layout2d {
         });
     }
     kinds.sort_by(|a, b| {
-        let kind = |g: &Group| region(&entries[owners[g.start].start]).kind;
+        let kind = |g: &Group| entries[owners[g.start].start].kind_key();
         (Reverse(a.size_bytes), kind(a)).cmp(&(Reverse(b.size_bytes), kind(b)))
     });
 
@@ -243,10 +250,13 @@ pub fn layout_treemap_source(src: &LayoutSource<'_>) -> Layout2d {
         let pad = kind_rect.pad(KIND_PAD);
         let header = KIND_HEADER.min(HEADER_FRACTION * kind_rect.h());
         let inner = kind_rect.inset(pad, pad + header);
-        let first = region(&entries[owners[k.start].start]);
+        let first = &entries[owners[k.start].start];
         let band = R { x0: inner.x0, y0: kind_rect.y0 + pad, x1: inner.x1, y1: inner.y0 };
-        if band.h() >= MIN_HEADER_HEIGHT && band.w() >= MIN_LABEL_WIDTH {
-            labels.push(label(first.kind.name().to_string(), band, entries[owners[k.start].start].region));
+        if band.h() >= MIN_HEADER_HEIGHT
+            && band.w() >= MIN_LABEL_WIDTH
+            && let Some(r) = src.regions.get(first.region as usize)
+        {
+            labels.push(label(r.kind.name().to_string(), band, first.region));
         }
 
         let groups = &owners[k.start..k.end];

@@ -190,7 +190,7 @@ impl<T: LodItem> Lod<T> {
                 // Merged aside, the level below being in `instances`, into
                 // one scratch list for every try (faulted in once). Quads
                 // are merged at once and kept if few enough: no pass to
-                // count them first (80 ms at a million-region Hilbert map).
+                // count them first (about 60 ms at a million-region Hilbert map).
                 // Boxes, whose scenes are the biggest, are counted first: a
                 // try not kept would have written up to 80% of its level
                 // (20 MB more at the peak of a million-region Volume, whose
