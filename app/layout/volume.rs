@@ -14,6 +14,10 @@
 //! coordinate bit from `j` up: the block is the aligned `2^j` cube holding
 //! its first cell, visited whole (the unit tests check this, and that
 //! consecutive indices are face neighbours and every cell is visited once).
+//! The curve is self-similar, each octant drawing the curve one order down
+//! under a fixed turn of the cube, so cells are read from the top, one
+//! octant digit per level, through a table of those turns read off
+//! Skilling's conversion (a test holds the two equal at every order).
 //!
 //! A region's span `[start, end)` is cut greedily into maximal aligned
 //! blocks of `8^j` indices, each one [`Box3`] cube: a region becomes at most
@@ -43,8 +47,26 @@ pub fn hilbert3_order(total_units: u64) -> u32 {
 }
 
 /// The cell `[x, y, z]` of curve index `d` in a cube of side `2^order`
-/// (`d < 8^order`; higher bits are ignored), by Skilling's transpose method.
+/// (`d < 8^order`; higher bits are ignored): Skilling's cell, read from the
+/// top one octant digit at a time through [`cell_steps`] (the Volume asks
+/// for millions of cells at a million regions).
 pub fn hilbert3_cell(order: u32, d: u64) -> [u32; 3] {
+    let steps = cell_steps();
+    let mut cell = [0u32; 3];
+    let mut state = 0usize;
+    for level in (0..order.min(MAX_ORDER)).rev() {
+        let (bits, next) = steps[state][((d >> (3 * level)) & 7) as usize];
+        for (a, c) in cell.iter_mut().enumerate() {
+            *c |= u32::from(bits >> a & 1) << level;
+        }
+        state = usize::from(next);
+    }
+    cell
+}
+
+/// The cell of curve index `d` by Skilling's transpose method, level by
+/// level: what [`hilbert3_cell`] reads its turns from and must agree with.
+fn hilbert3_cell_by_levels(order: u32, d: u64) -> [u32; 3] {
     let bits = order.min(MAX_ORDER);
     if bits == 0 {
         return [0; 3];
@@ -79,6 +101,78 @@ pub fn hilbert3_cell(order: u32, d: u64) -> [u32; 3] {
         q <<= 1;
     }
     x
+}
+
+/// A symmetry of the cube acting on cells: axis `a` of the result is axis
+/// `perm[a]` of the cell, mirrored within the cube where bit `a` of `mirror`
+/// is set (a mirror of a `2^k` cube flips the low `k` bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Turn {
+    perm: [usize; 3],
+    mirror: u32,
+}
+
+impl Turn {
+    const IDENTITY: Turn = Turn { perm: [0, 1, 2], mirror: 0 };
+
+    /// All 48: the six orders of the axes, each with the eight mirrors.
+    fn all() -> impl Iterator<Item = Turn> {
+        [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]
+            .into_iter()
+            .flat_map(|perm| (0..8).map(move |mirror| Turn { perm, mirror }))
+    }
+
+    /// The cell `c` turned in a cube whose cells have `bits` low bits set in `side_mask`.
+    fn apply(&self, c: [u32; 3], side_mask: u32) -> [u32; 3] {
+        std::array::from_fn(|a| c[self.perm[a]] ^ if self.mirror >> a & 1 == 1 { side_mask } else { 0 })
+    }
+
+    /// `self` after `inner`.
+    fn after(&self, inner: &Turn) -> Turn {
+        let perm = std::array::from_fn(|a| inner.perm[self.perm[a]]);
+        let mirror = (0..3).fold(0, |m, a| m | ((inner.mirror >> self.perm[a] & 1) ^ (self.mirror >> a & 1)) << a);
+        Turn { perm, mirror }
+    }
+}
+
+/// For each of the 48 turns (as states) and octant digit: the octant's
+/// cell bits (x, y, z in bits 0, 1, 2) and the next state. The curve is
+/// self-similar: the `8^(k-1)` indices of octant `q` draw the curve of
+/// order `k - 1` turned by a fixed `T_q` and moved to that octant, so a
+/// cell can be read from the top, one octant digit per level, through the
+/// turns piled up above it. The octants and their turns are read off
+/// Skilling's conversion at order 2 ([`hilbert3_cell_by_levels`]; a test
+/// holds the two conversions equal at every order).
+fn cell_steps() -> &'static [[(u8, u8); 8]; 48] {
+    static STEPS: std::sync::OnceLock<[[(u8, u8); 8]; 48]> = std::sync::OnceLock::new();
+    STEPS.get_or_init(|| {
+        let turns: Vec<Turn> = Turn::all().collect();
+        let index_of = |t: &Turn| turns.iter().position(|u| u == t).unwrap_or(0) as u8;
+        // Each octant's corner cell and turn, at order 2.
+        let octants: [([u32; 3], Turn); 8] = std::array::from_fn(|q| {
+            let corner = hilbert3_cell_by_levels(2, q as u64 * 8).map(|c| c >> 1);
+            let turn = turns
+                .iter()
+                .copied()
+                .find(|t| {
+                    (0..8u64).all(|d| {
+                        let sub = hilbert3_cell_by_levels(1, d);
+                        let at = hilbert3_cell_by_levels(2, q as u64 * 8 + d);
+                        let moved = t.apply(sub, 1);
+                        (0..3).all(|a| at[a] == corner[a] << 1 | moved[a])
+                    })
+                })
+                .unwrap_or(Turn::IDENTITY);
+            (corner, turn)
+        });
+        std::array::from_fn(|s| {
+            std::array::from_fn(|q| {
+                let (corner, turn) = &octants[q];
+                let b = turns[s].apply(*corner, 1);
+                ((b[0] | b[1] << 1 | b[2] << 2) as u8, index_of(&turns[s].after(turn)))
+            })
+        })
+    })
 }
 
 /// The cube of the aligned block of `8^level` indices starting at `d`
@@ -171,6 +265,25 @@ mod tests {
                 }
                 prev = Some(c);
             }
+        }
+    }
+
+    #[test]
+    fn cells_read_from_the_top_are_skillings() {
+        for order in 0..=5 {
+            for d in 0..(1u64 << (3 * order)) {
+                assert_eq!(hilbert3_cell(order, d), hilbert3_cell_by_levels(order, d), "order {order}, d {d}");
+            }
+        }
+        for order in [6, 7, 8, 9, 13, 20, MAX_ORDER] {
+            let last = u64::MAX >> (64 - 3 * order);
+            let mut d = 0x9e37_79b9_7f4a_7c15_u64;
+            for _ in 0..20_000 {
+                d = d.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let at = d & last;
+                assert_eq!(hilbert3_cell(order, at), hilbert3_cell_by_levels(order, at), "order {order}, d {at}");
+            }
+            assert_eq!(hilbert3_cell(order, last), hilbert3_cell_by_levels(order, last), "order {order}, last");
         }
     }
 
