@@ -53,6 +53,7 @@ pub fn hilbert3_order(total_units: u64) -> u32 {
 pub fn hilbert3_cell(order: u32, d: u64) -> [u32; 3] {
     let steps = cell_steps();
     let mut cell = [0u32; 3];
+    // State 0 is the identity, the first of `Turn::all`: the top level is unturned.
     let mut state = 0usize;
     for level in (0..order.min(MAX_ORDER)).rev() {
         let (bits, next) = steps[state][((d >> (3 * level)) & 7) as usize];
@@ -122,7 +123,7 @@ impl Turn {
             .flat_map(|perm| (0..8).map(move |mirror| Turn { perm, mirror }))
     }
 
-    /// The cell `c` turned in a cube whose cells have `bits` low bits set in `side_mask`.
+    /// The cell `c` turned within a cube of side `side_mask + 1` (a power of two).
     fn apply(&self, c: [u32; 3], side_mask: u32) -> [u32; 3] {
         std::array::from_fn(|a| c[self.perm[a]] ^ if self.mirror >> a & 1 == 1 { side_mask } else { 0 })
     }
