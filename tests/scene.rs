@@ -9,7 +9,7 @@ use memscape::layout::{View, ViewKind};
 use memscape::scene::Filters;
 use memscape::scene::VolumeStyle;
 use memscape::scene::build::build_scene_timed;
-use memscape::scene::{BuiltScene, Picking, ViewParams as SceneKey, build_scene as build};
+use memscape::scene::{BuiltScene, Picking, SceneCache, SceneUpdate, ViewParams as SceneKey, build_scene as build};
 use memscape::task::{Poll, Task, Waker};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
@@ -18,6 +18,41 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worke
 fn key_3d(view: View, selected: Option<usize>) -> SceneKey {
     let (filters, metric, volume) = (Filters::default(), HeightMetric::Size, VolumeStyle::default());
     SceneKey::ThreeD { view, filters, metric, volume, selected }
+}
+
+/// A dump of 60,000 regions (past the scene cache's worker threshold),
+/// written for one test (`name` keeps tests apart) and opened.
+fn big_space(name: &str) -> (std::path::PathBuf, Arc<AddressSpace>) {
+    use memscape::synth::big::{BigDumpSpec, write_big_dump};
+    let path = std::env::temp_dir().join(format!("memscape-scene-{name}-{}.dmp", std::process::id()));
+    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
+    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    (path, space)
+}
+
+/// Updates `cache` for `key` until no worker is building it (at most two
+/// minutes); the last update.
+fn settled(cache: &mut SceneCache, space: &Arc<AddressSpace>, key: &SceneKey, waker: &Waker) -> SceneUpdate {
+    let started = std::time::Instant::now();
+    loop {
+        let update = cache.update(space, key, waker);
+        if update != SceneUpdate::Building {
+            return update;
+        }
+        assert!(started.elapsed().as_secs() < 120, "the worker never finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Updates `cache` for `key`, which stays current, until no picking index
+/// is being built for its scenes (at most two minutes).
+fn indexed(cache: &mut SceneCache, space: &Arc<AddressSpace>, key: &SceneKey, waker: &Waker) {
+    let started = std::time::Instant::now();
+    while cache.is_indexing() {
+        assert!(started.elapsed().as_secs() < 120, "the index worker never finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(cache.update(space, key, waker), SceneUpdate::Current);
+    }
 }
 
 fn instances(built: &BuiltScene) -> Vec<u8> {
@@ -274,11 +309,7 @@ fn a_big_3d_scene_is_recoloured_on_a_worker_and_a_click_at_once() {
     // it on a worker and keeps the old scene meanwhile; a click keeps the
     // levels and is applied at once. The result is what a fresh build gives.
     use memscape::scene::theme::ColorMode;
-    use memscape::scene::{SceneCache, SceneUpdate};
-    use memscape::synth::big::{BigDumpSpec, write_big_dump};
-    let path = std::env::temp_dir().join(format!("memscape-scene-restyle-{}.dmp", std::process::id()));
-    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
-    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let (path, space) = big_space("restyle");
     let key = |color_mode, selected| SceneKey::ThreeD {
         view: View::Volume,
         filters: Filters { color_mode, ..Filters::default() },
@@ -289,11 +320,7 @@ fn a_big_3d_scene_is_recoloured_on_a_worker_and_a_click_at_once() {
     let mut cache = SceneCache::default();
     let waker = Waker::none();
     let settle = |cache: &mut SceneCache, key: &SceneKey| {
-        let started = std::time::Instant::now();
-        while cache.update(&space, key, &waker) == SceneUpdate::Building {
-            assert!(started.elapsed().as_secs() < 120, "the worker never finished");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        settled(cache, &space, key, &waker);
     };
     let kind = key(ColorMode::Kind, None);
     assert_eq!(cache.update(&space, &kind, &waker), SceneUpdate::Building, "a big scene is built on a worker");
@@ -333,22 +360,11 @@ fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     // scene built with it does.
     use memscape::layout::hit3d::pick_scan;
     use memscape::layout::layout3d::BoxList;
-    use memscape::scene::{SceneCache, SceneUpdate};
-    use memscape::synth::big::{BigDumpSpec, write_big_dump};
-    let path = std::env::temp_dir().join(format!("memscape-scene-index-{}.dmp", std::process::id()));
-    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
-    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let (path, space) = big_space("index");
     let key = key_3d(View::City, None);
     let mut cache = SceneCache::default();
     let waker = Waker::none();
-    let started = std::time::Instant::now();
-    let mut update = cache.update(&space, &key, &waker);
-    while update == SceneUpdate::Building {
-        assert!(started.elapsed().as_secs() < 120, "the worker never finished");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        update = cache.update(&space, &key, &waker);
-    }
-    assert_eq!(update, SceneUpdate::Installed { new_view: true });
+    assert_eq!(settled(&mut cache, &space, &key, &waker), SceneUpdate::Installed { new_view: true });
     assert!(!cache.three_d().unwrap().has_hit_index(), "the scene waited for its index");
     assert!(cache.is_indexing(), "no worker builds the index");
 
@@ -371,11 +387,7 @@ fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     let scanned: Vec<_> = rays.iter().map(|&(o, d)| pick_scan(&scene.boxes(), o, d, |_| false)).collect();
     assert_eq!(scanned, want, "a scan picks otherwise than the index");
 
-    while cache.is_indexing() {
-        assert!(started.elapsed().as_secs() < 120, "the index worker never finished");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        assert_eq!(cache.update(&space, &key, &waker), SceneUpdate::Current);
-    }
+    indexed(&mut cache, &space, &key, &waker);
     let scene = cache.three_d().unwrap();
     let index = scene.hit_if_built().expect("the worker's index was not put in place");
     let got: Vec<_> = rays.iter().map(|&(o, d)| index.pick(&scene.boxes(), o, d, |_| false)).collect();
@@ -390,25 +402,12 @@ fn a_big_flat_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     // the window picks by a scan of the tiles. A flat scene's index does
     // not take the place of the 3D scene's (each view keeps its own).
     use memscape::layout::TileList;
-    use memscape::scene::{SceneCache, SceneUpdate};
-    use memscape::synth::big::{BigDumpSpec, write_big_dump};
-    let path = std::env::temp_dir().join(format!("memscape-scene-flat-index-{}.dmp", std::process::id()));
-    write_big_dump(&BigDumpSpec::new(60_000, 40, 50, 8 << 20), &path).unwrap();
-    let space = Arc::new(AddressSpace::open(&path).unwrap());
+    let (path, space) = big_space("flat-index");
     let (mut cache, waker) = (SceneCache::default(), Waker::none());
-    let started = std::time::Instant::now();
-    let installed = |cache: &mut SceneCache, key: &SceneKey| {
-        let mut update = cache.update(&space, key, &waker);
-        while update == SceneUpdate::Building {
-            assert!(started.elapsed().as_secs() < 120, "the worker never finished");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            update = cache.update(&space, key, &waker);
-        }
-        assert_eq!(update, SceneUpdate::Installed { new_view: true });
-    };
-    installed(&mut cache, &key_3d(View::City, None));
+    let installed = SceneUpdate::Installed { new_view: true };
+    assert_eq!(settled(&mut cache, &space, &key_3d(View::City, None), &waker), installed);
     let key = SceneKey::Flat { kind: ViewKind::Hilbert, filters: Filters::default() };
-    installed(&mut cache, &key);
+    assert_eq!(settled(&mut cache, &space, &key, &waker), installed);
     assert!(!cache.flat().unwrap().has_hit_index(), "the scene waited for its index");
     assert!(cache.is_indexing(), "no worker builds the index");
 
@@ -424,11 +423,7 @@ fn a_big_flat_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     let scanned: Vec<_> = points.iter().map(|&p| cache.flat().unwrap().pick(p)).collect();
     assert_eq!(scanned, want, "a scan picks otherwise than the index");
 
-    while cache.is_indexing() {
-        assert!(started.elapsed().as_secs() < 120, "the index workers never finished");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        assert_eq!(cache.update(&space, &key, &waker), SceneUpdate::Current);
-    }
+    indexed(&mut cache, &space, &key, &waker);
     let scene = cache.flat().unwrap();
     assert!(scene.has_hit_index(), "the worker's index was not put in place");
     let got: Vec<_> = points.iter().map(|&p| scene.pick(p)).collect();

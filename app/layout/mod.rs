@@ -19,6 +19,8 @@
 pub mod axis;
 mod buckets;
 pub mod city;
+#[cfg(test)]
+mod curve_samples;
 pub mod hilbert;
 pub mod hit;
 pub mod hit3d;

@@ -1,4 +1,4 @@
-//! Merging for the levels of detail ([`super::lod`]): what can be merged
+//! Merging for the levels of detail (lod.rs): what can be merged
 //! (a 2D quad or a 3D box, [`LodItem`]), and how runs of neighbouring items
 //! become one item each ([`merge_runs`]), counted ([`count_runs`]) or
 //! ruled out ([`JoinLimits`]) before a level is written.
