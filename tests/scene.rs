@@ -386,12 +386,18 @@ fn a_big_3d_scene_is_shown_before_its_picking_index_which_a_worker_adds() {
     let scene = cache.three_d().unwrap();
     let scanned: Vec<_> = rays.iter().map(|&(o, d)| pick_scan(&scene.boxes(), o, d, |_| false)).collect();
     assert_eq!(scanned, want, "a scan picks otherwise than the index");
+    let want_regions: Vec<Option<u32>> =
+        want.iter().map(|p| p.and_then(|(i, _)| eager.boxes().box_at(i)).map(|b| b.region)).collect();
+    let picked: Vec<_> = rays.iter().map(|&(o, d)| scene.pick(o, d, |_| false)).collect();
+    assert_eq!(picked, want_regions, "the scene picks otherwise than the index before it is in");
 
     indexed(&mut cache, &space, &key, &waker);
     let scene = cache.three_d().unwrap();
     let index = scene.hit_if_built().expect("the worker's index was not put in place");
     let got: Vec<_> = rays.iter().map(|&(o, d)| index.pick(&scene.boxes(), o, d, |_| false)).collect();
     assert_eq!(got, want);
+    let picked: Vec<_> = rays.iter().map(|&(o, d)| scene.pick(o, d, |_| false)).collect();
+    assert_eq!(picked, want_regions, "the scene picks otherwise than the index once it is in");
     let _ = std::fs::remove_file(&path);
 }
 

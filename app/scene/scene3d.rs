@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::params::{Filters, Picking, VolumeStyle, region_items};
 use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
-use crate::layout::hit3d::Hit3dIndex;
+use crate::layout::hit3d::{self, Hit3dIndex};
 use crate::layout::layout3d::{Box3, BoxList, Layout3d};
 use crate::render::BoxInstance;
 use crate::render::box_parts::{BoxParts, DEFAULT_MAX_BOXES, draw_order};
@@ -112,6 +112,21 @@ impl Scene3d {
     /// The ray-picking index (built now if the scene was built without it).
     pub fn hit(&self) -> &Hit3dIndex {
         self.hit.get_or_init(|| Hit3dIndex::new(&self.boxes()))
+    }
+
+    /// The region whose box the ray from `origin` along `dir` enters first,
+    /// boxes `skip` accepts left out: through the picking index when it is
+    /// built, else by a scan of the boxes (a big scene is shown before a
+    /// worker has built its index, [`Picking::Later`]: tens of milliseconds
+    /// at a million boxes, not the index's half second; never building the
+    /// index on the caller's thread).
+    pub fn pick(&self, origin: [f32; 3], dir: [f32; 3], skip: impl Fn(&Box3) -> bool) -> Option<u32> {
+        let boxes = self.boxes();
+        let picked = match self.hit.get() {
+            Some(index) => index.pick(&boxes, origin, dir, skip),
+            None => hit3d::pick_scan(&boxes, origin, dir, skip),
+        };
+        picked.and_then(|(i, _)| boxes.box_at(i)).map(|b| b.region)
     }
 
     /// The ray-picking index if it is built (not building it here).

@@ -8,8 +8,7 @@ use egui::{Pos2, Rect, Sense, Ui};
 
 use super::view2d::{ViewResponse, view_response};
 use crate::dump::{AddressSpace, RegionKind};
-use crate::layout::hit3d;
-use crate::layout::layout3d::{BoxList, HeightMetric};
+use crate::layout::layout3d::HeightMetric;
 use crate::render::boxes_paint;
 use crate::render::camera3d::OrbitCamera;
 use crate::scene::paint3d::{self, Projection};
@@ -123,15 +122,7 @@ pub fn view3d_ui(
                 .is_some_and(|v| space.regions.get(b.region as usize).is_none_or(|r| v.opacity_of(r.kind) <= 0.0));
             hidden || paint3d::sliced_away(plane, b)
         };
-        let boxes = scene.boxes();
-        let picked = match scene.hit_if_built() {
-            Some(index) => index.pick(&boxes, origin, dir, skip),
-            // A big scene is shown before a worker has built its index
-            // (Picking::Later): a scan of every box meanwhile, tens of
-            // milliseconds at a million, not the index's half second.
-            None => hit3d::pick_scan(&boxes, origin, dir, skip),
-        };
-        picked.and_then(|(i, _)| boxes.box_at(i)).map(|b| b.region)
+        scene.pick(origin, dir, skip)
     });
     let painter = ui.painter_at(view);
     let proj = Projection { cam, view, ppp };
