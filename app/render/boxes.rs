@@ -45,7 +45,7 @@ use super::boxes_translucent::TranslucentBoxes;
 use super::camera3d::OrbitCamera;
 use super::crop::Crop;
 use super::lod::{self, Level};
-use super::upload::LevelBuffers;
+use super::upload::{LevelBuffers, PacedSubmits};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -354,7 +354,7 @@ impl BoxesRenderer {
             _ => vec![items],
         };
         let last = batches.len() - 1;
-        let mut in_flight = None;
+        let mut paced = PacedSubmits::default();
         for (k, batch) in batches.iter().enumerate() {
             self.record_pass(&mut encoder, targets, style, batch, k == 0, k == last);
             if k < last {
@@ -364,14 +364,7 @@ impl BoxesRenderer {
                         label: Some("BoxesRenderer::encoder"),
                     }),
                 );
-                let index = queue.submit([done.finish()]);
-                // One batch is drawn while the next is set up, and no more:
-                // a software rasterizer queues at most two batches'
-                // triangles. A lost device shows in the readback or the
-                // next frame.
-                if let Some(before) = in_flight.replace(index) {
-                    let _ = device.poll(wgpu::PollType::Wait { submission_index: Some(before), timeout: None });
-                }
+                paced.submit(device, queue, done.finish());
             }
         }
         self.prepared = true;

@@ -22,6 +22,7 @@ use super::crop::{Crop, TileOrigin};
 use super::lod::QuadLod;
 use super::quad_instance::QuadInstance;
 use super::quads::QuadsRenderer;
+use super::upload::PacedSubmits;
 
 /// Builds a [`QuadsRenderer`] for the window's target format (no
 /// multisampling, as eframe's default `NativeOptions::multisampling` is 0)
@@ -150,7 +151,7 @@ pub(crate) fn paint_quads_in_batches(
     let batches = renderer.batch_count();
     let rects = renderer.view_size_px().and_then(|size| pass_rects(info, size));
     let Some(rects) = rects.filter(|_| batches > 0) else { return };
-    let mut in_flight = None;
+    let mut paced = PacedSubmits::default();
     for k in 0..batches {
         let label = Some("QuadsRenderer::batch");
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label });
@@ -172,12 +173,7 @@ pub(crate) fn paint_quads_in_batches(
             rects.apply(&mut pass);
             renderer.paint_batch(&mut pass, k);
         }
-        let index = queue.submit([encoder.finish()]);
-        // At most two batches queued, as BoxesRenderer's batches; a lost
-        // device shows in the readback.
-        if let Some(before) = in_flight.replace(index) {
-            let _ = device.poll(wgpu::PollType::Wait { submission_index: Some(before), timeout: None });
-        }
+        paced.submit(device, queue, encoder.finish());
     }
 }
 

@@ -8,6 +8,10 @@
 //!
 //! [`LevelBuffers`]: the 2D and 3D renderers' instances, one vertex buffer
 //! per level of detail, each made the first time a frame draws from it.
+//!
+//! [`PacedSubmits`]: a picture drawn in batches of passes (a big map's
+//! quads, a big scene's boxes) keeps at most two batches queued, for the
+//! same reason.
 
 use super::lod::Level;
 
@@ -33,6 +37,26 @@ pub fn write_large(device: &wgpu::Device, queue: &wgpu::Queue, buffer: &wgpu::Bu
         queue.submit([]);
         let _ = device.poll(wgpu::PollType::wait_indefinitely());
         at += slice.len() as u64;
+    }
+}
+
+/// Submissions of batches, each waiting for the one before it once it is
+/// submitted: one batch is drawn while the next is recorded, and no more,
+/// so a software rasterizer, which bins a submission's triangles before
+/// drawing them, queues at most two batches' worth.
+#[derive(Default)]
+pub struct PacedSubmits {
+    in_flight: Option<wgpu::SubmissionIndex>,
+}
+
+impl PacedSubmits {
+    /// Submits `commands`, then waits for the batch submitted before them.
+    pub fn submit(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, commands: wgpu::CommandBuffer) {
+        let index = queue.submit([commands]);
+        // A lost device shows in the readback or the next frame.
+        if let Some(before) = self.in_flight.replace(index) {
+            let _ = device.poll(wgpu::PollType::Wait { submission_index: Some(before), timeout: None });
+        }
     }
 }
 
