@@ -17,9 +17,10 @@
 //! least [`MIN_LABEL_SIDE`] ([`MIN_KIND_LABEL_SIDE`] for regions named only
 //! by their kind).
 
-use super::axis::{Axis, addr_in_span};
+use super::axis::{Axis, AxisSpan, addr_in_span};
 use super::label::{LabelRun, label_key};
 use super::layout2d::{AddressTick, Layout2d, LayoutInput, LayoutSource, Rect, Tile, tiles_extent};
+use super::span_blocks::{blocks, write_blocks};
 
 pub const MIN_LABEL_SIDE: f32 = 4.0;
 pub const MIN_KIND_LABEL_SIDE: f32 = 16.0;
@@ -181,9 +182,16 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
 /// needs it too).
 pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     let order = hilbert_order(axis.total_units);
-    let mut tiles = Vec::with_capacity(axis.spans.len() * 4);
+    let shown = |span: &AxisSpan| src.regions.get(span.region as usize).is_some();
+    let tiles = write_blocks(&axis.spans, order, 2, shown, |span, at, level| {
+        let ([x, y], side) = hilbert_block(order, at, level);
+        let (x, y, side) = (x as f32, y as f32, side as f32);
+        Tile { rect: Rect::new(x, y, x + side, y + side), region: span.region, compressed: span.compressed }
+    });
+    // Each run of regions that share a label is named at its largest tile.
     let mut labels = Vec::new();
     let mut run = LabelRun::default();
+    let mut tile = 0;
     for span in &axis.spans {
         let Some(r) = src.regions.get(span.region as usize) else { continue };
         let key = label_key(r);
@@ -191,22 +199,9 @@ pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
             run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);
             run = LabelRun { key, best: None };
         }
-        let mut at = span.start;
-        while at < span.end {
-            // The largest aligned block that starts here and stays inside the span.
-            let mut level = (at.trailing_zeros() / 2).min(order);
-            while at + (1u64 << (2 * level)) > span.end {
-                level -= 1;
-            }
-            let ([x, y], side) = hilbert_block(order, at, level);
-            let (x, y, side) = (x as f32, y as f32, side as f32);
-            run.offer(tiles.len(), side);
-            tiles.push(Tile {
-                rect: Rect::new(x, y, x + side, y + side),
-                region: span.region,
-                compressed: span.compressed,
-            });
-            at += 1u64 << (2 * level);
+        for (_, level) in blocks(span, order, 2) {
+            run.offer(tile, (1u32 << level) as f32);
+            tile += 1;
         }
     }
     run.finish(src, &tiles, &mut labels, MIN_LABEL_SIDE, MIN_KIND_LABEL_SIDE);

@@ -27,6 +27,7 @@ pub mod hit3d;
 mod label;
 mod layout2d;
 pub mod layout3d;
+mod span_blocks;
 pub mod strip;
 pub mod treemap;
 mod view;

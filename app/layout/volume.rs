@@ -33,6 +33,7 @@ use super::axis::Axis;
 use super::city::{Landmarks, boxes_extent};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, Layout3d};
+use super::span_blocks::{blocks, write_blocks};
 
 /// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
 pub const MAX_ORDER: u32 = 21;
@@ -194,30 +195,28 @@ pub fn layout_volume(input: &LayoutInput<'_>) -> Layout3d {
 pub fn layout_volume_source(src: &LayoutSource<'_>) -> Layout3d {
     let axis = Axis::new(src);
     let order = hilbert3_order(axis.total_units);
-    let mut boxes = Vec::with_capacity(axis.spans.len() * 4);
-    let mut landmarks = Landmarks::default();
-    for span in &axis.spans {
-        let region = src.regions.get(span.region as usize);
-        let mut at = span.start;
-        while at < span.end {
-            // The largest aligned block that starts here and stays inside the span.
-            let mut level = (at.trailing_zeros() / 3).min(order);
-            while at + (1u64 << (3 * level)) > span.end {
-                level -= 1;
-            }
+    let boxes = write_blocks(
+        &axis.spans,
+        order,
+        3,
+        |_| true,
+        |span, at, level| {
             let (corner, side) = hilbert3_block(order, at, level);
             let [x, y, z] = corner.map(|c| c as f32);
             let s = side as f32;
+            Box3 { min: [x, y, z], max: [x + s, y + s, z + s], region: span.region, compressed: span.compressed }
+        },
+    );
+    // The landmarks, offered in order: the first of equals wins.
+    let mut landmarks = Landmarks::default();
+    let mut at = 0;
+    for span in &axis.spans {
+        let region = src.regions.get(span.region as usize);
+        for (_, level) in blocks(span, order, 3) {
             if let Some(r) = region {
-                landmarks.offer(r, [s, 0.0], boxes.len());
+                landmarks.offer(r, [(1u32 << level) as f32, 0.0], at);
             }
-            boxes.push(Box3 {
-                min: [x, y, z],
-                max: [x + s, y + s, z + s],
-                region: span.region,
-                compressed: span.compressed,
-            });
-            at += 1u64 << (3 * level);
+            at += 1;
         }
     }
     let labels = landmarks.labels(src, &boxes, Box3::center);

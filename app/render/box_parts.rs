@@ -11,9 +11,11 @@
 //!
 //! Boxes given in draw order ([`draw_order`]: opaque, then translucent
 //! ones that show, then the rest) are split into ranges of the given list;
-//! in any other order each group is a copy. A picture's scene comes in
-//! draw order: a million-region Volume's groups would be 73 MB of copies.
+//! in any other order each group is a copy. A big scene (a picture's, or
+//! one the window shows before its picking index) comes in draw order: a
+//! million-region Volume's groups would be 73 MB of copies.
 
+use std::mem::MaybeUninit;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
@@ -71,29 +73,85 @@ pub fn draw_group(b: &BoxInstance) -> u8 {
     }
 }
 
-/// The indices of `instances` in draw order: the opaque boxes, then the
+/// Where the boxes go in draw order: the opaque boxes, then the
 /// translucent ones that show, then those not drawn, each in the given
-/// order (so each group draws as it would from a copy). None when they are
-/// in that order already.
-pub fn draw_order(instances: &[BoxInstance]) -> Option<Vec<u32>> {
+/// order (so each group draws as it would from a copy). Worked out and
+/// applied on every core, part by part.
+pub struct DrawOrder {
+    /// Per part of [`DRAW_ORDER_PART`] boxes, how many of each group it has.
+    counts: Vec<[usize; 3]>,
+}
+
+/// Boxes per part of a [`DrawOrder`].
+const DRAW_ORDER_PART: usize = 1 << 16;
+
+/// The draw order of `instances`; None when they are in it already.
+pub fn draw_order(instances: &[BoxInstance]) -> Option<DrawOrder> {
+    use rayon::prelude::*;
     if in_draw_order(instances) {
         return None;
     }
-    let mut counts = [0usize; 3];
-    for b in instances {
-        counts[usize::from(draw_group(b))] += 1;
-    }
-    // Where each group starts.
-    let mut starts = [0, counts[0], counts[0] + counts[1]];
-    let mut order = vec![0u32; instances.len()];
-    for (i, b) in instances.iter().enumerate() {
-        let at = &mut starts[usize::from(draw_group(b))];
-        if let Some(slot) = order.get_mut(*at) {
-            *slot = i as u32;
+    let counts: Vec<[usize; 3]> = instances
+        .par_chunks(DRAW_ORDER_PART)
+        .map(|part| {
+            let mut n = [0usize; 3];
+            for b in part {
+                n[usize::from(draw_group(b))] += 1;
+            }
+            n
+        })
+        .collect();
+    Some(DrawOrder { counts })
+}
+
+impl DrawOrder {
+    /// `list` (one item per box of the `instances` this order was made
+    /// for, such as the boxes themselves or their regions) in draw order,
+    /// written in place into a shared slice.
+    pub fn apply<T: Copy + Send + Sync>(&self, instances: &[BoxInstance], list: &[T]) -> Arc<[T]> {
+        use rayon::prelude::*;
+        let n = list.len().min(instances.len());
+        let mut out = Arc::<[T]>::new_uninit_slice(n);
+        let Some(mut rest) = Arc::get_mut(&mut out) else {
+            // Not reached: the Arc was made just above and is not shared.
+            return Arc::from(&list[..n]);
+        };
+        // Each part's three runs of slots, cut off in slot order: group by
+        // group, part by part.
+        let mut slots: Vec<[&mut [MaybeUninit<T>]; 3]> = (0..self.counts.len()).map(|_| Default::default()).collect();
+        let mut cut = 0;
+        for g in 0..3 {
+            for (p, count) in self.counts.iter().enumerate() {
+                let take = count[g].min(rest.len());
+                let (run, after) = std::mem::take(&mut rest).split_at_mut(take);
+                (slots[p][g], rest, cut) = (run, after, cut + take);
+            }
         }
-        *at += 1;
+        let written = cut == n
+            && slots.into_par_iter().enumerate().all(|(p, runs)| {
+                let at = p * DRAW_ORDER_PART;
+                let (boxes, items) = (instances.get(at..).unwrap_or(&[]), list.get(at..).unwrap_or(&[]));
+                let mut filled = [0usize; 3];
+                for (b, &item) in boxes.iter().zip(items).take(DRAW_ORDER_PART) {
+                    let g = usize::from(draw_group(b));
+                    let Some(slot) = runs[g].get_mut(filled[g]) else { return false };
+                    slot.write(item);
+                    filled[g] += 1;
+                }
+                (0..3).all(|g| filled[g] == runs[g].len())
+            });
+        if !written {
+            // Not reached: `list` is as long as the boxes the counts were
+            // made of, and every slot was written. Copied one by one instead.
+            let key = |i: &usize| instances.get(*i).map_or(0, draw_group);
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(key);
+            return order.iter().map(|&i| list[i]).collect();
+        }
+        // SAFETY: the parts wrote every slot: their runs cover all `n`
+        // slots (`cut == n`) and each part filled each of its runs.
+        unsafe { out.assume_init() }
     }
-    Some(order)
 }
 
 /// Whether `instances` are in draw order ([`draw_order`]).
@@ -190,8 +248,8 @@ impl BoxParts {
             true => Arc::from(&instances[..max_boxes]),
             false => instances,
         };
-        // Ranges of the boxes when they come in draw order (a picture's
-        // scene; a City, all opaque), else copies: a million boxes are not
+        // Ranges of the boxes when they come in draw order (a big scene;
+        // a City, all opaque), else copies: a million boxes are not
         // copied for nothing.
         let (opaque, translucent) = match in_draw_order(&instances) {
             true => {
@@ -295,8 +353,11 @@ mod tests {
         assert!(!copied.opaque.boxes.is_part_of(&mixed) && !copied.translucent.boxes.is_part_of(&mixed));
 
         let order = draw_order(&mixed).expect("mixed boxes are not in draw order");
-        let ordered: Arc<[BoxInstance]> = order.iter().map(|&i| boxes[i as usize]).collect();
-        assert_eq!(draw_order(&ordered), None, "the draw order is not in draw order");
+        let ordered = order.apply(&mixed, &mixed);
+        assert!(draw_order(&ordered).is_none(), "the draw order is not in draw order");
+        let indices: Vec<u32> = (0..boxes.len() as u32).collect();
+        let order = order.apply(&mixed, &indices);
+        assert!(order.iter().zip(ordered.iter()).all(|(&i, b)| boxes[i as usize] == *b));
         // A stable split: each group in the given order.
         let groups: Vec<u8> = ordered.iter().map(draw_group).collect();
         assert!(groups.is_sorted() && groups.contains(&2));
@@ -314,7 +375,7 @@ mod tests {
 
         // All opaque (a City) is in draw order already.
         let city: Arc<[BoxInstance]> = Arc::from(row(100, 255));
-        assert_eq!(draw_order(&city), None);
+        assert!(draw_order(&city).is_none());
         assert!(BoxParts::build(Arc::clone(&city), true, DEFAULT_MAX_BOXES).opaque.boxes.is_part_of(&city));
     }
 

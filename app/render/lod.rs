@@ -9,7 +9,7 @@
 //!   merge axes: one item, the bounding box, looking like the run's heaviest
 //!   member. Runs nest, so every item of a level stands for a known run of
 //!   level-0 items. A run either fits in `merge_units` or reaches at most
-//!   half that beyond its heaviest member ([`merge_runs`]), so long thin
+//!   half that beyond its heaviest member (lod_merge.rs), so long thin
 //!   items (the strip's full-height slices) merge along their row too.
 //! - **Choosing.** A 2D frame has one scale: it draws the coarsest level
 //!   whose merging changes at most [`FLAT_MERGE_MAX_PX`] (one) pixel
@@ -32,7 +32,8 @@ use rayon::prelude::*;
 
 use super::box_instance::BoxInstance;
 pub use super::lod_merge::LodItem;
-use super::lod_merge::{JoinLimits, count_runs, joins, merge_runs};
+use super::lod_merge::{JoinLimits, joins};
+use super::lod_runs::RunPlan;
 use super::quad_instance::QuadInstance;
 
 /// Fewer items than this get no coarser levels.
@@ -174,36 +175,27 @@ impl<T: LodItem> Lod<T> {
                     }
                 }
             };
+            // Runs are found (and counted) on every core first, so a level
+            // of too many runs is never written, and each kept one is
+            // reserved exactly.
             let kept = match (below, external) {
                 _ if !merges => None,
                 // Level 1 of items held elsewhere is merged straight into
-                // place, counted first to reserve it exactly: at a million
-                // boxes a merged copy aside was 25 MB more at the peak.
+                // place: at a million boxes a merged copy aside was 25 MB
+                // more at the peak.
                 (0, Some(items)) => {
-                    let runs = count_runs(items, merge_units, most);
-                    (runs <= most).then(|| {
-                        self.instances.reserve_exact(runs);
-                        // Never more than usize::MAX runs: always Some.
-                        merge_runs(items, merge_units, usize::MAX, &mut self.instances).unwrap_or_default()
-                    })
+                    let plan = RunPlan::new(items, merge_units);
+                    (plan.runs <= most).then(|| plan.write(items, &mut self.instances))
                 }
                 // Merged aside, the level below being in `instances`, into
-                // one scratch list for every try (faulted in once). Quads
-                // are merged at once and kept if few enough: no pass to
-                // count them first (about 60 ms at a million-region Hilbert map).
-                // Boxes, whose scenes are the biggest, are counted first: a
-                // try not kept would have written up to 80% of its level
-                // (20 MB more at the peak of a million-region Volume, whose
-                // finer sizes are tried and not kept again and again).
+                // one scratch list for every try (faulted in once).
                 _ => {
-                    scratch.clear();
                     let level = &self.instances[range.start as usize - offset..range.end as usize - offset];
-                    let runs = match external {
-                        Some(_) => count_runs(level, merge_units, most),
-                        None => most,
-                    };
-                    scratch.reserve_exact(runs);
-                    let starts = (runs <= most).then(|| merge_runs(level, merge_units, most, &mut scratch)).flatten();
+                    let plan = RunPlan::new(level, merge_units);
+                    let starts = (plan.runs <= most).then(|| {
+                        scratch.clear();
+                        plan.write(level, &mut scratch)
+                    });
                     if starts.is_some() {
                         self.instances.reserve_exact(scratch.len());
                         self.instances.extend_from_slice(&scratch);

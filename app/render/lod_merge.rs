@@ -1,7 +1,7 @@
 //! Merging for the levels of detail (lod.rs): what can be merged
 //! (a 2D quad or a 3D box, [`LodItem`]), and how runs of neighbouring items
-//! become one item each ([`merge_runs`]), counted ([`count_runs`]) or
-//! ruled out ([`JoinLimits`]) before a level is written.
+//! become one item each ([`merge_runs`]; lod_runs.rs finds them on every
+//! core), or are ruled out ([`JoinLimits`]) before a level is written.
 
 use rayon::prelude::*;
 
@@ -9,7 +9,7 @@ use super::box_instance::BoxInstance;
 use super::quad_instance::QuadInstance;
 
 /// What can be merged into levels of detail: a 2D quad or a 3D box.
-pub trait LodItem: Copy + Sync {
+pub trait LodItem: Copy + Send + Sync {
     /// The smallest and largest corner (x, y, z; z is 0 for quads).
     fn corners(&self) -> ([f32; 3], [f32; 3]);
     /// The axes whose gaps merging may fill (the map plane; a box's
@@ -89,27 +89,16 @@ pub(super) fn merge_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize,
     Some(starts)
 }
 
-/// How many runs [`merge_runs`] makes of `items`, counting no further than
-/// `most + 1` (a level of more is not kept).
-pub(super) fn count_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize) -> usize {
-    let (mut i, mut runs) = (0, 0);
-    while i < items.len() && runs <= most {
-        i = run_from(items, i, merge_units).end;
-        runs += 1;
-    }
-    runs
-}
-
 /// One run of [`merge_runs`]: its end (exclusive), heaviest member and bounds.
-struct Run {
-    end: usize,
-    heaviest: usize,
-    min: [f32; 3],
-    max: [f32; 3],
+pub(super) struct Run {
+    pub(super) end: usize,
+    pub(super) heaviest: usize,
+    pub(super) min: [f32; 3],
+    pub(super) max: [f32; 3],
 }
 
 /// The run of [`merge_runs`] that starts at `i` (`i < items.len()`).
-fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> Run {
+pub(super) fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> Run {
     let mut run = RunSoFar::new(&items[i], i);
     let mut j = i + 1;
     while j < items.len() && run.take(&items[j], j, merge_units) {
@@ -231,7 +220,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn counting_and_looking_at_neighbours_agree_with_merging() {
+    fn looking_at_neighbours_agrees_with_merging() {
         // The shortcuts a level is tried with (no neighbours join: nothing
         // merges; too many runs: not kept) must say what merging says.
         let mut quads = row(3000);
@@ -244,12 +233,11 @@ pub(crate) mod tests {
         for merge_units in [0.05, 0.3, 1.0, 2.0, 4.5, 16.0, 300.0] {
             let mut merged = Vec::new();
             merge_runs(&quads, merge_units, usize::MAX, &mut merged);
-            assert_eq!(count_runs(&quads, merge_units, usize::MAX), merged.len(), "at {merge_units}");
             let joins_any = (0..quads.len() - 1).any(|i| joins(&quads, i, merge_units));
             assert_eq!(joins_any, merged.len() < quads.len(), "at {merge_units}");
             assert_eq!(JoinLimits::of_neighbours(&quads).allow(merge_units), joins_any, "at {merge_units}");
             let most = merged.len().saturating_sub(1);
-            assert!(count_runs(&quads, merge_units, most) > most, "counting stops past the most");
+            assert_eq!(merge_runs(&quads, merge_units, most, &mut Vec::new()), None, "more than the most");
         }
     }
 

@@ -61,6 +61,7 @@ pub mod frame_bench;
 pub mod gpu;
 pub mod lod;
 mod lod_merge;
+mod lod_runs;
 pub mod offscreen;
 mod offscreen_egui;
 mod offscreen_target;

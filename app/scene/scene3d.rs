@@ -29,7 +29,8 @@ pub struct Scene3d {
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
     /// One per box: in layout order, or in draw order when the picking
-    /// index waits for first use (a picture; see [`BoxParts`]).
+    /// index is not built with the scene (a picture, a big scene in the
+    /// window; see [`BoxParts`]).
     pub instances: Arc<[BoxInstance]>,
     /// The instances as the GPU renderer draws them, with their levels of
     /// detail: built here (on the scene's worker, for a big dump) rather
@@ -68,7 +69,7 @@ impl Scene3d {
         let instances = || box_instances(space, &boxes[..], filters, volume, selected);
         let parts =
             |instances: &Arc<[BoxInstance]>| Arc::new(BoxParts::build(Arc::clone(instances), true, DEFAULT_MAX_BOXES));
-        let regions = || boxes.iter().map(|b| b.region).collect::<Arc<[u32]>>();
+        let regions = || arc_from_fn(boxes.len(), |i| boxes.get(i).map_or(0, |b| b.region));
         let (hit, instances, parts, regions) = match picking {
             // The window: the levels of detail are built beside the index.
             Picking::Now => {
@@ -80,18 +81,18 @@ impl Scene3d {
                 });
                 (hit, instances, parts, regions())
             }
-            // A picture: the layout's boxes are dropped before the levels
-            // are built, for the least memory at once, and the boxes put in
-            // draw order, so that the parts are ranges of them. (The
-            // window's index is built beside the instances, in layout
-            // order, and its restyles may move boxes between groups.)
+            // A picture, or a big scene the window shows before its index:
+            // the layout's boxes are dropped before the levels are built,
+            // for the least memory at once, and the boxes put in draw
+            // order, so that the parts are ranges of them rather than
+            // copies (a million-region Volume's were 180 ms of copying).
+            // The index is then made from these boxes, in this order; a
+            // restyle keeps the order, and copies the groups only if it
+            // moved boxes between them.
             Picking::OnDemand | Picking::Later => {
                 let (instances, regions) = (instances(), regions());
                 drop(boxes);
-                let (instances, regions) = match picking {
-                    Picking::OnDemand => in_draw_order(instances, regions),
-                    _ => (instances, regions),
-                };
+                let (instances, regions) = in_draw_order(instances, regions);
                 let parts = parts(&instances);
                 (OnceLock::new(), instances, parts, regions)
             }
@@ -271,12 +272,24 @@ fn box_instances(
 ) -> Arc<[BoxInstance]> {
     // Written in place into the shared slice the renderer uploads from:
     // collecting into a Vec and converting would copy a million boxes.
-    let one = |i: usize| match boxes.box_at(i) {
+    arc_from_fn(boxes.box_count(), |i| match boxes.box_at(i) {
         Some(b) => box_instance(space, &b, filters, volume, selected),
         None => BoxInstance::default(),
-    };
-    let n = boxes.box_count();
-    let mut out = Arc::<[BoxInstance]>::new_uninit_slice(n);
+    })
+}
+
+/// The boxes (`instances` and their `regions`) in draw order (see
+/// [`draw_order`]), each list dropped once it is moved.
+fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
+    let Some(order) = draw_order(&instances) else { return (instances, regions) };
+    let regions = order.apply(&instances, &regions);
+    (order.apply(&instances, &instances), regions)
+}
+
+/// `one(i)` for each `i` below `n`, worked out on every core and written in
+/// place into a shared slice (no Vec to convert, which would be a copy).
+fn arc_from_fn<T: Send + Sync>(n: usize, one: impl Fn(usize) -> T + Sync) -> Arc<[T]> {
+    let mut out = Arc::<[T]>::new_uninit_slice(n);
     let Some(slots) = Arc::get_mut(&mut out) else {
         // Not reached: the Arc was made just above and is not shared.
         return (0..n).map(one).collect();
@@ -285,31 +298,6 @@ fn box_instances(
         slot.write(one(i));
     });
     // SAFETY: the loop above wrote every slot.
-    unsafe { out.assume_init() }
-}
-
-/// The boxes (`instances` and their `regions`) in draw order (see
-/// [`draw_order`]), each list dropped once it is moved.
-fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
-    let Some(order) = draw_order(&instances) else { return (instances, regions) };
-    let ordered = gather(&instances, &order);
-    drop(instances);
-    (ordered, gather(&regions, &order))
-}
-
-/// `list` in `order` (indices into it), written in place into the shared
-/// slice, as [`box_instances`] does.
-fn gather<T: Copy + Default + Send + Sync>(list: &[T], order: &[u32]) -> Arc<[T]> {
-    let one = |i: u32| list.get(i as usize).copied().unwrap_or_default();
-    let mut out = Arc::<[T]>::new_uninit_slice(order.len());
-    let Some(slots) = Arc::get_mut(&mut out) else {
-        // Not reached: the Arc was made just above and is not shared.
-        return order.iter().map(|&i| one(i)).collect();
-    };
-    slots.par_iter_mut().zip(order).for_each(|(slot, &i)| {
-        slot.write(one(i));
-    });
-    // SAFETY: the loop above wrote every slot (`order` is as long as `out`).
     unsafe { out.assume_init() }
 }
 

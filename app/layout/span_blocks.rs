@@ -1,0 +1,131 @@
+//! The axis's spans cut into the largest aligned blocks of a space-filling
+//! curve (the Hilbert map's square tiles, the Volume's cubes), made on
+//! every core.
+//!
+//! A million-region map is three to four million blocks: one loop writing
+//! them took most of its layout. Each part of the spans is counted first,
+//! then written in place where its count puts it, so the blocks come out in
+//! the order one loop gives them, and nothing is allocated per part.
+
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+
+use super::axis::AxisSpan;
+
+/// Spans per part.
+const PART_SPANS: usize = 1 << 12;
+
+/// The aligned blocks of a span, in curve order: `(start, level)`, a block
+/// of `2^(dims * level)` units, the largest aligned one that starts there
+/// and stays inside the span (level at most `order`).
+pub fn blocks(span: &AxisSpan, order: u32, dims: u32) -> impl Iterator<Item = (u64, u32)> {
+    let end = span.end;
+    let mut at = span.start;
+    std::iter::from_fn(move || {
+        if at >= end {
+            return None;
+        }
+        let mut level = (at.trailing_zeros() / dims).min(order);
+        while level > 0 && at + (1u64 << (dims * level)) > end {
+            level -= 1;
+        }
+        let block = (at, level);
+        at += 1u64 << (dims * level);
+        Some(block)
+    })
+}
+
+/// `make(span, start, level)` for every block of every span `keep` accepts,
+/// in span order and curve order within a span.
+pub fn write_blocks<T: Send>(
+    spans: &[AxisSpan],
+    order: u32,
+    dims: u32,
+    keep: impl Fn(&AxisSpan) -> bool + Sync,
+    make: impl Fn(&AxisSpan, u64, u32) -> T + Sync,
+) -> Vec<T> {
+    let count = |part: &[AxisSpan]| part.iter().filter(|s| keep(s)).map(|s| blocks(s, order, dims).count()).sum();
+    let counts: Vec<usize> = spans.par_chunks(PART_SPANS).map(count).collect();
+    let total: usize = counts.iter().sum();
+    let mut out: Vec<T> = Vec::with_capacity(total);
+    let written = {
+        let mut rest = &mut out.spare_capacity_mut()[..total];
+        let mut slots: Vec<&mut [MaybeUninit<T>]> = Vec::with_capacity(counts.len());
+        for &n in &counts {
+            let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
+            slots.push(part);
+            rest = after;
+        }
+        spans.par_chunks(PART_SPANS).zip(slots).all(|(part, slots)| {
+            let mut filled = slots.iter_mut();
+            for span in part.iter().filter(|s| keep(s)) {
+                for (at, level) in blocks(span, order, dims) {
+                    let Some(slot) = filled.next() else { return false };
+                    slot.write(make(span, at, level));
+                }
+            }
+            filled.next().is_none()
+        })
+    };
+    if !written {
+        // Not reached: the blocks are the ones counted. Made one by one instead.
+        let mut one_by_one = Vec::with_capacity(total);
+        for span in spans.iter().filter(|s| keep(s)) {
+            one_by_one.extend(blocks(span, order, dims).map(|(at, level)| make(span, at, level)));
+        }
+        return one_by_one;
+    }
+    // SAFETY: the parts' slots cover the first `total` slots (the counts
+    // add up to it) and each part wrote every one of its slots.
+    unsafe { out.set_len(total) };
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(region: u32, start: u64, end: u64) -> AxisSpan {
+        AxisSpan { region, start, end, compressed: false }
+    }
+
+    #[test]
+    fn blocks_are_the_largest_aligned_ones_and_tile_the_span() {
+        for dims in [2, 3] {
+            for (start, end) in [(0, 1), (0, 64), (3, 70), (5, 4096 + 9), (1 << 20, (1 << 20) + 1), (7, 7)] {
+                let mut at = start;
+                for (block, level) in blocks(&span(0, start, end), 10, dims) {
+                    let len = 1u64 << (dims * level);
+                    assert_eq!(block, at, "blocks follow each other");
+                    assert_eq!(block % len, 0, "aligned");
+                    assert!(block + len <= end, "inside the span");
+                    let bigger = 1u64 << (dims * (level + 1));
+                    assert!(level == 10 || block % bigger != 0 || block + bigger > end, "not the largest");
+                    at += len;
+                }
+                assert_eq!(at, end.max(start), "{start}..{end} covered");
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_written_in_parts_are_those_of_one_loop() {
+        // Spans of uneven lengths, more than one part of them, some left out.
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for i in 0..(3 * PART_SPANS as u32 + 17) {
+            let len = u64::from(1 + i * 7919 % 300);
+            spans.push(span(i, at, at + len));
+            at += len;
+        }
+        let keep = |s: &AxisSpan| s.region % 5 != 3;
+        let make = |s: &AxisSpan, at: u64, level: u32| (s.region, at, level);
+        let mut expected = Vec::new();
+        for s in spans.iter().filter(|s| keep(s)) {
+            expected.extend(blocks(s, 12, 2).map(|(at, level)| make(s, at, level)));
+        }
+        assert_eq!(write_blocks(&spans, 12, 2, keep, make), expected);
+        assert!(write_blocks(&[], 12, 3, keep, make).is_empty());
+    }
+}

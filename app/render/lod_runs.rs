@@ -1,0 +1,234 @@
+//! A level's runs ([`merge_runs`](super::lod_merge::merge_runs), greedy
+//! from the first item) found and written on every core, the same runs as
+//! the walk from the start finds.
+//!
+//! A run depends only on where it starts. So each part of the items is
+//! first walked as if a run started at its first item (in parallel). Then,
+//! part by part, the true walk enters the part where the runs of the part
+//! before ended; where that is not the guessed start, it is walked on (with
+//! the guess beside it) until the two meet at a common start, from which
+//! they are the same runs. They meet within a few runs in practice; at worst
+//! a part is walked three times. Each part's merged items are then written
+//! in place, in parallel, into the space its count reserves.
+//!
+//! Nothing is allocated per part on rayon's threads: glibc keeps what those
+//! threads free in arenas of their own, which raised a million-region
+//! Volume picture's peak by about 50 MB when the runs were collected per
+//! part.
+
+use std::mem::MaybeUninit;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::lod_merge::{LodItem, merge_runs, run_from};
+
+/// Items per part: a part's runs are a few milliseconds of work.
+const PART_ITEMS: usize = 1 << 14;
+
+/// How the runs of a level at one merge size fall into its parts.
+pub(super) struct RunPlan {
+    merge_units: f32,
+    part_items: usize,
+    /// Per part, where the first run starting in it starts (at or past the
+    /// part's end when none does: a run from before covers it all).
+    entry: Vec<usize>,
+    /// Per part, how many runs start in it.
+    count: Vec<usize>,
+    /// How many runs there are.
+    pub(super) runs: usize,
+}
+
+impl RunPlan {
+    /// The runs of `items` at `merge_units`, counted.
+    pub(super) fn new<T: LodItem>(items: &[T], merge_units: f32) -> RunPlan {
+        RunPlan::with_parts(items, merge_units, PART_ITEMS)
+    }
+
+    /// [`RunPlan::new`] with parts of `part_items` items (tests use small ones).
+    fn with_parts<T: LodItem>(items: &[T], merge_units: f32, part_items: usize) -> RunPlan {
+        let part_items = part_items.max(1);
+        let parts = items.len().div_ceil(part_items);
+        let part = |p: usize| p * part_items..((p + 1) * part_items).min(items.len());
+        let guesses: Vec<(usize, usize)> =
+            (0..parts).into_par_iter().map(|p| walk(items, part(p).start, part(p).end, merge_units)).collect();
+        let (mut entry, mut count) = (Vec::with_capacity(parts), Vec::with_capacity(parts));
+        let mut at = 0;
+        for (p, &guess) in guesses.iter().enumerate() {
+            let (runs, end) = rejoin(items, part(p), at, guess, merge_units);
+            entry.push(at);
+            count.push(runs);
+            at = end;
+        }
+        let runs = count.iter().sum();
+        RunPlan { merge_units, part_items, entry, count, runs }
+    }
+
+    /// Appends the merged item of every run of `items` (the items this
+    /// plan was made for) to `out`, and returns the index of each run's
+    /// first item, as `merge_runs` does; both reserved exactly.
+    pub(super) fn write<T: LodItem>(&self, items: &[T], out: &mut Vec<T>) -> Vec<u32> {
+        let mut starts: Vec<u32> = Vec::with_capacity(self.runs);
+        out.reserve_exact(self.runs);
+        let written = {
+            let mut merged_slots = &mut out.spare_capacity_mut()[..self.runs];
+            let mut start_slots = &mut starts.spare_capacity_mut()[..self.runs];
+            let mut slots = Vec::with_capacity(self.count.len());
+            for &n in &self.count {
+                let (m, rest_m) = std::mem::take(&mut merged_slots).split_at_mut(n);
+                let (s, rest_s) = std::mem::take(&mut start_slots).split_at_mut(n);
+                (merged_slots, start_slots) = (rest_m, rest_s);
+                slots.push((m, s));
+            }
+            slots.into_par_iter().enumerate().all(|(p, (merged, starts))| {
+                let end = ((p + 1) * self.part_items).min(items.len());
+                fill(items, self.entry[p]..end, self.merge_units, merged, starts)
+            })
+        };
+        if written {
+            // SAFETY: every part wrote exactly its count of slots (`fill`
+            // says so), and the counts add up to `self.runs`, the first
+            // `self.runs` slots of both spare capacities.
+            unsafe {
+                out.set_len(out.len() + self.runs);
+                starts.set_len(self.runs);
+            }
+            return starts;
+        }
+        // Not reached: runs are the same however often they are walked.
+        // Walked from the start instead (never more than usize::MAX runs).
+        merge_runs(items, self.merge_units, usize::MAX, out).unwrap_or_default()
+    }
+}
+
+/// The runs starting at `from` and then where each ends, while they start
+/// before `end`: how many, and where the last one ends.
+fn walk<T: LodItem>(items: &[T], from: usize, end: usize, merge_units: f32) -> (usize, usize) {
+    let (mut at, mut runs) = (from, 0);
+    while at < end {
+        at = run_from(items, at, merge_units).end;
+        runs += 1;
+    }
+    (runs, at)
+}
+
+/// The true runs starting in `part`, the walk entering it at `at`: how
+/// many, and where the last one ends. `guess` is [`walk`] from the part's
+/// start: where the two walks meet, the rest of the guess is true.
+fn rejoin<T: LodItem>(
+    items: &[T],
+    part: Range<usize>,
+    at: usize,
+    guess: (usize, usize),
+    merge_units: f32,
+) -> (usize, usize) {
+    let (guess_runs, guess_end) = guess;
+    let (mut a, mut guessed) = (part.start, 0);
+    let (mut b, mut runs) = (at, 0);
+    while b < part.end {
+        if a == b {
+            return (runs + guess_runs - guessed, guess_end);
+        }
+        // Whichever walk is behind steps; both stay below `part.end` here
+        // (`a` only steps while it is behind `b`).
+        if a < b {
+            a = run_from(items, a, merge_units).end;
+            guessed += 1;
+        } else {
+            b = run_from(items, b, merge_units).end;
+            runs += 1;
+        }
+    }
+    (runs, b)
+}
+
+/// Writes the runs starting in `range` (the first at its start) into
+/// `merged` and `starts`; true when they were exactly as many as the slots.
+fn fill<T: LodItem>(
+    items: &[T],
+    range: Range<usize>,
+    merge_units: f32,
+    merged: &mut [MaybeUninit<T>],
+    starts: &mut [MaybeUninit<u32>],
+) -> bool {
+    let (mut at, mut k) = (range.start, 0);
+    while at < range.end {
+        let (Some(m), Some(s)) = (merged.get_mut(k), starts.get_mut(k)) else { return false };
+        let run = run_from(items, at, merge_units);
+        m.write(T::merged(run.min, run.max, &items[run.heaviest]));
+        s.write(at as u32);
+        (at, k) = (run.end, k + 1);
+    }
+    k == merged.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::BoxInstance;
+    use crate::render::QuadInstance;
+
+    /// Quads with uneven sizes, gaps and weights, some far apart: runs of
+    /// every length, and guesses that meet the true walk late or never.
+    fn uneven(n: usize, seed: u32) -> Vec<QuadInstance> {
+        let mut x = 0.0f32;
+        let mut state = seed | 1;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        (0..n)
+            .map(|_| {
+                let r = next();
+                let w = 0.1 + (r % 97) as f32 * 0.05;
+                let h = 0.1 + (r / 97 % 89) as f32 * 0.1;
+                x += (r / 8633 % 5) as f32 * 0.7 * (r / 43165 % 2) as f32;
+                let q = QuadInstance::new([x, (r / 86330 % 7) as f32], [x + w, h], r, 0);
+                x += w;
+                q
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_found_in_parts_are_the_runs_walked_from_the_start() {
+        for seed in [1, 7, 1234] {
+            let quads = uneven(5000, seed);
+            for merge_units in [0.01, 0.3, 1.0, 2.5, 8.0, 40.0, 1e6] {
+                let mut expected = Vec::new();
+                let expected_starts = merge_runs(&quads, merge_units, usize::MAX, &mut expected).unwrap_or_default();
+                for part_items in [1, 2, 3, 7, 64, 999, 5000, 1 << 20] {
+                    let plan = RunPlan::with_parts(&quads, merge_units, part_items);
+                    assert_eq!(plan.runs, expected.len(), "seed {seed}, {merge_units}, parts of {part_items}");
+                    let mut out = vec![QuadInstance::new([-1.0, -1.0], [0.0, 0.0], 5, 0)];
+                    let starts = plan.write(&quads, &mut out);
+                    assert_eq!(starts, expected_starts, "seed {seed}, {merge_units}, parts of {part_items}");
+                    assert_eq!(&out[1..], &expected[..], "seed {seed}, {merge_units}, parts of {part_items}");
+                    assert_eq!(out[0].color, 5, "what was in the list before was kept");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn boxes_and_empty_lists_are_planned_as_walked() {
+        let boxes: Vec<BoxInstance> = uneven(3000, 99)
+            .iter()
+            .map(|q| BoxInstance::new([q.min[0], 0.0, q.min[1]], [q.max[0], q.color as f32 % 5.0, q.max[1]], 0, 0))
+            .collect();
+        let mut expected = Vec::new();
+        let expected_starts = merge_runs(&boxes, 1.5, usize::MAX, &mut expected).unwrap_or_default();
+        let plan = RunPlan::with_parts(&boxes, 1.5, 17);
+        let mut out = Vec::new();
+        assert_eq!(plan.write(&boxes, &mut out), expected_starts);
+        assert_eq!(out, expected);
+
+        let none: [QuadInstance; 0] = [];
+        let plan = RunPlan::new(&none, 1.0);
+        assert_eq!(plan.runs, 0);
+        let mut out = Vec::new();
+        assert!(plan.write(&none, &mut out).is_empty() && out.is_empty());
+    }
+}
