@@ -11,9 +11,9 @@
 //!
 //! Boxes given in draw order ([`draw_order`]: opaque, then translucent
 //! ones that show, then the rest) are split into ranges of the given list;
-//! in any other order each group is a copy. A big scene (a picture's, or
-//! one the window shows before its picking index) comes in draw order: a
-//! million-region Volume's groups would be 73 MB of copies.
+//! in any other order the drawn boxes are copied once, in draw order, and
+//! the groups are ranges of that copy. A picture's scene comes in draw
+//! order: a million-region Volume's copy would be 73 MB more.
 
 use std::mem::MaybeUninit;
 use std::ops::{Deref, Range};
@@ -109,18 +109,35 @@ impl DrawOrder {
     /// for, such as the boxes themselves or their regions) in draw order,
     /// written in place into a shared slice.
     pub fn apply<T: Copy + Send + Sync>(&self, instances: &[BoxInstance], list: &[T]) -> Arc<[T]> {
+        self.first_groups(instances, list, 3)
+    }
+
+    /// How many boxes group `g` has ([`draw_group`]).
+    pub fn len_of(&self, g: u8) -> usize {
+        self.counts.iter().map(|c| c.get(usize::from(g)).copied().unwrap_or(0)).sum()
+    }
+
+    /// [`DrawOrder::apply`] keeping only the items of the first `groups`
+    /// groups (2: those drawn).
+    pub fn first_groups<T: Copy + Send + Sync>(
+        &self,
+        instances: &[BoxInstance],
+        list: &[T],
+        groups: usize,
+    ) -> Arc<[T]> {
         use rayon::prelude::*;
-        let n = list.len().min(instances.len());
+        let groups = groups.min(3);
+        let n: usize = (0..groups as u8).map(|g| self.len_of(g)).sum();
         let mut out = Arc::<[T]>::new_uninit_slice(n);
         let Some(mut rest) = Arc::get_mut(&mut out) else {
             // Not reached: the Arc was made just above and is not shared.
-            return Arc::from(&list[..n]);
+            return Arc::from(&list[..n.min(list.len())]);
         };
-        // Each part's three runs of slots, cut off in slot order: group by
-        // group, part by part.
+        // Each part's runs of slots, one per group kept, cut off in slot
+        // order: group by group, part by part.
         let mut slots: Vec<[&mut [MaybeUninit<T>]; 3]> = (0..self.counts.len()).map(|_| Default::default()).collect();
         let mut cut = 0;
-        for g in 0..3 {
+        for g in 0..groups {
             for (p, count) in self.counts.iter().enumerate() {
                 let take = count[g].min(rest.len());
                 let (run, after) = std::mem::take(&mut rest).split_at_mut(take);
@@ -134,18 +151,20 @@ impl DrawOrder {
                 let mut filled = [0usize; 3];
                 for (b, &item) in boxes.iter().zip(items).take(DRAW_ORDER_PART) {
                     let g = usize::from(draw_group(b));
-                    let Some(slot) = runs[g].get_mut(filled[g]) else { return false };
-                    slot.write(item);
-                    filled[g] += 1;
+                    if g < groups {
+                        let Some(slot) = runs[g].get_mut(filled[g]) else { return false };
+                        slot.write(item);
+                        filled[g] += 1;
+                    }
                 }
-                (0..3).all(|g| filled[g] == runs[g].len())
+                (0..groups).all(|g| filled[g] == runs[g].len())
             });
         if !written {
             // Not reached: `list` is as long as the boxes the counts were
             // made of, and every slot was written. Copied one by one instead.
-            let key = |i: &usize| instances.get(*i).map_or(0, draw_group);
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by_key(key);
+            let group = |i: &usize| instances.get(*i).map_or(3, |b| usize::from(draw_group(b)));
+            let mut order: Vec<usize> = (0..list.len()).filter(|i| group(i) < groups).collect();
+            order.sort_by_key(group);
             return order.iter().map(|&i| list[i]).collect();
         }
         // SAFETY: the parts wrote every slot: their runs cover all `n`
@@ -248,19 +267,27 @@ impl BoxParts {
             true => Arc::from(&instances[..max_boxes]),
             false => instances,
         };
-        // Ranges of the boxes when they come in draw order (a big scene;
-        // a City, all opaque), else copies: a million boxes are not
-        // copied for nothing.
+        // Ranges of the boxes when they come in draw order (a picture's
+        // scene; a City, all opaque), else of a copy: a million boxes are
+        // not copied for nothing.
         let (opaque, translucent) = match in_draw_order(&instances) {
             true => {
                 let opaque = instances.partition_point(|b| draw_group(b) == 0);
                 let shown = instances.partition_point(|b| draw_group(b) <= 1);
                 (GroupBoxes::range_of(&instances, 0..opaque), GroupBoxes::range_of(&instances, opaque..shown))
             }
-            false => {
-                let group = |g: u8| instances.iter().filter(|b| draw_group(b) == g).copied().collect();
-                (GroupBoxes::whole(group(0)), GroupBoxes::whole(group(1)))
-            }
+            // The drawn boxes copied in draw order on every core, the
+            // groups ranges of that copy (a million-region Volume's two
+            // group copies, one box at a time, were 180 ms).
+            false => match draw_order(&instances) {
+                Some(order) => {
+                    let drawn = order.first_groups(&instances, &instances, 2);
+                    let opaque = order.len_of(0);
+                    (GroupBoxes::range_of(&drawn, 0..opaque), GroupBoxes::range_of(&drawn, opaque..drawn.len()))
+                }
+                // Not reached: `in_draw_order` said they are not.
+                None => (GroupBoxes::range_of(&instances, 0..0), GroupBoxes::range_of(&instances, 0..0)),
+            },
         };
         let look = (look_hash(&instances), with_lod);
         if let Some(before) = before.filter(|b| {
@@ -355,6 +382,9 @@ mod tests {
         let order = draw_order(&mixed).expect("mixed boxes are not in draw order");
         let ordered = order.apply(&mixed, &mixed);
         assert!(draw_order(&ordered).is_none(), "the draw order is not in draw order");
+        let drawn = order.first_groups(&mixed, &mixed, 2);
+        assert_eq!((drawn.len(), order.len_of(0), order.len_of(2)), (300_001, 150_000, 149_999));
+        assert_eq!(drawn[..], ordered[..300_001], "the drawn groups are the draw order's first");
         let indices: Vec<u32> = (0..boxes.len() as u32).collect();
         let order = order.apply(&mixed, &indices);
         assert!(order.iter().zip(ordered.iter()).all(|(&i, b)| boxes[i as usize] == *b));

@@ -28,11 +28,8 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use super::box_instance::BoxInstance;
 pub use super::lod_merge::LodItem;
-use super::lod_merge::{JoinLimits, joins};
 use super::lod_runs::RunPlan;
 use super::quad_instance::QuadInstance;
 
@@ -150,75 +147,58 @@ impl<T: LodItem> Lod<T> {
         }
         let mut merge_units = extent * FINEST_MERGE;
         let mut below = 0;
-        // The least merge sizes at which any two neighbours of level `below`
-        // join, worked out once a size tried there merged nothing: at a
-        // million regions the finest sizes merge nothing, and each such try
-        // looked at every pair of neighbours.
-        let mut limits: Option<(usize, JoinLimits)> = None;
         let mut scratch: Vec<T> = Vec::new();
         while merge_units <= extent && self.levels[below].range.len() >= MIN_LEVEL_INSTANCES {
             let range = self.levels[below].range.clone();
             let most = (range.len() as f64 * MIN_SHRINK) as usize;
-            let merges = {
-                let level = match (below, external) {
-                    (0, Some(items)) => items,
-                    _ => &self.instances[range.start as usize - offset..range.end as usize - offset],
-                };
-                match limits {
-                    Some((at, l)) if at == below => l.allow(merge_units),
-                    // Some pair that joins is found at once where one does.
-                    _ => {
-                        (0..level.len().saturating_sub(1)).into_par_iter().any(|i| joins(level, i, merge_units)) || {
-                            limits = Some((below, JoinLimits::of_neighbours(level)));
-                            false
-                        }
-                    }
-                }
+            let level = match (below, external) {
+                (0, Some(items)) => items,
+                _ => &self.instances[range.start as usize - offset..range.end as usize - offset],
             };
             // Runs are found (and counted) on every core first, so a level
             // of too many runs is never written, and each kept one is
             // reserved exactly.
-            let kept = match (below, external) {
-                _ if !merges => None,
+            let plan = RunPlan::new(level, merge_units);
+            if plan.runs > most {
+                // Not kept. The next sizes that the runs' stops do not
+                // allow give these same runs: not kept either, not tried
+                // (at a million regions the finest sizes merge nothing,
+                // and a Volume's levels stay too big for several sizes).
+                merge_units *= 2.0;
+                while merge_units <= extent && !plan.stops.allow(merge_units) {
+                    merge_units *= 2.0;
+                }
+                continue;
+            }
+            let starts = match (below, external) {
                 // Level 1 of items held elsewhere is merged straight into
                 // place: at a million boxes a merged copy aside was 25 MB
                 // more at the peak.
-                (0, Some(items)) => {
-                    let plan = RunPlan::new(items, merge_units);
-                    (plan.runs <= most).then(|| plan.write(items, &mut self.instances))
-                }
+                (0, Some(items)) => plan.write(items, &mut self.instances),
                 // Merged aside, the level below being in `instances`, into
-                // one scratch list for every try (faulted in once).
+                // one scratch list for every level (faulted in once).
                 _ => {
-                    let level = &self.instances[range.start as usize - offset..range.end as usize - offset];
-                    let plan = RunPlan::new(level, merge_units);
-                    let starts = (plan.runs <= most).then(|| {
-                        scratch.clear();
-                        plan.write(level, &mut scratch)
-                    });
-                    if starts.is_some() {
-                        self.instances.reserve_exact(scratch.len());
-                        self.instances.extend_from_slice(&scratch);
-                    }
+                    scratch.clear();
+                    let starts = plan.write(level, &mut scratch);
+                    self.instances.reserve_exact(scratch.len());
+                    self.instances.extend_from_slice(&scratch);
                     starts
                 }
             };
-            if let Some(starts) = kept {
-                let before = self.instances.len() - starts.len();
-                let first: Vec<u32> = match below {
-                    0 => starts,
-                    _ => starts.iter().map(|&s| self.levels[below].first_item[s as usize]).collect(),
-                };
-                let at = offset + before;
-                let merged = &self.instances[before..];
-                self.levels.push(Level {
-                    merge_units,
-                    range: at as u32..(at + merged.len()) as u32,
-                    chunks: chunks_of(merged, at),
-                    first_item: first,
-                });
-                below = self.levels.len() - 1;
-            }
+            let before = self.instances.len() - starts.len();
+            let first: Vec<u32> = match below {
+                0 => starts,
+                _ => starts.iter().map(|&s| self.levels[below].first_item[s as usize]).collect(),
+            };
+            let at = offset + before;
+            let merged = &self.instances[before..];
+            self.levels.push(Level {
+                merge_units,
+                range: at as u32..(at + merged.len()) as u32,
+                chunks: chunks_of(merged, at),
+                first_item: first,
+            });
+            below = self.levels.len() - 1;
             merge_units *= 2.0;
         }
     }

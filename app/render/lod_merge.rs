@@ -1,9 +1,8 @@
 //! Merging for the levels of detail (lod.rs): what can be merged
 //! (a 2D quad or a 3D box, [`LodItem`]), and how runs of neighbouring items
 //! become one item each ([`merge_runs`]; lod_runs.rs finds them on every
-//! core), or are ruled out ([`JoinLimits`]) before a level is written.
-
-use rayon::prelude::*;
+//! core), and the limits at which each run would have gone on
+//! ([`JoinLimits`]), so that sizes that give the same runs are not tried.
 
 use super::box_instance::BoxInstance;
 use super::quad_instance::QuadInstance;
@@ -95,6 +94,9 @@ pub(super) struct Run {
     pub(super) heaviest: usize,
     pub(super) min: [f32; 3],
     pub(super) max: [f32; 3],
+    /// The limits at which the run would have taken the item it stopped
+    /// before ([`JoinLimits::NEVER`] at the end of the items).
+    pub(super) stop: JoinLimits,
 }
 
 /// The run of [`merge_runs`] that starts at `i` (`i < items.len()`).
@@ -104,16 +106,8 @@ pub(super) fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> R
     while j < items.len() && run.take(&items[j], j, merge_units) {
         j += 1;
     }
-    Run { end: j, heaviest: run.heaviest, min: run.min, max: run.max }
-}
-
-/// Whether the run starting at item `i` takes item `i + 1` too: some run
-/// merges at `merge_units` exactly when this holds for some `i`.
-pub(super) fn joins<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> bool {
-    match (items.get(i), items.get(i + 1)) {
-        (Some(a), Some(b)) => RunSoFar::new(a, i).take(b, i + 1, merge_units),
-        _ => false,
-    }
+    let stop = items.get(j).map_or(JoinLimits::NEVER, |next| run.limits_with(next));
+    Run { end: j, heaviest: run.heaviest, min: run.min, max: run.max, stop }
 }
 
 /// When a run takes an item: unless the run with it would reach beyond
@@ -128,23 +122,20 @@ pub(super) struct JoinLimits {
 }
 
 impl JoinLimits {
-    /// Whether the run takes the item at `merge_units`.
+    /// Limits no size allows.
+    pub(super) const NEVER: JoinLimits = JoinLimits { span: f32::INFINITY, beyond: f32::INFINITY };
+
+    /// Whether the run takes the item at `merge_units`. A bigger size
+    /// allows whatever a smaller one does.
     pub(super) fn allow(&self, merge_units: f32) -> bool {
         !(self.span > merge_units && self.beyond > merge_units * 0.5)
     }
 
-    /// The least limits over every pair of neighbours of `items` (as if
-    /// each started a run): [`JoinLimits::allow`] on them says whether any
-    /// run of `items` merges at a size, the same answer as asking each pair
-    /// (a size allows a pair when it is at least its span or twice its
-    /// beyond, so some pair is allowed exactly when the size is at least
-    /// the least span or twice the least beyond).
-    pub(super) fn of_neighbours<T: LodItem>(items: &[T]) -> JoinLimits {
-        let none = JoinLimits { span: f32::INFINITY, beyond: f32::INFINITY };
-        (0..items.len().saturating_sub(1))
-            .into_par_iter()
-            .map(|i| RunSoFar::new(&items[i], i).limits_with(&items[i + 1]))
-            .reduce(|| none, |a, b| JoinLimits { span: a.span.min(b.span), beyond: a.beyond.min(b.beyond) })
+    /// The least of both limits: a size allows these exactly when it
+    /// allows `self` or `other` (it is at least one of their spans, or
+    /// twice one of their beyonds).
+    pub(super) fn least(self, other: JoinLimits) -> JoinLimits {
+        JoinLimits { span: self.span.min(other.span), beyond: self.beyond.min(other.beyond) }
     }
 }
 
@@ -220,9 +211,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn looking_at_neighbours_agrees_with_merging() {
-        // The shortcuts a level is tried with (no neighbours join: nothing
-        // merges; too many runs: not kept) must say what merging says.
+    fn runs_are_the_same_at_every_size_their_stops_do_not_allow() {
+        // A level tried at a size and not kept skips the bigger sizes the
+        // least of its runs' stops does not allow: they must give the same
+        // runs, and the first size it allows other runs.
         let mut quads = row(3000);
         // Uneven sizes and gaps, so some sizes merge some runs.
         for (i, q) in quads.iter_mut().enumerate() {
@@ -230,15 +222,33 @@ pub(crate) mod tests {
             q.max[0] = q.min[0] * 1.5 + w;
             q.min[0] *= 1.5;
         }
-        for merge_units in [0.05, 0.3, 1.0, 2.0, 4.5, 16.0, 300.0] {
+        let runs = |merge_units: f32| {
             let mut merged = Vec::new();
-            merge_runs(&quads, merge_units, usize::MAX, &mut merged);
-            let joins_any = (0..quads.len() - 1).any(|i| joins(&quads, i, merge_units));
-            assert_eq!(joins_any, merged.len() < quads.len(), "at {merge_units}");
-            assert_eq!(JoinLimits::of_neighbours(&quads).allow(merge_units), joins_any, "at {merge_units}");
-            let most = merged.len().saturating_sub(1);
+            let starts = merge_runs(&quads, merge_units, usize::MAX, &mut merged).unwrap_or_default();
+            let mut stops = JoinLimits::NEVER;
+            for &s in &starts {
+                stops = stops.least(run_from(&quads, s as usize, merge_units).stop);
+            }
+            (starts, stops)
+        };
+        let mut checked_a_change = false;
+        for merge_units in [0.05f32, 0.3, 1.0, 2.0, 4.5, 16.0, 300.0] {
+            let (starts, stops) = runs(merge_units);
+            let mut bigger = merge_units;
+            for _ in 0..12 {
+                bigger *= 1.5;
+                let (other, _) = runs(bigger);
+                if stops.allow(bigger) {
+                    assert_ne!(other, starts, "{merge_units} -> {bigger}: a stop allowed, nothing changed");
+                    checked_a_change = true;
+                    break;
+                }
+                assert_eq!(other, starts, "{merge_units} -> {bigger}: runs changed though no stop allowed it");
+            }
+            let most = starts.len().saturating_sub(1);
             assert_eq!(merge_runs(&quads, merge_units, most, &mut Vec::new()), None, "more than the most");
         }
+        assert!(checked_a_change);
     }
 
     #[test]

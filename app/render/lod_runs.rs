@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::lod_merge::{LodItem, merge_runs, run_from};
+use super::lod_merge::{JoinLimits, LodItem, merge_runs, run_from};
 
 /// Items per part: a part's runs are a few milliseconds of work.
 const PART_ITEMS: usize = 1 << 14;
@@ -37,6 +37,11 @@ pub(super) struct RunPlan {
     count: Vec<usize>,
     /// How many runs there are.
     pub(super) runs: usize,
+    /// The least limits at which a run would have taken the item it
+    /// stopped before (some runs walked as guesses counted too): every
+    /// bigger size these do not allow gives the same runs, as taking
+    /// only ever allows more at a bigger size.
+    pub(super) stops: JoinLimits,
 }
 
 impl RunPlan {
@@ -50,18 +55,18 @@ impl RunPlan {
         let part_items = part_items.max(1);
         let parts = items.len().div_ceil(part_items);
         let part = |p: usize| p * part_items..((p + 1) * part_items).min(items.len());
-        let guesses: Vec<(usize, usize)> =
+        let guesses: Vec<Walked> =
             (0..parts).into_par_iter().map(|p| walk(items, part(p).start, part(p).end, merge_units)).collect();
         let (mut entry, mut count) = (Vec::with_capacity(parts), Vec::with_capacity(parts));
-        let mut at = 0;
+        let (mut at, mut stops) = (0, JoinLimits::NEVER);
         for (p, &guess) in guesses.iter().enumerate() {
-            let (runs, end) = rejoin(items, part(p), at, guess, merge_units);
+            let walked = rejoin(items, part(p), at, guess, merge_units);
             entry.push(at);
-            count.push(runs);
-            at = end;
+            count.push(walked.runs);
+            (at, stops) = (walked.end, stops.least(walked.stops));
         }
         let runs = count.iter().sum();
-        RunPlan { merge_units, part_items, entry, count, runs }
+        RunPlan { merge_units, part_items, entry, count, runs, stops }
     }
 
     /// Appends the merged item of every run of `items` (the items this
@@ -101,33 +106,39 @@ impl RunPlan {
     }
 }
 
-/// The runs starting at `from` and then where each ends, while they start
-/// before `end`: how many, and where the last one ends.
-fn walk<T: LodItem>(items: &[T], from: usize, end: usize, merge_units: f32) -> (usize, usize) {
-    let (mut at, mut runs) = (from, 0);
-    while at < end {
-        at = run_from(items, at, merge_units).end;
-        runs += 1;
-    }
-    (runs, at)
+/// Runs walked one after another.
+#[derive(Clone, Copy)]
+struct Walked {
+    /// How many.
+    runs: usize,
+    /// Where the last one ends.
+    end: usize,
+    /// The least of their stops (see [`RunPlan::stops`]).
+    stops: JoinLimits,
 }
 
-/// The true runs starting in `part`, the walk entering it at `at`: how
-/// many, and where the last one ends. `guess` is [`walk`] from the part's
-/// start: where the two walks meet, the rest of the guess is true.
-fn rejoin<T: LodItem>(
-    items: &[T],
-    part: Range<usize>,
-    at: usize,
-    guess: (usize, usize),
-    merge_units: f32,
-) -> (usize, usize) {
-    let (guess_runs, guess_end) = guess;
+/// The runs starting at `from` and then where each ends, while they start
+/// before `end`.
+fn walk<T: LodItem>(items: &[T], from: usize, end: usize, merge_units: f32) -> Walked {
+    let mut walked = Walked { runs: 0, end: from, stops: JoinLimits::NEVER };
+    while walked.end < end {
+        let run = run_from(items, walked.end, merge_units);
+        walked = Walked { runs: walked.runs + 1, end: run.end, stops: walked.stops.least(run.stop) };
+    }
+    walked
+}
+
+/// The true runs starting in `part`, the walk entering it at `at`. `guess`
+/// is [`walk`] from the part's start: where the two walks meet, the rest of
+/// the guess is true. (Its stops count whole, those of its runs before the
+/// meeting too: a stop too many only makes fewer sizes skipped.)
+fn rejoin<T: LodItem>(items: &[T], part: Range<usize>, at: usize, guess: Walked, merge_units: f32) -> Walked {
     let (mut a, mut guessed) = (part.start, 0);
-    let (mut b, mut runs) = (at, 0);
-    while b < part.end {
+    let mut walked = Walked { runs: 0, end: at, stops: guess.stops };
+    while walked.end < part.end {
+        let b = walked.end;
         if a == b {
-            return (runs + guess_runs - guessed, guess_end);
+            return Walked { runs: walked.runs + guess.runs - guessed, end: guess.end, stops: walked.stops };
         }
         // Whichever walk is behind steps; both stay below `part.end` here
         // (`a` only steps while it is behind `b`).
@@ -135,11 +146,11 @@ fn rejoin<T: LodItem>(
             a = run_from(items, a, merge_units).end;
             guessed += 1;
         } else {
-            b = run_from(items, b, merge_units).end;
-            runs += 1;
+            let run = run_from(items, b, merge_units);
+            walked = Walked { runs: walked.runs + 1, end: run.end, stops: walked.stops.least(run.stop) };
         }
     }
-    (runs, b)
+    walked
 }
 
 /// Writes the runs starting in `range` (the first at its start) into
@@ -167,6 +178,7 @@ mod tests {
     use super::*;
     use crate::render::BoxInstance;
     use crate::render::QuadInstance;
+    use crate::render::lod_merge::run_from;
 
     /// Quads with uneven sizes, gaps and weights, some far apart: runs of
     /// every length, and guesses that meet the true walk late or never.
@@ -199,9 +211,23 @@ mod tests {
             for merge_units in [0.01, 0.3, 1.0, 2.5, 8.0, 40.0, 1e6] {
                 let mut expected = Vec::new();
                 let expected_starts = merge_runs(&quads, merge_units, usize::MAX, &mut expected).unwrap_or_default();
+                let mut stops = JoinLimits::NEVER;
+                for &s in &expected_starts {
+                    stops = stops.least(run_from(&quads, s as usize, merge_units).stop);
+                }
                 for part_items in [1, 2, 3, 7, 64, 999, 5000, 1 << 20] {
                     let plan = RunPlan::with_parts(&quads, merge_units, part_items);
                     assert_eq!(plan.runs, expected.len(), "seed {seed}, {merge_units}, parts of {part_items}");
+                    // The plan's stops allow whatever the true runs' do (a
+                    // guess may add some), and are theirs in one part.
+                    let mut size = merge_units;
+                    for _ in 0..40 {
+                        size *= 1.4;
+                        assert!(!stops.allow(size) || plan.stops.allow(size), "{merge_units} -> {size}");
+                    }
+                    if part_items >= quads.len() {
+                        assert_eq!(plan.stops, stops);
+                    }
                     let mut out = vec![QuadInstance::new([-1.0, -1.0], [0.0, 0.0], 5, 0)];
                     let starts = plan.write(&quads, &mut out);
                     assert_eq!(starts, expected_starts, "seed {seed}, {merge_units}, parts of {part_items}");

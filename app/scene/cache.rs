@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use super::build::{BuiltScene, build_scene, build_scene_timed};
+use super::index_job::{IndexJob, taken};
 use super::params::{Picking, ViewParams};
 use super::scene2d::Scene2d;
 use super::scene3d::{Restyled, Scene3d};
@@ -51,8 +52,10 @@ pub struct SceneCache {
     job: Option<(ViewParams, Job)>,
     /// The picking indexes of big scenes shown without them
     /// ([`Picking::Later`]), each built on a worker for these parameters.
-    flat_index: Option<(ViewParams, Task<HitIndex>)>,
-    three_d_index: Option<(ViewParams, Task<Hit3dIndex>)>,
+    /// A job is dropped (and its worker stops) when its scene is being
+    /// replaced; a scene shown again without its index gets a new one.
+    flat_index: Option<IndexJob<HitIndex>>,
+    three_d_index: Option<IndexJob<Hit3dIndex>>,
     /// Set when a worker died: scenes are then built on the caller's thread
     /// rather than failing again and again.
     worker_died: bool,
@@ -108,6 +111,7 @@ impl SceneCache {
         };
         if current == Some(params) {
             self.job = None;
+            self.index_if_missing(params, waker);
             return SceneUpdate::Current;
         }
         // Same geometry: a 3D scene is only restyled (colouring, selection, opacity).
@@ -178,6 +182,12 @@ impl SceneCache {
         }
         self.generation += 1;
         // A job for another geometry is replaced (its result is dropped).
+        // The index of the scene this one replaces is given up: the build
+        // needs the cores more (picks scan that scene meanwhile).
+        match params {
+            ViewParams::Flat { .. } => self.flat_index = None,
+            ViewParams::ThreeD { .. } => self.three_d_index = None,
+        }
         if space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died {
             let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
             // The scene is shown before its picking index is built.
@@ -200,24 +210,42 @@ impl SceneCache {
         let new_view = match built {
             BuiltScene::Flat(scene) => {
                 self.flat_index = None;
-                if !scene.has_hit_index() {
-                    let tiles = scene.shared_tiles();
-                    self.flat_index = index_task(&params, waker, move || tiles.hit_index());
-                }
-                let old = self.flat.replace((params, scene));
+                let old = self.flat.replace((params.clone(), scene));
                 old.is_none_or(|(p, _)| p.view() != view)
             }
             BuiltScene::ThreeD(scene) => {
                 self.three_d_index = None;
-                if !scene.has_hit_index() {
-                    let boxes = scene.shared_boxes();
-                    self.three_d_index = index_task(&params, waker, move || boxes.hit_index());
-                }
-                let old = self.three_d.replace((params, scene));
+                let old = self.three_d.replace((params.clone(), scene));
                 old.is_none_or(|(p, _)| p.view() != view)
             }
         };
+        self.index_if_missing(&params, waker);
         SceneUpdate::Installed { new_view }
+    }
+
+    /// Starts building the picking index of the scene for `params` on a
+    /// worker, unless it has one or one is being built.
+    fn index_if_missing(&mut self, params: &ViewParams, waker: &Waker) {
+        match params {
+            ViewParams::Flat { .. } => {
+                if let Some((_, scene)) = &self.flat
+                    && !scene.has_hit_index()
+                    && self.flat_index.is_none()
+                {
+                    let tiles = scene.shared_tiles();
+                    self.flat_index = IndexJob::spawn(params, waker, move |cancel| tiles.hit_index(cancel));
+                }
+            }
+            ViewParams::ThreeD { .. } => {
+                if let Some((_, scene)) = &self.three_d
+                    && !scene.has_hit_index()
+                    && self.three_d_index.is_none()
+                {
+                    let boxes = scene.shared_boxes();
+                    self.three_d_index = IndexJob::spawn(params, waker, move |cancel| boxes.hit_index(cancel));
+                }
+            }
+        }
     }
 
     /// Puts a scene's picking index in place when its worker is done (and
@@ -238,38 +266,6 @@ impl SceneCache {
     /// Whether a scene's picking index is being built on a worker.
     pub fn is_indexing(&self) -> bool {
         self.flat_index.is_some() || self.three_d_index.is_some()
-    }
-}
-
-/// A picking index task for the scene of `params` (`None`, logged, when no
-/// worker starts: picks then scan the map, view2d.rs and view3d.rs, slower
-/// but right).
-fn index_task<I: Send + 'static>(
-    params: &ViewParams,
-    waker: &Waker,
-    work: impl FnOnce() -> I + Send + 'static,
-) -> Option<(ViewParams, Task<I>)> {
-    match Task::spawn("picking index", waker.clone(), work) {
-        Ok(task) => Some((params.clone(), task)),
-        Err(e) => {
-            log::warn!("could not start a picking index worker ({e}); picks scan the map");
-            None
-        }
-    }
-}
-
-/// The index and the parameters it was built for once its task is done
-/// (the slot is then emptied, as it is when the worker died, logged).
-fn taken<I>(slot: &mut Option<(ViewParams, Task<I>)>) -> Option<(ViewParams, I)> {
-    let (_, task) = slot.as_ref()?;
-    match task.poll() {
-        Poll::Pending => None,
-        Poll::Done(index) => slot.take().map(|(params, _)| (params, index)),
-        Poll::Died => {
-            log::warn!("the picking index worker stopped; picks scan the map");
-            *slot = None;
-            None
-        }
     }
 }
 
@@ -311,15 +307,43 @@ mod tests {
         let waker = Waker::none();
 
         let (release_3d, task) = held(Hit3dIndex::default());
-        cache.three_d_index = Some((three_d.clone(), task));
+        cache.three_d_index = Some(IndexJob::of_task(three_d.clone(), task).0);
         cache.install(flat.clone(), built(&flat), &waker);
         assert!(cache.three_d_index.is_some(), "a flat scene dropped the 3D scene's index task");
         assert!(cache.flat_index.is_some(), "the flat scene's index is not being built");
 
         let (release_flat, task) = held(HitIndex::default());
-        cache.flat_index = Some((flat.clone(), task));
+        cache.flat_index = Some(IndexJob::of_task(flat.clone(), task).0);
         cache.install(three_d.clone(), built(&three_d), &waker);
         assert!(cache.flat_index.is_some(), "a 3D scene dropped the flat scene's index task");
         let _ = (release_3d.send(()), release_flat.send(()));
+    }
+
+    #[test]
+    fn a_scene_being_replaced_gives_up_its_index_and_gets_one_when_shown_again() {
+        // A new scene of the same kind needs the cores: the index of the
+        // scene it replaces is given up when its build starts. Shown again
+        // without an index, a scene gets a new index job.
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+        let space = Arc::new(AddressSpace::open(demo).expect("the demo dump"));
+        let hilbert = ViewParams::Flat { kind: ViewKind::Hilbert, filters: Filters::default() };
+        let treemap = ViewParams::Flat { kind: ViewKind::Treemap, filters: Filters::default() };
+        let later = |p: &ViewParams| build_scene_timed(&space, p, 1, Picking::Later, &mut |_, _| {});
+        let mut cache = SceneCache::default();
+        let waker = Waker::none();
+
+        cache.install(hilbert.clone(), later(&hilbert), &waker);
+        let (release, task) = held(HitIndex::default());
+        let (job, given_up) = IndexJob::of_task(hilbert.clone(), task);
+        cache.flat_index = Some(job);
+        assert!(!given_up.load(std::sync::atomic::Ordering::SeqCst));
+        cache.update(&space, &treemap, &waker);
+        assert!(given_up.load(std::sync::atomic::Ordering::SeqCst), "the replaced scene's index was not given up");
+        let _ = release.send(());
+
+        cache.install(hilbert.clone(), later(&hilbert), &waker);
+        cache.flat_index = None;
+        assert_eq!(cache.update(&space, &hilbert, &waker), SceneUpdate::Current);
+        assert!(cache.flat_index.is_some(), "a scene shown again without its index got no index job");
     }
 }

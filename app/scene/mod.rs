@@ -5,7 +5,7 @@
 //! that turns them into a scene ([`build`]: layout -> picking index -> GPU
 //! instances -> levels of detail), the scenes themselves ([`scene2d`],
 //! [`scene3d`]), the window's cache of them ([`cache`], built on a worker
-//! for big dumps), the painting of a scene with egui's painter ([`paint2d`],
+//! for big dumps, their picking indexes after them, [`index_job`]), the painting of a scene with egui's painter ([`paint2d`],
 //! [`paint3d`]: GPU paint callbacks, highlights, labels, ticks), the byte
 //! picture (a dump's bytes as pixels, [`byte_picture`]) and the one
 //! palette every view, legend and picture uses ([`theme`]).
@@ -17,6 +17,7 @@
 pub mod build;
 pub mod byte_picture;
 pub mod cache;
+pub mod index_job;
 pub mod paint2d;
 pub mod paint3d;
 pub mod params;

@@ -9,10 +9,12 @@
 //! million tiles it is another 24 MB.
 
 use std::borrow::Cow;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
+use super::index_job::UntilCancelled;
 use super::params::{Filters, Picking, region_items};
 use super::theme;
 use crate::dump::AddressSpace;
@@ -137,10 +139,12 @@ pub struct SharedTiles {
 }
 
 impl SharedTiles {
-    /// The scene's picking index.
-    pub fn hit_index(&self) -> HitIndex {
+    /// The scene's picking index; an empty one once `cancel` is set
+    /// (see [`UntilCancelled`]).
+    pub fn hit_index(&self, cancel: &AtomicBool) -> HitIndex {
         let quads = level0(&self.lod);
-        HitIndex::new(&SceneTiles { quads, regions: &self.regions, bounds: self.bounds })
+        let tiles = SceneTiles { quads, regions: &self.regions, bounds: self.bounds };
+        HitIndex::new(&UntilCancelled { list: &tiles, cancel })
     }
 }
 

@@ -9,10 +9,12 @@
 //! million boxes it is another 32 MB.
 
 use std::borrow::Cow;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
+use super::index_job::UntilCancelled;
 use super::params::{Filters, Picking, VolumeStyle, region_items};
 use super::theme;
 use crate::dump::{AddressSpace, RegionKind};
@@ -29,8 +31,7 @@ pub struct Scene3d {
     /// The ray-picking index ([`Scene3d::hit`]), built with the scene or on first use.
     hit: OnceLock<Hit3dIndex>,
     /// One per box: in layout order, or in draw order when the picking
-    /// index is not built with the scene (a picture, a big scene in the
-    /// window; see [`BoxParts`]).
+    /// index waits for first use (a picture; see [`BoxParts`]).
     pub instances: Arc<[BoxInstance]>,
     /// The instances as the GPU renderer draws them, with their levels of
     /// detail: built here (on the scene's worker, for a big dump) rather
@@ -81,18 +82,19 @@ impl Scene3d {
                 });
                 (hit, instances, parts, regions())
             }
-            // A picture, or a big scene the window shows before its index:
-            // the layout's boxes are dropped before the levels are built,
-            // for the least memory at once, and the boxes put in draw
-            // order, so that the parts are ranges of them rather than
-            // copies (a million-region Volume's were 180 ms of copying).
-            // The index is then made from these boxes, in this order; a
-            // restyle keeps the order, and copies the groups only if it
-            // moved boxes between them.
+            // A picture: the layout's boxes are dropped before the levels
+            // are built, for the least memory at once, and the boxes put in
+            // draw order, so that the parts are ranges of them. (The
+            // window keeps layout order: a restyle recolours the boxes in
+            // their order, and translucent boxes must blend in layout
+            // order, as a fresh scene's do.)
             Picking::OnDemand | Picking::Later => {
                 let (instances, regions) = (instances(), regions());
                 drop(boxes);
-                let (instances, regions) = in_draw_order(instances, regions);
+                let (instances, regions) = match picking {
+                    Picking::OnDemand => in_draw_order(instances, regions),
+                    _ => (instances, regions),
+                };
                 let parts = parts(&instances);
                 (OnceLock::new(), instances, parts, regions)
             }
@@ -231,9 +233,10 @@ impl SharedBoxes {
         SceneBoxes { instances: &self.instances, regions: &self.regions }
     }
 
-    /// The scene's ray-picking index.
-    pub fn hit_index(&self) -> Hit3dIndex {
-        Hit3dIndex::new(&self.view())
+    /// The scene's ray-picking index; an empty one once `cancel` is set
+    /// (see [`UntilCancelled`]).
+    pub fn hit_index(&self, cancel: &AtomicBool) -> Hit3dIndex {
+        Hit3dIndex::new(&UntilCancelled { list: &self.view(), cancel })
     }
 }
 
