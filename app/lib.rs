@@ -8,6 +8,7 @@ pub mod demo;
 pub mod dump;
 pub mod export;
 pub mod format;
+pub mod huge_pages;
 pub mod layout;
 pub mod render;
 pub mod scene;

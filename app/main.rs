@@ -1,12 +1,18 @@
 //! The memscape executable: parses the command line, runs a headless command
 //! or opens the window. Errors are printed once, as `error: <file>: <reason>`.
 //! A logger is installed first, so warnings from memscape, eframe, rfd and wgpu
-//! reach stderr.
+//! reach stderr. The window asks for big blocks of memory in huge pages
+//! (memscape::huge_pages).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use memscape::cli::{self, Cli};
+use memscape::huge_pages::HugePages;
+
+/// The system's allocator; in the window, big blocks in huge pages (see huge_pages.rs).
+#[global_allocator]
+static ALLOCATOR: HugePages = HugePages;
 
 /// What is logged unless RUST_LOG says otherwise: warnings, but only errors
 /// from wgpu and naga, which warn about software renderers (lavapipe) on
@@ -33,7 +39,11 @@ fn main() -> ExitCode {
             timings.report(&mut std::io::stderr().lock()).ok();
             result
         }
-        None => memscape::app::run_window(args.dump, args.compare),
+        None => {
+            // Before the window starts any thread: see huge_pages.rs.
+            memscape::huge_pages::turn_on();
+            memscape::app::run_window(args.dump, args.compare)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,9 @@
 //!   groups and `super::` chains) only itself and the layers below it. The
 //!   helpers in app/: format.rs is for everyone and names nothing of ours;
 //!   task.rs (the background-work type) is for ui/ and app.rs only; demo.rs
-//!   (the bundled dump) for cli/, ui/ and app.rs only. Any other file directly
+//!   (the bundled dump) for cli/, ui/ and app.rs only; huge_pages.rs (the
+//!   program's allocator) names only format.rs and is for main.rs (and the
+//!   benchmarks, outside app/) only. Any other file directly
 //!   in app/, or another folder, is in no layer, and that is a violation;
 //! - nothing outside app/cli/ and app/main.rs names `crate::cli` (main.rs:
 //!   `memscape::cli`);
@@ -431,8 +433,15 @@ const LAYER_ORDER: [&[&str]; 9] =
 /// The files directly in app/ and what they count as: lib.rs is the module
 /// tree; main.rs is the app layer with app.rs; format, task and demo are
 /// helpers (see [`may_name`]).
-const ROOT_FILES: [(&str, &str); 6] =
-    [("lib", "lib"), ("main", "app"), ("app", "app"), ("format", "format"), ("task", "task"), ("demo", "demo")];
+const ROOT_FILES: [(&str, &str); 7] = [
+    ("lib", "lib"),
+    ("main", "app"),
+    ("app", "app"),
+    ("format", "format"),
+    ("task", "task"),
+    ("demo", "demo"),
+    ("huge_pages", "huge_pages"),
+];
 
 /// The layer a file belongs to for the ordering rules, `None` for a file or
 /// folder that is in no layer.
@@ -460,7 +469,8 @@ fn rank(layer: &str) -> Option<usize> {
 /// Whether a file of layer `from` may name the module of layer `to`. The root
 /// helpers: `format` is for everyone and names nothing of ours; `task` (the
 /// background-work type) is for scene/ (the window's scene cache), ui/ and the app only; `demo` (the bundled
-/// dump) for cli/, ui/ and the app; both sit at the ui/ level themselves.
+/// dump) for cli/, ui/ and the app; both sit at the ui/ level themselves;
+/// `huge_pages` (the allocator) names only `format` and is for main.rs.
 fn may_name(from: &str, to: &str) -> bool {
     if from == to || from == "lib" || to == "format" {
         return true;
@@ -468,10 +478,11 @@ fn may_name(from: &str, to: &str) -> bool {
     match to {
         "task" => return matches!(from, "scene" | "ui" | "app"),
         "demo" => return matches!(from, "cli" | "ui" | "app"),
+        "huge_pages" => return from == "app",
         _ => {}
     }
     let from_rank = match from {
-        "format" => return false,
+        "format" | "huge_pages" => return false,
         "task" | "demo" => rank("ui"),
         _ => rank(from),
     };
@@ -509,7 +520,7 @@ fn violations(rel: &str, src: &str) -> Vec<String> {
     if from.is_none() {
         out.push(format!(
             "{rel}: is in no layer (not in one of DESIGN.md's folders, nor app.rs, main.rs, lib.rs, format.rs, \
-             task.rs, demo.rs)"
+             task.rs, demo.rs, huge_pages.rs)"
         ));
     }
     let mut named: Vec<String> = crate_modules_named(rel, &code);
@@ -1026,6 +1037,9 @@ fn scanner_keeps_the_layer_order() {
     fine("app/cli/x.rs", "use crate::demo::open_demo;");
     flagged("app/export/x.rs", "use crate::demo::open_demo;", "demo is for cli/, ui/ and app.rs only");
     fine("app/demo.rs", "use crate::dump::AddressSpace;");
+    fine("app/main.rs", "#[global_allocator]\nstatic A: memscape::huge_pages::HugePages = HugePages;");
+    flagged("app/huge_pages.rs", "use crate::dump::RegionKind;", "crate::dump");
+    flagged("app/scene/x.rs", "use crate::huge_pages::HugePages;", "crate::huge_pages");
     // A file outside the layers.
     flagged("app/scene_job.rs", "use crate::layout::View;", "app/scene_job.rs: is in no layer");
     flagged("app/widgets/x.rs", "", "is in no layer");

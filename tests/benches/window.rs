@@ -19,8 +19,13 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use memscape::app::{DumpSource, Kept, MemscapeApp};
+use memscape::huge_pages::HugePages;
 use memscape::layout::{View, ViewKind};
 use memscape::synth::big::{BigDumpSpec, write_big_dump};
+
+/// The program's allocator (main.rs): the window is timed as it runs.
+#[global_allocator]
+static ALLOCATOR: HugePages = HugePages;
 
 fn dump() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("memscape-bench-window-1m-200t-500m-64m.dmp");
@@ -51,6 +56,8 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    // As main.rs does before it opens the window.
+    assert!(memscape::huge_pages::turn_on() || !cfg!(target_os = "linux"), "huge pages turned on too late");
     let path = dump();
     let start = Instant::now();
     let mut h = Harness::builder()
