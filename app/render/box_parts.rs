@@ -270,8 +270,8 @@ impl BoxParts {
         // Ranges of the boxes when they come in draw order (a picture's
         // scene; a City, all opaque), else of a copy: a million boxes are
         // not copied for nothing.
-        let (opaque, translucent) = match in_draw_order(&instances) {
-            true => {
+        let (opaque, translucent) = match draw_order(&instances) {
+            None => {
                 let opaque = instances.partition_point(|b| draw_group(b) == 0);
                 let shown = instances.partition_point(|b| draw_group(b) <= 1);
                 (GroupBoxes::range_of(&instances, 0..opaque), GroupBoxes::range_of(&instances, opaque..shown))
@@ -279,15 +279,11 @@ impl BoxParts {
             // The drawn boxes copied in draw order on every core, the
             // groups ranges of that copy (a million-region Volume's two
             // group copies, one box at a time, were 180 ms).
-            false => match draw_order(&instances) {
-                Some(order) => {
-                    let drawn = order.first_groups(&instances, &instances, 2);
-                    let opaque = order.len_of(0);
-                    (GroupBoxes::range_of(&drawn, 0..opaque), GroupBoxes::range_of(&drawn, opaque..drawn.len()))
-                }
-                // Not reached: `in_draw_order` said they are not.
-                None => (GroupBoxes::range_of(&instances, 0..0), GroupBoxes::range_of(&instances, 0..0)),
-            },
+            Some(order) => {
+                let drawn = order.first_groups(&instances, &instances, 2);
+                let opaque = order.len_of(0);
+                (GroupBoxes::range_of(&drawn, 0..opaque), GroupBoxes::range_of(&drawn, opaque..drawn.len()))
+            }
         };
         let look = (look_hash(&instances), with_lod);
         if let Some(before) = before.filter(|b| {

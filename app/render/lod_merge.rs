@@ -60,32 +60,23 @@ impl LodItem for BoxInstance {
 /// its merge size, so the halves add up to at most `merge_units` against
 /// the items themselves: the error is a band at most that wide around a
 /// level-0 item. Each run becomes one item, appended to `out`; returns the
-/// index of each run's first item, or `None` (and `out` as it was) once
-/// there are more than `most` runs (a level of more is not kept).
+/// index of each run's first item. (The levels find them on every core,
+/// lod_runs.rs; this is the walk that says what they must be.)
 ///
 /// Measured from the heaviest member rather than from nothing so that long
 /// thin items (the strip's full-height slices, a City street of tall
 /// towers) merge along their row: their bounding box is wide in the other
 /// axis from the start, which a plain size limit would never allow.
-pub(super) fn merge_runs<T: LodItem>(items: &[T], merge_units: f32, most: usize, out: &mut Vec<T>) -> Option<Vec<u32>> {
-    let before = out.len();
-    // Reserved whole (a level has at most `most` runs, and at most one per
-    // item), not grown by doubling; the pages past the runs are never touched.
-    let mut starts = Vec::with_capacity(most.min(items.len()));
+pub(super) fn merge_runs<T: LodItem>(items: &[T], merge_units: f32, out: &mut Vec<T>) -> Vec<u32> {
+    let mut starts = Vec::new();
     let mut i = 0;
     while i < items.len() {
-        if starts.len() == most {
-            out.truncate(before);
-            return None;
-        }
         let run = run_from(items, i, merge_units);
-        // Even a run of one is remade: coarser levels never carry selection
-        // or hover flags, so a click needs no new levels.
-        out.push(T::merged(run.min, run.max, &items[run.heaviest]));
+        out.push(run.merged(items));
         starts.push(i as u32);
         i = run.end;
     }
-    Some(starts)
+    starts
 }
 
 /// One run of [`merge_runs`]: its end (exclusive), heaviest member and bounds.
@@ -97,6 +88,15 @@ pub(super) struct Run {
     /// The limits at which the run would have taken the item it stopped
     /// before ([`JoinLimits::NEVER`] at the end of the items).
     pub(super) stop: JoinLimits,
+}
+
+impl Run {
+    /// The one item the run becomes. Even a run of one is remade: coarser
+    /// levels never carry selection or hover flags, so a click needs no
+    /// new levels.
+    pub(super) fn merged<T: LodItem>(&self, items: &[T]) -> T {
+        T::merged(self.min, self.max, &items[self.heaviest])
+    }
 }
 
 /// The run of [`merge_runs`] that starts at `i` (`i < items.len()`).
@@ -224,7 +224,7 @@ pub(crate) mod tests {
         }
         let runs = |merge_units: f32| {
             let mut merged = Vec::new();
-            let starts = merge_runs(&quads, merge_units, usize::MAX, &mut merged).unwrap_or_default();
+            let starts = merge_runs(&quads, merge_units, &mut merged);
             let mut stops = JoinLimits::NEVER;
             for &s in &starts {
                 stops = stops.least(run_from(&quads, s as usize, merge_units).stop);
@@ -245,8 +245,6 @@ pub(crate) mod tests {
                 }
                 assert_eq!(other, starts, "{merge_units} -> {bigger}: runs changed though no stop allowed it");
             }
-            let most = starts.len().saturating_sub(1);
-            assert_eq!(merge_runs(&quads, merge_units, most, &mut Vec::new()), None, "more than the most");
         }
         assert!(checked_a_change);
     }

@@ -101,8 +101,8 @@ impl RunPlan {
             return starts;
         }
         // Not reached: runs are the same however often they are walked.
-        // Walked from the start instead (never more than usize::MAX runs).
-        merge_runs(items, self.merge_units, usize::MAX, out).unwrap_or_default()
+        // Walked from the start instead.
+        merge_runs(items, self.merge_units, out)
     }
 }
 
@@ -166,7 +166,7 @@ fn fill<T: LodItem>(
     while at < range.end {
         let (Some(m), Some(s)) = (merged.get_mut(k), starts.get_mut(k)) else { return false };
         let run = run_from(items, at, merge_units);
-        m.write(T::merged(run.min, run.max, &items[run.heaviest]));
+        m.write(run.merged(items));
         s.write(at as u32);
         (at, k) = (run.end, k + 1);
     }
@@ -210,7 +210,7 @@ mod tests {
             let quads = uneven(5000, seed);
             for merge_units in [0.01, 0.3, 1.0, 2.5, 8.0, 40.0, 1e6] {
                 let mut expected = Vec::new();
-                let expected_starts = merge_runs(&quads, merge_units, usize::MAX, &mut expected).unwrap_or_default();
+                let expected_starts = merge_runs(&quads, merge_units, &mut expected);
                 let mut stops = JoinLimits::NEVER;
                 for &s in &expected_starts {
                     stops = stops.least(run_from(&quads, s as usize, merge_units).stop);
@@ -245,7 +245,7 @@ mod tests {
             .map(|q| BoxInstance::new([q.min[0], 0.0, q.min[1]], [q.max[0], q.color as f32 % 5.0, q.max[1]], 0, 0))
             .collect();
         let mut expected = Vec::new();
-        let expected_starts = merge_runs(&boxes, 1.5, usize::MAX, &mut expected).unwrap_or_default();
+        let expected_starts = merge_runs(&boxes, 1.5, &mut expected);
         let plan = RunPlan::with_parts(&boxes, 1.5, 17);
         let mut out = Vec::new();
         assert_eq!(plan.write(&boxes, &mut out), expected_starts);

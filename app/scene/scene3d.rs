@@ -282,7 +282,7 @@ fn box_instances(
 }
 
 /// The boxes (`instances` and their `regions`) in draw order (see
-/// [`draw_order`]), each list dropped once it is moved.
+/// [`draw_order`]); the lists given are dropped once both are moved.
 fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
     let Some(order) = draw_order(&instances) else { return (instances, regions) };
     let regions = order.apply(&instances, &regions);
