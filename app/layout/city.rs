@@ -41,15 +41,14 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
-
 use crate::dump::{Owner, Protection, Region, RegionKind, RegionState, Thread};
 
-use super::axis::{Axis, is_gap};
-use super::hilbert::{hilbert_order, layout_hilbert_on_axis};
+use super::axis::{Axis, AxisSpan, is_gap};
+use super::hilbert::{block_rect, hilbert_order, ticks};
 use super::label::{LabelKey, label_key, label_text};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, GroundTick, HeightMetric, Label3, Layout3d};
+use super::span_blocks::write_blocks_with;
 
 /// Inset of a box's footprint on each side, as a fraction of its tile's side...
 pub const TILE_INSET_FRACTION: f32 = 0.08;
@@ -87,47 +86,83 @@ pub fn layout_city(input: &LayoutInput<'_>, metric: HeightMetric) -> Layout3d {
 /// [`layout_city`] from a [`LayoutSource`]; `threads` only matter for
 /// [`HeightMetric::CpuTime`] (an empty slice makes every region flat there).
 pub fn layout_city_source(src: &LayoutSource<'_>, threads: &[Thread], metric: HeightMetric) -> Layout3d {
-    let axis = Axis::new(src);
-    let map = layout_hilbert_on_axis(src, &axis);
-    let scale = height_scale(hilbert_order(axis.total_units));
-    let times = ThreadTimes::new(threads);
+    layout_city_on_axis(src, &Axis::new(src), threads, metric)
+}
 
-    // Each tile raised on every core (the regions' heights are worked out
-    // per tile: a few logarithms), then the landmarks found in order.
-    let boxes: Vec<Box3> = map
-        .tiles
-        .par_iter()
-        .map(|tile| {
-            let h = match src.regions.get(tile.region as usize) {
-                Some(r) => scale * region_height(metric, r, tile.compressed, &times),
+/// [`layout_city_source`] on the axis of `src` made beforehand (the
+/// window keeps it from view to view).
+///
+/// The Hilbert map's tiles are raised as they are made, on every core, and
+/// each part of them gathers its landmarks and extents on the way: the map
+/// itself (three million tiles at a million regions, with its labels and
+/// a second pass over them) is never made.
+pub fn layout_city_on_axis(src: &LayoutSource<'_>, axis: &Axis, threads: &[Thread], metric: HeightMetric) -> Layout3d {
+    let order = hilbert_order(axis.total_units);
+    let scale = height_scale(order);
+    let times = ThreadTimes::new(threads);
+    let region = |span: &AxisSpan| src.regions.get(span.region as usize);
+    let (boxes, parts) = write_blocks_with(
+        &axis.spans,
+        order,
+        2,
+        |span| region(span).is_some(),
+        CityPart::default,
+        |part, i, span, at, level| {
+            let rect = block_rect(order, at, level);
+            let h = match region(span) {
+                Some(r) => scale * region_height(metric, r, span.compressed, &times),
                 None => 0.0,
             };
-            let rect = tile.rect;
             let inset = tile_inset(rect.width().min(rect.height()));
-            Box3 {
+            let b = Box3 {
                 min: [rect.min[0] + inset, 0.0, rect.min[1] + inset],
                 max: [rect.max[0] - inset, h, rect.max[1] - inset],
-                region: tile.region,
-                compressed: tile.compressed,
+                region: span.region,
+                compressed: span.compressed,
+            };
+            if let Some(r) = region(span) {
+                let footprint = (b.max[0] - b.min[0]) * (b.max[2] - b.min[2]);
+                part.landmarks.offer(r, [b.max[1], footprint], i);
             }
-        })
-        .collect();
-    let mut landmarks = Landmarks::default();
-    for (i, b) in boxes.iter().enumerate() {
-        if let Some(r) = src.regions.get(b.region as usize) {
-            let footprint = (b.max[0] - b.min[0]) * (b.max[2] - b.min[2]);
-            landmarks.offer(r, [b.max[1], footprint], i);
-        }
+            part.ground.add([rect.min[0], rect.min[1], 0.0], [rect.max[0], rect.max[1], 0.0]);
+            part.bounds.add(b.min, b.max);
+            b
+        },
+    );
+    let mut all = CityPart::default();
+    for part in parts {
+        all.landmarks.append(part.landmarks);
+        all.ground.join(part.ground);
+        all.bounds.join(part.bounds);
     }
 
     let lift = LABEL_LIFT * scale;
-    let labels = landmarks.labels(src, &boxes, |b| {
+    let labels = all.landmarks.labels(src, &boxes, |b| {
         let c = b.center();
         [c[0], b.max[1] + lift, c[2]]
     });
-    let ticks = map.ticks.iter().map(|t| GroundTick { pos: [t.pos[0], 0.0, t.pos[1]], addr: t.addr }).collect();
-    let (bounds_min, bounds_max) = boxes_extent(&boxes);
-    Layout3d { boxes, labels, ticks, bounds_min, bounds_max, ground_min: map.bounds.min, ground_max: map.bounds.max }
+    let ticks =
+        ticks(src, axis, order).iter().map(|t| GroundTick { pos: [t.pos[0], 0.0, t.pos[1]], addr: t.addr }).collect();
+    let (bounds_min, bounds_max) = all.bounds.get();
+    let (ground_min, ground_max) = all.ground.get();
+    Layout3d {
+        boxes,
+        labels,
+        ticks,
+        bounds_min,
+        bounds_max,
+        ground_min: [ground_min[0], ground_min[1]],
+        ground_max: [ground_max[0], ground_max[1]],
+    }
+}
+
+/// What one part of a City's tiles gathers besides its boxes.
+#[derive(Default)]
+struct CityPart<'a> {
+    landmarks: Landmarks<'a>,
+    /// The tiles' extent (x, y; z 0).
+    ground: Extent,
+    bounds: Extent,
 }
 
 /// The inset of a footprint on each side for a tile of `side` units.
@@ -233,15 +268,31 @@ impl ThreadTimes {
     }
 }
 
-/// The smallest box holding every box (zeros for none).
-pub(crate) fn boxes_extent(boxes: &[Box3]) -> ([f32; 3], [f32; 3]) {
-    let Some(first) = boxes.first() else { return ([0.0; 3], [0.0; 3]) };
-    boxes.iter().fold((first.min, first.max), |(lo, hi), b| {
-        (
-            [lo[0].min(b.min[0]), lo[1].min(b.min[1]), lo[2].min(b.min[2])],
-            [hi[0].max(b.max[0]), hi[1].max(b.max[1]), hi[2].max(b.max[2])],
-        )
-    })
+/// The smallest box holding boxes added one by one (zeros for none), or
+/// part by part: the extent of boxes made on every core.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Extent(Option<([f32; 3], [f32; 3])>);
+
+impl Extent {
+    /// Takes in the box `min`..`max`.
+    pub(crate) fn add(&mut self, min: [f32; 3], max: [f32; 3]) {
+        self.0 = Some(match self.0 {
+            None => (min, max),
+            Some((lo, hi)) => (std::array::from_fn(|a| lo[a].min(min[a])), std::array::from_fn(|a| hi[a].max(max[a]))),
+        });
+    }
+
+    /// Takes in every box `other` took in.
+    pub(crate) fn join(&mut self, other: Extent) {
+        if let Some((min, max)) = other.0 {
+            self.add(min, max);
+        }
+    }
+
+    /// The smallest and largest corner.
+    pub(crate) fn get(&self) -> ([f32; 3], [f32; 3]) {
+        self.0.unwrap_or(([0.0; 3], [0.0; 3]))
+    }
 }
 
 /// What a 3D label stands for: a module allocation, a heap, a stack, or an
@@ -316,6 +367,20 @@ impl<'a> Landmarks<'a> {
         }
     }
 
+    /// Takes in the offers of `later`, all made after this one's: the
+    /// same best boxes as if they had been offered here (parts of boxes
+    /// offered on every core, gathered in order).
+    pub(crate) fn append(&mut self, mut later: Landmarks<'a>) {
+        for landmarks in [&mut *self, &mut later] {
+            if let Some((landmark, best)) = landmarks.run.take() {
+                landmarks.keep(landmark, best);
+            }
+        }
+        for (landmark, best) in later.best {
+            self.keep(landmark, best);
+        }
+    }
+
     /// Puts a run's best box in `best`, where it wins only by a greater
     /// score (the box there was offered first).
     fn keep(&mut self, landmark: LandmarkKey<'a>, candidate: Candidate<'a>) {
@@ -382,6 +447,64 @@ mod tests {
         let best = |l: LandmarkKey<'_>| landmarks.best.get(&l).map(|c| c.box_index);
         assert_eq!(best(LandmarkKey::Heap(0)), Some(1));
         assert_eq!(best(LandmarkKey::Heap(1)), Some(4));
+    }
+
+    #[test]
+    fn landmarks_offered_in_parts_and_appended_are_those_offered_at_once() {
+        let heap = |i: u32| {
+            let mut r = Region::blank(0x10000 * u64::from(i + 1), 0x1000, RegionKind::Heap, RegionState::Commit);
+            r.owner = Owner::Heap(i);
+            r
+        };
+        let regions: Vec<Region> = (0..3).map(heap).collect();
+        // Ties across runs and parts, a better box later, runs cut by parts.
+        let offers: Vec<(usize, [f32; 2])> =
+            vec![(0, [2.0, 1.0]), (0, [3.0, 0.0]), (1, [5.0, 0.0]), (0, [3.0, 0.0]), (1, [5.0, 0.5]), (1, [5.0, 0.5])];
+        let offers: Vec<(usize, [f32; 2])> =
+            offers.into_iter().chain([(2, [1.0, 0.0]), (0, [3.0, 0.1]), (2, [1.0, 0.0]), (1, [4.0, 9.0])]).collect();
+        let best_of = |mut l: Landmarks<'_>| {
+            if let Some((landmark, best)) = l.run.take() {
+                l.keep(landmark, best);
+            }
+            l.best.into_iter().map(|(k, c)| (format!("{k:?}"), c.box_index, c.score)).collect::<Vec<_>>()
+        };
+        let mut at_once = Landmarks::default();
+        for (i, (r, score)) in offers.iter().enumerate() {
+            at_once.offer(&regions[*r], *score, i);
+        }
+        let expected = best_of(at_once);
+        assert_eq!(expected.len(), 3);
+        for cut in 0..=offers.len() {
+            for second_cut in cut..=offers.len() {
+                let mut parts = [Landmarks::default(), Landmarks::default(), Landmarks::default()];
+                for (i, (r, score)) in offers.iter().enumerate() {
+                    let part = usize::from(i >= cut) + usize::from(i >= second_cut);
+                    parts[part].offer(&regions[*r], *score, i);
+                }
+                let [mut all, b, c] = parts;
+                all.append(b);
+                all.append(c);
+                assert_eq!(best_of(all), expected, "cut at {cut} and {second_cut}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_extent_gathered_in_parts_is_the_extent_of_all() {
+        let boxes: Vec<([f32; 3], [f32; 3])> = (0..40)
+            .map(|i| ([i as f32 % 7.0 - 3.0, -(i as f32), 0.5], [9.0 - i as f32 % 5.0, 1.0, 2.0 + i as f32]))
+            .collect();
+        let mut all = Extent::default();
+        assert_eq!(all.get(), ([0.0; 3], [0.0; 3]), "nothing");
+        boxes.iter().for_each(|(lo, hi)| all.add(*lo, *hi));
+        assert_eq!(all.get(), ([-3.0, -39.0, 0.5], [9.0, 1.0, 41.0]));
+        for cut in [0, 1, 17, 40] {
+            let (mut a, mut b) = (Extent::default(), Extent::default());
+            boxes[..cut].iter().for_each(|(lo, hi)| a.add(*lo, *hi));
+            boxes[cut..].iter().for_each(|(lo, hi)| b.add(*lo, *hi));
+            a.join(b);
+            assert_eq!(a, all, "cut at {cut}");
+        }
     }
 
     #[test]

@@ -183,10 +183,10 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
 pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     let order = hilbert_order(axis.total_units);
     let shown = |span: &AxisSpan| src.regions.get(span.region as usize).is_some();
-    let tiles = write_blocks(&axis.spans, order, 2, shown, |span, at, level| {
-        let ([x, y], side) = hilbert_block(order, at, level);
-        let (x, y, side) = (x as f32, y as f32, side as f32);
-        Tile { rect: Rect::new(x, y, x + side, y + side), region: span.region, compressed: span.compressed }
+    let tiles = write_blocks(&axis.spans, order, 2, shown, |span, at, level| Tile {
+        rect: block_rect(order, at, level),
+        region: span.region,
+        compressed: span.compressed,
     });
     // Each run of regions that share a label is named at its largest tile.
     let mut labels = Vec::new();
@@ -210,9 +210,17 @@ pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     Layout2d { ticks: ticks(src, axis, order), tiles, labels, bounds }
 }
 
+/// The tile of the aligned block of `4^level` indices starting at `d`
+/// (see [`hilbert_block`]), in world units.
+pub(super) fn block_rect(order: u32, d: u64, level: u32) -> Rect {
+    let ([x, y], side) = hilbert_block(order, d, level);
+    let (x, y, side) = (x as f32, y as f32, side as f32);
+    Rect::new(x, y, x + side, y + side)
+}
+
 /// A tick at the entry corner of every aligned block of `4^(order - 3)`
 /// cells that the axis reaches, found in one sweep over the spans.
-fn ticks(src: &LayoutSource<'_>, axis: &Axis, order: u32) -> Vec<AddressTick> {
+pub(super) fn ticks(src: &LayoutSource<'_>, axis: &Axis, order: u32) -> Vec<AddressTick> {
     let level = order.saturating_sub(TICK_LEVELS_BELOW_TOP);
     let step = 1u64 << (2 * level);
     let mut out = Vec::new();

@@ -45,41 +45,71 @@ pub fn write_blocks<T: Send>(
     keep: impl Fn(&AxisSpan) -> bool + Sync,
     make: impl Fn(&AxisSpan, u64, u32) -> T + Sync,
 ) -> Vec<T> {
+    let make = |_: &mut (), _: usize, span: &AxisSpan, at: u64, level: u32| make(span, at, level);
+    write_blocks_with(spans, order, dims, keep, || (), make).0
+}
+
+/// [`write_blocks`] with a state per part of the spans, for what is
+/// gathered from every block besides the blocks themselves (extents,
+/// landmarks): `make(state, index, span, start, level)` gets its part's
+/// state and the index the block gets in the output. The states come back
+/// in the order of their parts, so gathering them in that order sees the
+/// blocks in output order, as one loop would.
+pub fn write_blocks_with<T: Send, S: Send>(
+    spans: &[AxisSpan],
+    order: u32,
+    dims: u32,
+    keep: impl Fn(&AxisSpan) -> bool + Sync,
+    state: impl Fn() -> S + Sync,
+    make: impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T + Sync,
+) -> (Vec<T>, Vec<S>) {
     let count = |part: &[AxisSpan]| part.iter().filter(|s| keep(s)).map(|s| blocks(s, order, dims).count()).sum();
     let counts: Vec<usize> = spans.par_chunks(PART_SPANS).map(count).collect();
     let total: usize = counts.iter().sum();
     let mut out: Vec<T> = Vec::with_capacity(total);
-    let written = {
+    let written: Option<Vec<S>> = {
         let mut rest = &mut out.spare_capacity_mut()[..total];
-        let mut slots: Vec<&mut [MaybeUninit<T>]> = Vec::with_capacity(counts.len());
+        let mut slots: Vec<(usize, &mut [MaybeUninit<T>])> = Vec::with_capacity(counts.len());
+        let mut first = 0;
         for &n in &counts {
             let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
-            slots.push(part);
-            rest = after;
+            slots.push((first, part));
+            (rest, first) = (after, first + n);
         }
-        spans.par_chunks(PART_SPANS).zip(slots).all(|(part, slots)| {
-            let mut filled = slots.iter_mut();
-            for span in part.iter().filter(|s| keep(s)) {
-                for (at, level) in blocks(span, order, dims) {
-                    let Some(slot) = filled.next() else { return false };
-                    slot.write(make(span, at, level));
+        spans
+            .par_chunks(PART_SPANS)
+            .zip(slots)
+            .map(|(part, (first, slots))| {
+                let mut st = state();
+                let mut filled = slots.iter_mut().enumerate();
+                for span in part.iter().filter(|s| keep(s)) {
+                    for (at, level) in blocks(span, order, dims) {
+                        let (k, slot) = filled.next()?;
+                        slot.write(make(&mut st, first + k, span, at, level));
+                    }
                 }
-            }
-            filled.next().is_none()
-        })
+                filled.next().is_none().then_some(st)
+            })
+            .collect::<Vec<Option<S>>>()
+            .into_iter()
+            .collect()
     };
-    if !written {
-        // Not reached: the blocks are the ones counted. Made one by one instead.
-        let mut one_by_one = Vec::with_capacity(total);
+    let Some(states) = written else {
+        // Not reached: the blocks are the ones counted. Made one by one
+        // instead, gathered in one state.
+        let (mut one_by_one, mut st) = (Vec::with_capacity(total), state());
         for span in spans.iter().filter(|s| keep(s)) {
-            one_by_one.extend(blocks(span, order, dims).map(|(at, level)| make(span, at, level)));
+            for (at, level) in blocks(span, order, dims) {
+                let item = make(&mut st, one_by_one.len(), span, at, level);
+                one_by_one.push(item);
+            }
         }
-        return one_by_one;
-    }
+        return (one_by_one, vec![st]);
+    };
     // SAFETY: the parts' slots cover the first `total` slots (the counts
     // add up to it) and each part wrote every one of its slots.
     unsafe { out.set_len(total) };
-    out
+    (out, states)
 }
 
 #[cfg(test)]
@@ -127,5 +157,16 @@ mod tests {
         }
         assert_eq!(write_blocks(&spans, 12, 2, keep, make), expected);
         assert!(write_blocks(&[], 12, 3, keep, make).is_empty());
+
+        // With a state per part: each block's output index, and the states
+        // gathered in order see the blocks in output order.
+        let (out, states) = write_blocks_with(&spans, 12, 2, keep, Vec::new, |seen, index, s, at, level| {
+            seen.push(index);
+            make(s, at, level)
+        });
+        assert_eq!(out, expected);
+        assert_eq!(states.len(), spans.len().div_ceil(PART_SPANS));
+        let seen: Vec<usize> = states.into_iter().flatten().collect();
+        assert_eq!(seen, (0..expected.len()).collect::<Vec<_>>());
     }
 }

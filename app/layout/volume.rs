@@ -30,10 +30,10 @@
 //! largest first. There are no ground ticks; the ground is the cube's floor.
 
 use super::axis::Axis;
-use super::city::{Landmarks, boxes_extent};
+use super::city::{Extent, Landmarks};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, Layout3d};
-use super::span_blocks::{blocks, write_blocks};
+use super::span_blocks::write_blocks_with;
 
 /// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
 pub const MAX_ORDER: u32 = 21;
@@ -193,34 +193,40 @@ pub fn layout_volume(input: &LayoutInput<'_>) -> Layout3d {
 
 /// [`layout_volume`] from a [`LayoutSource`].
 pub fn layout_volume_source(src: &LayoutSource<'_>) -> Layout3d {
-    let axis = Axis::new(src);
+    layout_volume_on_axis(src, &Axis::new(src))
+}
+
+/// [`layout_volume_source`] on the axis of `src` made beforehand (the
+/// window keeps it from view to view). Each part of the cubes, made on
+/// every core, gathers its landmarks and extent on the way.
+pub fn layout_volume_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout3d {
     let order = hilbert3_order(axis.total_units);
-    let boxes = write_blocks(
+    let (boxes, parts) = write_blocks_with(
         &axis.spans,
         order,
         3,
         |_| true,
-        |span, at, level| {
+        VolumePart::default,
+        |part, i, span, at, level| {
             let (corner, side) = hilbert3_block(order, at, level);
             let [x, y, z] = corner.map(|c| c as f32);
             let s = side as f32;
-            Box3 { min: [x, y, z], max: [x + s, y + s, z + s], region: span.region, compressed: span.compressed }
+            let b =
+                Box3 { min: [x, y, z], max: [x + s, y + s, z + s], region: span.region, compressed: span.compressed };
+            if let Some(r) = src.regions.get(span.region as usize) {
+                part.landmarks.offer(r, [(1u32 << level) as f32, 0.0], i);
+            }
+            part.bounds.add(b.min, b.max);
+            b
         },
     );
-    // The landmarks, offered in order: the first of equals wins.
-    let mut landmarks = Landmarks::default();
-    let mut at = 0;
-    for span in &axis.spans {
-        let region = src.regions.get(span.region as usize);
-        for (_, level) in blocks(span, order, 3) {
-            if let Some(r) = region {
-                landmarks.offer(r, [(1u32 << level) as f32, 0.0], at);
-            }
-            at += 1;
-        }
+    let mut all = VolumePart::default();
+    for part in parts {
+        all.landmarks.append(part.landmarks);
+        all.bounds.join(part.bounds);
     }
-    let labels = landmarks.labels(src, &boxes, Box3::center);
-    let (bounds_min, bounds_max) = boxes_extent(&boxes);
+    let labels = all.landmarks.labels(src, &boxes, Box3::center);
+    let (bounds_min, bounds_max) = all.bounds.get();
     Layout3d {
         boxes,
         labels,
@@ -230,6 +236,13 @@ pub fn layout_volume_source(src: &LayoutSource<'_>) -> Layout3d {
         ground_min: [bounds_min[0], bounds_min[2]],
         ground_max: [bounds_max[0], bounds_max[2]],
     }
+}
+
+/// What one part of a Volume's cubes gathers besides its boxes.
+#[derive(Default)]
+struct VolumePart<'a> {
+    landmarks: Landmarks<'a>,
+    bounds: Extent,
 }
 
 #[cfg(test)]

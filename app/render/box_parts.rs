@@ -19,7 +19,7 @@ use std::mem::MaybeUninit;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
-use super::box_instance::{BoxInstance, look_hash};
+use super::box_instance::{BoxInstance, same_look};
 use super::lod::BoxLod;
 
 /// The most boxes a scene builds parts for: what one buffer of wgpu's
@@ -237,9 +237,8 @@ pub struct BoxParts {
     pub opaque: PartBoxes,
     /// Translucent boxes that show (alpha above 0, or selected).
     pub translucent: PartBoxes,
-    /// What the boxes look like apart from selection and hover (a hash of
-    /// the rest), and whether they got levels of detail.
-    pub look: (u64, bool),
+    /// Whether the boxes got levels of detail.
+    pub with_lod: bool,
 }
 
 impl BoxParts {
@@ -285,13 +284,15 @@ impl BoxParts {
                 (GroupBoxes::range_of(&drawn, 0..opaque), GroupBoxes::range_of(&drawn, opaque..drawn.len()))
             }
         };
-        let look = (look_hash(&instances), with_lod);
         if let Some(before) = before.filter(|b| {
-            b.look == look && b.opaque.boxes.len() == opaque.len() && b.translucent.boxes.len() == translucent.len()
+            b.with_lod == with_lod
+                && b.opaque.boxes.len() == opaque.len()
+                && b.translucent.boxes.len() == translucent.len()
+                && same_look(&b.instances, &instances)
         }) {
             let opaque = PartBoxes { boxes: opaque, lod: Arc::clone(&before.opaque.lod) };
             let translucent = PartBoxes { boxes: translucent, lod: Arc::clone(&before.translucent.lod) };
-            return BoxParts { instances, opaque, translucent, look };
+            return BoxParts { instances, opaque, translucent, with_lod };
         }
         // Levels of detail (see super::lod) for what is not sorted every
         // frame; only the coarser levels are built aside.
@@ -302,7 +303,7 @@ impl BoxParts {
                 PartBoxes::new(translucent, with_lod)
             },
         );
-        BoxParts { instances, opaque, translucent, look }
+        BoxParts { instances, opaque, translucent, with_lod }
     }
 
     /// How many boxes the parts hold (level 0 of both groups).

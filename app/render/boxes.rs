@@ -206,7 +206,7 @@ impl BoxesRenderer {
     /// the coarser levels on the GPU.
     pub fn set_parts(&mut self, parts: Arc<BoxParts>) {
         let parts = match parts.instances.len() > self.max_instances {
-            true => Arc::new(BoxParts::build(Arc::clone(&parts.instances), parts.look.1, self.max_instances)),
+            true => Arc::new(BoxParts::build(Arc::clone(&parts.instances), parts.with_lod, self.max_instances)),
             false => parts,
         };
         let same_levels = Arc::ptr_eq(&parts.opaque.lod, &self.parts.opaque.lod)
