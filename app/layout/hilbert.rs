@@ -178,8 +178,7 @@ pub fn layout_hilbert_source(src: &LayoutSource<'_>) -> Layout2d {
     layout_hilbert_on_axis(src, &Axis::new(src))
 }
 
-/// [`layout_hilbert_source`] on the axis of `src` already built (the City
-/// needs it too).
+/// [`layout_hilbert_source`] on the axis of `src` made beforehand.
 pub fn layout_hilbert_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     let order = hilbert_order(axis.total_units);
     let shown = |span: &AxisSpan| src.regions.get(span.region as usize).is_some();

@@ -45,6 +45,23 @@ pub fn layout(kind: ViewKind, input: &LayoutInput<'_>) -> Layout2d {
     }
 }
 
+/// Whether the layout of `view` is made on the compressed address axis
+/// ([`axis::Axis`]), which depends only on the regions and the filter: all
+/// but the treemap's. A window switching views makes it once.
+pub fn on_axis(view: View) -> bool {
+    view != View::Flat(ViewKind::Treemap)
+}
+
+/// [`layout`] on the axis of `input` made beforehand (the treemap's, not
+/// [`on_axis`], ignores it).
+pub fn layout_on_axis(kind: ViewKind, input: &LayoutInput<'_>, axis: &axis::Axis) -> Layout2d {
+    match kind {
+        ViewKind::Strip => strip::layout_strip_on_axis(&input.source(), axis),
+        ViewKind::Hilbert => hilbert::layout_hilbert_on_axis(&input.source(), axis),
+        ViewKind::Treemap => treemap::layout_treemap(input),
+    }
+}
+
 /// [`layout`] from a [`LayoutSource`].
 pub fn layout_source(kind: ViewKind, src: &LayoutSource<'_>) -> Layout2d {
     match kind {

@@ -75,7 +75,11 @@ pub fn layout_strip(input: &LayoutInput<'_>) -> Layout2d {
 }
 
 pub fn layout_strip_source(src: &LayoutSource<'_>) -> Layout2d {
-    let axis = Axis::new(src);
+    layout_strip_on_axis(src, &Axis::new(src))
+}
+
+/// [`layout_strip_source`] on the axis of `src` made beforehand.
+pub fn layout_strip_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout2d {
     let grid = StripGrid::for_units(axis.total_units);
     let rows = axis.total_units.div_ceil(grid.row_units) as usize;
     let mut tiles = Vec::with_capacity(axis.spans.len() + rows);
@@ -102,7 +106,7 @@ pub fn layout_strip_source(src: &LayoutSource<'_>) -> Layout2d {
     run.finish(src, &tiles, &mut labels, MIN_LABEL_UNITS, MIN_KIND_LABEL_UNITS);
 
     let bounds = tiles_extent(&tiles);
-    Layout2d { ticks: ticks(src, &axis, &grid), tiles, labels, bounds }
+    Layout2d { ticks: ticks(src, axis, &grid), tiles, labels, bounds }
 }
 
 /// Ticks at each row start and every `row_units / TICKS_PER_ROW` along it,

@@ -3,10 +3,14 @@
 //! (through its scene cache, cache.rs, on a worker for big dumps) and
 //! pictures (`export/`) both call it.
 
+use std::sync::Arc;
+
+use super::axis_cache::AxisCache;
 use super::params::{Picking, ViewParams};
 use super::scene2d::Scene2d;
 use super::scene3d::Scene3d;
 use crate::dump::AddressSpace;
+use crate::layout::axis::Axis;
 use crate::layout::{self, LayoutInput, TileList, View, city, volume};
 
 /// A finished scene.
@@ -31,12 +35,33 @@ pub fn build_scene_timed(
     picking: Picking,
     phase: &mut dyn FnMut(&'static str, std::time::Duration),
 ) -> BuiltScene {
+    build_scene_with(space, params, generation, picking, None, phase)
+}
+
+/// [`build_scene_timed`] taking the address axis from `axes` (the window's,
+/// kept from view to view) when given; else it is made for the layout
+/// and dropped after it.
+pub fn build_scene_with(
+    space: &AddressSpace,
+    params: &ViewParams,
+    generation: u64,
+    picking: Picking,
+    axes: Option<&AxisCache>,
+    phase: &mut dyn FnMut(&'static str, std::time::Duration),
+) -> BuiltScene {
     let visible = params.filters().visible(space);
     let input = LayoutInput { space, visible: &visible };
+    let axis = || match axes {
+        Some(axes) => axes.axis(&input.source()),
+        None => Arc::new(Axis::new(&input.source())),
+    };
     let start = std::time::Instant::now();
     match params {
         ViewParams::Flat { kind, filters } => {
-            let layout = layout::layout(*kind, &input);
+            let layout = match layout::on_axis(params.view()) {
+                true => layout::layout_on_axis(*kind, &input, &axis()),
+                false => layout::layout(*kind, &input),
+            };
             phase("layout", start.elapsed());
             let start = std::time::Instant::now();
             let scene = Scene2d::with_picking(space, layout, filters, generation, picking);
@@ -47,10 +72,12 @@ pub fn build_scene_timed(
             BuiltScene::Flat(scene)
         }
         ViewParams::ThreeD { view, filters, metric, volume, selected } => {
+            let (src, axis) = (input.source(), axis());
             let layout = match view {
-                View::City => city::layout_city(&input, *metric),
-                _ => volume::layout_volume(&input),
+                View::City => city::layout_city_on_axis(&src, &axis, &space.threads, *metric),
+                _ => volume::layout_volume_on_axis(&src, &axis),
             };
+            drop(axis);
             phase("layout", start.elapsed());
             let start = std::time::Instant::now();
             let style = (*view == View::Volume).then_some(volume);

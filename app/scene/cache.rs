@@ -12,7 +12,8 @@
 
 use std::sync::Arc;
 
-use super::build::{BuiltScene, build_scene, build_scene_timed};
+use super::axis_cache::AxisCache;
+use super::build::{BuiltScene, build_scene_with};
 use super::index_job::{IndexJob, taken};
 use super::params::{Picking, ViewParams};
 use super::scene2d::Scene2d;
@@ -56,6 +57,8 @@ pub struct SceneCache {
     /// replaced; a scene shown again without its index gets a new one.
     flat_index: Option<IndexJob<HitIndex>>,
     three_d_index: Option<IndexJob<Hit3dIndex>>,
+    /// The address axis the last build made (most views are laid out on it).
+    axes: AxisCache,
     /// Set when a worker died: scenes are then built on the caller's thread
     /// rather than failing again and again.
     worker_died: bool,
@@ -92,6 +95,7 @@ impl SceneCache {
         self.job = None;
         self.flat_index = None;
         self.three_d_index = None;
+        self.axes = AxisCache::default();
     }
 
     /// Whether a scene is being built on a worker.
@@ -190,9 +194,11 @@ impl SceneCache {
         }
         if space.regions.len() >= BACKGROUND_MIN_REGIONS && !self.worker_died {
             let (worker_space, worker_params, generation) = (Arc::clone(space), params.clone(), self.generation);
+            let axes = self.axes.clone();
             // The scene is shown before its picking index is built.
-            let work =
-                move || build_scene_timed(&worker_space, &worker_params, generation, Picking::Later, &mut |_, _| {});
+            let work = move || {
+                build_scene_with(&worker_space, &worker_params, generation, Picking::Later, Some(&axes), &mut |_, _| {})
+            };
             match Task::spawn("layout", waker.clone(), work) {
                 Ok(task) => {
                     self.job = Some((params.clone(), Job::Build(task)));
@@ -201,7 +207,7 @@ impl SceneCache {
                 Err(e) => log::warn!("could not start a layout worker ({e}); laying out on the UI thread"),
             }
         }
-        let built = build_scene(space, params, self.generation);
+        let built = build_scene_with(space, params, self.generation, Picking::Now, Some(&self.axes), &mut |_, _| {});
         self.install(params.clone(), built, waker)
     }
 
@@ -274,6 +280,7 @@ mod tests {
     use super::*;
     use crate::layout::ViewKind;
     use crate::layout::layout3d::HeightMetric;
+    use crate::scene::build::build_scene_timed;
     use crate::scene::params::{Filters, VolumeStyle};
 
     /// An index task that ends only when told to.

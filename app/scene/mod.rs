@@ -5,7 +5,8 @@
 //! that turns them into a scene ([`build`]: layout -> picking index -> GPU
 //! instances -> levels of detail), the scenes themselves ([`scene2d`],
 //! [`scene3d`]), the window's cache of them ([`cache`], built on a worker
-//! for big dumps, their picking indexes after them, [`index_job`]), the painting of a scene with egui's painter ([`paint2d`],
+//! for big dumps, their picking indexes after them, [`index_job`], and the
+//! address axis they share, [`axis_cache`]), the painting of a scene with egui's painter ([`paint2d`],
 //! [`paint3d`]: GPU paint callbacks, highlights, labels, ticks), the byte
 //! picture (a dump's bytes as pixels, [`byte_picture`]) and the one
 //! palette every view, legend and picture uses ([`theme`]).
@@ -14,6 +15,7 @@
 //! `Ui`, no responses: those are ui/'s); may not name export/, ui/, cli/ or
 //! the app.
 
+pub mod axis_cache;
 pub mod build;
 pub mod byte_picture;
 pub mod cache;
