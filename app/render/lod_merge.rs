@@ -103,10 +103,16 @@ impl Run {
 pub(super) fn run_from<T: LodItem>(items: &[T], i: usize, merge_units: f32) -> Run {
     let mut run = RunSoFar::new(&items[i], i);
     let mut j = i + 1;
-    while j < items.len() && run.take(&items[j], j, merge_units) {
-        j += 1;
+    let mut stop = JoinLimits::NEVER;
+    while let Some(next) = items.get(j) {
+        match run.take(next, j, merge_units) {
+            Ok(()) => j += 1,
+            Err(limits) => {
+                stop = limits;
+                break;
+            }
+        }
     }
-    let stop = items.get(j).map_or(JoinLimits::NEVER, |next| run.limits_with(next));
     Run { end: j, heaviest: run.heaviest, min: run.min, max: run.max, stop }
 }
 
@@ -157,41 +163,55 @@ impl RunSoFar {
 
     /// Takes item `j` into the run unless the run would then be both
     /// bigger than `merge_units` and more than half of it beyond its
-    /// heaviest member (see [`merge_runs`]); says whether it did.
-    fn take<T: LodItem>(&mut self, item: &T, j: usize, merge_units: f32) -> bool {
-        let growth = merge_units * 0.5;
-        let (lo, hi) = item.corners();
-        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
-        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
-        let w = item.weight();
-        let (h_lo, h_hi) = if w > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
-        let too_big = T::MERGE_AXES.iter().any(|&a| nmax[a] - nmin[a] > merge_units);
-        let too_far = T::MERGE_AXES.iter().any(|&a| (nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]) > growth);
-        if too_big && too_far {
-            return false;
+    /// heaviest member (see [`merge_runs`]); else says at which limits it
+    /// would have (the run's stop, worked out with the test).
+    fn take<T: LodItem>(&mut self, item: &T, j: usize, merge_units: f32) -> Result<(), JoinLimits> {
+        let joined = self.join(item);
+        if !joined.limits.allow(merge_units) {
+            return Err(joined.limits);
         }
-        (self.min, self.max) = (nmin, nmax);
-        if w > self.weight {
-            (self.heaviest, self.weight, self.heavy_min, self.heavy_max) = (j, w, lo, hi);
+        (self.min, self.max) = (joined.min, joined.max);
+        if joined.heavier {
+            (self.heaviest, self.weight, self.heavy_min, self.heavy_max) = (j, joined.weight, joined.lo, joined.hi);
         }
-        true
+        Ok(())
     }
 
-    /// The limits at which the run takes `item`: [`RunSoFar::take`]'s two
-    /// tests as numbers (a test keeps the two in agreement).
+    /// The limits at which the run takes `item` (see [`JoinLimits`]).
+    #[cfg(test)]
     fn limits_with<T: LodItem>(&self, item: &T) -> JoinLimits {
+        self.join(item).limits
+    }
+
+    /// The run with `item`: its bounds, and the limits at which it takes it.
+    fn join<T: LodItem>(&self, item: &T) -> Joined {
         let (lo, hi) = item.corners();
-        let nmin: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
-        let nmax: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
-        let (h_lo, h_hi) = if item.weight() > self.weight { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
-        // f32::max skips NaN: a NaN side exceeds no size, as `take`'s `>` says.
+        let min: [f32; 3] = std::array::from_fn(|a| self.min[a].min(lo[a]));
+        let max: [f32; 3] = std::array::from_fn(|a| self.max[a].max(hi[a]));
+        let weight = item.weight();
+        let heavier = weight > self.weight;
+        let (h_lo, h_hi) = if heavier { (lo, hi) } else { (self.heavy_min, self.heavy_max) };
+        // f32::max skips NaN: a NaN side exceeds no size (`allow`'s `>`).
         let (mut span, mut beyond) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
         for &a in T::MERGE_AXES {
-            span = span.max(nmax[a] - nmin[a]);
-            beyond = beyond.max((nmax[a] - nmin[a]) - (h_hi[a] - h_lo[a]));
+            span = span.max(max[a] - min[a]);
+            beyond = beyond.max((max[a] - min[a]) - (h_hi[a] - h_lo[a]));
         }
-        JoinLimits { span, beyond }
+        Joined { lo, hi, min, max, weight, heavier, limits: JoinLimits { span, beyond } }
     }
+}
+
+/// A run with one more item ([`RunSoFar::join`]).
+struct Joined {
+    /// The item's corners and weight, and whether it outweighs the run's heaviest.
+    lo: [f32; 3],
+    hi: [f32; 3],
+    weight: f32,
+    heavier: bool,
+    /// The run's bounds with it.
+    min: [f32; 3],
+    max: [f32; 3],
+    limits: JoinLimits,
 }
 
 #[cfg(test)]
@@ -263,7 +283,9 @@ pub(crate) mod tests {
             for pair in boxes.windows(2) {
                 let run = RunSoFar::new(&pair[0], 0);
                 let took = RunSoFar::new(&pair[0], 0).take(&pair[1], 1, merge_units);
-                assert_eq!(run.limits_with(&pair[1]).allow(merge_units), took, "{pair:?} at {merge_units}");
+                let limits = run.limits_with(&pair[1]);
+                assert_eq!(limits.allow(merge_units), took.is_ok(), "{pair:?} at {merge_units}");
+                assert!(took.is_ok() || took == Err(limits), "{pair:?} at {merge_units}: another stop");
             }
         }
     }
