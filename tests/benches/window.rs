@@ -15,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -37,14 +38,56 @@ fn dump() -> PathBuf {
     path
 }
 
-/// Steps (without drawing) until `done`, then draws one frame; returns
-/// when `done` held (before that frame was drawn).
+/// When the app asked to be repainted next (its workers wake it through
+/// egui's repaint requests), as eframe's event loop learns it.
+#[derive(Clone)]
+struct Wakeups(Arc<Mutex<Option<Instant>>>);
+
+impl Wakeups {
+    /// Hears `ctx`'s repaint requests, as eframe does; a first frame is
+    /// due at once (a request made before may not have been heard).
+    fn listen(ctx: &egui::Context) -> Wakeups {
+        let wakeups = Wakeups(Arc::new(Mutex::new(Some(Instant::now()))));
+        let heard = wakeups.clone();
+        ctx.set_request_repaint_callback(move |info| {
+            let at = Instant::now() + info.delay;
+            let mut next = heard.0.lock().unwrap();
+            *next = Some(next.map_or(at, |n| n.min(at)));
+        });
+        wakeups
+    }
+
+    /// Takes the request when it is due.
+    fn due(&self) -> bool {
+        let mut next = self.0.lock().unwrap();
+        let due = next.is_some_and(|at| at <= Instant::now());
+        if due {
+            *next = None;
+        }
+        due
+    }
+}
+
+/// The least time between two frames: a 60 Hz display's.
+const FRAME: Duration = Duration::from_micros(16_667);
+
+/// Steps (without drawing) until `done`, as the window runs: a frame when
+/// the app asked for one (a worker woke it, or it repaints on a timer), at
+/// most one per display frame, and none otherwise, so that the UI thread
+/// takes no more of the two cores from a scene worker than in the window
+/// (a step every 2 ms took a quarter of a second of a 1M Volume's build).
+/// Then draws one frame; returns when `done` held (before that frame).
 fn until_drawn(h: &mut Harness<'static, MemscapeApp>, what: &str, done: impl Fn(&MemscapeApp) -> bool) -> Instant {
+    let wakeups = Wakeups::listen(&h.ctx);
     let start = Instant::now();
+    let mut last_frame = start;
     while !done(h.state()) {
         assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(2));
-        h.step();
+        std::thread::sleep(Duration::from_millis(1));
+        if last_frame.elapsed() >= FRAME && wakeups.due() {
+            last_frame = Instant::now();
+            h.step();
+        }
     }
     let ready = Instant::now();
     h.render().expect("drawing the window");
