@@ -42,6 +42,9 @@ pub const CHUNK: usize = 512;
 const MIN_SHRINK: f64 = 0.8;
 /// Levels stop when one has fewer items than this.
 const MIN_LEVEL_INSTANCES: usize = 4_096;
+/// Room made for a first coarser level's items and all those above it:
+/// `1 / (1 - MIN_SHRINK)` times its own.
+const LEVELS_ROOM: usize = 5;
 /// The finest merge size tried, as a share of the scene's extent.
 const FINEST_MERGE: f32 = 1.0 / 16_384.0;
 
@@ -145,7 +148,6 @@ impl<T: LodItem> Lod<T> {
         }
         let mut merge_units = extent * FINEST_MERGE;
         let mut below = 0;
-        let mut scratch: Vec<T> = Vec::new();
         while merge_units <= extent && self.levels[below].range.len() >= MIN_LEVEL_INSTANCES {
             let range = self.levels[below].range.clone();
             let most = (range.len() as f64 * MIN_SHRINK) as usize;
@@ -168,20 +170,21 @@ impl<T: LodItem> Lod<T> {
                 }
                 continue;
             }
+            // Room for this level and every coarser one at once (each has
+            // at most MIN_SHRINK of the items of the one below: all of them
+            // at most 1 / (1 - MIN_SHRINK) times this one). Room never
+            // written costs no memory, and making room level by level
+            // moved the list each time.
+            if self.instances.capacity() - self.instances.len() < plan.runs {
+                self.instances.reserve_exact(plan.runs.saturating_mul(LEVELS_ROOM));
+            }
             let starts = match (below, external) {
                 // Level 1 of items held elsewhere is merged straight into
                 // place: at a million boxes a merged copy aside was 25 MB
                 // more at the peak.
                 (0, Some(items)) => plan.write(items, &mut self.instances),
-                // Merged aside, the level below being in `instances`, into
-                // one scratch list for every level (faulted in once).
-                _ => {
-                    scratch.clear();
-                    let starts = plan.write(level, &mut scratch);
-                    self.instances.reserve_exact(scratch.len());
-                    self.instances.extend_from_slice(&scratch);
-                    starts
-                }
+                // Merged from the level below in `instances` onto their end.
+                _ => plan.write_within(&mut self.instances, range.start as usize - offset..range.end as usize - offset),
             };
             let before = self.instances.len() - starts.len();
             let first: Vec<u32> = match below {
@@ -199,6 +202,8 @@ impl<T: LodItem> Lod<T> {
             below = self.levels.len() - 1;
             merge_units *= 2.0;
         }
+        // The room left is given back (never written, it held no memory).
+        self.instances.shrink_to_fit();
     }
 
     /// See [`level_for`].

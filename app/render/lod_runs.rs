@@ -73,37 +73,78 @@ impl RunPlan {
     /// plan was made for) to `out`, and returns the index of each run's
     /// first item, as `merge_runs` does; both reserved exactly.
     pub(super) fn write<T: LodItem>(&self, items: &[T], out: &mut Vec<T>) -> Vec<u32> {
-        let mut starts: Vec<u32> = Vec::with_capacity(self.runs);
         out.reserve_exact(self.runs);
-        let written = {
-            let mut merged_slots = &mut out.spare_capacity_mut()[..self.runs];
-            let mut start_slots = &mut starts.spare_capacity_mut()[..self.runs];
-            let mut slots = Vec::with_capacity(self.count.len());
-            for &n in &self.count {
-                let (m, rest_m) = std::mem::take(&mut merged_slots).split_at_mut(n);
-                let (s, rest_s) = std::mem::take(&mut start_slots).split_at_mut(n);
-                (merged_slots, start_slots) = (rest_m, rest_s);
-                slots.push((m, s));
-            }
-            slots.into_par_iter().enumerate().all(|(p, (merged, starts))| {
-                let end = ((p + 1) * self.part_items).min(items.len());
-                fill(items, self.entry[p]..end, self.merge_units, merged, starts)
-            })
-        };
-        if written {
-            // SAFETY: every part wrote exactly its count of slots (`fill`
-            // says so), and the counts add up to `self.runs`, the first
-            // `self.runs` slots of both spare capacities.
-            unsafe {
-                out.set_len(out.len() + self.runs);
-                starts.set_len(self.runs);
-            }
+        let mut starts: Vec<u32> = Vec::with_capacity(self.runs);
+        if self.fill_all(items, out.spare_capacity_mut(), &mut starts) {
+            // SAFETY: `fill_all` wrote the first `self.runs` spare slots.
+            unsafe { out.set_len(out.len() + self.runs) };
             return starts;
         }
         // Not reached: runs are the same however often they are walked.
         // Walked from the start instead.
         merge_runs(items, self.merge_units, out)
     }
+
+    /// [`RunPlan::write`] for items that are `out[items]` themselves (a
+    /// level merged from the level below it in one list): appended without
+    /// a copy aside (at a million boxes each level's copy was most of its
+    /// writing).
+    pub(super) fn write_within<T: LodItem>(&self, out: &mut Vec<T>, items: Range<usize>) -> Vec<u32> {
+        out.reserve_exact(self.runs);
+        let mut starts: Vec<u32> = Vec::with_capacity(self.runs);
+        let (done, spare) = split_spare(out);
+        if let Some(level) = done.get(items.clone())
+            && self.fill_all(level, spare, &mut starts)
+        {
+            // SAFETY: `fill_all` wrote the first `self.runs` spare slots.
+            unsafe { out.set_len(out.len() + self.runs) };
+            return starts;
+        }
+        // Not reached (as in `write`; `items` are the level's): walked
+        // from the start, from a copy.
+        let level = out.get(items).unwrap_or(&[]).to_vec();
+        merge_runs(&level, self.merge_units, out)
+    }
+
+    /// Writes the merged item of every run of `items` into the first
+    /// `self.runs` of `merged` and the runs' first items into `starts`
+    /// (whose capacity is at least `self.runs`), every part on some core;
+    /// true when every slot was written (then `starts` holds them all).
+    fn fill_all<T: LodItem>(&self, items: &[T], merged: &mut [MaybeUninit<T>], starts: &mut Vec<u32>) -> bool {
+        let (Some(mut merged_slots), Some(mut start_slots)) =
+            (merged.get_mut(..self.runs), starts.spare_capacity_mut().get_mut(..self.runs))
+        else {
+            return false;
+        };
+        let mut slots = Vec::with_capacity(self.count.len());
+        for &n in &self.count {
+            let (m, rest_m) = std::mem::take(&mut merged_slots).split_at_mut(n);
+            let (s, rest_s) = std::mem::take(&mut start_slots).split_at_mut(n);
+            (merged_slots, start_slots) = (rest_m, rest_s);
+            slots.push((m, s));
+        }
+        let written = slots.into_par_iter().enumerate().all(|(p, (merged, starts))| {
+            let end = ((p + 1) * self.part_items).min(items.len());
+            fill(items, self.entry[p]..end, self.merge_units, merged, starts)
+        });
+        if written {
+            // SAFETY: every part wrote exactly its count of start slots
+            // (`fill` says so), and the counts add up to `self.runs`.
+            unsafe { starts.set_len(self.runs) };
+        }
+        written
+    }
+}
+
+/// The items of `v` and its spare capacity, apart.
+fn split_spare<T>(v: &mut Vec<T>) -> (&[T], &mut [MaybeUninit<T>]) {
+    let (len, spare) = (v.len(), v.capacity() - v.len());
+    let at = v.as_mut_ptr();
+    // SAFETY: the first `len` items are initialised and the `spare` slots
+    // after them are the allocation's own; the two ranges do not overlap,
+    // and both borrow `v` (which cannot change meanwhile). This is what
+    // the unstable `Vec::split_at_spare_mut` does.
+    unsafe { (std::slice::from_raw_parts(at, len), std::slice::from_raw_parts_mut(at.add(len).cast(), spare)) }
 }
 
 /// Runs walked one after another.
@@ -235,6 +276,24 @@ mod tests {
                     assert_eq!(out[0].color, 5, "what was in the list before was kept");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_level_written_within_its_list_is_the_level_written_aside() {
+        let quads = uneven(4000, 5);
+        for merge_units in [0.3, 2.5, 40.0] {
+            let plan = RunPlan::with_parts(&quads, merge_units, 999);
+            let mut aside = Vec::new();
+            let starts = plan.write(&quads, &mut aside);
+            // The level below sits after other items, with no room after it.
+            let mut list = vec![QuadInstance::new([-1.0, -1.0], [0.0, 0.0], 5, 0); 3];
+            list.extend_from_slice(&quads);
+            list.shrink_to_fit();
+            assert_eq!(plan.write_within(&mut list, 3..3 + quads.len()), starts, "{merge_units}");
+            assert_eq!(&list[3..3 + quads.len()], &quads[..], "the level below is kept");
+            assert_eq!(&list[3 + quads.len()..], &aside[..], "{merge_units}");
+            assert_eq!(list[0].color, 5);
         }
     }
 
