@@ -47,43 +47,6 @@ mod tests {
     use crate::dump::{Region, RegionKind, RegionState};
 
     #[test]
-    fn scenes_built_on_a_kept_axis_are_the_scenes_built_alone() {
-        use crate::dump::AddressSpace;
-        use crate::layout::layout3d::HeightMetric;
-        use crate::layout::{View, ViewKind};
-        use crate::scene::build::{BuiltScene, build_scene_timed, build_scene_with};
-        use crate::scene::params::{Filters, Picking, ViewParams, VolumeStyle};
-
-        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
-        let space = AddressSpace::open(demo).expect("the demo dump");
-        let mut hidden = Filters::default();
-        hidden.show_only(RegionKind::Image);
-        let axes = AxisCache::default();
-        // What a scene shows, as text (the layouts have no PartialEq).
-        let shown = |built: BuiltScene| match built {
-            BuiltScene::Flat(s) => format!("{:?} {:?}", s.layout, s.instances()),
-            BuiltScene::ThreeD(s) => format!("{:?} {:?}", s.layout, s.instances),
-        };
-        for filters in [Filters::default(), hidden] {
-            for view in [View::Flat(ViewKind::Hilbert), View::City, View::Volume, View::Flat(ViewKind::Strip)] {
-                let params = match view {
-                    View::Flat(kind) => ViewParams::Flat { kind, filters: filters.clone() },
-                    _ => ViewParams::ThreeD {
-                        view,
-                        filters: filters.clone(),
-                        metric: HeightMetric::Size,
-                        volume: VolumeStyle::default(),
-                        selected: None,
-                    },
-                };
-                let kept = build_scene_with(&space, &params, 1, Picking::Later, Some(&axes), &mut |_, _| {});
-                let alone = build_scene_timed(&space, &params, 1, Picking::Later, &mut |_, _| {});
-                assert_eq!(shown(kept), shown(alone), "{view:?}");
-            }
-        }
-    }
-
-    #[test]
     fn the_axis_is_kept_for_the_same_regions_and_filter_only() {
         let regions: Vec<Region> = (0..50u64)
             .map(|i| Region::blank(0x10_0000 * (i + 1), 0x1000 * (i + 1), RegionKind::Heap, RegionState::Commit))

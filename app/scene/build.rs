@@ -109,3 +109,43 @@ fn release_freed_heap() {
         libc::malloc_trim(0);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dump::RegionKind;
+    use crate::layout::ViewKind;
+    use crate::layout::layout3d::HeightMetric;
+    use crate::scene::params::{Filters, VolumeStyle};
+
+    #[test]
+    fn scenes_built_on_a_kept_axis_are_the_scenes_built_alone() {
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/azure-worker-crash.dmp");
+        let space = AddressSpace::open(demo).expect("the demo dump");
+        let mut hidden = Filters::default();
+        hidden.show_only(RegionKind::Image);
+        let axes = AxisCache::default();
+        // What a scene shows, as text (the layouts have no PartialEq).
+        let shown = |built: BuiltScene| match built {
+            BuiltScene::Flat(s) => format!("{:?} {:?}", s.layout, s.instances()),
+            BuiltScene::ThreeD(s) => format!("{:?} {:?}", s.layout, s.instances),
+        };
+        for filters in [Filters::default(), hidden] {
+            for view in [View::Flat(ViewKind::Hilbert), View::City, View::Volume, View::Flat(ViewKind::Strip)] {
+                let params = match view {
+                    View::Flat(kind) => ViewParams::Flat { kind, filters: filters.clone() },
+                    _ => ViewParams::ThreeD {
+                        view,
+                        filters: filters.clone(),
+                        metric: HeightMetric::Size,
+                        volume: VolumeStyle::default(),
+                        selected: None,
+                    },
+                };
+                let kept = build_scene_with(&space, &params, 1, Picking::Later, Some(&axes), &mut |_, _| {});
+                let alone = build_scene_timed(&space, &params, 1, Picking::Later, &mut |_, _| {});
+                assert_eq!(shown(kept), shown(alone), "{view:?}");
+            }
+        }
+    }
+}
