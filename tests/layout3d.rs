@@ -154,7 +154,7 @@ fn check_common(src: &LayoutSource<'_>, scene: &Layout3d, what: &str) {
         assert_eq!(by_region.contains_key(&(i as u32)), src.is_visible(i), "{what}: region {i} drawn?");
     }
     let (mut lo, mut hi) = ([f32::INFINITY; 3], [f32::NEG_INFINITY; 3]);
-    for b in &scene.boxes {
+    for b in scene.boxes.iter() {
         for a in 0..3 {
             assert!(b.min[a] < b.max[a], "{what}: empty or inverted box {b:?}");
             lo[a] = lo[a].min(b.min[a]);
@@ -390,7 +390,7 @@ fn check_volume(src: &LayoutSource<'_>, what: &str) -> Layout3d {
     let order = hilbert3_order(axis.total_units);
     let cube = (1u64 << order) as f32;
     let mut ranges = Vec::with_capacity(scene.boxes.len());
-    for b in &scene.boxes {
+    for b in scene.boxes.iter() {
         let side = b.max[0] - b.min[0];
         let s = side as u32;
         assert!(s.is_power_of_two() && s as f32 == side, "{what}: side {side} of {b:?}");

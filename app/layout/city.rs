@@ -48,7 +48,7 @@ use super::hilbert::{block_rect, hilbert_order, ticks};
 use super::label::{LabelKey, label_key, label_text};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, GroundTick, HeightMetric, Label3, Layout3d};
-use super::span_blocks::write_blocks_with;
+use super::span_blocks::write_blocks_shared;
 
 /// Inset of a box's footprint on each side, as a fraction of its tile's side...
 pub const TILE_INSET_FRACTION: f32 = 0.08;
@@ -101,7 +101,7 @@ pub fn layout_city_on_axis(src: &LayoutSource<'_>, axis: &Axis, threads: &[Threa
     let scale = height_scale(order);
     let times = ThreadTimes::new(threads);
     let region = |span: &AxisSpan| src.regions.get(span.region as usize);
-    let (boxes, parts) = write_blocks_with(
+    let (boxes, parts) = write_blocks_shared(
         &axis.spans,
         order,
         2,

@@ -6,6 +6,8 @@
 //! World axes: x to the right, y up, z towards the viewer; the ground is the
 //! plane y = 0.
 
+use std::sync::Arc;
+
 /// What a City box's height encodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum HeightMetric {
@@ -115,7 +117,9 @@ pub struct GroundTick {
 /// A whole 3D scene.
 #[derive(Clone, Debug, Default)]
 pub struct Layout3d {
-    pub boxes: Vec<Box3>,
+    /// Shared, so that a scene can turn them into its instances where they
+    /// are (scene3d.rs).
+    pub boxes: Arc<[Box3]>,
     pub labels: Vec<Label3>,
     pub ticks: Vec<GroundTick>,
     /// The extent of all boxes.

@@ -8,6 +8,7 @@
 //! the order one loop gives them, and nothing is allocated per part.
 
 use std::mem::MaybeUninit;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -63,53 +64,116 @@ pub fn write_blocks_with<T: Send, S: Send>(
     state: impl Fn() -> S + Sync,
     make: impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T + Sync,
 ) -> (Vec<T>, Vec<S>) {
-    let count = |part: &[AxisSpan]| part.iter().filter(|s| keep(s)).map(|s| blocks(s, order, dims).count()).sum();
-    let counts: Vec<usize> = spans.par_chunks(PART_SPANS).map(count).collect();
+    let counts = count_blocks(spans, order, dims, &keep);
     let total: usize = counts.iter().sum();
     let mut out: Vec<T> = Vec::with_capacity(total);
-    let written: Option<Vec<S>> = {
-        let mut rest = &mut out.spare_capacity_mut()[..total];
-        let mut slots: Vec<(usize, &mut [MaybeUninit<T>])> = Vec::with_capacity(counts.len());
-        let mut first = 0;
-        for &n in &counts {
-            let (part, after) = std::mem::take(&mut rest).split_at_mut(n);
-            slots.push((first, part));
-            (rest, first) = (after, first + n);
-        }
-        spans
-            .par_chunks(PART_SPANS)
-            .zip(slots)
-            .map(|(part, (first, slots))| {
-                let mut st = state();
-                let mut filled = slots.iter_mut().enumerate();
-                for span in part.iter().filter(|s| keep(s)) {
-                    for (at, level) in blocks(span, order, dims) {
-                        let (k, slot) = filled.next()?;
-                        slot.write(make(&mut st, first + k, span, at, level));
-                    }
-                }
-                filled.next().is_none().then_some(st)
-            })
-            .collect::<Vec<Option<S>>>()
-            .into_iter()
-            .collect()
+    let Some(states) =
+        write_counted(spans, order, dims, &keep, &counts, &mut out.spare_capacity_mut()[..total], &state, &make)
+    else {
+        return one_by_one(spans, order, dims, &keep, total, &state, &make);
     };
-    let Some(states) = written else {
-        // Not reached: the blocks are the ones counted. Made one by one
-        // instead, gathered in one state.
-        let (mut one_by_one, mut st) = (Vec::with_capacity(total), state());
-        for span in spans.iter().filter(|s| keep(s)) {
-            for (at, level) in blocks(span, order, dims) {
-                let item = make(&mut st, one_by_one.len(), span, at, level);
-                one_by_one.push(item);
-            }
-        }
-        return (one_by_one, vec![st]);
-    };
-    // SAFETY: the parts' slots cover the first `total` slots (the counts
-    // add up to it) and each part wrote every one of its slots.
+    // SAFETY: `write_counted` wrote all `total` slots.
     unsafe { out.set_len(total) };
     (out, states)
+}
+
+/// [`write_blocks_with`] into a shared slice, written in place (no Vec to
+/// convert, which would be a copy: a million-region Volume's cubes are
+/// 125 MB, and a scene turns them into its instances where they are).
+pub fn write_blocks_shared<T: Send + Sync, S: Send>(
+    spans: &[AxisSpan],
+    order: u32,
+    dims: u32,
+    keep: impl Fn(&AxisSpan) -> bool + Sync,
+    state: impl Fn() -> S + Sync,
+    make: impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T + Sync,
+) -> (Arc<[T]>, Vec<S>) {
+    let counts = count_blocks(spans, order, dims, &keep);
+    let total: usize = counts.iter().sum();
+    let mut out = Arc::<[T]>::new_uninit_slice(total);
+    let states = match Arc::get_mut(&mut out) {
+        Some(slots) => write_counted(spans, order, dims, &keep, &counts, slots, &state, &make),
+        // Not reached: the Arc was made just above and is not shared.
+        None => None,
+    };
+    let Some(states) = states else {
+        let (items, states) = one_by_one(spans, order, dims, &keep, total, &state, &make);
+        return (Arc::from(items), states);
+    };
+    // SAFETY: `write_counted` wrote all `total` slots.
+    (unsafe { out.assume_init() }, states)
+}
+
+/// How many blocks each part of the spans has.
+fn count_blocks(spans: &[AxisSpan], order: u32, dims: u32, keep: &(impl Fn(&AxisSpan) -> bool + Sync)) -> Vec<usize> {
+    let count = |part: &[AxisSpan]| part.iter().filter(|s| keep(s)).map(|s| blocks(s, order, dims).count()).sum();
+    spans.par_chunks(PART_SPANS).map(count).collect()
+}
+
+/// Writes every block into `out` (as many slots as `counts` add up to),
+/// each part of the spans on some core into the slots its count gives it;
+/// the parts' states in order, or None when a part's blocks were not its
+/// count (not reached: the counts are of these blocks).
+#[allow(clippy::too_many_arguments)]
+fn write_counted<T: Send, S: Send>(
+    spans: &[AxisSpan],
+    order: u32,
+    dims: u32,
+    keep: &(impl Fn(&AxisSpan) -> bool + Sync),
+    counts: &[usize],
+    out: &mut [MaybeUninit<T>],
+    state: &(impl Fn() -> S + Sync),
+    make: &(impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T + Sync),
+) -> Option<Vec<S>> {
+    let mut rest = out;
+    let mut slots: Vec<(usize, &mut [MaybeUninit<T>])> = Vec::with_capacity(counts.len());
+    let mut first = 0;
+    for &n in counts {
+        let (part, after) = std::mem::take(&mut rest).split_at_mut_checked(n)?;
+        slots.push((first, part));
+        (rest, first) = (after, first + n);
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    spans
+        .par_chunks(PART_SPANS)
+        .zip(slots)
+        .map(|(part, (first, slots))| {
+            let mut st = state();
+            let mut filled = slots.iter_mut().enumerate();
+            for span in part.iter().filter(|s| keep(s)) {
+                for (at, level) in blocks(span, order, dims) {
+                    let (k, slot) = filled.next()?;
+                    slot.write(make(&mut st, first + k, span, at, level));
+                }
+            }
+            filled.next().is_none().then_some(st)
+        })
+        .collect::<Vec<Option<S>>>()
+        .into_iter()
+        .collect()
+}
+
+/// The blocks made one by one, gathered in one state (the fallback of
+/// [`write_counted`], not reached).
+fn one_by_one<T, S>(
+    spans: &[AxisSpan],
+    order: u32,
+    dims: u32,
+    keep: &impl Fn(&AxisSpan) -> bool,
+    total: usize,
+    state: &impl Fn() -> S,
+    make: &impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T,
+) -> (Vec<T>, Vec<S>) {
+    let (mut items, mut st) = (Vec::with_capacity(total), state());
+    for span in spans.iter().filter(|s| keep(s)) {
+        for (at, level) in blocks(span, order, dims) {
+            let item = make(&mut st, items.len(), span, at, level);
+            items.push(item);
+        }
+    }
+    (items, vec![st])
 }
 
 #[cfg(test)]
@@ -166,6 +230,8 @@ mod tests {
         });
         assert_eq!(out, expected);
         assert_eq!(states.len(), spans.len().div_ceil(PART_SPANS));
+        let (shared, _) = write_blocks_shared(&spans, 12, 2, keep, || (), |_, _, s, at, level| make(s, at, level));
+        assert_eq!(shared[..], expected[..]);
         let seen: Vec<usize> = states.into_iter().flatten().collect();
         assert_eq!(seen, (0..expected.len()).collect::<Vec<_>>());
     }

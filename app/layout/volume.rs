@@ -33,7 +33,7 @@ use super::axis::Axis;
 use super::city::{Extent, Landmarks};
 use super::layout2d::{LayoutInput, LayoutSource};
 use super::layout3d::{Box3, Layout3d};
-use super::span_blocks::write_blocks_with;
+use super::span_blocks::write_blocks_shared;
 
 /// The largest order whose indices fit a `u64` (`8^21 = 2^63`).
 pub const MAX_ORDER: u32 = 21;
@@ -201,7 +201,7 @@ pub fn layout_volume_source(src: &LayoutSource<'_>) -> Layout3d {
 /// every core, gathers its landmarks and extent on the way.
 pub fn layout_volume_on_axis(src: &LayoutSource<'_>, axis: &Axis) -> Layout3d {
     let order = hilbert3_order(axis.total_units);
-    let (boxes, parts) = write_blocks_with(
+    let (boxes, parts) = write_blocks_shared(
         &axis.spans,
         order,
         3,

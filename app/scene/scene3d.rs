@@ -67,6 +67,7 @@ impl Scene3d {
     ) -> Scene3d {
         let mut layout = layout;
         let boxes = std::mem::take(&mut layout.boxes);
+        let one = |b: &Box3| box_instance(space, b, filters, volume, selected);
         let instances = || box_instances(space, &boxes[..], filters, volume, selected);
         let parts =
             |instances: &Arc<[BoxInstance]>| Arc::new(BoxParts::build(Arc::clone(instances), true, DEFAULT_MAX_BOXES));
@@ -82,15 +83,16 @@ impl Scene3d {
                 });
                 (hit, instances, parts, regions())
             }
-            // A picture: the layout's boxes are dropped before the levels
-            // are built, for the least memory at once, and the boxes put in
-            // draw order, so that the parts are ranges of them. (The
+            // A picture, or the window's big scene: the layout's boxes
+            // become the instances where they are (their regions taken out
+            // first), for the least memory at once, and a picture's are put
+            // in draw order, so that the parts are ranges of them. (The
             // window keeps layout order: a restyle recolours the boxes in
             // their order, and translucent boxes must blend in layout
             // order, as a fresh scene's do.)
             Picking::OnDemand | Picking::Later => {
-                let (instances, regions) = (instances(), regions());
-                drop(boxes);
+                let regions = regions();
+                let instances = into_instances(boxes, one);
                 let (instances, regions) = match picking {
                     Picking::OnDemand => in_draw_order(instances, regions),
                     _ => (instances, regions),
@@ -281,6 +283,44 @@ fn box_instances(
     })
 }
 
+/// `boxes` turned into their instances (`one` of each) where they are,
+/// when the list is not shared (a fresh layout's; a shared one is read
+/// into a new list): a million-region Volume's 125 MB of boxes were read
+/// into as many megabytes of fresh memory, then dropped.
+fn into_instances(mut boxes: Arc<[Box3]>, one: impl Fn(&Box3) -> BoxInstance + Sync) -> Arc<[BoxInstance]> {
+    const {
+        assert!(size_of::<Box3>() == size_of::<BoxInstance>() && align_of::<Box3>() == align_of::<BoxInstance>());
+    }
+    let Some(slots) = Arc::get_mut(&mut boxes) else {
+        return arc_from_fn(boxes.len(), |i| boxes.get(i).map_or_else(BoxInstance::default, &one));
+    };
+    /// The list's first slot, for every core (each writes only its own slots).
+    struct Slots(*mut Box3);
+    // SAFETY: the cores reach disjoint slots through it (one index each).
+    unsafe impl Sync for Slots {}
+    impl Slots {
+        /// Slot `i` (in the list, `i` below its length).
+        fn at(&self, i: usize) -> *mut Box3 {
+            self.0.wrapping_add(i)
+        }
+    }
+    let (n, first) = (slots.len(), Slots(slots.as_mut_ptr()));
+    (0..n).into_par_iter().for_each(|i| {
+        let slot = first.at(i);
+        // SAFETY: slot `i` of the list, which this Arc alone holds and
+        // only this index touches: its box is read, then its instance,
+        // as big and as aligned (asserted above), written over it.
+        unsafe {
+            let b = slot.read();
+            slot.cast::<BoxInstance>().write(one(&b));
+        }
+    });
+    // SAFETY: the same allocation, every element now a `BoxInstance`, of
+    // `Box3`'s size and alignment: the slice (and the Arc around it) has
+    // the same layout and length as the one `into_raw` gave.
+    unsafe { Arc::from_raw(Arc::into_raw(boxes) as *const [BoxInstance]) }
+}
+
 /// The boxes (`instances` and their `regions`) in draw order (see
 /// [`draw_order`]); the lists given are dropped once both are moved.
 fn in_draw_order(instances: Arc<[BoxInstance]>, regions: Arc<[u32]>) -> (Arc<[BoxInstance]>, Arc<[u32]>) {
@@ -335,4 +375,33 @@ fn box_instance(
         flags |= BoxInstance::SELECTED;
     }
     BoxInstance { min: b.min, color: u32::from_le_bytes([cr, cg, cb, alpha]), max: b.max, flags }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxes_become_the_instances_in_place_or_copied_when_shared() {
+        let boxes: Vec<Box3> = (0..50_000u32)
+            .map(|i| {
+                let x = i as f32;
+                Box3 { min: [x, 0.0, -x], max: [x + 1.0, 2.0, 1.0 - x], region: i % 7, compressed: i % 3 == 0 }
+            })
+            .collect();
+        let one = |b: &Box3| {
+            let flags = u32::from(b.compressed) * BoxInstance::COMPRESSED;
+            BoxInstance { min: b.min, color: b.region * 1000 + 1, max: b.max, flags }
+        };
+        let expected: Vec<BoxInstance> = boxes.iter().map(one).collect();
+        let alone: Arc<[Box3]> = Arc::from(&boxes[..]);
+        let at = alone.as_ptr() as usize;
+        let converted = into_instances(alone, one);
+        assert_eq!(converted[..], expected[..]);
+        assert_eq!(converted.as_ptr() as usize, at, "a list held once is turned where it is");
+        let shared: Arc<[Box3]> = Arc::from(&boxes[..]);
+        let kept = Arc::clone(&shared);
+        assert_eq!(into_instances(shared, one)[..], expected[..]);
+        assert_eq!(kept[..], boxes[..], "a shared list is left as it was");
+    }
 }
