@@ -47,39 +47,27 @@ pub fn write_blocks<T: Send>(
     make: impl Fn(&AxisSpan, u64, u32) -> T + Sync,
 ) -> Vec<T> {
     let make = |_: &mut (), _: usize, span: &AxisSpan, at: u64, level: u32| make(span, at, level);
-    write_blocks_with(spans, order, dims, keep, || (), make).0
-}
-
-/// [`write_blocks`] with a state per part of the spans, for what is
-/// gathered from every block besides the blocks themselves (extents,
-/// landmarks): `make(state, index, span, start, level)` gets its part's
-/// state and the index the block gets in the output. The states come back
-/// in the order of their parts, so gathering them in that order sees the
-/// blocks in output order, as one loop would.
-pub fn write_blocks_with<T: Send, S: Send>(
-    spans: &[AxisSpan],
-    order: u32,
-    dims: u32,
-    keep: impl Fn(&AxisSpan) -> bool + Sync,
-    state: impl Fn() -> S + Sync,
-    make: impl Fn(&mut S, usize, &AxisSpan, u64, u32) -> T + Sync,
-) -> (Vec<T>, Vec<S>) {
     let counts = count_blocks(spans, order, dims, &keep);
     let total: usize = counts.iter().sum();
     let mut out: Vec<T> = Vec::with_capacity(total);
-    let Some(states) =
-        write_counted(spans, order, dims, &keep, &counts, &mut out.spare_capacity_mut()[..total], &state, &make)
-    else {
-        return one_by_one(spans, order, dims, &keep, total, &state, &make);
-    };
+    let slots = &mut out.spare_capacity_mut()[..total];
+    if write_counted(spans, order, dims, &keep, &counts, slots, &|| (), &make).is_none() {
+        return one_by_one(spans, order, dims, &keep, total, &|| (), &make).0;
+    }
     // SAFETY: `write_counted` wrote all `total` slots.
     unsafe { out.set_len(total) };
-    (out, states)
+    out
 }
 
-/// [`write_blocks_with`] into a shared slice, written in place (no Vec to
-/// convert, which would be a copy: a million-region Volume's cubes are
-/// 125 MB, and a scene turns them into its instances where they are).
+/// The blocks as [`write_blocks`] makes them, with a state per part of the
+/// spans for what is gathered from every block besides the blocks
+/// themselves (extents, landmarks): `make(state, index, span, start,
+/// level)` gets its part's state and the index the block gets in the
+/// output. The states come back in the order of their parts, so gathering
+/// them in that order sees the blocks in output order, as one loop would.
+/// Written in place into a shared slice (no Vec to convert, which would be
+/// a copy: a million-region Volume's cubes are 125 MB, and a scene turns
+/// them into its instances where they are).
 pub fn write_blocks_shared<T: Send + Sync, S: Send>(
     spans: &[AxisSpan],
     order: u32,
@@ -224,14 +212,12 @@ mod tests {
 
         // With a state per part: each block's output index, and the states
         // gathered in order see the blocks in output order.
-        let (out, states) = write_blocks_with(&spans, 12, 2, keep, Vec::new, |seen, index, s, at, level| {
+        let (out, states) = write_blocks_shared(&spans, 12, 2, keep, Vec::new, |seen, index, s, at, level| {
             seen.push(index);
             make(s, at, level)
         });
-        assert_eq!(out, expected);
+        assert_eq!(out[..], expected[..]);
         assert_eq!(states.len(), spans.len().div_ceil(PART_SPANS));
-        let (shared, _) = write_blocks_shared(&spans, 12, 2, keep, || (), |_, _, s, at, level| make(s, at, level));
-        assert_eq!(shared[..], expected[..]);
         let seen: Vec<usize> = states.into_iter().flatten().collect();
         assert_eq!(seen, (0..expected.len()).collect::<Vec<_>>());
     }

@@ -141,7 +141,7 @@ impl<T: LodItem> Lod<T> {
             return;
         }
         // Level 0's bounds are its chunks' (made on every core).
-        let (min, max) = chunks_bounds(&self.levels[0].chunks);
+        let (min, max) = bounds(self.levels[0].chunks.iter().map(|c| (c.min, c.max)));
         let extent = T::MERGE_AXES.iter().map(|&a| max[a] - min[a]).fold(0.0f32, f32::max);
         if !(extent.is_finite() && extent > 0.0) {
             return;
@@ -351,32 +351,19 @@ fn chunks_of<T: LodItem>(items: &[T], start: usize) -> Vec<Chunk> {
         .par_chunks(CHUNK)
         .enumerate()
         .map(|(i, c)| {
-            let (min, max) = bounds(c);
+            let (min, max) = bounds(c.iter().map(LodItem::corners));
             let first = (start + i * CHUNK) as u32;
             Chunk { range: first..first + c.len() as u32, min, max }
         })
         .collect()
 }
 
-/// The bounding box of the items of `chunks`.
-fn chunks_bounds(chunks: &[Chunk]) -> ([f32; 3], [f32; 3]) {
+/// The bounding box of boxes given by their corners: of a list's items
+/// (`LodItem::corners`), or of a level's chunks (theirs hold them).
+fn bounds(corners: impl IntoIterator<Item = ([f32; 3], [f32; 3])>) -> ([f32; 3], [f32; 3]) {
     let mut min = [f32::INFINITY; 3];
     let mut max = [f32::NEG_INFINITY; 3];
-    for c in chunks {
-        for a in 0..3 {
-            min[a] = min[a].min(c.min[a]);
-            max[a] = max[a].max(c.max[a]);
-        }
-    }
-    (min, max)
-}
-
-/// The bounding box of `items`.
-fn bounds<T: LodItem>(items: &[T]) -> ([f32; 3], [f32; 3]) {
-    let mut min = [f32::INFINITY; 3];
-    let mut max = [f32::NEG_INFINITY; 3];
-    for it in items {
-        let (lo, hi) = it.corners();
+    for (lo, hi) in corners {
         for a in 0..3 {
             min[a] = min[a].min(lo[a]);
             max[a] = max[a].max(hi[a]);
